@@ -1,0 +1,295 @@
+"""Configuration: a TOML file at the platform's config path, overridden by environment variables.
+
+Read with ``tomllib``, written with ``tomli-w`` (mode 0600: it holds API keys). Only values
+that came from the file are ever written back, so an API key given through the environment
+never lands on disk. A broken file is reported with its path, line and column and is never
+overwritten. Nothing here touches the disk at import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core import APP_NAME
+from core.errors import ConfigError
+
+CONFIG_ENV = "DEEPRESEARCH_TUI_CONFIG"
+"""Path of the config file (tests and portable installs); default: the platform config dir."""
+DATA_ENV = "DEEPRESEARCH_TUI_DATA"
+"""Folder for sessions and the graph; default: the platform data dir."""
+
+DEFAULT_MODEL = "gemini-2.5-flash"
+GEMINI_KEY_URL = "https://aistudio.google.com/apikey"
+TAVILY_KEY_URL = "https://app.tavily.com"
+
+
+@dataclass
+class GeminiConfig:
+    api_key: str = ""
+    model: str = DEFAULT_MODEL
+    base_url: str = ""
+    rpm: int = 10
+    """Client-side requests per minute; the free tier of flash models allows about 10."""
+    max_retries: int = 5
+
+
+@dataclass
+class TavilyConfig:
+    api_key: str = ""
+    base_url: str = ""
+    search_depth: str = "basic"
+    include_raw_content: bool = False
+    raw_content_chars: int = 3000
+    timeout_s: float = 30.0
+
+
+@dataclass
+class ResearchConfig:
+    rounds: int = 3
+    breadth: int = 4
+    """Cap on searches per round (every planned query up to this cap is run)."""
+    results_per_search: int = 5
+    concurrency: int = 4
+    language: str = ""
+    """Empty: write in the topic's own language."""
+    review_queries: bool = False
+    """Let the user edit the next round's planned queries before they run (TUI)."""
+    context_chars: int = 6000
+
+
+@dataclass
+class GraphConfig:
+    backend: str = "ladybug"
+    """"ladybug" (embedded, default) or "neo4j"."""
+    path: str = ""
+    """Embedded database folder; empty: ``<data dir>/graph``."""
+
+
+@dataclass
+class Neo4jConfig:
+    uri: str = ""
+    user: str = "neo4j"
+    password: str = ""
+    database: str = "neo4j"
+
+
+@dataclass
+class Config:
+    gemini: GeminiConfig = field(default_factory=GeminiConfig)
+    tavily: TavilyConfig = field(default_factory=TavilyConfig)
+    research: ResearchConfig = field(default_factory=ResearchConfig)
+    graph: GraphConfig = field(default_factory=GraphConfig)
+    neo4j: Neo4jConfig = field(default_factory=Neo4jConfig)
+    path: Path = field(default_factory=lambda: config_path())
+    """Where this config was read from (and where ``save`` writes)."""
+    file_values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Exactly what the file held: the only values ``save`` writes back."""
+    env_keys: set[str] = field(default_factory=set)
+    """Dotted keys whose effective value came from the environment."""
+
+    @property
+    def data_dir(self) -> Path:
+        return data_dir()
+
+    @property
+    def sessions_dir(self) -> Path:
+        return data_dir() / "sessions"
+
+    @property
+    def graph_path(self) -> Path:
+        return Path(self.graph.path).expanduser() if self.graph.path else data_dir() / "graph"
+
+    def missing_keys(self) -> list[str]:
+        """Human sentences naming each missing key, the env var and the config file."""
+        missing = []
+        if not self.gemini.api_key:
+            missing.append(
+                f"No Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or run "
+                f"`deepresearch-tui config set gemini.api_key KEY` (writes {self.path}). "
+                f"Get a key at {GEMINI_KEY_URL}"
+            )
+        if not self.tavily.api_key:
+            missing.append(
+                f"No Tavily API key: set TAVILY_API_KEY, or run "
+                f"`deepresearch-tui config set tavily.api_key KEY` (writes {self.path}). "
+                f"Get a key at {TAVILY_KEY_URL}"
+            )
+        return missing
+
+
+SECTIONS: dict[str, type] = {
+    "gemini": GeminiConfig,
+    "tavily": TavilyConfig,
+    "research": ResearchConfig,
+    "graph": GraphConfig,
+    "neo4j": Neo4jConfig,
+}
+
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "gemini.api_key": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "gemini.base_url": ("GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL"),
+    "gemini.model": ("GEMINI_MODEL",),
+    "tavily.api_key": ("TAVILY_API_KEY",),
+    "tavily.base_url": ("TAVILY_BASE_URL",),
+    "neo4j.uri": ("NEO4J_URI",),
+    "neo4j.user": ("NEO4J_USER", "NEO4J_USERNAME"),
+    "neo4j.password": ("NEO4J_PASSWORD",),
+    "neo4j.database": ("NEO4J_DATABASE",),
+}
+
+SECRET_KEYS = frozenset({"gemini.api_key", "tavily.api_key", "neo4j.password"})
+
+
+def config_path() -> Path:
+    if override := os.environ.get(CONFIG_ENV):
+        return Path(override).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME) / "config.toml"
+
+
+def data_dir() -> Path:
+    if override := os.environ.get(DATA_ENV):
+        return Path(override).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME)
+
+
+def redact(value: str) -> str:
+    """Keys are shown only as their last 4 characters."""
+    if not value:
+        return ""
+    return "…" + value[-4:] if len(value) > 4 else "…"
+
+
+def _coerce(section: str, key: str, value: Any, *, source: str) -> Any:
+    cls = SECTIONS[section]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    if key not in fields:
+        raise ConfigError(f"{source}: unknown setting {section}.{key}")
+    default = fields[key].default
+    kind = type(default)
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if kind is bool:
+                if text.lower() in {"1", "true", "yes", "on"}:
+                    return True
+                if text.lower() in {"0", "false", "no", "off"}:
+                    return False
+                raise ValueError(text)
+            if kind is int:
+                return int(text)
+            if kind is float:
+                return float(text)
+        except ValueError:
+            raise ConfigError(
+                f"{source}: {section}.{key} must be a {kind.__name__}, got {value!r}"
+            ) from None
+        return value
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    raise ConfigError(f"{source}: {section}.{key} must be a {kind.__name__}, got {value!r}")
+
+
+def read_file(path: Path) -> dict[str, dict[str, Any]]:
+    """The file's tables, or {} when it does not exist. Never writes."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"Cannot read config file {path}: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Config file {path} is not UTF-8 text ({exc.reason}).") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"Config file {path} is not valid TOML: {exc}. "
+            "Fix or remove it; it has not been changed."
+        ) from exc
+    tables: dict[str, dict[str, Any]] = {}
+    for section, values in data.items():
+        if section not in SECTIONS or not isinstance(values, dict):
+            raise ConfigError(
+                f"Config file {path}: unknown table [{section}] "
+                f"(known: {', '.join(SECTIONS)})"
+            )
+        tables[section] = {
+            key: _coerce(section, key, value, source=str(path)) for key, value in values.items()
+        }
+    return tables
+
+
+def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read the file (if any), then apply environment overrides."""
+    env = os.environ if env is None else env
+    path = path or config_path()
+    tables = read_file(path)
+    config = Config(path=path, file_values=tables)
+    for section, values in tables.items():
+        target = getattr(config, section)
+        for key, value in values.items():
+            setattr(target, key, value)
+    for dotted, names in ENV_OVERRIDES.items():
+        for name in names:
+            if value := env.get(name, "").strip():
+                section, key = dotted.split(".")
+                setattr(getattr(config, section), key, _coerce(section, key, value, source=name))
+                config.env_keys.add(dotted)
+                break
+    return config
+
+
+def set_value(config: Config, dotted: str, value: str) -> Any:
+    """Set ``section.key`` in the file values (validated) and save. Returns the stored value."""
+    section, _, key = dotted.partition(".")
+    if section not in SECTIONS or not key:
+        raise ConfigError(
+            f"Unknown setting {dotted!r}: use section.key, e.g. gemini.api_key "
+            f"(sections: {', '.join(SECTIONS)})"
+        )
+    stored = _coerce(section, key, value, source=dotted)
+    config.file_values.setdefault(section, {})[key] = stored
+    setattr(getattr(config, section), key, stored)
+    save(config)
+    return stored
+
+
+def save(config: Config) -> Path:
+    """Write the file values (not env overrides) atomically with mode 0600."""
+    import tomli_w
+
+    path = config.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        tomli_w.dump(config.file_values, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return path
+
+
+def effective_values(config: Config, *, reveal: bool = False) -> dict[str, dict[str, Any]]:
+    """Every setting as it is in force, secrets redacted unless ``reveal``."""
+    out: dict[str, dict[str, Any]] = {}
+    for section in SECTIONS:
+        values = dataclasses.asdict(getattr(config, section))
+        for key, value in values.items():
+            if f"{section}.{key}" in SECRET_KEYS and not reveal:
+                values[key] = redact(str(value))
+        out[section] = values
+    return out

@@ -1,0 +1,257 @@
+"""Typed events: the one contract between the engine, the session log, the mind map and the UI.
+
+Every event is a frozen dataclass with ``session_id``, ``seq`` and ``timestamp``. The engine
+stamps ``session_id`` and ``seq``; everything else is the event's payload. Events serialise to
+one JSON object per line (``events.jsonl``) and replaying that file rebuilds the whole view,
+so reopening a research is the same code path as watching it run.
+
+Why dataclasses and not pydantic: the payloads are small and flat, the standard library
+round-trips them, and ``core`` stays light to import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+Section = Literal["plan", "execution", "reflection"]
+Phase = Literal["context", "reasoning", "search", "synthesis", "report"]
+SessionStatus = Literal["running", "paused", "done", "stopped", "interrupted", "failed"]
+
+SECTIONS: tuple[Section, ...] = ("plan", "execution", "reflection")
+PHASES: tuple[Phase, ...] = ("context", "reasoning", "search", "synthesis", "report")
+
+_REGISTRY: dict[str, type[Event]] = {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every event. ``type`` (the class name) is the JSON discriminator."""
+
+    session_id: str = ""
+    seq: int = 0
+    timestamp: float = field(default_factory=time.time)
+
+    type: ClassVar[str] = "Event"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.type = cls.__name__
+        _REGISTRY[cls.__name__] = cls
+
+    def stamped(self, session_id: str, seq: int) -> Event:
+        """A copy carrying the session id and sequence number (the engine stamps events)."""
+        return dataclasses.replace(self, session_id=session_id, seq=seq)
+
+
+# --- session lifecycle -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionStarted(Event):
+    topic: str
+    rounds: int
+    breadth: int
+    language: str = ""
+    model: str = ""
+    search_provider: str = ""
+    resumed: bool = False
+    prior_evidence: int = 0
+    """How many evidence items earlier researches on the same topic already hold."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionFinished(Event):
+    status: SessionStatus
+    reason: str = ""
+
+
+# --- rounds and phases -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundStarted(Event):
+    round: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhaseStarted(Event):
+    round: int
+    phase: Phase
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContextBuilt(Event):
+    round: int
+    text: str
+    items: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LLMChunk(Event):
+    round: int
+    section: Section
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LLMCallFinished(Event):
+    round: int
+    purpose: Literal["reasoning", "synthesis", "report", "ask"]
+    tokens_in: int = 0
+    tokens_out: int = 0
+    ms: int = 0
+    model: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanReady(Event):
+    """The full text of each section and every planned query, once the reasoning call ends.
+
+    Chunks are for watching; this is what the mind map, the research log and a resumed
+    session read, so none of them has to re-assemble a stream.
+    """
+
+    round: int
+    plan: str
+    execution: str
+    reflection: str
+    queries: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchStarted(Event):
+    round: int
+    query: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchFinished(Event):
+    round: int
+    query: str
+    source_ids: list[int] = field(default_factory=list)
+    results: int = 0
+    ms: int = 0
+    error: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceAdded(Event):
+    round: int
+    source_id: int
+    url: str
+    title: str
+    snippet: str = ""
+    query: str = ""
+    score: float = 0.0
+
+    @property
+    def domain(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.url).hostname or ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SynthesisReady(Event):
+    """The structured result of a round: what the mind map is built from."""
+
+    round: int
+    summary: str
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    """Each: {"claim": str, "source_ids": [int], "confidence": float}."""
+    concepts: list[str] = field(default_factory=list)
+    relations: list[dict[str, str]] = field(default_factory=list)
+    """Each: {"source": concept, "target": concept, "relation": free text}."""
+    questions: list[str] = field(default_factory=list)
+    covered: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class MindMapUpdated(Event):
+    round: int
+    nodes: int = 0
+    edges: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundFinished(Event):
+    round: int
+
+
+# --- trouble -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateLimited(Event):
+    retry_in_s: float
+    scope: str = "llm"
+    message: str = ""
+    attempt: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Warning(Event):  # noqa: A001 - the design names it so; it never shadows the builtin here
+    message: str
+    kind: str = "general"
+    round: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Error(Event):
+    kind: str
+    message: str
+    recoverable: bool = False
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportChunk(Event):
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportReady(Event):
+    path: str
+    fallback: bool = False
+    reason: str = ""
+
+
+# --- JSON --------------------------------------------------------------------------------
+
+
+def event_types() -> dict[str, type[Event]]:
+    """Every event class by its JSON ``type`` name."""
+    return dict(_REGISTRY)
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    data = dataclasses.asdict(event)
+    return {"type": event.type, **data}
+
+
+def to_json(event: Event) -> str:
+    """One line of JSON, non-ASCII kept readable (topics are often not in English)."""
+    return json.dumps(to_dict(event), ensure_ascii=False, separators=(",", ":"))
+
+
+class UnknownEvent(ValueError):
+    """A line whose ``type`` this version does not know (written by a newer version)."""
+
+
+def from_dict(data: dict[str, Any]) -> Event:
+    kind = data.get("type")
+    cls = _REGISTRY.get(str(kind))
+    if cls is None:
+        raise UnknownEvent(f"unknown event type {kind!r}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def from_json(line: str) -> Event:
+    return from_dict(json.loads(line))

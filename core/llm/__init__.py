@@ -1,0 +1,1 @@
+"""LLM providers behind one protocol (``base.LLMProvider``); Gemini is the default."""

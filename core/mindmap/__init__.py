@@ -1,0 +1,1 @@
+"""The mind map: a property graph of topics, steps, evidence and concepts (Cypher stores)."""

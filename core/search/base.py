@@ -1,0 +1,28 @@
+"""The search provider protocol and the result shape every provider returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    title: str
+    url: str
+    content: str
+    """The snippet. Untrusted web text: it is data, never instructions."""
+    score: float = 0.0
+    raw_content: str | None = None
+    """Only when raw content is configured, and then already truncated."""
+
+
+@runtime_checkable
+class SearchProvider(Protocol):
+    name: str
+
+    async def search(self, query: str, *, max_results: int) -> list[SearchHit]:
+        """One search. Raises ``core.errors`` classes (AuthError, RateLimitError, ...)."""
+        ...
+
+    async def aclose(self) -> None: ...
