@@ -60,7 +60,8 @@ class ResearchConfig:
     """Empty: write in the topic's own language."""
     review_queries: bool = False
     """Let the user edit the next round's planned queries before they run (TUI)."""
-    context_chars: int = 6000
+    context_chars: int = 3000
+    """Budget for the mind-map context in each reasoning prompt."""
 
 
 @dataclass

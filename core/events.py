@@ -194,7 +194,7 @@ class RateLimited(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Warning(Event):  # noqa: A001 - the design names it so; it never shadows the builtin here
+class Warning(Event):
     message: str
     kind: str = "general"
     round: int = 0

@@ -71,30 +71,38 @@ class MindMapContext:
             map(len, (self.facts, self.reflections, self.plans, self.questions, self.concepts))
         )
 
-    def render(self, budget_chars: int = 6000) -> str:
-        """Markdown for the prompt, cut to ``budget_chars`` so round 20 costs what round 3 does."""
+    def render(self, budget_chars: int = 3000) -> str:
+        """Markdown for the prompt, cut to ``budget_chars`` so round 20 costs what round 3 does.
+
+        Each kind gets a share of the budget (what one leaves unused passes to the next), so a
+        long list of facts cannot crowd out the open questions.
+        """
         parts: list[str] = []
-        used = 0
-        for title, rows in (
-            ("Facts found", self.facts),
-            ("Previous reflections", self.reflections),
-            ("Previous plans", self.plans),
-            ("Open questions", self.questions),
-            ("Most-connected concepts", self.concepts),
+        carry = 0.0
+        for title, rows, share in (
+            ("Facts found", self.facts, 0.40),
+            ("Previous reflections", self.reflections, 0.20),
+            ("Previous plans", self.plans, 0.15),
+            ("Open questions", self.questions, 0.15),
+            ("Most-connected concepts", self.concepts, 0.10),
         ):
-            if not rows:
-                continue
-            header = f"### {title}\n"
-            if used + len(header) > budget_chars:
-                break
-            parts.append(header)
-            used += len(header)
-            for row in rows:
-                line = f"- {row}\n"
-                if used + len(line) > budget_chars:
-                    break
-                parts.append(line)
-                used += len(line)
+            allowance = budget_chars * share + carry
+            used = 0
+            if rows:
+                header = f"### {title}\n"
+                block = [header]
+                used = len(header)
+                for row in rows:
+                    line = f"- {' '.join(row.split())}\n"
+                    if used + len(line) > allowance:
+                        break
+                    block.append(line)
+                    used += len(line)
+                if len(block) > 1:
+                    parts.extend(block)
+                else:
+                    used = 0
+            carry = allowance - used
         return "".join(parts).strip()
 
 
@@ -125,7 +133,7 @@ class MindMapStore(Protocol):
         """Project one event into the graph. Idempotent; ignores events it has no use for."""
         ...
 
-    def context(self, topic: str, *, budget_chars: int = 6000) -> MindMapContext:
+    def context(self, topic: str, *, budget_chars: int = 3000) -> MindMapContext:
         """Facts, reflections, plans, open questions, concepts for the topic, newest first."""
         ...
 

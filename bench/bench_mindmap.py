@@ -1,0 +1,135 @@
+"""The embedded mind map at N nodes: insert, context, Tree paging, each against a baseline
+measured in the same run on the same graph.
+
+Baselines: the Tree's paged ``children()`` (aggregate count + SKIP/LIMIT page) against
+fetching every child of the same node; the engine's parameterised ``context()`` query
+against a naive scan that pulls every node's text and filters in Python. Ratios > 1 mean
+ours is faster. Graph shape: one topic, a few sessions, many rounds of synthesis output,
+one round carrying most of the evidence (the Tree's worst case: a node with thousands of
+children).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core import events as ev
+from core.mindmap.ladybug_store import LadybugStore
+
+TOPIC = "Benchmark topic"
+
+
+def _events(nodes: int) -> list[ev.Event]:
+    """Stamped events whose projection is about ``nodes`` nodes."""
+    out: list[ev.Event] = []
+    sessions, per_round_claims = 4, 40
+    # nodes per round ~ 3 steps + synthesis + 2 sources + claims + 2 questions + ~1 concept
+    per_round = 4 + 2 + per_round_claims + 2 + 1
+    rounds = max(1, nodes // (sessions * per_round))
+    seq = 0
+    t = 1_000_000.0
+
+    def add(sid: str, event: ev.Event) -> None:
+        nonlocal seq, t
+        seq += 1
+        t += 1
+        out.append(ev.from_dict({**ev.to_dict(event), "session_id": sid, "seq": seq,
+                                 "timestamp": t}))
+
+    for s in range(sessions):
+        sid = f"bench-{s}"
+        add(sid, ev.SessionStarted(topic=TOPIC, rounds=rounds, breadth=2))
+        for r in range(1, rounds + 1):
+            add(sid, ev.PlanReady(round=r, plan=f"plan {r}", execution=f"exec {r}",
+                                  reflection=f"reflection {s}.{r}", queries=["a", "b"]))
+            for k in (1, 2):
+                add(sid, ev.SourceAdded(round=r, source_id=r * 10 + k,
+                                        url=f"https://e.example/{s}/{r}/{k}", title=f"T{k}"))
+            add(sid, ev.SynthesisReady(
+                round=r, summary=f"summary {r}",
+                evidence=[{"claim": f"claim {s}.{r}.{i}", "source_ids": [r * 10 + 1],
+                           "confidence": 0.7} for i in range(per_round_claims)],
+                concepts=[f"concept {(s * rounds + r) % 500}", "common"],
+                relations=[{"source": f"concept {r % 500}", "target": "common",
+                            "relation": "is a"}],
+                questions=[f"q {s}.{r}.a", f"q {s}.{r}.b"],
+            ))
+    return out
+
+
+def _time(fn: Callable[[], Any], repeat: int) -> float:
+    """Median milliseconds of ``repeat`` calls (after one warm-up)."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def run(*, nodes: int = 10_000, repeat: int = 20) -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-mindmap-") as tmp:
+        store = LadybugStore(Path(tmp) / "graph" / "mindmap.lbug")
+        events = _events(nodes)
+        start = time.perf_counter()
+        for event in events:
+            store.apply(event)
+        insert_s = time.perf_counter() - start
+        stats = store.stats()
+        total_nodes = sum(stats.nodes.values())
+        total_edges = sum(stats.relations.values())
+
+        start = time.perf_counter()
+        for event in events[: len(events) // 4]:
+            store.apply(event)
+        reapply_s = time.perf_counter() - start
+        assert sum(store.stats().nodes.values()) == total_nodes  # idempotent
+
+        context_ms = _time(lambda: store.context(TOPIC), repeat)
+
+        def naive_context() -> list[str]:
+            rows = store._rows("MATCH (n) RETURN n")  # everything, filtered in Python
+            found = [r[0].get("claim") for r in rows if r[0].get("_LABEL") == "Evidence"]
+            return sorted((c for c in found if c), reverse=True)[:100]
+
+        naive_ms = _time(naive_context, max(3, repeat // 4))
+
+        # The Tree: the biggest node is a session (rounds) and Topic->sessions is small; the
+        # widest is a Round holding ~50 children, and "concept:common" with many neighbours.
+        roots_ms = _time(store.roots, repeat)
+        session_id = "bench-0"
+        page_ms = _time(lambda: store.children("round:bench-0:1", limit=50), repeat)
+        sessions_page_ms = _time(lambda: store.children(session_id, limit=50), repeat)
+        common = "concept:common"
+        concept_total = store.children(common, limit=1).total
+        concept_page_ms = _time(lambda: store.children(common, limit=50), repeat)
+
+        def all_neighbours() -> int:
+            rows = store._rows(
+                "MATCH (p:Concept {id: $id})-[r]-(n) RETURN n", {"id": common}
+            )
+            return len(rows)
+
+        all_ms = _time(all_neighbours, max(3, repeat // 2))
+        node_ms = _time(lambda: store.node("bench-0/r1/e0"), repeat)
+        store.close()
+
+    print(f"mind map benchmark (LadybugDB, {repeat} repetitions, median)")
+    print(f"  graph: {total_nodes} nodes, {total_edges} relations from {len(events)} events")
+    print(f"  insert: {insert_s:.2f} s total, {insert_s / len(events) * 1000:.2f} ms/event, "
+          f"{total_nodes / insert_s:.0f} nodes/s")
+    print(f"  re-apply of 1/4 of the events (no change): {reapply_s:.2f} s")
+    print(f"  context(topic): {context_ms:.1f} ms   naive full scan: {naive_ms:.1f} ms   "
+          f"ratio {naive_ms / context_ms:.1f}x")
+    print(f"  children(concept with {concept_total} related, page of 50): "
+          f"{concept_page_ms:.1f} ms   all its neighbours: {all_ms:.1f} ms   "
+          f"ratio {all_ms / concept_page_ms:.1f}x")
+    print(f"  roots(): {roots_ms:.1f} ms   children(session): {sessions_page_ms:.1f} ms   "
+          f"children(round, 50): {page_ms:.1f} ms   node(evidence): {node_ms:.1f} ms")
+    return 0

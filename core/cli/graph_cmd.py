@@ -1,0 +1,432 @@
+"""``deepresearch-tui graph``: stats, query, ask, rebuild and export of the mind map.
+
+Reading commands open the store read-only (so they work while the app runs a research);
+``query`` and ``ask`` go through the same read-only guard the app uses. ``rebuild``
+re-projects every saved research's ``events.jsonl`` (idempotent: MERGE on deterministic ids).
+The Cypher export is a file for people to load into a database: every value in it is a
+literal we escape ourselves, never text pasted in raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from core.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from core.cli.common import err_console as err
+from core.cli.common import load_config_or_exit
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "graph", help="inspect, question, rebuild or export the mind map"
+    )
+    commands = parser.add_subparsers(dest="graph_command", metavar="ACTION", required=True)
+
+    stats = commands.add_parser("stats", help="node and relation counts, backend, location")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.set_defaults(func=stats_cmd)
+
+    query = commands.add_parser("query", help="run read-only Cypher (same guard as the app)")
+    query.add_argument("cypher", metavar="CYPHER")
+    query.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="a query parameter (V parsed as JSON, else a string); repeatable",
+    )
+    query.add_argument("--limit", type=int, default=200, help="row limit (default 200)")
+    query.add_argument("--json", action="store_true", help="print JSON")
+    query.set_defaults(func=query_cmd)
+
+    ask = commands.add_parser("ask", help="ask the mind map a question (Gemini writes Cypher)")
+    ask.add_argument("question", metavar="QUESTION")
+    ask.add_argument("--topic", default=None, help="restrict to one research topic")
+    ask.set_defaults(func=ask_cmd)
+
+    rebuild = commands.add_parser("rebuild", help="re-project every saved research's events")
+    rebuild.set_defaults(func=rebuild_cmd)
+
+    export = commands.add_parser("export", help="export one research's part of the graph")
+    export.add_argument("session_id", metavar="SESSION_ID")
+    export.add_argument("--format", choices=("json", "cypher", "graphml"), default="json")
+    export.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    export.set_defaults(func=export_cmd)
+
+
+# --- shared -------------------------------------------------------------------------------
+
+
+def _config() -> Any:
+    """The config, or None after the error went to stderr (the handler returns 2)."""
+    return load_config_or_exit()
+
+
+def _open(config: Any, *, read_only: bool) -> Any:
+    from core.mindmap.factory import open_store
+
+    store, warnings = open_store(config, read_only=read_only)
+    for warning in warnings:
+        err.print(f"[yellow]Warning:[/] {escape(warning)}")
+    return store
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+# --- stats --------------------------------------------------------------------------------
+
+
+def stats_cmd(args: argparse.Namespace) -> int:
+    config = _config()
+    if config is None:
+        return EXIT_USAGE
+    store = _open(config, read_only=True)
+    try:
+        stats = store.stats()
+    finally:
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "backend": stats.backend,
+                    "location": stats.location,
+                    "nodes": stats.nodes,
+                    "relations": stats.relations,
+                },
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    out = _out()
+    out.print(f"[bold]Mind map[/] · {escape(stats.backend)} · {escape(stats.location)}")
+    for title, counts in (("Nodes", stats.nodes), ("Relations", stats.relations)):
+        table = Table(title=title, title_justify="left")
+        table.add_column("type")
+        table.add_column("count", justify="right")
+        for name, count in counts.items():
+            table.add_row(name, str(count))
+        table.add_row("[bold]total[/]", f"[bold]{sum(counts.values())}[/]")
+        out.print(table)
+    return EXIT_OK
+
+
+# --- query --------------------------------------------------------------------------------
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key.isidentifier():
+            raise ValueError(f"--param needs NAME=VALUE, got {item!r}")
+        try:
+            params[key] = json.loads(raw)
+        except ValueError:
+            params[key] = raw
+    return params
+
+
+def _print_rows(columns: list[str], rows: list[list[Any]], truncated: bool) -> None:
+    out = _out()
+    table = Table(*columns, show_lines=False)
+    for row in rows:
+        table.add_row(*(escape(_cell(v)) for v in row))
+    out.print(table)
+    note = f"{len(rows)} row(s)" + (" (more were cut by the limit)" if truncated else "")
+    err.print(f"[dim]{note}[/]")
+
+
+def query_cmd(args: argparse.Namespace) -> int:
+    from core.mindmap.guard import CypherRefused
+
+    config = _config()
+    if config is None:
+        return EXIT_USAGE
+    try:
+        params = parse_params(args.param)
+    except ValueError as exc:
+        err.print(f"[bold red]Error:[/] {escape(str(exc))}")
+        return EXIT_USAGE
+    store = _open(config, read_only=True)
+    try:
+        result = store.run_read_query(args.cypher, params, limit=max(1, args.limit))
+    except CypherRefused as exc:
+        err.print(f"[bold red]Refused:[/] {escape(exc.reason)}")
+        return EXIT_USAGE
+    except Exception as exc:
+        err.print(f"[bold red]Query failed:[/] {escape(str(exc))}")
+        return EXIT_FAILED
+    finally:
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                {"columns": result.columns, "rows": result.rows, "truncated": result.truncated},
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+    else:
+        _print_rows(result.columns, result.rows, result.truncated)
+    return EXIT_OK
+
+
+# --- ask ----------------------------------------------------------------------------------
+
+
+def ask_cmd(args: argparse.Namespace) -> int:
+    config = _config()
+    if config is None:
+        return EXIT_USAGE
+    if not config.gemini.api_key:
+        err.print(
+            "[bold red]No Gemini API key:[/] set GEMINI_API_KEY (or GOOGLE_API_KEY), or "
+            f"gemini.api_key in {escape(str(config.path))}"
+        )
+        return EXIT_USAGE
+    from core.llm.gemini import GeminiProvider
+    from core.mindmap.ask import ask_mind_map
+
+    llm = GeminiProvider(
+        config.gemini.api_key, config.gemini.model, base_url=config.gemini.base_url
+    )
+    store = _open(config, read_only=True)
+
+    async def go() -> Any:
+        try:
+            return await ask_mind_map(store, llm, args.question, topic=args.topic)
+        finally:
+            await llm.aclose()
+
+    try:
+        result = asyncio.run(go())
+    finally:
+        store.close()
+    out = _out()
+    if result.cypher:
+        out.print("[bold]Cypher[/]")
+        out.print(escape(result.cypher))
+    if result.refused:
+        err.print(f"[bold red]Refused:[/] {escape(result.refused)}")
+        return EXIT_FAILED
+    if result.columns:
+        _print_rows(result.columns, result.rows, False)
+    if result.error:
+        err.print(f"[bold red]Error:[/] {escape(result.error)}")
+        return EXIT_FAILED
+    out.print("[bold]Answer[/]")
+    out.print(escape(result.answer))
+    return EXIT_OK
+
+
+# --- rebuild ------------------------------------------------------------------------------
+
+
+def _load_events(path: Path) -> list[Any]:
+    from core.sessions import load_events
+
+    return load_events(path)
+
+
+def rebuild_cmd(args: argparse.Namespace) -> int:
+    config = _config()
+    if config is None:
+        return EXIT_USAGE
+    store = _open(config, read_only=False)
+    try:
+        if store.read_only:
+            err.print(
+                "[bold red]Error:[/] the mind map is open read-only; close the app "
+                "that uses it and run rebuild again"
+            )
+            return EXIT_FAILED
+        files = sorted(config.sessions_dir.glob("*/events.jsonl"))
+        nodes = edges = events = 0
+        failed: list[str] = []
+        for path in files:
+            try:
+                loaded = _load_events(path)
+            except Exception as exc:  # one broken session must not stop the others
+                failed.append(f"{path}: {exc}")
+                continue
+            for event in loaded:
+                delta = store.apply(event)
+                nodes += delta.nodes
+                edges += delta.edges
+                events += 1
+        stats = store.stats()
+    finally:
+        store.close()
+    for line in failed:
+        err.print(f"[yellow]Skipped:[/] {escape(line)}")
+    _out().print(
+        f"Rebuilt from {len(files) - len(failed)} research(es), {events} events: "
+        f"{nodes} new nodes, {edges} new relations. Graph now holds "
+        f"{sum(stats.nodes.values())} nodes and {sum(stats.relations.values())} relations."
+    )
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def cypher_literal(value: Any) -> str:
+    """A Cypher literal for a plain value; strings escaped so the file loads as written."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else "null"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+    text = str(value)
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "'":
+            out.append("\\'")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ch in "\u2028\u2029":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "'" + "".join(out) + "'"
+
+
+def to_cypher(data: dict[str, Any]) -> str:
+    from core.mindmap import schema
+
+    lines = [
+        f"// deepresearch-tui mind map export of research {data['session_id']!r}".replace("\n", " ")
+    ]
+    for node in data["nodes"]:
+        label = node["label"]
+        if label not in schema.NODE_TABLES:
+            continue
+        props = [
+            f"n.{k} = {cypher_literal(v)}"
+            for k, v in node["properties"].items()
+            if k != "id" and k in schema.NODE_TABLES[label]
+        ]
+        stmt = f"MERGE (n:{label} {{id: {cypher_literal(node['id'])}}})"
+        if props:
+            stmt += " SET " + ", ".join(props)
+        lines.append(stmt + ";")
+    labels = {n["id"]: n["label"] for n in data["nodes"]}
+    for edge in data["edges"]:
+        rel = edge["type"]
+        if rel not in schema.REL_TABLES:
+            continue
+        props = ", ".join(
+            f"{k}: {cypher_literal(v)}"
+            for k, v in edge["properties"].items()
+            if k in schema.REL_TABLES[rel][1]
+        )
+        body = f" {{{props}}}" if props else ""
+        lines.append(
+            f"MATCH (a:{labels[edge['source']]} {{id: {cypher_literal(edge['source'])}}}), "
+            f"(b:{labels[edge['target']]} {{id: {cypher_literal(edge['target'])}}}) "
+            f"MERGE (a)-[:{rel}{body}]->(b);"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def to_graphml(data: dict[str, Any]) -> str:
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("graphml", xmlns="http://graphml.graphdrawing.org/xmlns")
+    node_keys = sorted({k for n in data["nodes"] for k in n["properties"]} | {"label"})
+    edge_keys = sorted({k for e in data["edges"] for k in e["properties"]} | {"type"})
+    for kind, keys in (("node", node_keys), ("edge", edge_keys)):
+        for key in keys:
+            ET.SubElement(
+                root,
+                "key",
+                {"id": f"{kind}_{key}", "for": kind, "attr.name": key, "attr.type": "string"},
+            )
+    graph = ET.SubElement(root, "graph", id=str(data["session_id"]), edgedefault="directed")
+
+    def clean(value: Any) -> str:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        # XML 1.0 cannot carry most control characters even escaped.
+        return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
+
+    for node in data["nodes"]:
+        el = ET.SubElement(graph, "node", id=clean(node["id"]))
+        ET.SubElement(el, "data", key="node_label").text = node["label"]
+        for key, value in node["properties"].items():
+            ET.SubElement(el, "data", key=f"node_{key}").text = clean(value)
+    for i, edge in enumerate(data["edges"]):
+        el = ET.SubElement(
+            graph, "edge", id=f"e{i}", source=clean(edge["source"]), target=clean(edge["target"])
+        )
+        ET.SubElement(el, "data", key="edge_type").text = edge["type"]
+        for key, value in edge["properties"].items():
+            ET.SubElement(el, "data", key=f"edge_{key}").text = clean(value)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def export_cmd(args: argparse.Namespace) -> int:
+    config = _config()
+    if config is None:
+        return EXIT_USAGE
+    store = _open(config, read_only=True)
+    try:
+        export = getattr(store, "export_session", None)
+        if export is None:
+            err.print("[bold red]Error:[/] this store cannot export")
+            return EXIT_FAILED
+        try:
+            data = export(args.session_id)
+        except KeyError:
+            err.print(
+                f"[bold red]Error:[/] no research {escape(args.session_id)!s} in the "
+                "mind map (run `deepresearch-tui graph rebuild` if it is saved)"
+            )
+            return EXIT_USAGE
+    finally:
+        store.close()
+    if args.format == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    elif args.format == "cypher":
+        text = to_cypher(data)
+    else:
+        text = to_graphml(data)
+    if args.output:
+        path = Path(args.output).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {escape(str(path))}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK

@@ -1,0 +1,165 @@
+"""``deepresearch-tui run``: a research without the UI, progress on stderr, result on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from core.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, EXIT_USAGE
+from core.cli.common import err_console, fail, load_config_or_exit
+from core.events import (
+    Error,
+    Event,
+    ReportChunk,
+    Warning,
+)
+from core.state import SessionState
+
+EXIT_BY_STATUS = {
+    "done": EXIT_OK,
+    "stopped": EXIT_OK,
+    "paused": EXIT_PAUSED,
+    "interrupted": EXIT_INTERRUPTED,
+    "failed": EXIT_FAILED,
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run a research headless (no UI)",
+        description="Run a research without the UI. Progress goes to stderr; the report path "
+        "(or, with --json, a JSON summary) to stdout. Exit codes: 0 done, 2 usage or config "
+        "error, 3 paused on quota (resume later), 130 interrupted (state saved), 1 failed.",
+    )
+    parser.add_argument("topic", nargs="?", help="what to research")
+    parser.add_argument("--rounds", type=int, help="research rounds (default from config: 3)")
+    parser.add_argument("--breadth", type=int, help="searches per round at most (default 4)")
+    parser.add_argument("--language", help="report language (default: the topic's)")
+    parser.add_argument("--resume", metavar="ID", help="continue a paused or interrupted session")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.set_defaults(func=handler)
+
+
+class Progress:
+    """A live stderr panel computed from the session state on every refresh (so the
+    rate-limit countdown ticks without events)."""
+
+    def __init__(self) -> None:
+        self.state = SessionState()
+        self.started = time.monotonic()
+
+    def __rich__(self) -> Group:
+        state = self.state
+        table = Table.grid(padding=(0, 2))
+        elapsed = int(time.monotonic() - self.started)
+        phase = state.current_phase or "starting"
+        table.add_row(
+            Text(f"round {state.current_round}/{state.rounds_planned or '?'}", style="bold"),
+            Text(str(phase), style="cyan"),
+            Text(f"LLM calls {state.llm_calls}"),
+            Text(f"tokens {state.tokens_in}↑ {state.tokens_out}↓"),
+            Text(f"sources {len(state.sources)}"),
+            Text(f"{elapsed // 60}:{elapsed % 60:02d}"),
+        )
+        parts: list[Text | Table] = [Text(state.topic, style="bold magenta"), table]
+        if state.rate_limited_until:
+            left = state.rate_limited_until - time.time()
+            if left > 0:
+                parts.append(Text(f"rate limited: retrying in {left:4.1f}s", style="yellow"))
+        return Group(*parts)
+
+
+def handler(args: argparse.Namespace) -> int:
+    config = load_config_or_exit()
+    if config is None:
+        return EXIT_USAGE
+    if not args.topic and not args.resume:
+        fail("give a TOPIC to research, or --resume ID")
+        return EXIT_USAGE
+    if args.topic and args.resume:
+        fail("give either a TOPIC or --resume ID, not both")
+        return EXIT_USAGE
+    for value, name in ((args.rounds, "--rounds"), (args.breadth, "--breadth")):
+        if value is not None and value < 1:
+            fail(f"{name} must be at least 1")
+            return EXIT_USAGE
+    if missing := config.missing_keys():
+        for message in missing:
+            fail(message)
+        return EXIT_USAGE
+
+    from core.engine import ResearchEngine, ResearchOptions
+    from core.sessions import SessionNotFound
+
+    progress = Progress()
+
+    def on_event(event: Event) -> None:
+        progress.state = engine.state
+        if isinstance(event, Warning):
+            live.console.print(f"[yellow]warning:[/] {_escape(event.message)}")
+        elif isinstance(event, Error):
+            live.console.print(f"[red]error:[/] {_escape(event.message)}")
+        elif isinstance(event, ReportChunk):
+            pass
+
+    engine = ResearchEngine(config, on_event=on_event)
+
+    async def main() -> object:
+        try:
+            if args.resume:
+                return await engine.resume(args.resume)
+            options = ResearchOptions.from_config(
+                config, rounds=args.rounds, breadth=args.breadth, language=args.language
+            )
+            return await engine.run(args.topic, options)
+        finally:
+            await engine.aclose()
+
+    with Live(progress, console=err_console, refresh_per_second=4, transient=True) as live:
+        try:
+            result = asyncio.run(main())
+        except KeyboardInterrupt:
+            live.stop()
+            err_console.print(
+                f"Interrupted. Saved; resume with: deepresearch-tui run --resume "
+                f"{engine.session_id}"
+            )
+            return EXIT_INTERRUPTED
+        except SessionNotFound as exc:
+            live.stop()
+            fail(str(exc.args[0]) if exc.args else str(exc))
+            return EXIT_USAGE
+        except ValueError as exc:
+            live.stop()
+            fail(str(exc))
+            return EXIT_USAGE
+
+    from core.engine import RunResult
+
+    assert isinstance(result, RunResult)
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False))
+    elif result.report_path:
+        print(result.report_path)
+    if result.status == "paused":
+        err_console.print(
+            f"Paused: {_escape(result.reason)}\nEverything is saved; resume with: "
+            f"deepresearch-tui run --resume {result.session_id}"
+        )
+    elif result.status == "failed":
+        fail(result.reason)
+    return EXIT_BY_STATUS.get(result.status, EXIT_FAILED)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

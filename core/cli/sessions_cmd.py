@@ -1,0 +1,160 @@
+"""``deepresearch-tui sessions``: list, show, export and delete saved researches."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from core.cli import EXIT_OK, EXIT_USAGE
+from core.cli.common import fail, load_config_or_exit
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sessions", help="list, show, export or delete saved researches"
+    )
+    commands = parser.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
+
+    listing = commands.add_parser("list", help="a table of saved researches, newest first")
+    listing.set_defaults(func=list_sessions)
+
+    show = commands.add_parser("show", help="one research: status, counts, summary, files")
+    show.add_argument("session_id", metavar="ID")
+    show.set_defaults(func=show_session)
+
+    export = commands.add_parser("export", help="export a research as markdown or JSON")
+    export.add_argument("session_id", metavar="ID")
+    export.add_argument("--format", choices=("md", "json"), default="md")
+    export.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    export.set_defaults(func=export_session)
+
+    delete = commands.add_parser("delete", help="delete a saved research")
+    delete.add_argument("session_id", metavar="ID")
+    delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(func=delete_session)
+
+
+def _store():
+    config = load_config_or_exit()
+    if config is None:
+        return None
+    from core.sessions import SessionStore
+
+    return SessionStore(config.sessions_dir)
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else ""
+
+
+def list_sessions(args: argparse.Namespace) -> int:
+    store = _store()
+    if store is None:
+        return EXIT_USAGE
+    infos = store.list()
+    console = Console()
+    if not infos:
+        console.print('No saved researches yet. Start one with: deepresearch-tui run "TOPIC"')
+        return EXIT_OK
+    table = Table(box=None)
+    table.add_column("id", no_wrap=True, min_width=20)
+    table.add_column("topic", overflow="fold", ratio=1)
+    for name in ("status", "rounds", "sources", "updated"):
+        table.add_column(name, no_wrap=True)
+    for info in infos:
+        table.add_row(
+            info.id,
+            escape(info.topic),
+            info.status,
+            f"{info.rounds_done}/{info.rounds_planned}",
+            str(info.sources),
+            _when(info.updated),
+        )
+    console.print(table)
+    return EXIT_OK
+
+
+def _open(session_id: str):
+    from core.sessions import SessionNotFound
+
+    store = _store()
+    if store is None:
+        return None
+    try:
+        return store.open(session_id)
+    except SessionNotFound as exc:
+        fail(str(exc.args[0]) if exc.args else f"no session {session_id!r}")
+        return None
+
+
+def show_session(args: argparse.Namespace) -> int:
+    handle = _open(args.session_id)
+    if handle is None:
+        return EXIT_USAGE
+    state = handle.state()
+    console = Console()
+    table = Table.grid(padding=(0, 2))
+    rows = [
+        ("id", handle.id),
+        ("topic", state.topic),
+        ("status", state.status + (f" ({state.status_reason})" if state.status_reason else "")),
+        ("rounds", f"{state.completed_rounds()}/{state.rounds_planned}"),
+        ("sources", str(len(state.sources))),
+        ("evidence", str(len(state.evidence))),
+        ("LLM calls", str(state.llm_calls)),
+        ("tokens", f"{state.tokens_in} in, {state.tokens_out} out"),
+        ("folder", str(handle.folder)),
+        ("report", str(handle.report_path) if handle.report_path.exists() else "(none yet)"),
+    ]
+    for name, value in rows:
+        table.add_row(f"[bold]{name}[/]", escape(value))
+    console.print(table)
+    if state.summary:
+        console.print("\n[bold]Summary[/]")
+        console.print(escape(state.summary))
+    return EXIT_OK
+
+
+def export_session(args: argparse.Namespace) -> int:
+    handle = _open(args.session_id)
+    if handle is None:
+        return EXIT_USAGE
+    from core.sessions import export_session as render
+
+    text = render(handle, args.format)
+    if args.output:
+        path = Path(args.output).expanduser()
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {path}: {exc.strerror}")
+            return EXIT_USAGE
+        print(path)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def delete_session(args: argparse.Namespace) -> int:
+    handle = _open(args.session_id)
+    if handle is None:
+        return EXIT_USAGE
+    if not args.yes:
+        if not sys.stdin.isatty():
+            fail("refusing to delete without confirmation: add --yes")
+            return EXIT_USAGE
+        answer = input(f"Delete research {handle.id} ({handle.folder})? [y/N] ")
+        if answer.strip().lower() not in {"y", "yes"}:
+            print("Kept.")
+            return EXIT_OK
+    store = _store()
+    assert store is not None
+    store.delete(handle.id)
+    print(f"Deleted {handle.id}")
+    return EXIT_OK

@@ -1,0 +1,804 @@
+"""The research engine: rounds of context → reasoning → search → synthesis, then a report.
+
+Async and UI-free. Every step is an event (``core.events``) that is first saved (events.jsonl,
+research_log.md), then projected into the mind map, then handed to ``on_event`` (the TUI or the
+CLI progress). Because the event log is the source of truth, resuming is replaying it and
+going on from the first round that did not finish.
+
+Per round: one streaming reasoning call and one structured synthesis call; one more call for
+the report. Every planned query runs, concurrently and bounded. Rate limits wait the server's
+delay (emitted as ``RateLimited`` for a countdown); a spent daily quota pauses the session.
+
+``pause``, ``unpause`` and ``stop`` may be called from any thread (the TUI's UI thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from core import prompts
+from core.config import Config
+from core.errors import (
+    AuthError,
+    ProviderError,
+    QuotaExhausted,
+    RateLimitError,
+)
+from core.events import (
+    ContextBuilt,
+    Error,
+    Event,
+    LLMCallFinished,
+    LLMChunk,
+    MindMapUpdated,
+    PhaseStarted,
+    PlanReady,
+    RateLimited,
+    ReportChunk,
+    ReportReady,
+    RoundFinished,
+    RoundStarted,
+    SearchFinished,
+    SearchStarted,
+    SessionFinished,
+    SessionStarted,
+    SessionStatus,
+    SourceAdded,
+    SynthesisReady,
+    Warning,
+)
+from core.llm.base import LLMProvider
+from core.mindmap.base import MindMapStore
+from core.parsing import ReasoningStreamParser
+from core.ratelimit import RateLimiter, call_with_retries
+from core.report import fallback_report, finalise_report
+from core.search.base import SearchHit, SearchProvider
+from core.sessions import SessionHandle, SessionRecorder, SessionStore
+from core.state import SessionState
+from core.urls import normalise_url
+
+T = TypeVar("T")
+QueryReviewer = Callable[[int, list[str]], Awaitable[list[str]]]
+
+
+@dataclass
+class ResearchOptions:
+    rounds: int = 3
+    breadth: int = 4
+    results_per_search: int = 5
+    concurrency: int = 4
+    language: str = ""
+
+    @classmethod
+    def from_config(cls, config: Config, **overrides: Any) -> ResearchOptions:
+        research = config.research
+        options = cls(
+            rounds=research.rounds,
+            breadth=research.breadth,
+            results_per_search=research.results_per_search,
+            concurrency=research.concurrency,
+            language=research.language,
+        )
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(options, key, value)
+        return options
+
+
+@dataclass
+class RunResult:
+    session_id: str
+    status: SessionStatus
+    report_path: str
+    rounds: int
+    llm_calls: int
+    tokens_in: int
+    tokens_out: int
+    sources: int
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "status": self.status,
+            "report_path": self.report_path,
+            "rounds": self.rounds,
+            "llm_calls": self.llm_calls,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "sources": self.sources,
+        }
+
+
+class _Stop(Exception):
+    """Internal: the user asked to stop; go straight to the report."""
+
+
+class _Paused(Exception):
+    """Internal: a daily quota is spent; save and pause the session."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Failed(Exception):
+    """Internal: the research cannot go on (bad key, model unavailable)."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+class ResearchEngine:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        llm: LLMProvider | None = None,
+        search: SearchProvider | None = None,
+        store: MindMapStore | None = None,
+        sessions: SessionStore | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        review_queries: QueryReviewer | None = None,
+    ) -> None:
+        self.config = config
+        self._llm = llm
+        self._search = search
+        self._store = store
+        self._store_given = store is not None
+        self.sessions = sessions or SessionStore(config.sessions_dir)
+        self.on_event = on_event
+        self.review_queries = review_queries
+        self.limiter = RateLimiter(config.gemini.rpm)
+        self.session_id: str | None = None
+        self.state = SessionState()
+        self._handle: SessionHandle | None = None
+        self._recorder: SessionRecorder | None = None
+        self._log: Callable[[Event], None] | None = None
+        self._seq = 0
+        self._paused = False
+        self._gate: asyncio.Event | None = None
+        """Set while running, clear while paused; lives on the engine's own loop."""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_requested = threading.Event()
+        self._graph_failed = False
+        self._known_urls: dict[str, int] = {}
+        self._graph_delta = [0, 0]
+        """Nodes and relations the mind map gained this round (for MindMapUpdated)."""
+
+    # --- control (thread-safe) -------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def pause(self) -> None:
+        """Hold before the next step (the call under way finishes)."""
+        self._paused = True
+        self._on_loop(lambda gate: gate.clear())
+
+    def unpause(self) -> None:
+        self._paused = False
+        self._on_loop(lambda gate: gate.set())
+
+    def stop(self) -> None:
+        """Finish the call under way, then write a (partial) report and save."""
+        self._stop_requested.set()
+        self.unpause()
+
+    def _on_loop(self, change: Callable[[asyncio.Event], None]) -> None:
+        """Change the gate on the engine's loop, whichever thread asks."""
+        gate, loop = self._gate, self._loop
+        if gate is None or loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing to hold
+            loop.call_soon_threadsafe(change, gate)
+
+    def _open_gate(self) -> None:
+        """Bind the gate to the running loop (called at the start of run/resume)."""
+        self._loop = asyncio.get_running_loop()
+        self._gate = asyncio.Event()
+        if not self._paused:
+            self._gate.set()
+
+    async def _checkpoint(self, *, allow_stop: bool = True) -> None:
+        if self._gate is not None:
+            await self._gate.wait()
+        if allow_stop and self._stop_requested.is_set():
+            raise _Stop
+
+    # --- providers -------------------------------------------------------------------
+
+    @property
+    def llm(self) -> LLMProvider:
+        if self._llm is None:
+            from core.llm.gemini import GeminiProvider
+
+            gemini = self.config.gemini
+            self._llm = GeminiProvider(gemini.api_key, gemini.model, base_url=gemini.base_url)
+        return self._llm
+
+    @property
+    def search(self) -> SearchProvider:
+        if self._search is None:
+            from core.search.tavily import TavilySearch
+
+            tavily = self.config.tavily
+            self._search = TavilySearch(
+                tavily.api_key,
+                base_url=tavily.base_url,
+                search_depth=tavily.search_depth,
+                include_raw_content=tavily.include_raw_content,
+                raw_content_chars=tavily.raw_content_chars,
+                timeout_s=tavily.timeout_s,
+            )
+        return self._search
+
+    async def _open_store(self) -> None:
+        if self._store is not None:
+            return
+        from core.mindmap.factory import open_store
+
+        try:
+            self._store, warnings = await asyncio.to_thread(open_store, self.config)
+        except Exception as exc:  # the research goes on without a graph
+            self._graph_failed = True
+            self._emit(Warning(message=f"Mind map unavailable: {exc}", kind="graph"))
+            return
+        for message in warnings:
+            self._emit(Warning(message=message, kind="graph"))
+
+    async def aclose(self) -> None:
+        for provider in (self._llm, self._search):
+            if provider is not None:
+                with contextlib.suppress(Exception):  # closing must never mask the outcome
+                    await provider.aclose()
+        if self._store is not None and not self._store_given:
+            self._store.close()
+            self._store = None
+
+    # --- events ----------------------------------------------------------------------
+
+    def _emit(self, event: Event) -> Event:
+        """Stamp, save, project and publish one event. Saving comes first: nothing is lost."""
+        self._seq += 1
+        event = event.stamped(self.session_id or "", self._seq)
+        if self._recorder is not None:
+            self._recorder(event)
+            self.state = self._recorder.state
+        else:
+            self.state.apply(event)
+        if self._log is not None:
+            self._log(event)
+        if self._store is not None and not self._graph_failed:
+            try:
+                delta = self._store.apply(event)
+                self._graph_delta[0] += delta.nodes
+                self._graph_delta[1] += delta.edges
+            except Exception as exc:
+                self._graph_failed = True
+                self._emit(
+                    Warning(
+                        message=f"Mind map write failed ({exc}); going on without it. "
+                        "`deepresearch-tui graph rebuild` restores it from the saved events.",
+                        kind="graph",
+                    )
+                )
+        if self.on_event is not None:
+            with contextlib.suppress(Exception):  # a broken listener must not stop research
+                self.on_event(event)
+        return event
+
+    # --- entry points ----------------------------------------------------------------
+
+    async def run(self, topic: str, options: ResearchOptions | None = None) -> RunResult:
+        topic = " ".join(topic.split())
+        if not topic:
+            raise ValueError("The topic is empty.")
+        options = options or ResearchOptions.from_config(self.config)
+        self._open_gate()
+        self._attach(self.sessions.create(topic))
+        await self._open_store()
+        prior = await self._prior_evidence(topic)
+        self._emit(
+            SessionStarted(
+                topic=topic,
+                rounds=options.rounds,
+                breadth=options.breadth,
+                language=options.language,
+                model=self.config.gemini.model,
+                search_provider="tavily",
+                prior_evidence=prior,
+            )
+        )
+        return await self._research(topic, options, first_round=1)
+
+    async def resume(self, session_id: str) -> RunResult:
+        self._open_gate()
+        self._attach(self.sessions.open(session_id))
+        state = self.state
+        if state.status == "done":
+            raise ValueError(f"Session {session_id} is already finished; nothing to resume.")
+        options = ResearchOptions.from_config(
+            self.config, rounds=state.rounds_planned, breadth=state.breadth
+        )
+        options.language = state.language
+        await self._open_store()
+        self._emit(
+            SessionStarted(
+                topic=state.topic,
+                rounds=options.rounds,
+                breadth=options.breadth,
+                language=options.language,
+                model=self.config.gemini.model,
+                search_provider="tavily",
+                resumed=True,
+                prior_evidence=state.prior_evidence,
+            )
+        )
+        return await self._research(state.topic, options, first_round=state.completed_rounds() + 1)
+
+    def _attach(self, handle: SessionHandle) -> None:
+        """Record into ``handle``; its saved events (if resuming) are the starting state."""
+        from core.researchlog import ResearchLogWriter
+
+        self._handle = handle
+        self.session_id = handle.id
+        self._recorder = SessionRecorder(handle)
+        self.state = state = self._recorder.state
+        self._seq = state.last_seq
+        self._log = ResearchLogWriter(handle.log_path, state=state)
+        self._known_urls = {normalise_url(s.url): n for n, s in state.sources.items()}
+        self._graph_delta = [0, 0]
+
+    async def _prior_evidence(self, topic: str) -> int:
+        if self._store is None or self._graph_failed:
+            return 0
+        try:
+            return await asyncio.to_thread(self._store.prior_evidence, topic)
+        except Exception:
+            return 0
+
+    # --- the loop --------------------------------------------------------------------
+
+    async def _research(self, topic: str, options: ResearchOptions, first_round: int) -> RunResult:
+        status: SessionStatus = "done"
+        reason = ""
+        try:
+            for round_number in range(first_round, options.rounds + 1):
+                await self._checkpoint()
+                covered = await self._round(topic, round_number, options)
+                if covered and round_number < options.rounds:
+                    self._emit(
+                        Warning(
+                            message=f"The model judged the topic covered after round "
+                            f"{round_number}; writing the report.",
+                            kind="info",
+                            round=round_number,
+                        )
+                    )
+                    break
+        except _Stop:
+            status, reason = "stopped", "stopped by the user"
+        except _Paused as paused:
+            return self._finish("paused", paused.reason)
+        except _Failed as failed:
+            self._emit(Error(kind=failed.kind, message=failed.reason, recoverable=False))
+            return await self._finish_with_fallback("failed", failed.reason)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self._finish("interrupted", "interrupted; resume to continue")
+            raise
+        try:
+            await self._report(topic, options, stopped=status == "stopped")
+        except _Paused as paused:
+            self._fallback(topic, f"the daily quota is spent ({paused.reason})")
+            return self._finish("paused", paused.reason)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self._finish("interrupted", "interrupted while writing the report")
+            raise
+        return self._finish(status, reason)
+
+    async def _finish_with_fallback(self, status: SessionStatus, reason: str) -> RunResult:
+        self._fallback(self.state.topic, reason)
+        return self._finish(status, reason)
+
+    def _finish(self, status: SessionStatus, reason: str) -> RunResult:
+        self._emit(SessionFinished(status=status, reason=reason))
+        state = self.state
+        return RunResult(
+            session_id=self.session_id or "",
+            status=status,
+            report_path=state.report_path,
+            rounds=state.completed_rounds(),
+            llm_calls=state.llm_calls,
+            tokens_in=state.tokens_in,
+            tokens_out=state.tokens_out,
+            sources=len(state.sources),
+            reason=reason,
+        )
+
+    async def _round(self, topic: str, n: int, options: ResearchOptions) -> bool:
+        self._emit(RoundStarted(round=n))
+        self._graph_delta = [0, 0]
+
+        # 1. Context: fixed, parameterised queries, no LLM.
+        self._emit(PhaseStarted(round=n, phase="context"))
+        context_text, items = await self._context(topic)
+        self._emit(ContextBuilt(round=n, text=context_text, items=items))
+        await self._checkpoint()
+
+        # 2. Reasoning: one streaming call, routed by section as it arrives.
+        self._emit(PhaseStarted(round=n, phase="reasoning"))
+        previous_round = self.state.rounds.get(n - 1)
+        recent = (
+            [self.state.sources[i] for s in previous_round.searches for i in s.source_ids]
+            if previous_round
+            else []
+        )
+        previous_queries = [
+            q for r in self.state.rounds.values() if r.number < n for q in r.queries
+        ]
+        prompt = prompts.reasoning_prompt(
+            topic=topic,
+            round_number=n,
+            rounds=options.rounds,
+            breadth=options.breadth,
+            language=options.language,
+            summary=self.state.summary,
+            context=context_text,
+            previous_queries=previous_queries,
+            recent_sources=recent,
+        )
+        parser = ReasoningStreamParser()
+
+        def restart_parser() -> None:
+            # A retried call streams its answer again from the start.
+            nonlocal parser
+            parser = ReasoningStreamParser()
+
+        async def on_text(chunk: str) -> None:
+            for section, text in parser.feed(chunk):
+                if text:
+                    self._emit(LLMChunk(round=n, section=section, text=text))
+
+        await self._llm_call(
+            n,
+            "reasoning",
+            lambda: self.llm.stream_text(prompt, system=prompts.SYSTEM, on_text=on_text),
+            reset=restart_parser,
+        )
+        for section, text in parser.close():
+            if text:
+                self._emit(LLMChunk(round=n, section=section, text=text))
+        queries = parser.queries[: options.breadth]
+        if len(parser.queries) > options.breadth:
+            self._emit(
+                Warning(
+                    message=f"The plan had {len(parser.queries)} searches; running the first "
+                    f"{options.breadth} (breadth).",
+                    kind="plan",
+                    round=n,
+                )
+            )
+        if not queries:
+            queries = [topic] if n == 1 else []
+            if queries:
+                self._emit(
+                    Warning(message="The plan had no <SEARCH> tags; searching the topic.",
+                            kind="plan", round=n)
+                )
+        if self.review_queries is not None and queries:
+            reviewed = await self.review_queries(n, list(queries))
+            queries = [q.strip() for q in reviewed if q.strip()]
+        self._emit(
+            PlanReady(
+                round=n,
+                plan=parser.sections.get("plan", ""),
+                execution=parser.sections.get("execution", ""),
+                reflection=parser.sections.get("reflection", ""),
+                queries=queries,
+            )
+        )
+        await self._checkpoint()
+
+        # 3. Search: every planned query, concurrently, de-duplicated by URL.
+        self._emit(PhaseStarted(round=n, phase="search"))
+        new_sources = await self._search_all(n, queries, options)
+        await self._checkpoint()
+
+        # 4. Synthesis: one structured call → summary, evidence, concepts → mind map.
+        covered = False
+        if new_sources:
+            self._emit(PhaseStarted(round=n, phase="synthesis"))
+            covered = await self._synthesise(topic, n, options, new_sources, parser)
+        else:
+            self._emit(
+                Warning(
+                    message=f"Round {n} found no new sources; skipping its synthesis call.",
+                    kind="search",
+                    round=n,
+                )
+            )
+        self._emit(RoundFinished(round=n))
+        return covered
+
+    async def _context(self, topic: str) -> tuple[str, int]:
+        if self._store is None or self._graph_failed:
+            return "", 0
+        try:
+            context = await asyncio.to_thread(
+                self._store.context, topic, budget_chars=self.config.research.context_chars
+            )
+        except Exception as exc:
+            self._emit(Warning(message=f"Mind map context unavailable: {exc}", kind="graph"))
+            return "", 0
+        return context.render(self.config.research.context_chars), context.items
+
+    async def _llm_call(
+        self,
+        round_number: int,
+        purpose: str,
+        call: Callable[[], Awaitable[T]],
+        *,
+        reset: Callable[[], None] | None = None,
+    ) -> T:
+        """One LLM call with the limiter, retries (shown as RateLimited) and accounting."""
+
+        async def on_wait(delay: float, error: ProviderError, attempt: int) -> None:
+            if reset is not None:
+                reset()
+            self._emit(
+                RateLimited(
+                    retry_in_s=round(delay, 2),
+                    scope="llm",
+                    message=str(error)[:300],
+                    attempt=attempt,
+                )
+            )
+
+        try:
+            response = await call_with_retries(
+                call,
+                max_retries=self.config.gemini.max_retries,
+                on_wait=on_wait,
+                limiter=self.limiter,
+            )
+        except QuotaExhausted as exc:
+            raise _Paused(f"Gemini quota exhausted: {exc}") from exc
+        except RateLimitError as exc:
+            if exc.unavailable:
+                raise _Failed(
+                    "model_unavailable",
+                    f"The model {self.config.gemini.model!r} is not available on this API "
+                    f"key's tier (quota limit 0). Choose another model "
+                    f"(`deepresearch-tui config set gemini.model ...`). {exc}",
+                ) from exc
+            raise _Paused(f"Gemini kept answering 429: {exc}") from exc
+        except AuthError as exc:
+            raise _Failed("auth", f"Gemini rejected the API key: {exc}") from exc
+        except ProviderError as exc:
+            raise _Failed("llm", f"Gemini call failed after retries: {exc}") from exc
+        self._emit(
+            LLMCallFinished(
+                round=round_number,
+                purpose=purpose,  # type: ignore[arg-type]
+                tokens_in=getattr(response, "tokens_in", 0),
+                tokens_out=getattr(response, "tokens_out", 0),
+                ms=getattr(response, "ms", 0),
+                model=self.config.gemini.model,
+            )
+        )
+        return response
+
+    async def _search_all(
+        self, n: int, queries: list[str], options: ResearchOptions
+    ) -> list[SourceAdded]:
+        gate = asyncio.Semaphore(max(1, options.concurrency))
+        new_sources: list[SourceAdded] = []
+
+        async def one(query: str) -> None:
+            async with gate:
+                await self._checkpoint(allow_stop=False)
+                self._emit(SearchStarted(round=n, query=query))
+                started = time.monotonic()
+                try:
+                    hits = await call_with_retries(
+                        lambda: self._search_once(query, options.results_per_search),
+                        max_retries=2,
+                        max_wait_s=30.0,
+                    )
+                except (ProviderError, QuotaExhausted) as exc:
+                    ms = int((time.monotonic() - started) * 1000)
+                    message = f"Search failed for {query!r}: {exc}"
+                    self._emit(Warning(message=message, kind="search", round=n))
+                    self._emit(SearchFinished(round=n, query=query, ms=ms, error=str(exc)[:300]))
+                    return
+                ids = [source.source_id for source in self._add_sources(n, query, hits)]
+                new_sources.extend(self.state.sources[i] for i in ids)
+                ms = int((time.monotonic() - started) * 1000)
+                self._emit(
+                    SearchFinished(round=n, query=query, source_ids=ids, results=len(hits), ms=ms)
+                )
+
+        await asyncio.gather(*(one(q) for q in queries))
+        return sorted(new_sources, key=lambda s: s.source_id)
+
+    async def _search_once(self, query: str, max_results: int) -> list[SearchHit]:
+        """One search. A search 429 is a spent plan quota, not a per-minute limit: it is
+        reported at once (a warning) instead of being retried."""
+        try:
+            return await self.search.search(query, max_results=max_results)
+        except RateLimitError as exc:
+            raise ProviderError(f"search quota exceeded: {exc}", provider=exc.provider) from exc
+
+    def _add_sources(self, n: int, query: str, hits: list[SearchHit]) -> list[SourceAdded]:
+        """New sources only: a URL seen before (any round, any query) is not added again."""
+        added: list[SourceAdded] = []
+        for hit in hits:
+            key = normalise_url(hit.url)
+            if not hit.url or key in self._known_urls:
+                continue
+            source_id = len(self._known_urls) + 1
+            self._known_urls[key] = source_id
+            snippet = hit.content
+            if hit.raw_content:
+                snippet = f"{hit.content}\n\n{hit.raw_content}"
+            event = self._emit(
+                SourceAdded(
+                    round=n,
+                    source_id=source_id,
+                    url=hit.url,
+                    title=" ".join(hit.title.split()) or hit.url,
+                    snippet=snippet,
+                    query=query,
+                    score=hit.score,
+                )
+            )
+            added.append(event)  # type: ignore[arg-type]
+        return added
+
+    async def _synthesise(
+        self,
+        topic: str,
+        n: int,
+        options: ResearchOptions,
+        sources: list[SourceAdded],
+        parser: ReasoningStreamParser,
+    ) -> bool:
+        prompt = prompts.synthesis_prompt(
+            topic=topic,
+            round_number=n,
+            language=options.language,
+            summary=self.state.summary,
+            reflection=parser.sections.get("reflection", ""),
+            sources=sources,
+        )
+        response = await self._llm_call(
+            n,
+            "synthesis",
+            lambda: self.llm.generate_json(
+                prompt, schema=prompts.SYNTHESIS_SCHEMA, system=prompts.SYSTEM
+            ),
+        )
+        data = response.data if isinstance(response.data, dict) else {}
+        valid_ids = set(self.state.sources)
+        evidence = []
+        for item in data.get("evidence") or []:
+            if not isinstance(item, dict) or not str(item.get("claim", "")).strip():
+                continue
+            ids = [
+                int(i) for i in item.get("source_ids") or [] if _is_int(i) and int(i) in valid_ids
+            ]
+            evidence.append(
+                {
+                    "claim": str(item["claim"]).strip(),
+                    "source_ids": ids,
+                    "confidence": _confidence(item.get("confidence")),
+                }
+            )
+        relations = [
+            {k: str(r.get(k, "")).strip() for k in ("source", "target", "relation")}
+            for r in data.get("relations") or []
+            if isinstance(r, dict) and r.get("source") and r.get("target")
+        ]
+        self._emit(
+            SynthesisReady(
+                round=n,
+                summary=str(data.get("summary") or self.state.summary),
+                evidence=evidence,
+                concepts=[str(c).strip() for c in data.get("concepts") or [] if str(c).strip()],
+                relations=relations,
+                questions=[str(q).strip() for q in data.get("questions") or [] if str(q).strip()],
+                covered=bool(data.get("covered", False)),
+            )
+        )
+        self._emit(MindMapUpdated(round=n, nodes=self._graph_delta[0], edges=self._graph_delta[1]))
+        return bool(data.get("covered", False))
+
+    # --- report ----------------------------------------------------------------------
+
+    async def _report(self, topic: str, options: ResearchOptions, *, stopped: bool) -> None:
+        self._stop_requested.clear()
+        self._emit(PhaseStarted(round=self.state.current_round, phase="report"))
+        state = self.state
+        if not state.sources:
+            self._fallback(topic, "no sources were retrieved")
+            return
+        prompt = prompts.report_prompt(
+            topic=topic,
+            language=options.language,
+            summary=state.summary,
+            evidence=state.evidence,
+            sources=[state.sources[i] for i in sorted(state.sources)],
+        )
+
+        async def on_text(chunk: str) -> None:
+            self._emit(ReportChunk(text=chunk))
+
+        try:
+            response = await self._llm_call(
+                state.current_round,
+                "report",
+                lambda: self.llm.stream_text(prompt, system=prompts.SYSTEM, on_text=on_text),
+            )
+        except _Failed as failed:
+            self._fallback(topic, failed.reason)
+            return
+        checked = finalise_report(response.text, state.sources)
+        if checked.dropped:
+            self._emit(
+                Warning(
+                    message="Removed citations to sources that were never retrieved: "
+                    + ", ".join(f"[{i}]" for i in checked.dropped),
+                    kind="report",
+                )
+            )
+        text = checked.text
+        if stopped:
+            text = (
+                "> *Partial report: the research was stopped before all rounds ran.*\n\n" + text
+            )
+        self._write_report(text, fallback=False, reason="stopped" if stopped else "")
+
+    def _fallback(self, topic: str, reason: str) -> None:
+        state = self.state
+        text = fallback_report(
+            topic=topic or state.topic,
+            reason=reason,
+            summary=state.summary,
+            evidence=state.evidence,
+            sources=state.sources,
+        )
+        self._emit(Warning(message=f"Report written without the LLM: {reason}", kind="report"))
+        self._write_report(text, fallback=True, reason=reason)
+
+    def _write_report(self, text: str, *, fallback: bool, reason: str) -> None:
+        assert self._handle is not None
+        path = self._handle.report_path
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        self._emit(ReportReady(path=str(path), fallback=fallback, reason=reason))
+
+
+def _is_int(value: Any) -> bool:
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _confidence(value: Any) -> float:
+    try:
+        return max(0.0, min(1.0, float(value)))
+    except (TypeError, ValueError):
+        return 0.5

@@ -1,0 +1,328 @@
+"""Events -> parameterised MERGE writes, shared by both stores.
+
+Every write is our own constant Cypher text plus a parameter map: event text (topics, page
+titles, LLM claims) only ever travels as a parameter value, so "MATCH (n) DETACH DELETE n"
+in a web page is stored as a string and nothing else. Each write returns one row with
+``existed`` (0 or 1) so a store can report how many nodes/edges were *new* (GraphDelta)
+without a second round trip; a write whose endpoints are missing returns no row and counts
+nothing. Node ids are deterministic (see ``schema``), so applying an event twice changes
+nothing: that is what makes ``graph rebuild`` idempotent.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from core import events as ev
+from core.mindmap import schema
+
+
+@dataclass(frozen=True)
+class Write:
+    cypher: str
+    params: dict[str, Any] = field(default_factory=dict)
+    kind: Literal["node", "edge"] = "node"
+
+
+def _node_cypher(label: str, set_props: tuple[str, ...], create_props: tuple[str, ...]) -> str:
+    on_create = ", ".join(f"n.{p} = ${p}" for p in ("created", *create_props))
+    text = (
+        f"OPTIONAL MATCH (old:{label} {{id: $id}}) WITH count(old) AS existed "
+        f"MERGE (n:{label} {{id: $id}}) ON CREATE SET {on_create}"
+    )
+    if set_props:
+        text += " SET " + ", ".join(f"n.{p} = ${p}" for p in set_props)
+    return text + " RETURN existed"
+
+
+def _edge_cypher(rel: str, a: str, b: str, props: tuple[str, ...] = ()) -> str:
+    body = ""
+    if props:
+        body = " {" + ", ".join(f"{p}: ${p}" for p in props) + "}"
+    return (
+        f"MATCH (a:{a} {{id: $a}}), (b:{b} {{id: $b}}) "
+        f"OPTIONAL MATCH (a)-[old:{rel}{body}]->(b) WITH a, b, count(old) AS existed "
+        f"MERGE (a)-[:{rel}{body}]->(b) RETURN existed"
+    )
+
+
+def node(
+    label: str,
+    node_id: str,
+    created: float,
+    *,
+    values: dict[str, Any] | None = None,
+    first_values: dict[str, Any] | None = None,
+) -> Write:
+    """MERGE one node: ``values`` are (re)set every time, ``first_values`` only on create."""
+    values = values or {}
+    first_values = first_values or {}
+    allowed = schema.NODE_TABLES[label]
+    for name in (*values, *first_values):
+        if name not in allowed:  # our own code's mistake, caught by the tests
+            raise KeyError(f"{label} has no property {name!r}")
+    cypher = _node_cypher(label, tuple(sorted(values)), tuple(sorted(first_values)))
+    params = {"id": node_id, "created": float(created), **values, **first_values}
+    return Write(cypher, params, "node")
+
+
+def edge(rel: str, a_label: str, a_id: str, b_label: str, b_id: str, **props: str) -> Write:
+    if (a_label, b_label) not in schema.REL_TABLES[rel][0]:
+        raise KeyError(f"{rel} does not join {a_label} to {b_label}")
+    cypher = _edge_cypher(rel, a_label, b_label, tuple(sorted(props)))
+    return Write(cypher, {"a": a_id, "b": b_id, **props}, "edge")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _confidence(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if math.isnan(number):
+        return 0.0
+    return min(1.0, max(0.0, number))
+
+
+def _session(event: ev.Event) -> Write:
+    return node(
+        "Session",
+        event.session_id,
+        event.timestamp,
+        first_values={
+            "session_id": event.session_id,
+            "status": "running",
+        },
+    )
+
+
+def writes_for(event: ev.Event) -> list[Write]:
+    """The writes one event implies, in order (nodes before the edges that join them)."""
+    sid = event.session_id
+    if not sid:
+        return []
+    ts = event.timestamp
+    if isinstance(event, ev.SessionStarted):
+        return _session_started(event)
+    if isinstance(event, ev.PlanReady):
+        return _plan_ready(event)
+    if isinstance(event, ev.SourceAdded):
+        src = schema.source_id(sid, event.source_id)
+        return [
+            _session(event),
+            node(
+                "Source",
+                src,
+                ts,
+                values={
+                    "session_id": sid,
+                    "round": _int(event.round),
+                    "source_id": _int(event.source_id),
+                    "url": _text(event.url),
+                    "title": _text(event.title),
+                    "snippet": _text(event.snippet),
+                    "query": _text(event.query),
+                    "score": float(event.score or 0.0),
+                },
+            ),
+            edge("HAS_SOURCE", "Session", sid, "Source", src),
+        ]
+    if isinstance(event, ev.SynthesisReady):
+        return _synthesis(event)
+    if isinstance(event, ev.SessionFinished):
+        return [
+            node(
+                "Session",
+                sid,
+                ts,
+                values={"status": _text(event.status)},
+                first_values={"session_id": sid},
+            )
+        ]
+    return []
+
+
+def _session_started(event: ev.SessionStarted) -> list[Write]:
+    sid, ts = event.session_id, event.timestamp
+    key = schema.normalise(event.topic)
+    tid = schema.topic_id(event.topic)
+    return [
+        node("Topic", tid, ts, first_values={"key": key, "name": event.topic.strip()}),
+        node(
+            "Session",
+            sid,
+            ts,
+            values={
+                "session_id": sid,
+                "topic": event.topic,
+                "topic_key": key,
+                "model": _text(event.model),
+                "language": _text(event.language),
+                "rounds": _int(event.rounds),
+                "status": "running",
+            },
+        ),
+        edge("HAS_SESSION", "Topic", tid, "Session", sid),
+    ]
+
+
+def _step(event: ev.Event, round_no: int, kind: str, content: str, queries: str = "") -> Write:
+    sid = event.session_id
+    return node(
+        "ReasoningStep",
+        schema.step_id(sid, round_no, kind),
+        event.timestamp,
+        values={
+            "session_id": sid,
+            "round": round_no,
+            "kind": kind,
+            "ord": schema.STEP_KINDS.index(kind),
+            "content": content,
+            "queries": queries,
+        },
+    )
+
+
+def _leads(sid: str, a: tuple[int, str], b: tuple[int, str]) -> Write:
+    return edge(
+        "LEADS_TO",
+        "ReasoningStep",
+        schema.step_id(sid, *a),
+        "ReasoningStep",
+        schema.step_id(sid, *b),
+    )
+
+
+def _plan_ready(event: ev.PlanReady) -> list[Write]:
+    sid, n = event.session_id, _int(event.round)
+    out = [_session(event)]
+    texts = {"plan": event.plan, "execution": event.execution, "reflection": event.reflection}
+    for kind, text in texts.items():
+        queries = "\n".join(_text(q) for q in event.queries) if kind == "plan" else ""
+        out.append(_step(event, n, kind, _text(text), queries))
+        out.append(edge("HAS_STEP", "Session", sid, "ReasoningStep", schema.step_id(sid, n, kind)))
+    out.append(_leads(sid, (n, "plan"), (n, "execution")))
+    out.append(_leads(sid, (n, "execution"), (n, "reflection")))
+    out.append(_leads(sid, (n, "reflection"), (n, "synthesis")))  # if synthesis came first
+    out.append(_leads(sid, (n - 1, "synthesis"), (n, "plan")))
+    return out
+
+
+def _synthesis(event: ev.SynthesisReady) -> list[Write]:
+    sid, n, ts = event.session_id, _int(event.round), event.timestamp
+    syn = schema.step_id(sid, n, "synthesis")
+    out = [
+        _session(event),
+        _step(event, n, "synthesis", _text(event.summary)),
+        edge("HAS_STEP", "Session", sid, "ReasoningStep", syn),
+        _leads(sid, (n, "reflection"), (n, "synthesis")),
+        _leads(sid, (n, "synthesis"), (n + 1, "plan")),
+    ]
+    for idx, item in enumerate(event.evidence):
+        if not isinstance(item, dict) or not _text(item.get("claim")).strip():
+            continue
+        eid = schema.evidence_id(sid, n, idx)
+        out.append(
+            node(
+                "Evidence",
+                eid,
+                ts,
+                values={
+                    "session_id": sid,
+                    "round": n,
+                    "idx": idx,
+                    "claim": _text(item.get("claim")).strip(),
+                    "confidence": _confidence(item.get("confidence")),
+                },
+            )
+        )
+        out.append(edge("HAS_EVIDENCE", "Session", sid, "Evidence", eid))
+        ids = item.get("source_ids") or []
+        for number in ids if isinstance(ids, list) else []:
+            if isinstance(number, bool) or _int(number, -1) < 0:
+                continue
+            out.append(
+                edge("SUPPORTED_BY", "Evidence", eid, "Source", schema.source_id(sid, _int(number)))
+            )
+    names: list[str] = [_text(c) for c in event.concepts]
+    relations = [r for r in event.relations if isinstance(r, dict)]
+    for rel in relations:
+        names += [_text(rel.get("source")), _text(rel.get("target"))]
+    seen: set[str] = set()
+    for name in names:
+        key = schema.normalise(name)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        cid = schema.concept_id(name)
+        out.append(
+            node(
+                "Concept",
+                cid,
+                ts,
+                first_values={
+                    "session_id": sid,
+                    "key": key,
+                    "name": " ".join(name.split()),
+                },
+            )
+        )
+        out.append(edge("MENTIONS", "ReasoningStep", syn, "Concept", cid))
+    for rel in relations:
+        a, b = _text(rel.get("source")), _text(rel.get("target"))
+        if not schema.normalise(a) or not schema.normalise(b):
+            continue
+        out.append(
+            edge(
+                "RELATED_TO",
+                "Concept",
+                schema.concept_id(a),
+                "Concept",
+                schema.concept_id(b),
+                relation=" ".join(_text(rel.get("relation")).split()) or "related to",
+            )
+        )
+    for idx, question in enumerate(event.questions):
+        text = _text(question).strip()
+        if not text:
+            continue
+        qid = schema.question_id(sid, n, idx)
+        out.append(
+            node(
+                "Question",
+                qid,
+                ts,
+                values={
+                    "session_id": sid,
+                    "round": n,
+                    "idx": idx,
+                    "text": text,
+                },
+            )
+        )
+        out.append(edge("HAS_QUESTION", "Session", sid, "Question", qid))
+    return out
+
+
+def count_new(writes: list[Write], results: list[list[list[Any]]]) -> tuple[int, int]:
+    """(new nodes, new edges) from each write's rows (``[[existed]]`` or ``[]``)."""
+    nodes = edges = 0
+    for write, rows in zip(writes, results, strict=True):
+        if rows and not rows[0][0]:
+            if write.kind == "node":
+                nodes += 1
+            else:
+                edges += 1
+    return nodes, edges

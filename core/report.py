@@ -1,0 +1,127 @@
+"""The final report: citation checking for the LLM's report and the no-LLM fallback.
+
+The LLM writes the body and cites ``[n]``; we keep only citations to sources that were really
+retrieved, and append the references list ourselves from the ids it cited, so every ``[n]`` in
+report.md resolves. When the LLM cannot write at all (quota, outage), ``fallback_report``
+builds one from the session's evidence and sources: never an empty page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.events import SourceAdded
+
+CITATION = re.compile(r"\[(\d{1,4})\](?!\()")
+"""``[3]`` but not a markdown link ``[3](...)``."""
+_MULTI_CITATION = re.compile(r"\[(\d{1,4}(?:\s*,\s*\d{1,4})+)\]")
+_REFERENCES_HEADING = re.compile(r"^#{1,3}\s+\S.*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CheckedReport:
+    text: str
+    cited: list[int]
+    dropped: list[int]
+    """Citations to ids that were never retrieved, removed from the text."""
+
+
+def _split_multi(text: str) -> str:
+    """``[1, 2]`` → ``[1][2]`` so every citation has one form."""
+    return _MULTI_CITATION.sub(
+        lambda m: "".join(f"[{n.strip()}]" for n in m.group(1).split(",")), text
+    )
+
+
+def cited_ids(text: str) -> list[int]:
+    seen: dict[int, None] = {}
+    for match in CITATION.finditer(_split_multi(text)):
+        seen.setdefault(int(match.group(1)), None)
+    return list(seen)
+
+
+def _strip_trailing_references(text: str) -> tuple[str, str]:
+    """Remove whatever the LLM wrote under its last heading if it is a references list.
+
+    Returns (body, heading). The heading is kept (it is in the report's language); the list
+    under it is rebuilt from the citations.
+    """
+    headings = list(_REFERENCES_HEADING.finditer(text))
+    if not headings:
+        return text.rstrip(), ""
+    last = headings[-1]
+    tail = text[last.end() :].strip()
+    looks_like_list = not tail or all(
+        line.lstrip().startswith(("*", "-", "[", "1", "2", "3", "4", "5", "6", "7", "8", "9"))
+        for line in tail.splitlines()
+        if line.strip()
+    )
+    if looks_like_list and len(headings) > 1:
+        return text[: last.start()].rstrip(), last.group(0).strip()
+    return text.rstrip(), ""
+
+
+def references_block(heading: str, ids: Sequence[int], sources: Mapping[int, SourceAdded]) -> str:
+    lines = [heading or "## References", ""]
+    for n in ids:
+        source = sources[n]
+        lines.append(f"[{n}] {source.title or source.url} — <{source.url}>  ")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def finalise_report(text: str, sources: Mapping[int, SourceAdded]) -> CheckedReport:
+    """Drop citations to unknown ids and append a references list of the cited sources."""
+    body, heading = _strip_trailing_references(_split_multi(text))
+    dropped: list[int] = []
+
+    def keep(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n in sources:
+            return match.group(0)
+        dropped.append(n)
+        return ""
+
+    body = CITATION.sub(keep, body)
+    ids = [n for n in cited_ids(body) if n in sources]
+    ids.sort()
+    parts = [body.rstrip(), ""]
+    if ids:
+        parts.append(references_block(heading, ids, sources))
+    return CheckedReport(text="\n".join(parts).rstrip() + "\n", cited=ids, dropped=dropped)
+
+
+def fallback_report(
+    *,
+    topic: str,
+    reason: str,
+    summary: str,
+    evidence: Sequence[dict[str, Any]],
+    sources: Mapping[int, SourceAdded],
+) -> str:
+    """A report made without the LLM from what the session gathered, saying why at the top."""
+    lines = [
+        f"# {topic}",
+        "",
+        f"> **This report was assembled without the LLM** because {reason.rstrip('.')}. "
+        "It lists the summary, evidence and sources the research gathered; resume the "
+        "research to get a written report.",
+        "",
+    ]
+    if summary.strip():
+        lines += ["## Summary", "", summary.strip(), ""]
+    known = [e for e in evidence if str(e.get("claim", "")).strip()]
+    if known:
+        lines += ["## Evidence", ""]
+        for item in known:
+            ids = [int(i) for i in item.get("source_ids", []) if int(i) in sources]
+            marks = "".join(f"[{i}]" for i in ids)
+            lines.append(f"- {str(item['claim']).strip()} {marks}".rstrip())
+        lines.append("")
+    if not summary.strip() and not known:
+        lines += ["No evidence was gathered before the research stopped.", ""]
+    if sources:
+        lines.append(references_block("## Sources", sorted(sources), sources))
+    return "\n".join(lines).rstrip() + "\n"

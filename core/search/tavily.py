@@ -1,0 +1,143 @@
+"""Tavily web search through tavily-python's async client.
+
+tavily-python silently switches to a rate-limited "keyless" mode when no key is given, so
+we refuse to run without one. Snippets by default; raw page text only when configured,
+then cut to ``raw_content_chars`` so one page cannot flood a prompt. ``tavily`` is imported
+lazily to keep start-up fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from core.errors import AuthError, ProviderError, RateLimitError, TransientError
+from core.search.base import SearchHit
+
+PROVIDER = "tavily"
+
+
+class TavilySearch:
+    """``SearchProvider`` for Tavily. ``base_url`` points the client at a proxy or the fake."""
+
+    name = "tavily"
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = "",
+        search_depth: str = "basic",
+        include_raw_content: bool = False,
+        raw_content_chars: int = 3000,
+        timeout_s: float = 30,
+    ) -> None:
+        self._key = api_key or ""
+        self.base_url = base_url
+        self.search_depth = search_depth
+        self.include_raw_content = include_raw_content
+        self.raw_content_chars = raw_content_chars
+        self.timeout_s = timeout_s
+        self._client: Any = None
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            from tavily import AsyncTavilyClient
+
+            self._client = AsyncTavilyClient(api_key=self._key, api_base_url=self.base_url or None)
+        return self._client
+
+    async def search(self, query: str, *, max_results: int) -> list[SearchHit]:
+        if not self._key:
+            raise AuthError(
+                "No Tavily API key. Set TAVILY_API_KEY or [tavily] api_key in the config.",
+                provider=PROVIDER,
+            )
+        client = self._get_client()
+        try:
+            response = await client.search(
+                query,
+                search_depth=self.search_depth,
+                max_results=max(1, min(int(max_results), 20)),
+                include_raw_content="text" if self.include_raw_content else False,
+                timeout=self.timeout_s,
+            )
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        return self._hits(response)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            with contextlib.suppress(Exception):  # closing must never mask a run's outcome
+                await client.close()
+
+    # ------------------------------------------------------------------ helpers
+    def _hits(self, response: Any) -> list[SearchHit]:
+        hits: list[SearchHit] = []
+        results = response.get("results") if isinstance(response, dict) else None
+        for item in results or []:
+            if not isinstance(item, dict) or not item.get("url"):
+                continue
+            raw = None
+            if self.include_raw_content and isinstance(item.get("raw_content"), str):
+                raw = item["raw_content"][: max(0, self.raw_content_chars)]
+            try:
+                score = float(item.get("score") or 0.0)
+            except (TypeError, ValueError):
+                score = 0.0
+            hits.append(
+                SearchHit(
+                    title=str(item.get("title") or item["url"]),
+                    url=str(item["url"]),
+                    content=str(item.get("content") or ""),
+                    score=score,
+                    raw_content=raw,
+                )
+            )
+        return hits
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._key, "[redacted]") if self._key else text
+
+    def _translate(self, exc: Exception) -> ProviderError:
+        err = self._classify(exc)
+        err.message = self._scrub(err.message)
+        err.args = (err.message,)
+        return err
+
+    def _classify(self, exc: Exception) -> ProviderError:
+        import httpx
+        from tavily import errors as terr
+
+        detail = str(exc) or type(exc).__name__
+        if isinstance(exc, ProviderError):
+            return exc
+        if isinstance(exc, terr.InvalidAPIKeyError | terr.MissingAPIKeyError):
+            return AuthError(
+                f"Tavily rejected the API key: {detail} Check TAVILY_API_KEY or the config.",
+                provider=PROVIDER,
+            )
+        if isinstance(exc, terr.UsageLimitExceededError):
+            return RateLimitError(f"Tavily rate limit: {detail}", provider=PROVIDER)
+        if isinstance(exc, terr.ForbiddenError):
+            return ProviderError(
+                f"Tavily refused the search (plan or usage limit): {detail}", provider=PROVIDER
+            )
+        if isinstance(exc, terr.BadRequestError):
+            return ProviderError(f"Tavily rejected the query: {detail}", provider=PROVIDER)
+        if isinstance(exc, terr.TimeoutError):
+            return TransientError(f"Tavily timed out: {detail}", provider=PROVIDER)
+        if isinstance(exc, httpx.HTTPStatusError):
+            code = exc.response.status_code
+            text = f"Tavily error {code}"
+            if code >= 500 or code == 408:
+                return TransientError(f"{text} (server side; will retry)", provider=PROVIDER)
+            return ProviderError(text, provider=PROVIDER)
+        if isinstance(exc, httpx.TransportError | httpx.TimeoutException):
+            return TransientError(
+                f"Tavily connection failed ({type(exc).__name__}: {detail})", provider=PROVIDER
+            )
+        return ProviderError(
+            f"Tavily search failed ({type(exc).__name__}: {detail})", provider=PROVIDER
+        )

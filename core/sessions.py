@@ -1,0 +1,519 @@
+"""Saved sessions: one folder per research, ``events.jsonl`` as the source of truth.
+
+Layout of ``<sessions dir>/<id>/``:
+
+- ``events.jsonl``: append-only, one JSON event per line, flushed and fsynced per event, so a
+  crash loses at most the event being written. A truncated last line is tolerated on load and
+  cut off before the next append; a broken line in the middle is reported (file and line),
+  never silently skipped, and the file is left as it is.
+- ``session.json``: a summary for listings (``SessionInfo``), written atomically. It is a
+  cache: when missing or broken it is rebuilt from the events.
+- ``research_log.md`` (``core.researchlog``) and ``report.md`` (the engine).
+
+Reopening a session is replaying its events through ``core.state.SessionState``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from core.events import (
+    Event,
+    ReportReady,
+    RoundFinished,
+    SessionFinished,
+    SessionStarted,
+    SynthesisReady,
+    UnknownEvent,
+    from_dict,
+    to_dict,
+    to_json,
+)
+from core.state import SessionState
+
+EVENTS_FILE = "events.jsonl"
+META_FILE = "session.json"
+LOG_FILE = "research_log.md"
+REPORT_FILE = "report.md"
+
+ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4}$")
+"""What ``create`` makes, e.g. "20261123-154012-a1b2": sortable by time, safe as a folder."""
+_SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+class SessionNotFound(KeyError):
+    """No session with that id (or the id is not a safe folder name)."""
+
+    def __init__(self, session_id: str, root: Path) -> None:
+        super().__init__(session_id)
+        self.session_id = session_id
+        self.root = root
+
+    def __str__(self) -> str:
+        return f"No session {self.session_id!r} in {self.root}"
+
+
+class CorruptSession(ValueError):
+    """A session file that cannot be read. Names the file and line; the file is kept."""
+
+    def __init__(self, path: Path, line: int, detail: str) -> None:
+        super().__init__(f"{path}: line {line}: {detail} (the file has been left unchanged)")
+        self.path = path
+        self.line = line
+        self.detail = detail
+
+
+# --- events.jsonl --------------------------------------------------------------------------
+
+
+def _parse_line(raw: bytes) -> Event:
+    """One line to an event; raises UnknownEvent for a newer version's type, ValueError else."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    try:
+        return from_dict(data)
+    except UnknownEvent:
+        raise
+    except TypeError as exc:  # missing required fields
+        raise ValueError(f"not a valid {data.get('type')} event ({exc})") from exc
+
+
+def load_events(path: Path) -> list[Event]:
+    """Every event in an ``events.jsonl``. Missing file: []. Unknown types are skipped.
+
+    A broken *last* line is what a crash mid-write leaves: it is dropped. A broken line
+    anywhere else raises ``CorruptSession`` naming the file and line.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    lines = data.split(b"\n")
+    last = max((i for i, raw in enumerate(lines) if raw.strip()), default=-1)
+    events: list[Event] = []
+    for index, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        try:
+            events.append(_parse_line(raw))
+        except UnknownEvent:
+            continue
+        except ValueError as exc:
+            if index == last:
+                break
+            raise CorruptSession(path, index + 1, str(exc)) from None
+    return events
+
+
+def _repair_tail(path: Path) -> None:
+    """Make sure the next append starts on a line of its own after a valid line.
+
+    A crash mid-write leaves a partial last line: it is cut off (it could never be read).
+    A complete last event that only lacks its newline gets the newline.
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    if size == 0:
+        return
+    with path.open("rb+") as handle:
+        # Find the start of the last non-empty line, reading backwards in blocks.
+        end = size
+        handle.seek(size - 1)
+        ends_with_newline = handle.read(1) == b"\n"
+        if ends_with_newline:
+            end = size - 1
+        start = 0
+        pos = end
+        block = 65536
+        while pos > 0:
+            step = min(block, pos)
+            pos -= step
+            handle.seek(pos)
+            chunk = handle.read(step)
+            cut = chunk.rfind(b"\n", 0, end - pos)
+            if cut != -1:
+                start = pos + cut + 1
+                break
+        handle.seek(start)
+        tail = handle.read(end - start)
+        try:
+            _parse_line(tail)
+            valid = True
+        except UnknownEvent:
+            valid = True
+        except ValueError:
+            valid = not tail.strip()
+        if valid and not ends_with_newline:
+            handle.seek(size)
+            handle.write(b"\n")
+        elif not valid:
+            handle.truncate(start)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+# --- session.json --------------------------------------------------------------------------
+
+
+@dataclass
+class SessionInfo:
+    """What a listing shows about a session (``session.json``)."""
+
+    id: str
+    topic: str = ""
+    status: str = "new"
+    rounds_done: int = 0
+    rounds_planned: int = 0
+    sources: int = 0
+    created: float = 0.0
+    updated: float = 0.0
+    model: str = ""
+    llm_calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+    @classmethod
+    def from_state(cls, state: SessionState, session_id: str = "") -> SessionInfo:
+        return cls(
+            id=session_id or state.session_id,
+            topic=state.topic,
+            status=state.status,
+            rounds_done=state.completed_rounds(),
+            rounds_planned=state.rounds_planned,
+            sources=len(state.sources),
+            created=state.started,
+            updated=state.updated,
+            model=state.model,
+            llm_calls=state.llm_calls,
+            tokens_in=state.tokens_in,
+            tokens_out=state.tokens_out,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SessionInfo:
+        """Strict enough to notice a broken file: a wrong type raises ValueError."""
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            raise ValueError("not a session.json object")
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            kind = type(f.default) if f.default is not dataclasses.MISSING else str
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise ValueError(f"{f.name} must be a {kind.__name__}")
+            values[f.name] = value
+        return cls(**values)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- one session ---------------------------------------------------------------------------
+
+
+class SessionHandle:
+    """One session folder. Appends are thread-safe (the engine may emit from several tasks)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.id = folder.name
+        self.events_path = folder / EVENTS_FILE
+        self.meta_path = folder / META_FILE
+        self.log_path = folder / LOG_FILE
+        self.report_path = folder / REPORT_FILE
+        self._lock = threading.Lock()
+        self._tail_checked = False
+
+    def __repr__(self) -> str:
+        return f"SessionHandle({str(self.folder)!r})"
+
+    def append(self, event: Event) -> None:
+        """One JSON line, flushed and fsynced before returning: the event is on disk."""
+        line = (to_json(event) + "\n").encode("utf-8")
+        with self._lock:
+            if not self._tail_checked:
+                _repair_tail(self.events_path)
+                self._tail_checked = True
+            fd = os.open(self.events_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                written = 0
+                while written < len(line):
+                    written += os.write(fd, line[written:])
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def load_events(self) -> list[Event]:
+        return load_events(self.events_path)
+
+    def state(self) -> SessionState:
+        return SessionState.replay(self.load_events(), session_id=self.id)
+
+    def read_info(self) -> SessionInfo:
+        """``session.json``; when missing or broken, rebuilt from the events (not written)."""
+        try:
+            info = SessionInfo.from_dict(json.loads(self.meta_path.read_text("utf-8")))
+            info.id = self.id
+            return info
+        except (OSError, ValueError):
+            pass
+        info = SessionInfo.from_state(self.state(), self.id)
+        if not info.created:
+            info.created = _folder_time(self.folder)
+            info.updated = info.updated or info.created
+        return info
+
+    def write_info(self, info: SessionInfo) -> None:
+        """Atomically (temp file + rename): a reader never sees half a file."""
+        text = json.dumps(info.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        write_atomic(self.meta_path, text)
+
+
+def _folder_time(folder: Path) -> float:
+    try:
+        return folder.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+class SessionStore:
+    """All sessions under one folder (``Config.sessions_dir``). Creates it on first write."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def new_id(self) -> str:
+        return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+    def create(self, topic: str) -> SessionHandle:
+        self.root.mkdir(parents=True, exist_ok=True)
+        for _ in range(100):
+            folder = self.root / self.new_id()
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                continue
+            handle = SessionHandle(folder)
+            now = time.time()
+            handle.write_info(SessionInfo(id=handle.id, topic=topic, created=now, updated=now))
+            return handle
+        raise RuntimeError(f"could not create a new session folder in {self.root}")
+
+    def _folder(self, session_id: str) -> Path | None:
+        if (
+            not isinstance(session_id, str)
+            or not _SAFE_NAME_RE.match(session_id)
+            or ".." in session_id
+        ):
+            return None
+        folder = self.root / session_id
+        if folder.is_dir() and _is_session(folder):
+            return folder
+        return None
+
+    def open(self, session_id: str) -> SessionHandle:
+        """The session with this id, or the only one whose id starts with it."""
+        session_id = session_id.strip() if isinstance(session_id, str) else session_id
+        folder = self._folder(session_id)
+        if folder is None and isinstance(session_id, str) and _SAFE_NAME_RE.match(session_id):
+            matches = [f for f in self._folders() if f.name.startswith(session_id)]
+            if len(matches) == 1 and ".." not in session_id:
+                folder = matches[0]
+        if folder is None:
+            raise SessionNotFound(session_id, self.root)
+        return SessionHandle(folder)
+
+    def _folders(self) -> list[Path]:
+        try:
+            entries = list(self.root.iterdir())
+        except OSError:
+            return []
+        return [
+            f
+            for f in entries
+            if _SAFE_NAME_RE.match(f.name) and f.is_dir() and not f.is_symlink() and _is_session(f)
+        ]
+
+    def list(self) -> list[SessionInfo]:
+        """Every session, newest first (by creation). Never raises for one broken session."""
+        infos = []
+        for folder in self._folders():
+            handle = SessionHandle(folder)
+            try:
+                infos.append(handle.read_info())
+            except CorruptSession as exc:
+                infos.append(
+                    SessionInfo(
+                        id=handle.id,
+                        topic=f"(unreadable: {exc.path.name} line {exc.line})",
+                        status="corrupt",
+                        created=_folder_time(folder),
+                        updated=_folder_time(folder),
+                    )
+                )
+            except OSError:
+                continue
+        infos.sort(key=lambda i: (i.created, i.id), reverse=True)
+        return infos
+
+    def delete(self, session_id: str) -> None:
+        """Remove a session folder. Needs the exact id: no prefix matching for deletes."""
+        folder = self._folder(session_id.strip() if isinstance(session_id, str) else session_id)
+        if folder is None:
+            raise SessionNotFound(session_id, self.root)
+        shutil.rmtree(folder)
+
+
+def _is_session(folder: Path) -> bool:
+    return (folder / EVENTS_FILE).is_file() or (folder / META_FILE).is_file()
+
+
+# --- recording -----------------------------------------------------------------------------
+
+_INFO_EVENTS = (SessionStarted, RoundFinished, SessionFinished, ReportReady, SynthesisReady)
+
+
+class SessionRecorder:
+    """An event sink: saves every event and keeps ``session.json`` and ``.state`` current.
+
+    Created on an existing session (resume) it starts from the replayed state.
+    """
+
+    def __init__(self, handle: SessionHandle) -> None:
+        self.handle = handle
+        self.state = handle.state()
+        self._created = handle.read_info().created or self.state.started
+
+    def __call__(self, event: Event) -> None:
+        self.handle.append(event)
+        self.state.apply(event)
+        if isinstance(event, _INFO_EVENTS):
+            self.write_info()
+
+    def write_info(self) -> None:
+        info = SessionInfo.from_state(self.state, self.handle.id)
+        if self._created:
+            info.created = self._created
+        self.handle.write_info(info)
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def _redact(text: str, secret_values: Iterable[str]) -> str:
+    for value in secret_values:
+        if value and len(value) >= 6:
+            text = text.replace(value, "[redacted]")
+    return text
+
+
+def _sources_md(state: SessionState) -> str:
+    lines = ["## Sources", ""]
+    for source_id, source in sorted(state.sources.items()):
+        title = " ".join(source.title.split()) or source.url
+        lines.append(f"{source_id}. [{title}]({source.url})")
+    return "\n".join(lines) + "\n"
+
+
+def _report_text(handle: SessionHandle, state: SessionState) -> str:
+    try:
+        text = handle.report_path.read_text("utf-8")
+        if text.strip():
+            return text
+    except OSError:
+        pass
+    if state.report.strip():
+        return state.report
+    lines = [f"# {state.topic or handle.id}", ""]
+    if state.summary:
+        lines += [state.summary.strip(), ""]
+    if state.evidence:
+        lines += ["## Evidence", ""]
+        for item in state.evidence:
+            cites = "".join(f"[{i}]" for i in item.get("source_ids", []) if i in state.sources)
+            lines.append(f"- {item.get('claim', '')} {cites}".rstrip())
+        lines.append("")
+    return "\n".join(lines)
+
+
+def export_session(
+    handle: SessionHandle,
+    fmt: Literal["md", "json"],
+    *,
+    secret_values: Iterable[str] = (),
+) -> str:
+    """The session as Markdown (report + every source) or JSON (info, state, events).
+
+    Events never hold API keys; ``secret_values`` (e.g. the configured keys) are scrubbed
+    anyway, as a second line of defence.
+    """
+    state = handle.state()
+    if fmt == "md":
+        text = _report_text(handle, state).rstrip() + "\n\n" + _sources_md(state)
+    elif fmt == "json":
+        events = handle.load_events()
+        info = handle.read_info()
+        payload = {
+            "info": info.to_dict(),
+            "state summary": {
+                "topic": state.topic,
+                "status": state.status,
+                "status_reason": state.status_reason,
+                "rounds_done": state.completed_rounds(),
+                "rounds_planned": state.rounds_planned,
+                "summary": state.summary,
+                "questions": state.questions,
+                "concepts": state.concepts,
+                "report_path": state.report_path,
+                "report_fallback": state.report_fallback,
+                "llm_calls": state.llm_calls,
+                "tokens_in": state.tokens_in,
+                "tokens_out": state.tokens_out,
+                "warnings": [w.message for w in state.warnings],
+                "errors": [f"{e.kind}: {e.message}" for e in state.errors],
+            },
+            "sources": [
+                {k: v for k, v in to_dict(s).items() if k not in ("type", "session_id", "seq")}
+                for _, s in sorted(state.sources.items())
+            ],
+            "evidence": state.evidence,
+            "events": [to_dict(e) for e in events],
+        }
+        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    else:
+        raise ValueError(f"unknown export format {fmt!r} (use md or json)")
+    return _redact(text, secret_values)

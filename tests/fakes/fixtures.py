@@ -1,0 +1,43 @@
+"""Pytest fixtures for the fake Gemini and Tavily servers (loaded by tests/conftest.py).
+
+``fake_env`` points the app's environment at both fakes with test keys, so code under test
+builds its real providers from config exactly as it would in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.gemini_server import DEFAULT_GEMINI_KEY, FakeGemini
+from tests.fakes.tavily_server import DEFAULT_TAVILY_KEY, FakeTavily
+
+
+@pytest.fixture
+def fake_gemini() -> Iterator[FakeGemini]:
+    server = FakeGemini().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fake_tavily() -> Iterator[FakeTavily]:
+    server = FakeTavily().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fake_env(
+    fake_gemini: FakeGemini, fake_tavily: FakeTavily, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[FakeGemini, FakeTavily]]:
+    monkeypatch.setenv("GEMINI_API_KEY", DEFAULT_GEMINI_KEY)
+    monkeypatch.setenv("TAVILY_API_KEY", DEFAULT_TAVILY_KEY)
+    monkeypatch.setenv("GEMINI_BASE_URL", fake_gemini.base_url)
+    monkeypatch.setenv("TAVILY_BASE_URL", fake_tavily.base_url)
+    yield fake_gemini, fake_tavily

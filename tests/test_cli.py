@@ -1,0 +1,151 @@
+"""The headless command line: exit codes, messages, JSON output, config handling."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from core.config import config_path
+from tests.fakes.gemini_server import FakeGemini
+from tests.fakes.tavily_server import FakeTavily
+from tui.cli import main
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert "deepresearch-tui 0." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["run"], ["sessions"], ["sessions", "export"], ["config"], ["graph"], ["import"]],
+)
+def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: deepresearch-tui" in capsys.readouterr().out
+
+
+def test_missing_keys_name_the_env_var_and_config_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["run", "anything"]) == 2
+    err = capsys.readouterr().err
+    assert "GEMINI_API_KEY" in err
+    assert "TAVILY_API_KEY" in err
+    assert str(config_path()) in err
+
+
+def test_broken_config_names_file_and_line_and_is_kept(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = config_path()
+    path.parent.mkdir(parents=True)
+    broken = '[gemini]\napi_key = "abc\nmodel = 3\n'
+    path.write_text(broken, encoding="utf-8")
+    assert main(["run", "anything"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "config.toml" in err
+    assert "line 2" in err
+    assert path.read_text(encoding="utf-8") == broken
+
+
+def test_config_set_writes_0600_and_show_redacts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "set", "gemini.api_key", "AIzaSECRETSECRET9876"]) == 0
+    assert main(["config", "set", "research.rounds", "5"]) == 0
+    path = config_path()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    capsys.readouterr()
+    assert main(["config", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "9876" in out
+    assert "AIzaSECRETSECRET9876" not in out
+    assert "rounds = 5" in out
+    assert main(["config", "set", "research.rounds", "many"]) == 2
+    assert main(["config", "set", "nope.key", "1"]) == 2
+    assert main(["config", "path"]) == 0
+    assert capsys.readouterr().out.strip().endswith(str(path))
+
+
+def test_env_key_is_never_written_to_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", "from-the-environment-1111")
+    assert main(["config", "set", "research.breadth", "2"]) == 0
+    text = config_path().read_text(encoding="utf-8")
+    assert "from-the-environment" not in text
+    assert "breadth = 2" in text
+
+
+def test_unknown_session_id(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sessions", "show", "20990101-000000-dead"]) == 2
+    assert "20990101-000000-dead" in capsys.readouterr().err
+    assert main(["sessions", "export", "../../etc"]) == 2
+
+
+def test_run_json_then_sessions_commands(
+    fake_env: tuple[FakeGemini, FakeTavily], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["run", "Wind turbine recycling", "--rounds", "1", "--json"]) == 0
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert set(data) == {
+        "session_id",
+        "status",
+        "report_path",
+        "rounds",
+        "llm_calls",
+        "tokens_in",
+        "tokens_out",
+        "sources",
+    }
+    assert data["status"] == "done" and data["rounds"] == 1
+    assert data["llm_calls"] <= 3
+    assert Path(data["report_path"]).is_file()
+    session_id = data["session_id"]
+
+    assert main(["sessions", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert session_id in listing
+    assert "Wind turbine" in listing and "recycling" in listing  # the topic column may wrap
+
+    assert main(["sessions", "show", session_id]) == 0
+    assert "done" in capsys.readouterr().out
+
+    target = tmp_path / "export.json"
+    assert main(["sessions", "export", session_id, "--format", "json", "-o", str(target)]) == 0
+    exported = json.loads(target.read_text(encoding="utf-8"))
+    assert "test-gemini-key" not in target.read_text(encoding="utf-8")
+    assert exported
+
+    assert main(["sessions", "export", session_id, "--format", "md"]) == 0
+    assert "Wind turbine recycling" in capsys.readouterr().out
+
+    assert main(["sessions", "delete", session_id, "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["sessions", "show", session_id]) == 2
+
+
+def test_run_paused_on_daily_quota_exits_3_and_resume_finishes(
+    fake_env: tuple[FakeGemini, FakeTavily], capsys: pytest.CaptureFixture[str]
+) -> None:
+    gemini, _ = fake_env
+    gemini.queue_rate_limit(retry_delay="", per_day=True)
+    assert main(["run", "Lithium recycling", "--rounds", "1", "--json"]) == 3
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "paused"
+    assert main(["run", "--resume", data["session_id"], "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["status"] == "done" and again["session_id"] == data["session_id"]
+
+
+def test_run_resume_unknown_id_is_a_usage_error(
+    fake_env: tuple[FakeGemini, FakeTavily], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--resume", "20990101-000000-beef"]) == 2
+    assert "20990101-000000-beef" in capsys.readouterr().err

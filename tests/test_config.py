@@ -1,0 +1,47 @@
+"""Config: file + env precedence, validation with the file named, nothing written on read."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import config_path, effective_values, load, read_file
+from core.errors import ConfigError
+
+
+def test_defaults_without_a_file_and_nothing_is_created() -> None:
+    config = load(env={})
+    assert config.research.rounds == 3
+    assert config.graph.backend == "ladybug"
+    assert not config_path().exists()
+    assert len(config.missing_keys()) == 2
+
+
+def test_env_overrides_the_file(tmp_path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[gemini]\napi_key = "file-key-0000"\nmodel = "m1"\n', encoding="utf-8")
+    config = load(path, env={"GOOGLE_API_KEY": "env-key-1234", "GEMINI_MODEL": "m2"})
+    assert config.gemini.api_key == "env-key-1234"
+    assert config.gemini.model == "m2"
+    assert config.file_values["gemini"]["api_key"] == "file-key-0000"
+    assert "gemini.api_key" in config.env_keys
+    shown = effective_values(config)
+    assert shown["gemini"]["api_key"] == "…1234"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[gemini]\nrpm = 'fast'\n", "gemini.rpm must be a int"),
+        ("[nonsense]\nx = 1\n", "unknown table [nonsense]"),
+        ("[research]\nrounds = 3\nbogus = 1\n", "unknown setting research.bogus"),
+        ("[research\n", "line 1"),
+    ],
+)
+def test_bad_files_name_the_file_and_the_problem(tmp_path, text: str, needle: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        read_file(path)
+    assert str(path) in str(info.value)
+    assert needle in str(info.value)
+    assert path.read_text(encoding="utf-8") == text

@@ -1,0 +1,292 @@
+"""The research engine end to end: real google-genai and tavily-python against loopback fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from core.config import Config, load
+from core.engine import ResearchEngine, ResearchOptions
+from core.events import (
+    Event,
+    LLMChunk,
+    RateLimited,
+    SessionFinished,
+    SourceAdded,
+    Warning,
+)
+from core.report import CITATION
+from core.sessions import SessionStore
+from core.state import SessionState
+from core.urls import normalise_url
+from tests.fakes.gemini_server import FakeGemini, planned_queries
+from tests.fakes.tavily_server import FakeTavily
+
+SEED_HEADERS = [
+    "# Research Process: ",
+    "Started at: ",
+    "## Mind Map Initialization - ",
+    "## Reasoning Step - ",
+    "Research Topic: ",
+    "Current Summary:",
+    "Search Query:",
+    "## Web Research Step - ",
+    "Search API: tavily",
+    "## Search Results - ",
+    "Raw Results:",
+    "Formatted Sources:",
+    "## Final Report Generation - ",
+    "## Final Research Report - ",
+]
+
+
+@pytest.fixture
+def config(fake_env: tuple[FakeGemini, FakeTavily]) -> Config:
+    config = load()
+    config.gemini.rpm = 0  # the fakes have no quota; the limiter has its own tests
+    return config
+
+
+def run_engine(
+    config: Config, topic: str, *, rounds: int = 2, breadth: int = 4, **kwargs
+) -> tuple[ResearchEngine, list[Event], object]:
+    seen: list[Event] = []
+    engine = ResearchEngine(config, on_event=seen.append, **kwargs)
+
+    async def go() -> object:
+        try:
+            return await engine.run(topic, ResearchOptions(rounds=rounds, breadth=breadth))
+        finally:
+            await engine.aclose()
+
+    return engine, seen, asyncio.run(go())
+
+
+def test_two_round_run_searches_every_tag_and_cites_real_sources(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    gemini, tavily = fake_env
+    topic = "Solid-state batteries for cars"
+    engine, seen, result = run_engine(config, topic, rounds=2)
+
+    assert result.status == "done"
+    assert result.rounds == 2
+    # every <SEARCH> tag of every round was searched
+    searched = set(tavily.queries)
+    planned = set(planned_queries(topic, 1)) | set(planned_queries(topic, 2))
+    assert planned, "the fake planned nothing"
+    assert planned <= searched
+    # no URL twice, even though the fake returns overlapping URLs across queries
+    urls = [e.url for e in seen if isinstance(e, SourceAdded)]
+    assert len(urls) == len({normalise_url(u) for u in urls}) > 3
+    # at most two LLM calls per round plus one for the report
+    model_calls = gemini.model_requests()
+    assert len(model_calls) <= 2 * 2 + 1
+    assert result.llm_calls == len(model_calls)
+    assert result.tokens_in > 0 and result.tokens_out > 0
+    # chunks were routed to all three panes while streaming
+    assert {e.section for e in seen if isinstance(e, LLMChunk)} == {
+        "plan",
+        "execution",
+        "reflection",
+    }
+    # every [n] in the report resolves to a retrieved source, and the references list it
+    report = Path(result.report_path).read_text(encoding="utf-8")
+    cited = {int(m) for m in CITATION.findall(report)}
+    assert cited, "the report cites nothing"
+    source_ids = {e.source_id for e in seen if isinstance(e, SourceAdded)}
+    assert cited <= source_ids
+    for n in cited:
+        source = next(e for e in seen if isinstance(e, SourceAdded) and e.source_id == n)
+        assert source.url in report
+    # the research log keeps the seed's shape
+    handle = SessionStore(config.sessions_dir).open(result.session_id)
+    log = handle.log_path.read_text(encoding="utf-8")
+    for header in SEED_HEADERS:
+        assert header in log, header
+    assert f"# Research Process: {topic}" in log
+    # replaying events.jsonl reproduces the live state
+    replayed = SessionState.replay(handle.load_events())
+    assert replayed == engine.state
+    assert replayed.status == "done"
+    assert handle.read_info().status == "done"
+
+
+def test_no_api_key_ever_reaches_the_saved_files(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    _, _, result = run_engine(config, "Tidal energy", rounds=1)
+    handle = SessionStore(config.sessions_dir).open(result.session_id)
+    for path in handle.folder.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert config.gemini.api_key not in text, path.name
+        assert config.tavily.api_key not in text, path.name
+
+
+def test_rate_limit_waits_the_servers_delay_then_succeeds(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    gemini, _ = fake_env
+    gemini.queue_rate_limit(retry_delay="0.4s")
+    started = time.monotonic()
+    _, seen, result = run_engine(config, "Perovskite solar cells", rounds=1)
+    elapsed = time.monotonic() - started
+    waits = [e for e in seen if isinstance(e, RateLimited)]
+    assert result.status == "done"
+    assert len(waits) == 1
+    assert 0.4 <= waits[0].retry_in_s < 1.0
+    assert elapsed >= 0.4
+
+
+def test_daily_quota_pauses_and_resume_finishes(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    gemini, _ = fake_env
+    gemini.queue_rate_limit(retry_delay="", per_day=True)
+    _, seen, result = run_engine(config, "Quantum error correction", rounds=2)
+    assert result.status == "paused"
+    assert "quota" in result.reason.lower()
+    assert isinstance(seen[-1], SessionFinished) and seen[-1].status == "paused"
+    assert not any(isinstance(e, RateLimited) and e.retry_in_s > 60 for e in seen)
+
+    resumed = ResearchEngine(config)
+
+    async def go() -> object:
+        try:
+            return await resumed.resume(result.session_id)
+        finally:
+            await resumed.aclose()
+
+    final = asyncio.run(go())
+    assert final.status == "done"
+    assert final.rounds == 2
+    assert final.session_id == result.session_id
+    assert Path(final.report_path).read_text(encoding="utf-8").startswith("# ")
+
+
+@pytest.mark.parametrize("status", [401, 429])
+def test_search_errors_become_warnings_and_the_run_completes(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily], status: int
+) -> None:
+    _, tavily = fake_env
+    tavily.queue_error(status, times=2)
+    _, seen, result = run_engine(config, "Coral reef restoration", rounds=1)
+    assert result.status == "done"
+    warnings = [e for e in seen if isinstance(e, Warning) and e.kind == "search"]
+    assert len(warnings) >= 1
+    assert result.sources > 0
+
+
+@pytest.mark.parametrize(
+    ("per_day", "limit_zero", "status"), [(True, False, "paused"), (False, True, "done")]
+)
+def test_report_falls_back_without_the_llm_and_says_why(
+    config: Config,
+    fake_env: tuple[FakeGemini, FakeTavily],
+    per_day: bool,
+    limit_zero: bool,
+    status: str,
+) -> None:
+    gemini, _ = fake_env
+    seen: list[Event] = []
+
+    def on_event(event: Event) -> None:
+        seen.append(event)
+        # the quota runs out exactly when the report call is due
+        if type(event).__name__ == "SynthesisReady":
+            gemini.queue_rate_limit(retry_delay="", per_day=per_day, limit_zero=limit_zero)
+
+    engine2 = ResearchEngine(config, on_event=on_event)
+
+    async def go() -> object:
+        try:
+            return await engine2.run("Heat pumps in cold climates", ResearchOptions(rounds=1))
+        finally:
+            await engine2.aclose()
+
+    result = asyncio.run(go())
+    assert result.status == status
+    report = Path(result.report_path).read_text(encoding="utf-8")
+    assert "without the LLM" in report.split("\n\n")[1]
+    assert re.search(r"\[\d+\]", report), "the fallback cites the gathered evidence"
+    assert any(isinstance(e, Warning) and e.kind == "report" for e in seen)
+
+
+def test_prompts_stay_bounded_over_many_rounds(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    gemini, _ = fake_env
+    _, _, result = run_engine(config, "History of the printing press", rounds=20, breadth=3)
+    assert result.status == "done"
+    reasoning = [r.prompt for r in gemini.model_requests("reasoning")]
+    assert len(reasoning) == 20
+    assert len(reasoning[19]) < 1.5 * len(reasoning[2])
+
+
+def test_stop_writes_a_partial_report(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    engine_holder: list[ResearchEngine] = []
+
+    def on_event(event: Event) -> None:
+        if type(event).__name__ == "SynthesisReady":
+            engine_holder[0].stop()
+
+    engine = ResearchEngine(config, on_event=on_event)
+    engine_holder.append(engine)
+
+    async def go() -> object:
+        try:
+            return await engine.run("Deep sea mining", ResearchOptions(rounds=3))
+        finally:
+            await engine.aclose()
+
+    result = asyncio.run(go())
+    assert result.status == "stopped"
+    assert result.rounds == 1
+    report = Path(result.report_path).read_text(encoding="utf-8")
+    assert "Partial report" in report
+    assert re.search(r"\[\d+\]", report)
+
+
+def test_interrupted_run_is_saved_and_resumable(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    engine = ResearchEngine(config)
+
+    async def go() -> None:
+        first_round_done = asyncio.Event()
+
+        def on_event(event: Event) -> None:
+            if type(event).__name__ == "RoundFinished":
+                first_round_done.set()
+
+        engine.on_event = on_event
+        task = asyncio.create_task(engine.run("Urban beekeeping", ResearchOptions(rounds=2)))
+        await first_round_done.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await engine.aclose()
+
+    asyncio.run(go())
+    handle = SessionStore(config.sessions_dir).open(engine.session_id or "")
+    state = handle.state()
+    assert state.status == "interrupted"
+    assert state.completed_rounds() >= 1
+
+    resumed = ResearchEngine(config)
+
+    async def again() -> object:
+        try:
+            return await resumed.resume(handle.id)
+        finally:
+            await resumed.aclose()
+
+    final = asyncio.run(again())
+    assert final.status == "done"
+    assert final.rounds == 2

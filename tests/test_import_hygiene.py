@@ -1,0 +1,51 @@
+"""The engine never imports the UI: importing every ``core`` module loads no Textual."""
+
+from __future__ import annotations
+
+import pkgutil
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import core
+
+
+def core_modules() -> list[str]:
+    return [m.name for m in pkgutil.walk_packages(core.__path__, "core.")]
+
+
+def test_core_imports_no_textual() -> None:
+    modules = core_modules()
+    assert "core.engine" in modules and "core.mindmap.base" in modules
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_headless_cli_does_not_load_textual_or_sdks() -> None:
+    """Start-up cost: `deepresearch-tui config path` must not import the UI or the SDKs."""
+    code = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        "main(['config', 'path'])\n"
+        "heavy = [m for m in ('textual', 'google.genai', 'tavily', 'neo4j', 'ladybug')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("lint-imports") is None, reason="import-linter not installed")
+def test_import_linter_contract_holds() -> None:
+    result = subprocess.run(["lint-imports"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

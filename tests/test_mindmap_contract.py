@@ -1,0 +1,279 @@
+"""The MindMapStore contract: one suite, run on LadybugDB always and on Neo4j when NEO4J_URI
+is set (a throw-away server: the fixture empties it first)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core import events as ev
+from core.mindmap.base import MindMapStore
+from core.mindmap.cypher_store import CypherGraphStore
+from core.mindmap.ladybug_store import LadybugStore
+
+TOPIC = "Solid-state  batteries"
+
+
+def round_events(sid: str, topic: str, round_no: int, *, start: bool = True,
+                 t0: float = 1000.0, claims: int = 2) -> list[ev.Event]:
+    """One realistic research round as the engine emits it (stamped)."""
+    items: list[ev.Event] = []
+    if start:
+        items.append(ev.SessionStarted(topic=topic, rounds=3, breadth=2, model="m"))
+    items += [
+        ev.RoundStarted(round=round_no),
+        ev.PlanReady(round=round_no, plan=f"plan {round_no}", execution=f"exec {round_no}",
+                     reflection=f"reflection {round_no}", queries=["q1", "q2"]),
+        ev.SearchFinished(round=round_no, query="q1", source_ids=[1, 2], results=2),
+        ev.SourceAdded(round=round_no, source_id=round_no * 10 + 1, url="https://a.example/x",
+                       title="A", snippet="alpha"),
+        ev.SourceAdded(round=round_no, source_id=round_no * 10 + 2, url="https://b.example/y",
+                       title="B", snippet="beta"),
+        ev.SynthesisReady(
+            round=round_no,
+            summary=f"summary {round_no}",
+            evidence=[
+                {"claim": f"claim {round_no}.{i}", "source_ids": [round_no * 10 + 1],
+                 "confidence": 0.5 + i / 10}
+                for i in range(claims)
+            ],
+            concepts=["Electrolyte", "Lithium"],
+            relations=[{"source": "Electrolyte", "target": "Lithium", "relation": "carries"}],
+            questions=[f"open question {round_no}?"],
+        ),
+        ev.RoundFinished(round=round_no),
+    ]
+    return [
+        e.stamped(sid, i).__class__(**{**e.__dict__, "session_id": sid, "seq": i,
+                                       "timestamp": t0 + round_no * 100 + i})
+        for i, e in enumerate(items)
+    ]
+
+
+def _neo4j_store() -> CypherGraphStore:
+    from core.mindmap.neo4j_store import Neo4jStore
+
+    store = Neo4jStore(
+        os.environ["NEO4J_URI"],
+        os.environ.get("NEO4J_USER", "neo4j"),
+        os.environ.get("NEO4J_PASSWORD", ""),
+        os.environ.get("NEO4J_DATABASE", "neo4j"),
+    )
+    with store._driver.session(database=store._database) as session:  # test server only
+        session.run("MATCH (n) DETACH DELETE n").consume()
+    return store
+
+
+@pytest.fixture(params=["ladybug", "neo4j"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CypherGraphStore]:
+    if request.param == "neo4j":
+        if not os.environ.get("NEO4J_URI"):
+            pytest.skip("NEO4J_URI not set: Neo4j contract suite needs a server")
+        made = _neo4j_store()
+    else:
+        made = LadybugStore(tmp_path / "graph" / "mindmap.lbug", buffer_pool_mb=256)
+    yield made
+    made.close()
+
+
+def totals(store: MindMapStore) -> tuple[int, int]:
+    stats = store.stats()
+    return sum(stats.nodes.values()), sum(stats.relations.values())
+
+
+def apply_all(store: MindMapStore, items: list[ev.Event]) -> tuple[int, int]:
+    nodes = edges = 0
+    for item in items:
+        delta = store.apply(item)
+        nodes += delta.nodes
+        edges += delta.edges
+    return nodes, edges
+
+
+def test_protocol_and_parent_folder_created(store: CypherGraphStore, tmp_path: Path) -> None:
+    assert isinstance(store, MindMapStore)
+    if store.backend == "ladybug":
+        assert (tmp_path / "graph").is_dir()
+    assert totals(store) == (0, 0)
+
+
+def test_round_written_then_read_as_context(store: CypherGraphStore) -> None:
+    apply_all(store, round_events("s1", TOPIC, 1) + round_events("s1", TOPIC, 2, start=False))
+    ctx = store.context(TOPIC)
+    assert ctx.facts[0].startswith("claim 2.0")  # newest round first
+    assert any(f.startswith("claim 1.1") for f in ctx.facts)
+    assert ctx.reflections == ["reflection 2", "reflection 1"]
+    assert ctx.plans == ["plan 2", "plan 1"]
+    assert ctx.questions == ["open question 2?", "open question 1?"]
+    assert ctx.concepts and ctx.concepts[0].split(" (")[0] in {"Electrolyte", "Lithium"}
+    assert "### Facts found" in ctx.render()
+    assert store.prior_evidence(TOPIC) == 4
+    assert store.prior_evidence("another topic") == 0
+    assert store.context("another topic").items == 0
+
+
+def test_context_respects_budget(store: CypherGraphStore) -> None:
+    items = round_events("s1", TOPIC, 1, claims=40)
+    apply_all(store, items)
+    small = store.context(TOPIC, budget_chars=400)
+    assert len(small.render(400)) <= 400
+    assert small.facts and small.questions  # every section gets a turn
+    assert store.context(TOPIC, budget_chars=6000).items > small.items
+
+
+def test_delta_counts_new_only_and_rebuild_is_idempotent(store: CypherGraphStore) -> None:
+    items = round_events("s1", TOPIC, 1) + round_events("s1", TOPIC, 2, start=False)
+    first = apply_all(store, items)
+    after_first = totals(store)
+    assert first == after_first  # every node and edge was reported once as new
+    assert apply_all(store, items) == (0, 0)
+    assert totals(store) == after_first
+    # round 1's synthesis leads to round 2's plan
+    detail = store.node("s1/r1/synthesis")
+    assert detail is not None
+    assert any(n.relation == "LEADS_TO" and n.node.id == "s1/r2/plan" for n in detail.neighbours)
+
+
+def test_tree_paging_with_counts(store: CypherGraphStore) -> None:
+    apply_all(store, round_events("s1", TOPIC, 1, claims=30))
+    apply_all(store, round_events("s1", TOPIC, 2, start=False, claims=3))
+    roots = store.roots()
+    assert [r.label for r in roots] == ["Topic"]
+    assert roots[0].title == "Solid-state batteries" and roots[0].child_count == 1
+    sessions = store.children(roots[0].id)
+    assert sessions.total == 1 and sessions.items[0].id == "s1"
+    assert sessions.items[0].child_count == 2
+    rounds = store.children("s1")
+    assert [r.id for r in rounds.items] == ["round:s1:1", "round:s1:2"]
+    # 4 steps + 30 evidence + 2 concepts + 1 question
+    assert rounds.items[0].child_count == 37
+    seen = []
+    offset = 0
+    while True:
+        page = store.children("round:s1:1", offset=offset, limit=8)
+        assert page.total == 37
+        seen += page.items
+        offset += len(page.items)
+        if not page.items:
+            break
+    assert len(seen) == 37 and len({r.id for r in seen}) == 37
+    assert [r.title.split(":")[0] for r in seen[:4]] == [
+        "Plan", "Execution", "Reflection", "Synthesis"
+    ]
+    evidence = [r for r in seen if r.label == "Evidence"]
+    assert [r.title for r in evidence[:3]] == ["claim 1.0", "claim 1.1", "claim 1.2"]
+    assert evidence[0].child_count == 1
+    sources = store.children(evidence[0].id)
+    assert sources.total == 1 and sources.items[0].title == "[11] A"
+    concept = next(r for r in seen if r.label == "Concept")
+    related = store.children(concept.id)
+    assert related.total == 1 and "carries" in related.items[0].title
+    middle = store.children("round:s1:1", offset=30, limit=5)
+    assert [r.id for r in middle.items] == [r.id for r in seen[30:35]]
+    assert store.children("nothing-here").total == 0
+    assert store.node("nothing-here") is None
+    detail = store.node("round:s1:1")
+    assert detail is not None and detail.ref.child_count == 37
+
+
+def test_awkward_topic_round_trips(store: CypherGraphStore) -> None:
+    topic = "O'Brien's \"quoted\" \\ back\\slash\nnew line; MATCH (n) DETACH DELETE n — 배터리"
+    apply_all(store, round_events("s-weird", topic, 1))
+    roots = store.roots()
+    assert roots[0].title == " ".join(topic.split())  # one line in the Tree
+    topic_node = store.node(roots[0].id)
+    assert topic_node is not None and topic_node.properties["name"] == topic
+    assert store.prior_evidence(topic) == 2
+    detail = store.node("s-weird")
+    assert detail is not None and detail.properties["topic"] == topic
+    assert store.context("  " + topic.upper() + " ").facts  # same normalised key
+
+
+def test_injection_text_is_only_data(store: CypherGraphStore) -> None:
+    bad = "MATCH (n) DETACH DELETE n"
+    apply_all(store, round_events("s1", TOPIC, 1))
+    before = totals(store)
+    hostile = [
+        ev.SourceAdded(round=1, source_id=99, url="https://evil.example/", title=bad,
+                       snippet=f"'}}) {bad} //", session_id="s1", seq=50),
+        ev.SynthesisReady(round=9, summary=bad, evidence=[{"claim": bad, "source_ids": [99]}],
+                          concepts=[bad], relations=[{"source": bad, "target": "x",
+                                                      "relation": f"`]->() {bad}"}],
+                          questions=[bad], session_id="s1", seq=51),
+    ]
+    delta = apply_all(store, hostile)
+    after = totals(store)
+    assert after[0] == before[0] + delta[0] and after[1] == before[1] + delta[1]
+    assert after[0] > before[0]
+    rows = store.run_read_query("MATCH (e:Evidence) WHERE e.claim = $c RETURN e.claim",
+                                {"c": bad})
+    assert rows.rows == [[bad]]
+
+
+def test_concurrent_writes_from_two_threads_all_land(store: CypherGraphStore) -> None:
+    batches = [round_events(f"s{i}", f"topic {i}", 1) for i in range(2)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def work(items: list[ev.Event]) -> None:
+        try:
+            barrier.wait()
+            for _ in range(3):
+                apply_all(store, items)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(b,)) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    one = round_events("x", "topic x", 1)
+    stats = store.stats()
+    assert stats.nodes["Session"] == 2 and stats.nodes["Evidence"] == 4
+    assert stats.nodes["Topic"] == 2
+    assert store.prior_evidence("topic 0") == store.prior_evidence("topic 1") == 2
+    assert len(one) == len(batches[0])
+
+
+def test_new_session_same_topic_sees_prior_evidence(store: CypherGraphStore) -> None:
+    apply_all(store, round_events("old", "Quantum Computing", 1))
+    assert store.prior_evidence("  quantum\tCOMPUTING ") == 2
+    apply_all(store, round_events("new", "quantum   computing", 1, t0=9000.0, claims=1))
+    roots = store.roots()
+    assert len(roots) == 1 and roots[0].child_count == 2
+    assert store.prior_evidence("QUANTUM COMPUTING") == 3
+    ctx = store.context("Quantum Computing")
+    assert ctx.facts[0].startswith("claim 1.0") and len(ctx.facts) == 2  # deduped, newest first
+    sessions = store.children(roots[0].id)
+    assert [s.id for s in sessions.items] == ["new", "old"]
+
+
+def test_read_query_is_guarded_and_limited(store: CypherGraphStore) -> None:
+    from core.mindmap.guard import CypherRefused
+
+    apply_all(store, round_events("s1", TOPIC, 1, claims=12))
+    before = totals(store)
+    result = store.run_read_query("MATCH (e:Evidence) RETURN e.claim ORDER BY e.claim",
+                                  limit=5)
+    assert len(result.rows) == 5 and result.truncated
+    assert result.columns == ["e.claim"]
+    with pytest.raises(CypherRefused):
+        store.run_read_query("MATCH (n) DETACH DELETE n")
+    assert totals(store) == before
+
+
+def test_export_session(store: CypherGraphStore) -> None:
+    apply_all(store, round_events("s1", TOPIC, 1))
+    data = store.export_session("s1")
+    labels = {n["label"] for n in data["nodes"]}
+    assert {"Session", "Topic", "ReasoningStep", "Evidence", "Source", "Concept"} <= labels
+    assert any(e["type"] == "RELATED_TO" and e["properties"] == {"relation": "carries"}
+               for e in data["edges"])
+    with pytest.raises(KeyError):
+        store.export_session("nope")

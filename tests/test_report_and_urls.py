@@ -1,0 +1,62 @@
+"""Citation checking, the fallback report and URL de-duplication keys."""
+
+from __future__ import annotations
+
+from core.events import SourceAdded
+from core.report import cited_ids, fallback_report, finalise_report
+from core.urls import normalise_url
+
+
+def sources(*ids: int) -> dict[int, SourceAdded]:
+    return {
+        n: SourceAdded(round=1, source_id=n, url=f"https://example.org/{n}", title=f"Title {n}")
+        for n in ids
+    }
+
+
+def test_unknown_citations_are_dropped_and_references_appended() -> None:
+    text = "# T\n\nClaim one [1]. Claim two [2, 7]. Link [3](http://x).\n\n## 참고문헌\n\n[1] junk"
+    checked = finalise_report(text, sources(1, 2))
+    assert checked.dropped == [7]
+    assert checked.cited == [1, 2]
+    assert "[7]" not in checked.text
+    assert "## 참고문헌" in checked.text, "the model's heading (its language) is kept"
+    assert "junk" not in checked.text
+    assert "[1] Title 1 — <https://example.org/1>" in checked.text
+    assert set(cited_ids(checked.text)) <= {1, 2}
+
+
+def test_report_without_citations_has_no_references() -> None:
+    checked = finalise_report("# T\n\nNothing cited.", sources(1))
+    assert checked.cited == []
+    assert "References" not in checked.text
+
+
+def test_fallback_report_says_why_and_cites_only_real_sources() -> None:
+    text = fallback_report(
+        topic="주제",
+        reason="the daily Gemini quota is spent",
+        summary="What we know.",
+        evidence=[{"claim": "A fact", "source_ids": [1, 9]}],
+        sources=sources(1),
+    )
+    assert text.startswith("# 주제\n")
+    assert "without the LLM" in text and "daily Gemini quota" in text
+    assert "A fact [1]" in text and "[9]" not in text
+    assert "https://example.org/1" in text
+
+
+def test_fallback_report_is_never_empty() -> None:
+    text = fallback_report(topic="T", reason="x", summary="", evidence=[], sources={})
+    assert "No evidence was gathered" in text
+
+
+def test_url_keys_ignore_tracking_fragments_and_trailing_slashes() -> None:
+    same = {
+        normalise_url("https://www.Example.org/a/?utm_source=x&b=2&a=1#frag"),
+        normalise_url("http://example.org/a?a=1&b=2"),
+        normalise_url("https://example.org:443/a/?a=1&b=2&fbclid=zzz"),
+    }
+    assert len(same) == 1
+    assert normalise_url("https://example.org/a") != normalise_url("https://example.org/b")
+    assert normalise_url("https://example.org/a?id=1") != normalise_url("https://example.org/a?id=2")

@@ -1,0 +1,491 @@
+"""Home, Settings, Help, Confirm and the command palette, each in a tiny host app.
+
+The host app stands in for ``tui.app.DeepResearchApp``: it defines the actions the screens
+and the palette call (``action_settings``, ``action_help``, ``action_open_session``,
+``action_new_research``) and records the messages Home posts.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from core import config as config_mod
+from core.config import Config
+from tui.commands import SavedResearchProvider, system_commands
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import ALL_KEYS, HelpScreen, screen_bindings
+from tui.screens.home import HomeScreen
+from tui.screens.settings import SettingsScreen
+from tui.widgets.session_table import SessionTable, humanize_age
+
+SIZES = [(80, 24), (200, 50)]
+GEMINI_KEY = "AIzaFAKE-gemini-key-0123456789-abcd"
+TAVILY_KEY = "tvly-FAKE-tavily-key-9876543210-wxyz"
+SHOTS = os.environ.get("DRT_SCREENSHOTS")
+"""Set to a folder to save SVG screenshots of every screen while the tests run."""
+
+
+class Host(App[None]):
+    """Pushes one screen; implements the app-side contract the screens rely on."""
+
+    def __init__(self, config: Config, make_screen: Any) -> None:
+        super().__init__()
+        self.config = config
+        self.make_screen = make_screen
+        self.started: list[HomeScreen.StartResearch] = []
+        self.opened: list[str] = []
+        self.results: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("host")
+
+    def on_mount(self) -> None:
+        self.push_screen(self.make_screen(self), self.results.append)
+
+    def on_home_screen_start_research(self, message: HomeScreen.StartResearch) -> None:
+        self.started.append(message)
+
+    def on_home_screen_open_session(self, message: HomeScreen.OpenSession) -> None:
+        self.opened.append(message.session_id)
+
+    def action_open_session(self, session_id: str) -> None:
+        self.opened.append(session_id)
+
+    def action_new_research(self) -> None:
+        self.started.append("new")  # type: ignore[arg-type]
+
+    def action_settings(self) -> None:
+        self.push_screen(SettingsScreen(self.config))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(screen_bindings(self.screen)))
+
+
+def screen_text(app: App[Any]) -> str:
+    """Everything visible, one line per screen row, taken from the exported SVG screenshot.
+
+    The SVG is what ``save_screenshot`` writes, so a key that is not in here is not on screen.
+    """
+    svg = app.export_screenshot()
+    rows: dict[int, list[str]] = {}
+    for line, text in re.findall(
+        r'<text [^>]*?clip-path="url\(#[^)]*?-line-(\d+)\)">(.*?)</text>', svg
+    ):
+        rows.setdefault(int(line), []).append(html.unescape(text).replace("\xa0", " "))
+    return "\n".join("".join(parts) for _, parts in sorted(rows.items()))
+
+
+def shot(app: App[Any], name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        width, height = app.size
+        app.save_screenshot(f"{name}-{width}x{height}.svg", path=SHOTS)
+
+
+def keyed_config() -> Config:
+    config = config_mod.load()
+    config.gemini.api_key = GEMINI_KEY
+    config.tavily.api_key = TAVILY_KEY
+    return config
+
+
+async def wait_for(pilot: Pilot[Any], condition: Any, limit_s: float = 5.0) -> None:
+    """Let the app run until ``condition()`` is true (workers finish) — no fixed sleeps."""
+    loop_time = 0.0
+    while not condition():
+        await pilot.pause(0.02)
+        loop_time += 0.02
+        if loop_time > limit_s:
+            raise AssertionError("condition not met in time")
+
+
+async def home_loaded(pilot: Pilot[Any]) -> HomeScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, HomeScreen)
+    await wait_for(pilot, lambda: screen.loaded)
+    await pilot.pause()
+    return screen
+
+
+# --- Home: the form ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_empty_topic_is_refused_with_a_message(size: tuple[int, int]) -> None:
+    app = Host(keyed_config(), lambda app: HomeScreen(app.config))
+    async with app.run_test(size=size) as pilot:
+        screen = await home_loaded(pilot)
+        assert screen.focused is screen.query_one("#topic")
+        await pilot.press("enter")
+        await pilot.pause()
+        error = screen.query_one("#form-error", Static)
+        assert error.display
+        assert "Type a topic first." in str(error.render())
+        assert app.started == []
+        shot(app, "home-error")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_valid_form_posts_start_research(size: tuple[int, int]) -> None:
+    app = Host(keyed_config(), lambda app: HomeScreen(app.config))
+    async with app.run_test(size=size) as pilot:
+        screen = await home_loaded(pilot)
+        await pilot.press(*"solid state batteries")
+        rounds = screen.query_one("#rounds", Input)
+        rounds.value = "5"
+        screen.query_one("#breadth", Input).value = "2"
+        screen.query_one("#language", Input).value = "Deutsch"
+        await pilot.click("#start")
+        await pilot.pause()
+        assert len(app.started) == 1
+        started = app.started[0]
+        assert (started.topic, started.rounds, started.breadth, started.language) == (
+            "solid state batteries",
+            5,
+            2,
+            "Deutsch",
+        )
+        assert not screen.query_one("#form-error").display
+
+
+async def test_defaults_come_from_config_and_bad_numbers_are_refused() -> None:
+    config = keyed_config()
+    config.research.rounds = 7
+    config.research.breadth = 3
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await home_loaded(pilot)
+        assert screen.query_one("#rounds", Input).value == "7"
+        assert screen.query_one("#breadth", Input).value == "3"
+        assert screen.query_one("#language", Input).value == ""
+        screen.query_one("#topic", Input).value = "x"
+        screen.query_one("#rounds", Input).value = "99"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.started == []
+        assert "Rounds must be 1 to 20." in str(screen.query_one("#form-error").render())
+        # language empty = the topic's language
+        screen.query_one("#rounds", Input).value = "2"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.started[-1].language == "" and app.started[-1].rounds == 2
+
+
+async def test_missing_keys_are_named_on_home_and_block_start() -> None:
+    app = Host(config_mod.load(), lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await home_loaded(pilot)
+        warning = screen.query_one("#keys-warning", Static)
+        assert warning.display and "ctrl+s" in str(warning.render())
+        screen.query_one("#topic", Input).value = "anything"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.started == []
+        assert "API keys" in str(screen.query_one("#form-error").render())
+
+
+async def test_empty_state_explains_what_to_do() -> None:
+    app = Host(keyed_config(), lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await home_loaded(pilot)
+        empty = screen.query_one("#empty-state", Static)
+        assert empty.display
+        assert "No saved researches yet" in str(empty.render())
+        shot(app, "home-empty")
+
+
+def test_humanize_age() -> None:
+    now = 1_800_000_000.0
+    assert humanize_age(now - 5, now) == "just now"
+    assert humanize_age(now - 300, now) == "5 min ago"
+    assert humanize_age(now - 3 * 3600, now) == "3 h ago"
+    assert humanize_age(now - 86400 - 10, now) == "yesterday"
+    assert humanize_age(now - 4 * 86400, now) == "4 days ago"
+    assert humanize_age(0, now) == "—"
+
+
+# --- Home: the saved list (needs core.sessions) ------------------------------------------
+
+
+def make_sessions(config: Config, topics: list[str]) -> list[str]:
+    sessions = pytest.importorskip("core.sessions")
+    from core.events import RoundFinished, RoundStarted, SessionStarted
+
+    store = sessions.SessionStore(config.sessions_dir)
+    ids = []
+    for topic in topics:
+        handle = store.create(topic)
+        recorder = sessions.SessionRecorder(handle)
+        events = [
+            SessionStarted(topic=topic, rounds=3, breadth=2),
+            RoundStarted(round=1),
+            RoundFinished(round=1),
+        ]
+        for seq, event in enumerate(events, 1):
+            recorder(event.stamped(handle.id, seq))
+        ids.append(handle.id)
+    return ids
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_saved_list_shows_sessions_and_filter_narrows(size: tuple[int, int]) -> None:
+    config = keyed_config()
+    ids = make_sessions(config, ["quantum error correction", "history of [tea]", "coral reefs"])
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=size) as pilot:
+        screen = await home_loaded(pilot)
+        table = screen.query_one(SessionTable)
+        assert sorted(table.shown_ids) == sorted(ids)
+        assert not screen.query_one("#empty-state").display
+        # painted on the next refresh; markup-like topics are shown literally
+        await wait_for(pilot, lambda: "history of [tea]" in screen_text(app))
+        assert "coral reefs" in screen_text(app)
+        shot(app, "home-list")
+        table.focus()  # in the topic field "/" is just a character
+        await pilot.press("slash")
+        assert screen.focused is screen.query_one("#filter")
+        await pilot.press(*"coral")
+        await pilot.pause()
+        assert table.shown_ids == [ids[2]]
+        await pilot.press(*"zzz")
+        await pilot.pause()
+        assert table.shown_ids == []
+        assert "No saved research matches" in str(screen.query_one("#empty-state").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(table.shown_ids) == 3
+        # Enter on a row opens it
+        table.focus()
+        table.move_cursor(row=table.get_row_index(ids[0]))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.opened == [ids[0]]
+
+
+async def test_delete_asks_and_removes() -> None:
+    config = keyed_config()
+    ids = make_sessions(config, ["keep me", "delete me"])
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await home_loaded(pilot)
+        table = screen.query_one(SessionTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index(ids[1]))
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        shot(app, "confirm-delete")
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen
+        assert sorted(table.shown_ids) == sorted(ids)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: table.shown_ids == [ids[0]])
+        from core.sessions import SessionStore
+
+        assert [info.id for info in SessionStore(config.sessions_dir).list()] == [ids[0]]
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+async def test_export_writes_a_file(fmt: str) -> None:
+    sessions = pytest.importorskip("core.sessions")
+    if not hasattr(sessions, "export_session"):
+        pytest.skip("core.sessions.export_session not written yet")
+    config = keyed_config()
+    (session_id,) = make_sessions(config, ["export this"])
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await home_loaded(pilot)
+        screen.query_one(SessionTable).focus()
+        await pilot.press("e")
+        await pilot.pause()
+        shot(app, "export")
+        await pilot.press("m" if fmt == "md" else "j")
+        folder = sessions.SessionStore(config.sessions_dir).open(session_id).folder
+        target = Path(folder) / f"{session_id}.{fmt}"
+        await wait_for(pilot, target.exists)
+        assert "export this" in target.read_text(encoding="utf-8")
+
+
+# --- Settings ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_settings_saves_keys_0600_and_never_shows_them(size: tuple[int, int]) -> None:
+    config = config_mod.load()
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=size) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        screen.query_one("#gemini-api-key", Input).value = GEMINI_KEY
+        screen.query_one("#tavily-api-key", Input).value = TAVILY_KEY
+        screen.query_one("#research-rounds", Input).value = "4"
+        await pilot.pause()
+        text = screen_text(app)
+        assert GEMINI_KEY not in text and TAVILY_KEY not in text
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.results == [True]  # keys present: dismissed with True
+        path = config.path
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        reloaded = config_mod.load()
+        assert reloaded.gemini.api_key == GEMINI_KEY
+        assert reloaded.tavily.api_key == TAVILY_KEY
+        assert reloaded.research.rounds == 4
+        # only changed values are written: the model default stays out of the file
+        assert "model" not in reloaded.file_values.get("gemini", {})
+
+
+async def test_settings_shows_only_last_four_of_a_saved_key() -> None:
+    config = keyed_config()
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert GEMINI_KEY not in text
+        assert "abcd" in text and "wxyz" in text  # last four, as "…abcd"
+        assert app.screen.query_one("#gemini-api-key", Input).value == ""
+        shot(app, "settings")
+
+
+async def test_first_launch_explains_missing_keys() -> None:
+    config = config_mod.load()
+    app = Host(config, lambda app: SettingsScreen(app.config, first_launch=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        intro = str(app.screen.query_one("#settings-intro", Static).render())
+        assert "GEMINI_API_KEY" in intro and "TAVILY_API_KEY" in intro
+        assert str(config.path) in intro
+        assert config_mod.GEMINI_KEY_URL in intro and config_mod.TAVILY_KEY_URL in intro
+        shot(app, "settings-first-launch")
+        # saving without keys keeps the screen up and says what is missing
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        # escape leaves without crashing and returns False
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.results == [False]
+        assert not isinstance(app.screen, SettingsScreen)
+
+
+async def test_env_values_are_shown_as_env_and_not_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GEMINI_API_KEY", GEMINI_KEY)
+    config = config_mod.load()
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(200, 50)) as pilot:
+        screen = app.screen
+        assert screen.query_one("#gemini-api-key", Input).disabled
+        assert "from env GEMINI_API_KEY" in screen_text(app)
+        screen.query_one("#tavily-api-key", Input).value = TAVILY_KEY
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.results == [True]
+    written = config.path.read_text(encoding="utf-8")
+    assert GEMINI_KEY not in written and TAVILY_KEY in written
+
+
+async def test_invalid_settings_are_refused() -> None:
+    config = keyed_config()
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        screen.query_one("#research-breadth", Input).value = "0"
+        screen.query_one("#neo4j-uri", Input).value = "http://nope"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        assert not config.path.exists()
+
+
+async def test_test_connection_unreachable_shows_error() -> None:
+    config = keyed_config()
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        screen.query_one("#neo4j-uri", Input).value = "bolt://127.0.0.1:1"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: screen.test_result and screen.test_result[0] is False)
+        await pilot.pause()
+        result = str(screen.query_one("#neo4j-result").render())
+        assert "Could not connect" in result
+        assert screen.query_one("#neo4j-result").has_class("-error")
+
+
+# --- Help, Confirm, palette --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_help_lists_context_and_all_keys(size: tuple[int, int]) -> None:
+    config = keyed_config()
+    make_sessions(config, ["one saved research"])
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=size) as pilot:
+        await home_loaded(pilot)
+        app.screen.query_one(SessionTable).focus()  # no text input has focus: ? is a key
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        context = dict(app.screen.context_bindings)
+        assert context["/"] == "Filter" and context["d"] == "Delete"
+        shot(app, "help")
+        text = screen_text(app)
+        assert "Keys" in text and "Filter" in text  # context section lists Home's keys
+        assert "Command palette" in text
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    assert any(key == "space" for _, key, _ in ALL_KEYS)
+
+
+async def test_confirm_keys() -> None:
+    app = Host(keyed_config(), lambda app: ConfirmScreen("Really?"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.results == [True]
+    app = Host(keyed_config(), lambda app: ConfirmScreen("Really?"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [False]
+
+
+async def test_system_commands_and_saved_research_provider() -> None:
+    config = keyed_config()
+    ids = make_sessions(config, ["palette topic"])
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await home_loaded(pilot)
+        titles = [command.title for command in system_commands(app)]
+        assert titles == ["New research", "Settings", "Help", "Toggle dark/light theme", "Quit"]
+        toggle = next(c for c in system_commands(app) if c.title.startswith("Toggle"))
+        dark = app.current_theme.dark
+        toggle.callback()
+        assert app.current_theme.dark is not dark
+
+        provider = SavedResearchProvider(app.screen)
+        await provider.startup()
+        hits = [hit async for hit in provider.search("palette")]
+        assert len(hits) == 1
+        hits[0].command()
+        await pilot.pause()
+        assert app.opened == ids
+        discovered = [hit async for hit in provider.discover()]
+        assert discovered and "palette topic" in str(discovered[0].display)

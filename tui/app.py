@@ -1,0 +1,253 @@
+"""The Textual application: navigation, the shared mind-map store, help and the palette.
+
+Screens: Home (C2) → Research (live or replayed) → Report / dialogs. The app never runs
+research itself; a :class:`ResearchScreen` owns its engine worker. What the app shares is
+the mind-map store: it is opened once (in a worker thread, on first use) and handed to both
+the engine and the mind-map tree, because an embedded graph database should have one owner
+per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+import styles
+from tui.commands import SavedResearchProvider
+from tui.engine_worker import EngineFactory, default_engine_factory
+
+STYLES_DIR = Path(styles.__file__).resolve().parent
+STYLE_FILES = ("app", "research", "home", "settings", "dialogs")
+
+
+def css_paths() -> list[Path]:
+    """The .tcss files shipped in the ``styles`` package (only those present)."""
+    return [p for p in (STYLES_DIR / f"{name}.tcss" for name in STYLE_FILES) if p.exists()]
+
+
+def make_options(config: Any, **overrides: Any) -> Any:
+    """Research options from the config plus the form's values."""
+    from core.engine import ResearchOptions
+
+    return ResearchOptions.from_config(config, **overrides)
+
+
+class DeepResearchApp(App[None]):
+    """``DeepResearchApp(config, start_topic=..., open_session=...).run()``."""
+
+    TITLE = "deepresearch-tui"
+    CSS_PATH = css_paths()
+    COMMANDS = App.COMMANDS | {SavedResearchProvider}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys that apply here"),
+        Binding("ctrl+s", "settings", "Settings", id="app.settings", show=False,
+                tooltip="API keys, model, graph backend"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
+    ]
+
+    def __init__(
+        self,
+        config: Any,
+        *,
+        start_topic: str | None = None,
+        open_session: str | None = None,
+        engine_factory: EngineFactory | None = None,
+        store_factory: Callable[[Any], tuple[Any, list[str]]] | None = None,
+        llm_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.start_topic = start_topic
+        self.open_session_id = open_session
+        self.engine_factory = engine_factory or default_engine_factory
+        self.store_factory = store_factory
+        self.llm_factory = llm_factory
+        self._store: Any = None
+        self._store_error: str = ""
+        self._store_lock = threading.Lock()
+
+    # --- start-up -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen(self.config))
+        if self.config.missing_keys():
+            self._open_settings(first_launch=True)
+        elif self.start_topic:
+            self.start_research(self.start_topic)
+        elif self.open_session_id:
+            self.action_open_session(self.open_session_id)
+
+    def _open_settings(self, *, first_launch: bool = False) -> None:
+        from tui.screens.settings import SettingsScreen
+
+        def closed(saved: bool | None) -> None:
+            if saved and self.start_topic and not self.config.missing_keys():
+                topic, self.start_topic = self.start_topic, None
+                self.start_research(topic)
+
+        self.push_screen(SettingsScreen(self.config, first_launch=first_launch), closed)
+
+    # --- navigation -----------------------------------------------------------------------
+
+    def _research_screen(self, **kwargs: Any) -> Screen[Any]:
+        from tui.screens.research import ResearchScreen
+
+        return ResearchScreen(
+            self.config,
+            engine_factory=self.engine_factory,
+            get_store=self.mindmap_store,
+            make_llm=self.llm_factory,
+            **kwargs,
+        )
+
+    def start_research(
+        self,
+        topic: str,
+        *,
+        rounds: int | None = None,
+        breadth: int | None = None,
+        language: str | None = None,
+    ) -> None:
+        if problems := self.config.missing_keys():
+            self.notify("\n".join(problems), title="API keys missing", severity="error")
+            self._open_settings(first_launch=True)
+            return
+        try:
+            options = make_options(self.config, rounds=rounds, breadth=breadth, language=language)
+        except Exception as exc:  # the engine is not importable: say so, do not crash
+            self.notify(f"Cannot start: {exc}", severity="error")
+            return
+        self.push_screen(self._research_screen(topic=topic, options=options))
+
+    def action_open_session(self, session_id: str) -> None:
+        self.push_screen(self._research_screen(session_id=session_id))
+
+    def action_new_research(self) -> None:
+        from tui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+        if isinstance(self.screen, HomeScreen):
+            self.screen.focus_topic()
+
+    def action_settings(self) -> None:
+        from tui.screens.settings import SettingsScreen
+
+        if not isinstance(self.screen, SettingsScreen):
+            self._open_settings()
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen, screen_bindings
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(screen_bindings(self.screen)))
+
+    async def action_quit(self) -> None:
+        from tui.screens.research import ResearchScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ResearchScreen):
+                screen.interrupt()
+        self.exit()
+
+    def on_home_screen_start_research(self, message: Any) -> None:
+        """HomeScreen.StartResearch: the form was submitted."""
+        message.stop()
+        self.start_research(
+            message.topic,
+            rounds=message.rounds,
+            breadth=message.breadth,
+            language=message.language,
+        )
+
+    def on_home_screen_open_session(self, message: Any) -> None:
+        message.stop()
+        self.action_open_session(message.session_id)
+
+    # --- the shared mind-map store --------------------------------------------------------
+
+    def mindmap_store(self) -> Any:
+        """The store, opened on first use (call from a worker thread: opening can be slow).
+
+        Raises ``RuntimeError`` with the reason when it cannot be opened; the reason is kept
+        so a down Neo4j is not retried on every tree expansion.
+        """
+        with self._store_lock:
+            if self._store is None and not self._store_error:
+                try:
+                    if self.store_factory is not None:
+                        store, warnings = self.store_factory(self.config)
+                    else:
+                        from core.mindmap.factory import open_store
+
+                        store, warnings = open_store(self.config)
+                except Exception as exc:
+                    self._store_error = f"{type(exc).__name__}: {exc}"
+                else:
+                    self._store = store
+                    for warning in warnings:
+                        self._notify_any_thread(warning)
+            if self._store is None:
+                raise RuntimeError(self._store_error or "the mind map is not available")
+            return self._store
+
+    def _notify_any_thread(self, message: str) -> None:
+        if threading.get_ident() == self._thread_id:
+            self.notify(message, title="Mind map", severity="warning", timeout=10)
+        else:
+            self.call_from_thread(
+                self.notify, message, title="Mind map", severity="warning", timeout=10
+            )
+
+    def on_unmount(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            try:
+                store.close()
+            except Exception:  # closing at exit must not raise over the terminal
+                pass
+
+    # --- command palette ------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        from tui.commands import system_commands
+        from tui.screens.research import ResearchScreen
+
+        seen: set[str] = set()
+        commands: list[SystemCommand] = list(system_commands(self))
+        if isinstance(screen, ResearchScreen):
+            for title, help_text, action in (
+                ("Pause / resume research", "space", "pause_resume"),
+                ("Stop research", "x: finish the call, save, partial report", "stop"),
+                ("Show sources", "s", "view('sources')"),
+                ("Show mind map", "m", "view('mindmap')"),
+                ("Show report", "r", "report"),
+                ("Ask the mind map", "a", "ask"),
+                ("Toggle review of planned searches", "v", "toggle_review"),
+                ("Plan pane", "1", "show_pane('plan')"),
+                ("Execution pane", "2", "show_pane('execution')"),
+                ("Reflection pane", "3", "show_pane('reflection')"),
+            ):
+                commands.append(
+                    SystemCommand(title, help_text, _screen_action(screen, action))
+                )
+        commands.extend(super().get_system_commands(screen))
+        for command in commands:
+            if command.title not in seen:
+                seen.add(command.title)
+                yield command
+
+
+def _screen_action(screen: Screen[Any], action: str) -> Callable[[], Any]:
+    def run() -> None:
+        screen.app.call_next(screen.run_action, action)
+
+    return run

@@ -1,0 +1,114 @@
+"""Help: the keys that apply where you are, then every key in the app.
+
+The app passes the active screen's bindings (context help, as posting does); the full table
+below is static so it also documents screens you have not opened yet. ``ALL_KEYS`` is the
+source of the README's key table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+DIALOGS_CSS = Path(__file__).resolve().parents[2] / "styles" / "dialogs.tcss"
+
+ALL_KEYS: list[tuple[str, str, str]] = [
+    # (where, key, what it does)
+    ("Everywhere", "ctrl+p", "Command palette: every action, saved researches"),
+    ("Everywhere", "?", "This help"),
+    ("Everywhere", "ctrl+s", "Settings (API keys, model, graph backend)"),
+    ("Everywhere", "ctrl+q", "Quit"),
+    ("Home", "tab / shift+tab", "Move between the form, the filter and the list"),
+    ("Home", "enter", "Start research (in the form) / open the selected research (in the list)"),
+    ("Home", "/", "Filter the saved researches"),
+    ("Home", "n", "New research: focus the topic field"),
+    ("Home", "d", "Delete the selected research (asks first)"),
+    ("Home", "e", "Export the selected research (Markdown or JSON)"),
+    ("Home", "escape", "Clear the filter / leave it"),
+    ("Research", "up/down, j/k", "Move through the steps"),
+    ("Research", "tab / shift+tab", "Next / previous pane"),
+    ("Research", "1 2 3", "Plan / Execution / Reflection pane"),
+    ("Research", "s", "Sources (/ filters, enter shows the snippet, o opens the URL)"),
+    ("Research", "m", "Mind map tree (enter shows a node's properties)"),
+    ("Research", "r", "Report"),
+    ("Research", "a", "Ask the mind map"),
+    ("Research", "space", "Pause / resume"),
+    ("Research", "x", "Stop: finish the current call, save, write a partial report"),
+    ("Research", "q", "Back to Home (asks if research is running)"),
+    ("Settings", "ctrl+s", "Save"),
+    ("Settings", "escape", "Cancel"),
+    ("Dialogs", "y / n / escape", "Answer yes / no / cancel"),
+]
+
+
+def _key_table(rows: Iterable[tuple[str, ...]], headers: tuple[str, ...]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for number, header in enumerate(headers):
+        last = number == len(headers) - 1
+        table.add_column(
+            header, no_wrap=not last, style="bold" if number == len(headers) - 2 else ""
+        )
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists ``bindings`` (the keys of the screen you came from) and ``ALL_KEYS``."""
+
+    CSS_PATH = DIALOGS_CSS
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close", id="help.close"),
+    ]
+
+    def __init__(self, bindings: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.context_bindings = list(bindings or [])
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog", classes="dialog"):
+            yield Label("Keys  [dim](escape, q or ? closes)[/]", id="help-title")
+            with VerticalScroll(id="help-scroll"):
+                if self.context_bindings:
+                    yield Label("Here", classes="help-heading")
+                    yield Static(
+                        _key_table(self.context_bindings, ("Key", "Action")),
+                        id="help-context",
+                    )
+                yield Label("All keys", classes="help-heading")
+                yield Static(_key_table(ALL_KEYS, ("Where", "Key", "Action")), id="help-all")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def screen_bindings(screen: object) -> list[tuple[str, str]]:
+    """(key, description) of the bindings active on ``screen`` — what the app passes in.
+
+    Uses ``active_bindings`` so widget bindings (the focused table's keys) are included and
+    hidden or disabled ones are skipped.
+    """
+    rows: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    active = getattr(screen, "active_bindings", {})
+    for key, active_binding in active.items():
+        binding = active_binding.binding
+        if not binding.show or not active_binding.enabled or not binding.description:
+            continue
+        app = getattr(screen, "app", None)
+        display = app.get_key_display(binding) if app is not None else key
+        if (display, binding.description) in seen:
+            continue
+        seen.add((display, binding.description))
+        rows.append((display, binding.description))
+    return rows

@@ -1,0 +1,376 @@
+"""Home: start a research, or pick up a saved one.
+
+The screen never starts or opens anything itself: it validates the form and posts
+``StartResearch`` / ``OpenSession`` for the app to act on, so the app owns navigation and
+the engine. Saved researches are listed from ``core.sessions`` in a thread worker (listing
+reads one small JSON file per session, which could be slow on a network home folder).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.validation import Function, Number
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState
+
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.export import ExportScreen
+from tui.widgets.session_table import SessionTable
+
+if TYPE_CHECKING:
+    from core.config import Config
+
+HOME_CSS = Path(__file__).resolve().parents[2] / "styles" / "home.tcss"
+
+MAX_ROUNDS = 20
+MAX_BREADTH = 10
+MAX_LANGUAGE = 40
+
+EMPTY_TEXT = (
+    "No saved researches yet. Type a topic above and press [b]Enter[/] to start one; "
+    "it is saved as it runs and listed here."
+)
+
+
+class HomeScreen(Screen[None]):
+    """The research form and the saved-research list."""
+
+    CSS_PATH = HOME_CSS
+    AUTO_FOCUS = "#topic"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("n", "new_research", "New", id="home.new", tooltip="Focus the topic field"),
+        Binding("slash", "focus_filter", "Filter", id="home.filter"),
+        Binding("ctrl+s", "app.settings", "Settings", id="home.settings"),
+        Binding("question_mark", "app.help", "Help", id="home.help"),
+    ]
+
+    class StartResearch(Message):
+        """The form was submitted with valid values (language "" = the topic's language)."""
+
+        def __init__(self, topic: str, rounds: int, breadth: int, language: str) -> None:
+            super().__init__()
+            self.topic = topic
+            self.rounds = rounds
+            self.breadth = breadth
+            self.language = language
+
+    class OpenSession(Message):
+        """The user chose a saved research."""
+
+        def __init__(self, session_id: str) -> None:
+            super().__init__()
+            self.session_id = session_id
+
+    class SessionsLoaded(Message):
+        """Posted from the listing worker; carries ``SessionInfo`` objects, newest first."""
+
+        def __init__(self, sessions: list[Any]) -> None:
+            super().__init__()
+            self.sessions = sessions
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.config = config
+        self._defaults = self._form_defaults()
+        self.loaded = False
+        """True once the list has been loaded at least once (tests wait on it)."""
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home-body"):
+            with Vertical(id="new-research", classes="home-panel") as form:
+                form.border_title = "New research"
+                yield Static("", id="keys-warning")
+                topic = Input(
+                    placeholder="What do you want to research?",
+                    id="topic",
+                    validators=[Function(lambda v: bool(v.strip()), "Type a topic first.")],
+                    validate_on=["submitted"],
+                )
+                topic.border_title = "Topic"
+                yield topic
+                with Horizontal(id="form-row"):
+                    rounds = Input(
+                        self._defaults["rounds"],
+                        type="integer",
+                        id="rounds",
+                        validators=[Number(1, MAX_ROUNDS, f"Rounds must be 1 to {MAX_ROUNDS}.")],
+                        validate_on=["submitted"],
+                    )
+                    rounds.border_title = "Rounds"
+                    yield rounds
+                    breadth = Input(
+                        self._defaults["breadth"],
+                        type="integer",
+                        id="breadth",
+                        validators=[Number(1, MAX_BREADTH, f"Breadth must be 1 to {MAX_BREADTH}.")],
+                        validate_on=["submitted"],
+                    )
+                    breadth.border_title = "Breadth"
+                    yield breadth
+                    language = Input(
+                        self._defaults["language"],
+                        placeholder="topic's language",
+                        id="language",
+                        max_length=MAX_LANGUAGE,
+                    )
+                    language.border_title = "Language"
+                    yield language
+                    yield Button("Start", variant="primary", id="start")
+                yield Static("", id="form-error")
+            with Vertical(id="saved", classes="home-panel") as saved:
+                saved.border_title = "Saved researches"
+                yield Input(placeholder="/ filter by topic, status or id", id="filter")
+                yield SessionTable(id="sessions")
+                yield Static(EMPTY_TEXT, id="empty-state")
+        yield Footer()
+
+    def _form_defaults(self) -> dict[str, str]:
+        research = self.config.research
+        return {
+            "rounds": str(research.rounds),
+            "breadth": str(research.breadth),
+            "language": research.language,
+        }
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def on_screen_resume(self) -> None:
+        """Shown (again): reload the list and pick up defaults changed in Settings."""
+        new_defaults = self._form_defaults()
+        for name, old in self._defaults.items():
+            field = self.query_one(f"#{name}", Input)
+            if field.value == old and new_defaults[name] != old:
+                field.value = new_defaults[name]
+        self._defaults = new_defaults
+        self._show_keys_warning()
+        self.reload()
+
+    def _show_keys_warning(self) -> None:
+        warning = self.query_one("#keys-warning", Static)
+        missing = [
+            name
+            for name, value in (
+                ("Gemini", self.config.gemini.api_key),
+                ("Tavily", self.config.tavily.api_key),
+            )
+            if not value
+        ]
+        if missing:
+            warning.update(
+                f"⚠ No {' or '.join(missing)} API key yet: press [b]ctrl+s[/] to add "
+                "them (or set GEMINI_API_KEY / TAVILY_API_KEY)."
+            )
+        warning.display = bool(missing)
+
+    # --- saved list -----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read the saved researches (in a thread)."""
+        self._load_sessions()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home-sessions")
+    def _load_sessions(self) -> None:
+        from core.sessions import SessionStore
+
+        sessions = SessionStore(self.config.sessions_dir).list()
+        self.post_message(self.SessionsLoaded(sessions))
+
+    @on(SessionsLoaded)
+    def _sessions_loaded(self, message: SessionsLoaded) -> None:
+        table = self.query_one(SessionTable)
+        table.set_sessions(message.sessions)
+        self.loaded = True
+        self._update_empty_state()
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        what = {
+            "home-sessions": "Could not list the saved researches",
+            "home-delete": "Could not delete the research",
+            "home-export": "Could not export the research",
+        }.get(event.worker.group, "Something failed")
+        self.notify(f"{what}: {error}", severity="error", timeout=8)
+        if event.worker.group == "home-sessions":
+            self.loaded = True
+            empty = self.query_one("#empty-state", Static)
+            empty.update(f"{what}: {error}")
+            empty.display = True
+
+    def _update_empty_state(self) -> None:
+        table = self.query_one(SessionTable)
+        empty = self.query_one("#empty-state", Static)
+        if not table.sessions:
+            empty.update(EMPTY_TEXT)
+        elif not table.row_count:
+            empty.update(
+                f"No saved research matches “{table.query_text}”. Escape clears the filter."
+            )
+        empty.display = table.row_count == 0
+        table.display = table.row_count > 0
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(SessionTable).filter(event.value)
+        self._update_empty_state()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        table = self.query_one(SessionTable)
+        if table.row_count:
+            table.focus()
+
+    def key_escape(self) -> None:
+        """Escape in the filter clears it, elsewhere it goes back to the topic field."""
+        filter_input = self.query_one("#filter", Input)
+        if self.focused is filter_input and filter_input.value:
+            filter_input.value = ""
+        elif self.focused is filter_input:
+            self.query_one(SessionTable).focus()
+        elif filter_input.value:
+            filter_input.value = ""
+
+    @on(DataTable.RowSelected, "#sessions")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.post_message(self.OpenSession(str(event.row_key.value)))
+
+    @on(SessionTable.DeleteRequested)
+    def _delete_requested(self, message: SessionTable.DeleteRequested) -> None:
+        info = self._info(message.session_id)
+        topic = getattr(info, "topic", message.session_id)
+        session_id = message.session_id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(session_id, topic)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete “{topic}”?\nIts events, log and report are removed from disk.",
+                yes="Delete",
+                no="Keep",
+            ),
+            answered,
+        )
+
+    @work(thread=True, exit_on_error=False, group="home-delete")
+    def _delete(self, session_id: str, topic: str) -> None:
+        from core.sessions import SessionStore
+
+        SessionStore(self.config.sessions_dir).delete(session_id)
+        self.app.call_from_thread(self.notify, f"Deleted “{topic}”.")
+        self.app.call_from_thread(self.reload)
+
+    @on(SessionTable.ExportRequested)
+    def _export_requested(self, message: SessionTable.ExportRequested) -> None:
+        info = self._info(message.session_id)
+        session_id = message.session_id
+
+        def chosen(fmt: str | None) -> None:
+            if fmt:
+                self._export(session_id, fmt)
+
+        self.app.push_screen(ExportScreen(getattr(info, "topic", session_id)), chosen)
+
+    @work(thread=True, exit_on_error=False, group="home-export")
+    def _export(self, session_id: str, fmt: str) -> None:
+        secrets = [
+            self.config.gemini.api_key,
+            self.config.tavily.api_key,
+            self.config.neo4j.password,
+        ]
+        path = export_to_file(self.config.sessions_dir, session_id, fmt, secrets)
+        self.app.call_from_thread(self.notify, f"Exported to {path}", title="Export", timeout=10)
+
+    def _info(self, session_id: str) -> Any | None:
+        return next((s for s in self.query_one(SessionTable).sessions if s.id == session_id), None)
+
+    # --- form -----------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#topic, #rounds, #breadth, #language")
+    @on(Button.Pressed, "#start")
+    def _submit(self, event: Message) -> None:
+        event.stop()
+        self.submit()
+
+    def submit(self) -> bool:
+        """Validate the form; post ``StartResearch`` when it is valid. Returns validity."""
+        problems: list[str] = []
+        first_bad: Input | None = None
+        for name in ("topic", "rounds", "breadth"):
+            field = self.query_one(f"#{name}", Input)
+            result = field.validate(field.value)
+            if result is not None and not result.is_valid:
+                problems.extend(result.failure_descriptions)
+                first_bad = first_bad or field
+        if not problems and self.config.missing_keys():
+            problems.append("Add your API keys first: press ctrl+s to open Settings.")
+        error = self.query_one("#form-error", Static)
+        if problems:
+            error.update("\n".join(dict.fromkeys(problems)))
+            error.display = True
+            if first_bad is not None:
+                first_bad.focus()
+            return False
+        error.display = False
+        self.post_message(
+            self.StartResearch(
+                topic=self.query_one("#topic", Input).value.strip(),
+                rounds=int(self.query_one("#rounds", Input).value),
+                breadth=int(self.query_one("#breadth", Input).value),
+                language=self.query_one("#language", Input).value.strip(),
+            )
+        )
+        return True
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_new_research(self) -> None:
+        self.focus_topic()
+
+    def focus_topic(self, topic: str | None = None) -> None:
+        """Put the cursor in the topic field (optionally pre-filled)."""
+        field = self.query_one("#topic", Input)
+        if topic is not None:
+            field.value = topic
+        field.focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+
+def export_to_file(
+    sessions_dir: Path, session_id: str, fmt: str, secret_values: list[str] | None = None
+) -> Path:
+    """Write ``core.sessions.export_session`` output into the session's folder.
+
+    Falls back to the current folder when the session folder is not writable. Returns the
+    path written.
+    """
+    from core.sessions import SessionStore, export_session
+
+    handle = SessionStore(sessions_dir).open(session_id)
+    text = export_session(handle, fmt, secret_values=[v for v in secret_values or [] if v])
+    name = f"{handle.id}.{fmt}"
+    try:
+        path = Path(handle.folder) / name
+        path.write_text(text, encoding="utf-8")
+    except OSError:
+        path = Path.cwd() / name
+        path.write_text(text, encoding="utf-8")
+    return path

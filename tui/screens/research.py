@@ -1,0 +1,564 @@
+"""The Research screen: a live research, or a saved one replayed from its events.
+
+Both cases are the same code: events go through ``SessionState.apply`` and the widgets are
+brought up to date from the state after each batch. Live events come from the engine's
+thread through an :class:`EventPipe` (one wake-up message per batch, so a fast stream cannot
+flood the UI); a saved session's ``events.jsonl`` is read in a thread worker and applied in
+one batch.
+
+The engine runs in a thread worker with its own asyncio loop. The UI only ever calls its
+thread-safe ``pause``/``unpause``/``stop``, or cancels its task (going back while it runs:
+the session is saved as "interrupted" and can be resumed here later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Header, Tab, Tabs
+from textual.worker import Worker, WorkerState
+
+from core.events import (
+    Error,
+    Event,
+    MindMapUpdated,
+    RateLimited,
+    ReportReady,
+    SessionFinished,
+    Warning,
+)
+from core.state import SessionState
+from tui.engine_worker import EngineFactory, EventPipe, QueryReviewBridge, default_engine_factory
+from tui.messages import EventsReady, ShowSource
+from tui.screens.review import ReviewQueriesScreen
+from tui.widgets.mindmap_tree import MindMapTree, MindMapView
+from tui.widgets.panes import SectionPane
+from tui.widgets.sources import SourcesTable, SourcesView
+from tui.widgets.status_bar import StatusBar
+from tui.widgets.steps import StepsList, build_entries
+
+SECTIONS = ("plan", "execution", "reflection")
+RESUMABLE = {"paused", "interrupted", "stopped", "failed"}
+VIEWS = ("panes", "sources", "mindmap")
+
+
+class ResearchScreen(Screen[None]):
+    """Steps on the left; panes, sources or the mind map on the right; vitals on top."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    AUTO_FOCUS = "#steps"
+    BINDINGS = [
+        Binding("1", "show_pane('plan')", "Plan", id="research.plan", show=False),
+        Binding("2", "show_pane('execution')", "Execution", id="research.execution", show=False),
+        Binding("3", "show_pane('reflection')", "Reflection", id="research.reflection",
+                show=False),
+        Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="research.next_pane"),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False,
+                id="research.prev_pane"),
+        Binding("space", "pause_resume", "Pause", id="research.pause",
+                tooltip="Pause or resume the research"),
+        Binding("x", "stop", "Stop", id="research.stop",
+                tooltip="Finish the current call, save, write a partial report"),
+        Binding("s", "view('sources')", "Sources", id="research.sources"),
+        Binding("m", "view('mindmap')", "Mind map", id="research.mindmap"),
+        Binding("r", "report", "Report", id="research.report"),
+        Binding("a", "ask", "Ask", id="research.ask", tooltip="Ask the mind map"),
+        Binding("v", "toggle_review", "Review queries", id="research.review", show=False,
+                tooltip="Edit each round's planned searches before they run"),
+        Binding("question_mark", "app.help", "Help", id="research.help"),
+        Binding("q", "back", "Back", id="research.back"),
+    ]
+
+    class Replayed(Message):
+        """A saved session's events were read (or could not be: ``error``)."""
+
+        def __init__(self, events: list[Event], error: str = "") -> None:
+            super().__init__()
+            self.events = events
+            self.error = error
+
+    def __init__(
+        self,
+        config: Any,
+        *,
+        topic: str | None = None,
+        options: Any = None,
+        session_id: str | None = None,
+        engine_factory: EngineFactory | None = None,
+        get_store: Callable[[], Any] | None = None,
+        make_llm: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.topic = topic
+        self.options = options
+        self.session_id = session_id
+        self.engine_factory = engine_factory or default_engine_factory
+        self.get_store = get_store or (lambda: None)
+        self.make_llm = make_llm
+        self.state = SessionState()
+        self.pipe = EventPipe(self.post_message)
+        self.engine: Any = None
+        self.notes: list[str] = []
+        """UI-side failures shown in the steps list (a crashed worker)."""
+        self.pinned_round: int | None = None
+        self.active_pane = "plan"
+        self.review_enabled = bool(getattr(config.research, "review_queries", False))
+        self.review = QueryReviewBridge(
+            self.app_proxy, ReviewQueriesScreen, lambda: self.review_enabled
+        )
+        self.replayed = False
+        """True once a saved session's events have been applied (tests wait on it)."""
+        self.mindmap_stale = False
+        self._engine_loop: asyncio.AbstractEventLoop | None = None
+        self._engine_task: asyncio.Task[Any] | None = None
+        self._report_screen: Any = None
+        self._pause_requested = False
+
+    @property
+    def app_proxy(self) -> Any:
+        """The app, resolved lazily (the bridge is built before the screen is mounted)."""
+        screen = self
+
+        class _Proxy:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(screen.app, name)
+
+        return _Proxy()
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield StatusBar(id="status")
+        with Horizontal(id="research-body"):
+            yield StepsList(id="steps")
+            with ContentSwitcher(initial="panes", id="views"):
+                with Vertical(id="panes"):
+                    yield Tabs(
+                        Tab("Plan", id="tab-plan"),
+                        Tab("Execution", id="tab-execution"),
+                        Tab("Reflection", id="tab-reflection"),
+                        id="pane-tabs",
+                    )
+                    with Horizontal(id="pane-row"):
+                        for section in SECTIONS:
+                            yield SectionPane(section, id=f"pane-{section}")
+                yield SourcesView(id="sources")
+                yield MindMapView(self.get_store, id="mindmap")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "deepresearch-tui"
+        self.sub_title = self.topic or self.session_id or ""
+        self._mark_active_pane()
+        self._refresh_status()
+        if self.topic:
+            self._run_engine("run", self.topic, self.options)
+        elif self.session_id:
+            self._load_saved(self.session_id)
+
+    # --- engine ---------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return any(
+            w.group == "research" and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for w in self.app.workers
+            if w.node is self
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="research")
+    def _run_engine(self, mode: str, argument: str, options: Any = None) -> Any:
+        """Thread worker: build the engine and run it in this thread's own event loop."""
+        kwargs: dict[str, Any] = {"on_event": self.pipe, "review_queries": self.review}
+        try:
+            store = self.get_store()
+        except Exception:  # the engine reports the graph problem itself
+            store = None
+        if store is not None:
+            kwargs["store"] = store
+        engine = self.engine_factory(self.config, **kwargs)
+        self.engine = engine
+
+        async def main() -> Any:
+            self._engine_loop = asyncio.get_running_loop()
+            self._engine_task = asyncio.current_task()
+            if mode == "resume":
+                return await engine.resume(argument)
+            return await engine.run(argument, options)
+
+        try:
+            return asyncio.run(main())
+        finally:
+            self._engine_loop = None
+            self._engine_task = None
+
+    def interrupt(self) -> None:
+        """Cancel the engine's task (it saves the session as "interrupted")."""
+        self.review.cancel()
+        loop, task = self._engine_loop, self._engine_task
+        if loop is not None and task is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(task.cancel)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker outcomes become notifications (never a traceback)."""
+        worker = event.worker
+        state = event.state
+        if worker.group == "research":
+            self._pause_requested = False
+            if state == WorkerState.SUCCESS:
+                result = worker.result
+                status = getattr(result, "status", "") or self.state.status
+                self.notify(f"Research {status}.", title=self.state.topic or "Research")
+            elif state == WorkerState.ERROR:
+                error = worker.error
+                if isinstance(error, asyncio.CancelledError):
+                    self.notify("Research interrupted; press space to resume it later.")
+                else:
+                    message = f"Research failed: {type(error).__name__}: {error}"
+                    self.notes.append(message)
+                    self.notify(message, severity="error", timeout=15)
+            if state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+                self.refresh_bindings()
+                self.call_later(self._refresh_all)
+        elif state == WorkerState.ERROR and worker.error is not None:
+            self.notify(f"{worker.name or worker.group}: {worker.error}", severity="error")
+
+    # --- events ---------------------------------------------------------------------------
+
+    @on(EventsReady)
+    async def _events_ready(self, _: EventsReady) -> None:
+        events = self.pipe.drain()
+        if events:
+            await self.apply_events(events, live=True)
+
+    async def apply_events(self, events: list[Event], *, live: bool) -> None:
+        for event in events:
+            self.state.apply(event)
+            if live:
+                self._react(event)
+        if self.state.session_id:
+            self.session_id = self.state.session_id
+        await self._refresh_all()
+
+    def _react(self, event: Event) -> None:
+        """Live-only side effects: notifications (a replay does not re-announce them)."""
+        if isinstance(event, Warning):
+            severity = "information" if event.kind == "info" else "warning"
+            self.notify(event.message, severity=severity, timeout=8)
+        elif isinstance(event, Error):
+            self.notify(event.message, title=event.kind, severity="error", timeout=15)
+        elif isinstance(event, RateLimited):
+            self.notify(
+                f"Rate limited; retrying in {event.retry_in_s:.0f}s.",
+                severity="warning",
+                timeout=min(10.0, max(3.0, event.retry_in_s)),
+            )
+        elif isinstance(event, MindMapUpdated):
+            self.mindmap_stale = True
+        elif isinstance(event, ReportReady):
+            self.notify(f"Report saved to {event.path}", title="Report", timeout=10)
+        elif isinstance(event, SessionFinished) and event.reason and event.status != "done":
+            self.notify(f"{event.status}: {event.reason}", severity="warning", timeout=10)
+
+    async def _refresh_all(self) -> None:
+        state = self.state
+        if state.topic:
+            self.sub_title = state.topic
+        self._refresh_status()
+        self.query_one(StepsList).show_entries(build_entries(state, self.notes))
+        self.query_one(SourcesView).show_sources(state.sources)
+        await self._refresh_panes()
+        report = self._report_screen
+        if report is not None and report.is_attached:
+            await report.show_state(state)
+
+    def _refresh_status(self) -> None:
+        bar = self.query_one(StatusBar)
+        bar.review_queries = self.review_enabled
+        engine = self.engine
+        bar.note = ""
+        if self.running and engine is not None and getattr(engine, "paused", False):
+            bar.note = "paused (space resumes)"
+        bar.show_state(self.state)
+
+    @property
+    def shown_round(self) -> int:
+        if self.pinned_round is not None and self.pinned_round in self.state.rounds:
+            return self.pinned_round
+        return self.state.current_round
+
+    async def _refresh_panes(self) -> None:
+        rnd = self.state.rounds.get(self.shown_round)
+        for section in SECTIONS:
+            pane = self.query_one(f"#pane-{section}", SectionPane)
+            text = rnd.text.get(section, "") if rnd is not None else ""
+            await pane.doc.show_text(text)
+            title = pane.query_one(".pane-title")
+            label = section.capitalize()
+            if rnd is not None:
+                label += f" · round {rnd.number}"
+            title.update(label)  # type: ignore[attr-defined]
+
+    # --- saved sessions -------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="replay")
+    def _load_saved(self, session_id: str) -> None:
+        from core.sessions import SessionStore
+
+        try:
+            events = SessionStore(self.config.sessions_dir).open(session_id).load_events()
+        except Exception as exc:
+            self.post_message(self.Replayed([], str(exc)))
+            return
+        self.post_message(self.Replayed(events))
+
+    @on(Replayed)
+    async def _replayed(self, message: Replayed) -> None:
+        if message.error:
+            self.notes.append(message.error)
+            self.notify(message.error, title="Cannot open", severity="error", timeout=15)
+        await self.apply_events(message.events, live=False)
+        self.replayed = True
+        self.refresh_bindings()
+        if self.state.status in RESUMABLE:
+            self.notify(
+                f"This research is {self.state.status}. Press space to resume it.",
+                timeout=8,
+            )
+
+    # --- steps and panes ------------------------------------------------------------------
+
+    @on(StepsList.OptionHighlighted, "#steps")
+    async def _step_highlighted(self, event: StepsList.OptionHighlighted) -> None:
+        entry = self.query_one(StepsList).entry_at(event.option_index)
+        if entry is None or entry.round <= 0:
+            return
+        follows = entry.round == self.state.current_round and self.state.status == "running"
+        self.pinned_round = None if follows else entry.round
+        await self._refresh_panes()
+
+    @on(StepsList.OptionSelected, "#steps")
+    def _step_selected(self, event: StepsList.OptionSelected) -> None:
+        entry = self.query_one(StepsList).entry_at(event.option_index)
+        if entry is None:
+            return
+        if entry.id == "report":
+            self.action_report()
+        else:
+            self.action_show_pane(self.active_pane)
+
+    def _mark_active_pane(self) -> None:
+        for section in SECTIONS:
+            self.query_one(f"#pane-{section}").set_class(section == self.active_pane, "-active")
+        tabs = self.query_one("#pane-tabs", Tabs)
+        if tabs.active != f"tab-{self.active_pane}":
+            tabs.active = f"tab-{self.active_pane}"
+
+    @on(Tabs.TabActivated, "#pane-tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        section = (event.tab.id or "tab-plan").removeprefix("tab-")
+        if section != self.active_pane:
+            self.active_pane = section
+            self._mark_active_pane()
+
+    def action_show_pane(self, section: str) -> None:
+        self.active_pane = section
+        self.query_one(ContentSwitcher).current = "panes"
+        self._mark_active_pane()
+        self.query_one(f"#pane-{section}", SectionPane).doc.focus()
+
+    def action_cycle_pane(self, step: int) -> None:
+        """Tab order: steps → Plan → Execution → Reflection → steps (only visible views)."""
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current != "panes":
+            targets = ["steps", switcher.current or "panes"]
+            focused = self.focused
+            in_view = focused is not None and focused.id != "steps"
+            target = targets[0] if in_view == (step > 0) else targets[1]
+            if target == "steps":
+                self.query_one(StepsList).focus()
+            else:
+                self._focus_view(target)
+            return
+        order = ["steps", *SECTIONS]
+        focused = self.focused
+        current = "steps"
+        for section in SECTIONS:
+            pane = self.query_one(f"#pane-{section}", SectionPane)
+            if focused is not None and (focused is pane or pane in focused.ancestors):
+                current = section
+        index = (order.index(current) + step) % len(order)
+        target = order[index]
+        if target == "steps":
+            self.query_one(StepsList).focus()
+        else:
+            self.action_show_pane(target)
+
+    # --- views ----------------------------------------------------------------------------
+
+    def action_view(self, view: str) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current == view:
+            switcher.current = "panes"
+            self.query_one(f"#pane-{self.active_pane}", SectionPane).doc.focus()
+            return
+        switcher.current = view
+        if view == "mindmap":
+            mindmap = self.query_one(MindMapView)
+            mindmap.ensure_loaded(force=self.mindmap_stale)
+            self.mindmap_stale = False
+        self._focus_view(view)
+
+    def _focus_view(self, view: str) -> None:
+        if view == "sources":
+            self.query_one(SourcesTable).focus()
+        elif view == "mindmap":
+            self.query_one(MindMapTree).focus()
+        else:
+            self.query_one(f"#pane-{self.active_pane}", SectionPane).doc.focus()
+
+    @on(ShowSource)
+    def _show_source(self, message: ShowSource) -> None:
+        message.stop()
+        self.show_source(message.source_id, detail=True)
+
+    def show_source(self, source_id: int, *, detail: bool = True) -> None:
+        """Switch to the source list, put the cursor on ``source_id``, optionally open it."""
+        source = self.state.sources.get(source_id)
+        if source is None:
+            self.notify(f"There is no source [{source_id}].", severity="warning")
+            return
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = "sources"
+        view = self.query_one(SourcesView)
+        view.select_source(source_id)
+        view.table.focus()
+        if detail:
+            from tui.screens.source_detail import SourceDetailScreen
+
+            self.app.push_screen(SourceDetailScreen(source, self.state.evidence))
+
+    @on(SourcesTable.OpenUrl)
+    def _open_url(self, message: SourcesTable.OpenUrl) -> None:
+        source = self.state.sources.get(message.source_id)
+        if source is not None:
+            self.app.open_url(source.url)
+            self.notify(source.url, title="Opening")
+
+    @on(MindMapTree.ShowNode)
+    def _show_node(self, message: MindMapTree.ShowNode) -> None:
+        from tui.screens.node_detail import NodeDetailScreen
+
+        self.app.push_screen(NodeDetailScreen(message.ref, self.get_store))
+
+    def action_report(self) -> None:
+        from tui.screens.report import ReportScreen
+
+        screen = ReportScreen(self.state, self.config.sessions_dir)
+        self._report_screen = screen
+
+        def closed(result: str | None) -> None:
+            self._report_screen = None
+            if result == "sources":
+                self.action_view("sources")
+            elif result and result.startswith("source:"):
+                with contextlib.suppress(ValueError):
+                    self.show_source(int(result.split(":", 1)[1]))
+
+        self.app.push_screen(screen, closed)
+
+    def action_ask(self) -> None:
+        from tui.screens.ask import AskScreen, default_llm_factory
+
+        make_llm = self.make_llm or (lambda: default_llm_factory(self.config))
+        self.app.push_screen(
+            AskScreen(self.get_store, make_llm, topic=self.state.topic or self.topic)
+        )
+
+    # --- control --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Grey out keys that do not apply (the footer shows the ones that do)."""
+        if action == "pause_resume":
+            return True if (self.running or self.state.status in RESUMABLE) else None
+        if action == "stop":
+            return True if self.running else None
+        return True
+
+    def action_pause_resume(self) -> None:
+        engine = self.engine
+        if self.running and engine is not None:
+            if engine.paused:
+                engine.unpause()
+                self._pause_requested = False
+                self.notify("Resumed.")
+            else:
+                engine.pause()
+                self._pause_requested = True
+                self.notify("Pausing after the current step (space resumes).")
+            self._refresh_status()
+            return
+        if self.state.status in RESUMABLE and self.state.session_id:
+            self.resume()
+            return
+        self.notify("Nothing to pause or resume.", severity="warning")
+
+    def resume(self) -> None:
+        """Resume a paused / interrupted saved research in this screen."""
+        self.notify(f"Resuming “{self.state.topic}”…")
+        self._run_engine("resume", self.state.session_id)
+        self.refresh_bindings()
+
+    def action_stop(self) -> None:
+        if not self.running or self.engine is None:
+            self.notify("The research is not running.", severity="warning")
+            return
+        self.review.cancel()
+        self.engine.stop()
+        self.notify("Stopping: the current call finishes, then a partial report is written.")
+
+    def action_toggle_review(self) -> None:
+        self.review_enabled = not self.review_enabled
+        state = "on" if self.review_enabled else "off"
+        self.notify(f"Review of planned searches before each round: {state}.")
+        self._refresh_status()
+
+    def action_back(self) -> None:
+        if not self.running:
+            self.app.pop_screen() if len(self.app.screen_stack) > 1 else self.app.exit()
+            return
+        from tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.interrupt()
+                if len(self.app.screen_stack) > 1:
+                    self.app.pop_screen()
+                else:
+                    self.app.exit()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "The research is running. Interrupt it and go back? "
+                "It is saved and can be resumed later.",
+                yes="Interrupt",
+                no="Stay",
+            ),
+            answered,
+        )
+
+    def on_unmount(self) -> None:
+        self.interrupt()

@@ -1,0 +1,435 @@
+"""Settings: API keys, model, search depth, research defaults, graph backend and Neo4j.
+
+Keys are entered in masked inputs that start empty: the screen only ever shows that a key
+is set and its last four characters, so a screenshot or a shoulder never sees a key.
+Values that come from the environment are shown as "from env VAR" and are not editable
+here, because ``core.config.save`` writes only file values and an env value would silently
+win over anything typed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.markup import escape
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch
+from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:
+    from core.config import Config
+
+SETTINGS_CSS = Path(__file__).resolve().parents[2] / "styles" / "settings.tcss"
+
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+TEST_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting on the form: its widget id, dotted config key and label."""
+
+    id: str
+    key: str
+    label: str
+    kind: str = "text"  # text | secret | int | bool | choice
+    choices: tuple[str, ...] = ()
+    minimum: int = 1
+    maximum: int = 20
+    help: str = ""
+    placeholder: str = ""
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("gemini-api-key", "gemini.api_key", "Gemini API key", "secret"),
+    Field("tavily-api-key", "tavily.api_key", "Tavily API key", "secret"),
+    Field("gemini-model", "gemini.model", "Model", placeholder="gemini-2.5-flash"),
+    Field(
+        "tavily-search-depth",
+        "tavily.search_depth",
+        "Search depth",
+        "choice",
+        ("basic", "advanced"),
+        help="advanced costs 2 Tavily credits per search",
+    ),
+    Field("research-rounds", "research.rounds", "Rounds", "int", maximum=20),
+    Field(
+        "research-breadth",
+        "research.breadth",
+        "Breadth",
+        "int",
+        maximum=10,
+        help="searches per round",
+    ),
+    Field(
+        "research-review-queries",
+        "research.review_queries",
+        "Review queries",
+        "bool",
+        help="edit each round's queries before they run",
+    ),
+    Field(
+        "graph-backend",
+        "graph.backend",
+        "Graph backend",
+        "choice",
+        ("ladybug", "neo4j"),
+        help="ladybug is embedded, nothing to set up",
+    ),
+    Field(
+        "neo4j-uri",
+        "neo4j.uri",
+        "Neo4j URI",
+        help="used when the backend is neo4j",
+        placeholder="bolt://localhost:7687",
+    ),
+    Field("neo4j-user", "neo4j.user", "Neo4j user"),
+    Field("neo4j-password", "neo4j.password", "Neo4j password", "secret"),
+    Field("neo4j-database", "neo4j.database", "Neo4j database"),
+)
+
+SECTION_BEFORE = {
+    "gemini.api_key": "API keys",
+    "gemini.model": "Research",
+    "graph.backend": "Mind map",
+}
+
+
+def env_source(config: Config, dotted: str) -> str | None:
+    """Name of the environment variable a value came from, or None if it did not."""
+    if dotted not in config.env_keys:
+        return None
+    from core.config import ENV_OVERRIDES
+
+    for name in ENV_OVERRIDES.get(dotted, ()):
+        if os.environ.get(name, "").strip():
+            return name
+    return ENV_OVERRIDES.get(dotted, ("the environment",))[0]
+
+
+def current_value(config: Config, dotted: str) -> Any:
+    section, key = dotted.split(".")
+    return getattr(getattr(config, section), key)
+
+
+def test_neo4j(uri: str, user: str, password: str, timeout: float = TEST_TIMEOUT_S) -> str:
+    """Connect and verify; returns the server address. Raises on any failure."""
+    import neo4j
+
+    driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), connection_timeout=timeout)
+    try:
+        driver.verify_connectivity()
+        return uri
+    finally:
+        driver.close()
+
+
+class SettingsScreen(Screen[bool]):
+    """Edit and save the config file. Dismisses True after a save with both keys present,
+    False on Escape."""
+
+    CSS_PATH = SETTINGS_CSS
+    AUTO_FOCUS = "#settings-form Input:enabled"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="settings.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="settings.cancel"),
+        Binding("ctrl+t", "test_connection", "Test Neo4j", id="settings.test_neo4j"),
+    ]
+
+    class Neo4jTested(Message):
+        def __init__(self, ok: bool, text: str) -> None:
+            super().__init__()
+            self.ok = ok
+            self.text = text
+
+    def __init__(self, config: Config, first_launch: bool = False) -> None:
+        super().__init__()
+        self.config = config
+        self.first_launch = first_launch
+        self.saved = False
+        self.test_result: tuple[bool | None, str] | None = None
+        """(ok, message) of the last Neo4j test; None until one ran."""
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="settings-form"):
+            yield Static("", id="settings-intro")
+            for spec in FIELDS:
+                if heading := SECTION_BEFORE.get(spec.key):
+                    yield Label(heading, classes="settings-heading")
+                with Horizontal(classes="settings-row", id=f"row-{spec.id}"):
+                    yield Label(spec.label, classes="settings-label")
+                    yield self._widget(spec)
+                    yield Static(self._note(spec), id=f"note-{spec.id}", classes="settings-note")
+            with Horizontal(id="neo4j-test-row", classes="settings-row"):
+                yield Label("", classes="settings-label")
+                yield Button("Test connection", id="test-neo4j")
+                yield Static("", id="neo4j-result")
+            yield Static("", id="settings-path")
+        with Horizontal(id="settings-buttons"):
+            yield Button("Save", variant="primary", id="save", compact=True)
+            yield Button("Cancel", id="cancel", compact=True)
+        yield Footer()
+
+    def _widget(self, spec: Field) -> Input | Select[str] | Switch:
+        env = env_source(self.config, spec.key)
+        value = current_value(self.config, spec.key)
+        if spec.kind == "bool":
+            return Switch(bool(value), id=spec.id, disabled=env is not None)
+        if spec.kind == "choice":
+            return Select(
+                [(choice, choice) for choice in spec.choices],
+                value=value if value in spec.choices else spec.choices[0],
+                allow_blank=False,
+                id=spec.id,
+                disabled=env is not None,
+                compact=True,
+            )
+        if spec.kind == "secret":
+            return Input(
+                "",
+                placeholder=self._secret_placeholder(spec),
+                password=True,
+                id=spec.id,
+                disabled=env is not None,
+                compact=True,
+            )
+        return Input(
+            "" if env else str(value),
+            placeholder=f"from env {env}" if env else spec.placeholder,
+            type="integer" if spec.kind == "int" else "text",
+            id=spec.id,
+            disabled=env is not None,
+            compact=True,
+        )
+
+    def _secret_placeholder(self, spec: Field) -> str:
+        env = env_source(self.config, spec.key)
+        if env:
+            return f"from env {env}"
+        if current_value(self.config, spec.key):
+            return "set — type to replace, leave empty to keep"
+        return "not set — paste it here"
+
+    def _note(self, spec: Field) -> str:
+        from core.config import redact
+
+        env = env_source(self.config, spec.key)
+        if spec.kind == "secret":
+            value = str(current_value(self.config, spec.key))
+            if env:
+                return f"[$text-success]from env {env}[/] ({escape(redact(value))})"
+            if value:
+                return f"[$text-success]set[/] ({escape(redact(value))})"
+            return "[$text-warning]not set[/]" if spec.key != "neo4j.password" else ""
+        if env:
+            return f"from env {env}"
+        return escape(spec.help)
+
+    def on_mount(self) -> None:
+        self.title = "deepresearch-tui"
+        self.sub_title = "Settings"
+        self._refresh_intro()
+
+    def _refresh_intro(self) -> None:
+        from core.config import GEMINI_KEY_URL, TAVILY_KEY_URL
+
+        config = self.config
+        path = escape(str(config.path))
+        intro = self.query_one("#settings-intro", Static)
+        lines: list[str] = []
+        missing = [
+            (name, env, url)
+            for name, value, env, url in (
+                ("Gemini", config.gemini.api_key, "GEMINI_API_KEY", GEMINI_KEY_URL),
+                ("Tavily", config.tavily.api_key, "TAVILY_API_KEY", TAVILY_KEY_URL),
+            )
+            if not value
+        ]
+        if missing:
+            if self.first_launch:
+                lines.append("[b]Welcome to deepresearch-tui.[/b] Research needs two API keys.")
+            for name, env, url in missing:
+                lines.append(
+                    f"• [b]{name}[/b] key is missing: get one at [link='{url}']{url}[/link] "
+                    f"(or set {env})."
+                )
+            lines.append(
+                "Paste the keys below and press [b]Save[/b] (ctrl+s). The environment "
+                "variables GEMINI_API_KEY and TAVILY_API_KEY work too and are never written "
+                "to the file."
+            )
+            lines.append(f"Config file: [b]{path}[/b]")
+        intro.update("\n".join(lines))
+        intro.display = bool(lines)
+        intro.set_class(bool(missing), "-missing")
+        self.query_one("#settings-path", Static).update(
+            f"Saved to {path} (mode 0600: readable only by you)."
+        )
+
+    # --- saving ---------------------------------------------------------------------------
+
+    def collect(self) -> tuple[dict[str, Any], list[str]]:
+        """Changed file values from the form, and validation problems."""
+        changes: dict[str, Any] = {}
+        problems: list[str] = []
+        for spec in FIELDS:
+            if env_source(self.config, spec.key):
+                continue
+            current = current_value(self.config, spec.key)
+            if spec.kind == "bool":
+                value: Any = self.query_one(f"#{spec.id}", Switch).value
+            elif spec.kind == "choice":
+                value = self.query_one(f"#{spec.id}", Select).value
+            else:
+                text = self.query_one(f"#{spec.id}", Input).value.strip()
+                if spec.kind == "secret":
+                    if text:
+                        changes[spec.key] = text
+                    continue
+                if spec.kind == "int":
+                    try:
+                        value = int(text)
+                    except ValueError:
+                        problems.append(f"{spec.label} must be a whole number.")
+                        continue
+                    if not spec.minimum <= value <= spec.maximum:
+                        problems.append(f"{spec.label} must be {spec.minimum} to {spec.maximum}.")
+                        continue
+                else:
+                    value = text
+                    if (
+                        spec.key == "neo4j.uri"
+                        and text
+                        and not text.startswith(tuple(f"{scheme}://" for scheme in NEO4J_SCHEMES))
+                    ):
+                        problems.append(
+                            "Neo4j URI must start with bolt:// or neo4j:// (or +s / +ssc)."
+                        )
+                        continue
+                    if spec.key == "gemini.model" and not text:
+                        problems.append("Model cannot be empty.")
+                        continue
+            if value != current:
+                changes[spec.key] = value
+        return changes, problems
+
+    def action_save(self) -> None:
+        from core.config import save
+        from core.errors import ConfigError
+
+        changes, problems = self.collect()
+        if problems:
+            self.notify("\n".join(problems), title="Not saved", severity="error", timeout=8)
+            return
+        for dotted, value in changes.items():
+            section, key = dotted.split(".")
+            self.config.file_values.setdefault(section, {})[key] = value
+            setattr(getattr(self.config, section), key, value)
+        try:
+            path = save(self.config)
+        except (OSError, ConfigError) as exc:
+            self.notify(f"Could not write {self.config.path}: {exc}", severity="error")
+            return
+        self.saved = True
+        for spec in FIELDS:
+            if spec.kind == "secret":
+                field = self.query_one(f"#{spec.id}", Input)
+                field.value = ""
+                field.placeholder = self._secret_placeholder(spec)
+            self.query_one(f"#note-{spec.id}", Static).update(self._note(spec))
+        self._refresh_intro()
+        missing = [
+            name
+            for name in ("Gemini", "Tavily")
+            if not current_value(self.config, f"{name.lower()}.api_key")
+        ]
+        if missing:
+            self.notify(
+                f"Saved to {path}. Still missing: {' and '.join(missing)} API key.",
+                severity="warning",
+            )
+            return
+        self.notify(f"Settings saved to {path}.")
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        if self.config.missing_keys():
+            self.app.notify(
+                "No API keys yet, so research cannot start. Press ctrl+s on Home to add them, "
+                "or set GEMINI_API_KEY and TAVILY_API_KEY.",
+                title="Keys missing",
+                severity="warning",
+                timeout=10,
+            )
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    # --- Neo4j test -----------------------------------------------------------------------
+
+    @on(Button.Pressed, "#test-neo4j")
+    def action_test_connection(self) -> None:
+        uri = self._field_or_config("neo4j-uri", "neo4j.uri")
+        if not uri:
+            self._show_test(False, "Type a Neo4j URI first (e.g. bolt://localhost:7687).")
+            return
+        user = self._field_or_config("neo4j-user", "neo4j.user")
+        password = self._field_or_config("neo4j-password", "neo4j.password")
+        self._show_test(None, f"Connecting to {uri}…")
+        self._test_worker(uri, user, password)
+
+    def _field_or_config(self, widget_id: str, dotted: str) -> str:
+        field = self.query_one(f"#{widget_id}", Input)
+        text = field.value.strip()
+        return text or str(current_value(self.config, dotted))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="settings-neo4j")
+    def _test_worker(self, uri: str, user: str, password: str) -> None:
+        try:
+            test_neo4j(uri, user, password)
+        except Exception as exc:  # every driver failure is a message, never a crash
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            self.post_message(
+                self.Neo4jTested(False, f"Could not connect: {type(exc).__name__} {first_line}")
+            )
+        else:
+            self.post_message(self.Neo4jTested(True, f"Connected to {uri}."))
+
+    @on(Neo4jTested)
+    def _tested(self, message: Neo4jTested) -> None:
+        self._show_test(message.ok, message.text)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self._show_test(False, f"Test failed: {event.worker.error}")
+
+    def _show_test(self, ok: bool | None, text: str) -> None:
+        result = self.query_one("#neo4j-result", Static)
+        result.update(Content(("✓ " if ok else "✗ " if ok is False else "") + text))
+        result.set_class(ok is True, "-ok")
+        result.set_class(ok is False, "-error")
+        self.test_result = (ok, text)

@@ -1,0 +1,78 @@
+"""A source's snippet and the claims (evidence) that cite it, in a modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, Markdown
+
+
+def citing_claims(evidence: list[dict[str, Any]], source_id: int) -> list[dict[str, Any]]:
+    """Evidence items whose ``source_ids`` include ``source_id`` (ids may arrive as strings)."""
+    found = []
+    for item in evidence:
+        ids = item.get("source_ids") or []
+        try:
+            if source_id in {int(i) for i in ids}:
+                found.append(item)
+        except (TypeError, ValueError):
+            continue
+    return found
+
+
+def source_markdown(source: Any, claims: list[dict[str, Any]]) -> str:
+    lines = [f"**URL:** {source.url}", "", f"**Round:** {source.round}"]
+    if source.query:
+        lines += ["", f"**Found by:** 🔎 {source.query}"]
+    lines += ["", "### Snippet", ""]
+    snippet = (source.snippet or "*(no snippet)*").strip()
+    lines += ["> " + line for line in snippet.splitlines()] or ["> "]
+    lines += ["", f"### Claims citing [{source.source_id}] ({len(claims)})", ""]
+    if not claims:
+        lines.append("*No claim cites this source yet.*")
+    for item in claims:
+        confidence = item.get("confidence")
+        suffix = f" *(confidence {float(confidence):.2f}, round {item.get('round', '?')})*" if (
+            isinstance(confidence, int | float)
+        ) else ""
+        lines.append(f"- {item.get('claim', '')}{suffix}")
+    return "\n".join(lines)
+
+
+class SourceDetailScreen(ModalScreen[None]):
+    """Shows one source; ``o`` opens its URL in the browser."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="source.close"),
+        Binding("o", "open_url", "Open URL", id="source.open", tooltip="Open in the browser"),
+    ]
+
+    def __init__(self, source: Any, evidence: list[dict[str, Any]]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.source = source
+        self.claims = citing_claims(evidence, source.source_id)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="source-dialog", classes="dialog wide-dialog"):
+            yield Label(
+                f"[{self.source.source_id}] {self.source.title or self.source.url}",
+                id="source-title",
+                markup=False,
+            )
+            with VerticalScroll(id="source-scroll"):
+                yield Markdown(source_markdown(self.source, self.claims), open_links=False)
+            yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#source-scroll").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_open_url(self) -> None:
+        self.app.open_url(self.source.url)
+        self.notify(self.source.url, title="Opening")

@@ -1,0 +1,97 @@
+"""Plan / Execution / Reflection panes that stream markdown as the LLM writes it.
+
+Each pane keeps the text it has already shown. Given the section's full text so far, it
+writes only the new tail through ``Markdown.get_stream`` (the stream merges fragments that
+arrive faster than it can render, so nothing is re-rendered per chunk). If the text is not a
+continuation (another round selected, or ``PlanReady`` replaced the text), it replaces the
+document once. The scroll container is anchored, so it follows the bottom only while the
+user has not scrolled away.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Label, Markdown
+from textual.widgets.markdown import MarkdownStream
+
+SECTION_TITLES = {"plan": "Plan", "execution": "Execution", "reflection": "Reflection"}
+EMPTY = "*Nothing yet.*"
+
+
+class StreamingMarkdown(VerticalScroll):
+    """A scrollable Markdown document fed with "full text so far" snapshots."""
+
+    DEFAULT_CSS = """
+    StreamingMarkdown { height: 1fr; }
+    StreamingMarkdown > Markdown { margin: 0; padding: 0 1; }
+    """
+
+    def __init__(self, placeholder: str = EMPTY, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.placeholder = placeholder
+        self.shown = ""
+        self._stream: MarkdownStream | None = None
+        self._markdown_kwargs: dict[str, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Markdown(self.placeholder, open_links=False)
+
+    @property
+    def document(self) -> Markdown:
+        return self.query_one(Markdown)
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    async def show_text(self, text: str) -> None:
+        """Bring the document to ``text``: append the new tail, or replace when it differs."""
+        if text == self.shown:
+            return
+        if self.shown and text.startswith(self.shown):
+            tail = text[len(self.shown) :]
+            if self._stream is None:
+                self._stream = Markdown.get_stream(self.document)
+            await self._stream.write(tail)
+        else:
+            await self._stop_stream()
+            await self.document.update(text or self.placeholder)
+            if not text:
+                text = ""
+        self.shown = text
+
+    async def _stop_stream(self) -> None:
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.stop()
+
+    async def reset(self, text: str = "") -> None:
+        await self._stop_stream()
+        self.shown = ""
+        await self.show_text(text)
+
+    async def on_unmount(self) -> None:
+        await self._stop_stream()
+
+
+class SectionPane(Vertical):
+    """Title + streaming markdown for one section of the reasoning call."""
+
+    DEFAULT_CSS = """
+    SectionPane { height: 1fr; width: 1fr; }
+    SectionPane > .pane-title { width: 1fr; padding: 0 1; text-style: bold; }
+    """
+
+    def __init__(self, section: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.section = section
+
+    def compose(self) -> ComposeResult:
+        yield Label(SECTION_TITLES[self.section], classes="pane-title")
+        yield StreamingMarkdown(id=f"{self.section}-doc", classes="pane-doc")
+
+    @property
+    def doc(self) -> StreamingMarkdown:
+        return self.query_one(StreamingMarkdown)

@@ -1,0 +1,171 @@
+"""The saved-research table: one row per session, filtered by a free-text query.
+
+Rows are keyed by session id, so the selection survives a refresh and callers never parse
+cell text to find out which research the cursor is on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("topic", "Topic"),
+    ("status", "Status"),
+    ("rounds", "Rounds"),
+    ("sources", "Sources"),
+    ("updated", "Updated"),
+)
+
+STATUS_STYLE = {
+    "running": "bold cyan",
+    "done": "green",
+    "paused": "yellow",
+    "interrupted": "yellow",
+    "stopped": "yellow",
+    "failed": "bold red",
+}
+
+
+def humanize_age(timestamp: float | None, now: float | None = None) -> str:
+    """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago', else the date."""
+    if not timestamp:
+        return "—"
+    now = time.time() if now is None else now
+    seconds = max(0.0, now - timestamp)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    days = int(seconds // 86400)
+    if days == 1:
+        return "yesterday"
+    if days < 30:
+        return f"{days} days ago"
+    return time.strftime("%Y-%m-%d", time.localtime(timestamp))
+
+
+def matches(info: Any, query: str) -> bool:
+    """Every word of ``query`` appears in the topic, status, id or model (case-insensitive)."""
+    haystack = " ".join(
+        str(getattr(info, name, "")) for name in ("topic", "status", "id", "model")
+    ).casefold()
+    return all(word in haystack for word in query.casefold().split())
+
+
+class SessionTable(DataTable[Any]):
+    """A DataTable of ``SessionInfo``-like objects (id, topic, status, rounds_done, ...)."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open", id="sessions.open"),
+        Binding("d", "request('delete')", "Delete", id="sessions.delete"),
+        Binding("e", "request('export')", "Export", id="sessions.export"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    class DeleteRequested(Message):
+        """The user pressed ``d`` on a row (the screen asks before deleting)."""
+
+        def __init__(self, session_id: str) -> None:
+            super().__init__()
+            self.session_id = session_id
+
+    class ExportRequested(Message):
+        """The user pressed ``e`` on a row."""
+
+        def __init__(self, session_id: str) -> None:
+            super().__init__()
+            self.session_id = session_id
+
+    DEFAULT_CSS = """
+    SessionTable {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        self.sessions: list[Any] = []
+        self.query_text = ""
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    @property
+    def shown_ids(self) -> list[str]:
+        """Ids of the rows on screen, top to bottom."""
+        return [str(row.key.value) for row in self.ordered_rows]
+
+    @property
+    def selected_id(self) -> str | None:
+        """Id of the row under the cursor, None when the table is empty."""
+        if not self.row_count:
+            return None
+        row = self.cursor_row
+        if row < 0 or row >= self.row_count:
+            return None
+        return str(self.ordered_rows[row].key.value)
+
+    def selected_info(self) -> Any | None:
+        wanted = self.selected_id
+        return next((s for s in self.sessions if s.id == wanted), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "request" and self.selected_id is None:
+            return None
+        return True
+
+    def action_request(self, what: str) -> None:
+        session_id = self.selected_id
+        if session_id is None:
+            return
+        if what == "delete":
+            self.post_message(self.DeleteRequested(session_id))
+        elif what == "export":
+            self.post_message(self.ExportRequested(session_id))
+
+    def set_sessions(self, sessions: Iterable[Any], query: str | None = None) -> None:
+        """Replace the rows (keeps the cursor on the same session when it is still shown)."""
+        self.sessions = list(sessions)
+        if query is not None:
+            self.query_text = query
+        self._rebuild()
+
+    def filter(self, query: str) -> None:
+        self.query_text = query
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        keep = self.selected_id
+        self.clear()
+        now = time.time()
+        rows = [s for s in self.sessions if matches(s, self.query_text)]
+        for info in rows:
+            self.add_row(*self._cells(info, now), key=info.id)
+        if keep is not None and keep in {s.id for s in rows}:
+            self.move_cursor(row=self.get_row_index(keep))
+        self.refresh_bindings()
+
+    def _cells(self, info: Any, now: float) -> Sequence[Text | str]:
+        status = str(getattr(info, "status", ""))
+        done = getattr(info, "rounds_done", 0)
+        planned = getattr(info, "rounds_planned", 0)
+        updated = getattr(info, "updated", 0) or getattr(info, "created", 0)
+        topic = str(getattr(info, "topic", "")) or "(no topic)"
+        return (
+            Text(topic, overflow="ellipsis", no_wrap=True),
+            Text(status, style=STATUS_STYLE.get(status, "")),
+            f"{done}/{planned}",
+            str(getattr(info, "sources", 0)),
+            humanize_age(updated, now),
+        )

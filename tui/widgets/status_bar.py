@@ -1,0 +1,118 @@
+"""One line of research vitals: round, phase, LLM calls, tokens, searches, elapsed, rate limit.
+
+Everything shown comes from the session state (event timestamps), so a replayed session
+shows what the live one showed. The only clock is the rate-limit countdown: an interval
+runs while ``rate_limited_until`` lies in the future and stops as soon as it does not.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from textual.markup import escape
+from textual.timer import Timer
+from textual.widgets import Static
+
+
+def human_count(value: int) -> str:
+    """1234 -> 1.2k: token counts get big and the bar is one line."""
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if value >= 1000:
+        return f"{value / 1000:.1f}k"
+    return str(value)
+
+
+def human_duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+STATUS_STYLE = {
+    "running": "$success",
+    "paused": "$warning",
+    "done": "$success",
+    "stopped": "$warning",
+    "interrupted": "$warning",
+    "failed": "$error",
+}
+
+
+class StatusBar(Static):
+    """Research vitals; call :meth:`show_state` after each batch of events."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        width: 1fr;
+        background: $panel;
+        color: $text;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self._state: Any = None
+        self._timer: Timer | None = None
+        self.review_queries = False
+        self.note = ""
+        """Extra UI-side state, e.g. "paused" (the engine pauses without an event)."""
+        self.now = time.time
+        """Clock for the countdown (tests replace it)."""
+
+    def show_state(self, state: Any) -> None:
+        self._state = state
+        self._redraw()
+        until = getattr(state, "rate_limited_until", None)
+        if until and until > self.now():
+            if self._timer is None:
+                self._timer = self.set_interval(1.0, self._tick)
+        elif self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _tick(self) -> None:
+        self._redraw()
+        until = getattr(self._state, "rate_limited_until", None)
+        if (not until or until <= self.now()) and self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def render_text(self) -> str:
+        state = self._state
+        if state is None:
+            return ""
+        parts: list[str] = []
+        current = state.current_round or 0
+        planned = state.rounds_planned or "?"
+        parts.append(f"[b]Round {current}/{planned}[/b]")
+        if state.current_phase:
+            parts.append(escape(str(state.current_phase)))
+        parts.append(f"LLM {state.llm_calls}")
+        tokens_in, tokens_out = human_count(state.tokens_in), human_count(state.tokens_out)
+        parts.append(f"tokens {tokens_in} in/{tokens_out} out")
+        parts.append(f"searches {state.searches_done}")
+        sources = len(state.sources)
+        parts.append(f"sources {sources}")
+        if state.started and state.updated:
+            parts.append(f"⏱ {human_duration(state.updated - state.started)}")
+        status = str(state.status)
+        color = STATUS_STYLE.get(status, "$text-muted")
+        parts.append(f"[{color}]{escape(status)}[/]")
+        if self.note:
+            parts.append(f"[b $warning]{escape(self.note)}[/]")
+        if self.review_queries:
+            parts.append("[$accent]review queries[/]")
+        until = state.rate_limited_until
+        if until:
+            left = until - self.now()
+            if left > 0:
+                parts.append(f"[b $warning]⏳ rate limited, retry in {int(left + 0.999)}s[/]")
+        return " │ ".join(parts)
+
+    def _redraw(self) -> None:
+        self.update(self.render_text())

@@ -1,0 +1,179 @@
+"""The steps list: one entry per round and phase, each search, warnings and errors.
+
+Entries are derived from the session state, so live and replayed sessions list the same
+steps. Updates are a diff by entry id (new ids appended, changed prompts replaced), so the
+highlight and scroll position survive a stream of events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+ICONS = {
+    "pending": ("○", "$text-muted"),
+    "running": ("◐", "$accent"),
+    "done": ("✔", "$success"),
+    "failed": ("✖", "$error"),
+    "warning": ("⚠", "$warning"),
+}
+PHASE_LABELS = {
+    "context": "context",
+    "reasoning": "plan · reasoning",
+    "search": "search",
+    "synthesis": "synthesis",
+    "report": "report",
+}
+
+
+@dataclass(frozen=True)
+class StepEntry:
+    id: str
+    round: int
+    label: str
+    status: str
+    timing: str = ""
+    indent: int = 0
+
+    def prompt(self) -> Content:
+        icon, style = ICONS.get(self.status, ICONS["pending"])
+        pad = "  " * self.indent
+        timing = f" [dim]{self.timing}[/dim]" if self.timing else ""
+        return Content.from_markup(
+            f"{pad}[{style}]{icon}[/] $label{timing}", label=self.label
+        )
+
+
+def _timing(started: float | None, finished: float | None) -> str:
+    if not started or not finished:
+        return ""
+    seconds = max(0.0, finished - started)
+    return f"{seconds:.1f}s" if seconds < 60 else f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+def _status(value: Any) -> str:
+    return value if value in ICONS else "pending"
+
+
+def build_entries(state: Any, notes: list[str] | tuple[str, ...] = ()) -> list[StepEntry]:
+    """Flatten the state (plus UI-side notes such as a crashed worker) into list rows."""
+    entries: list[StepEntry] = []
+    warnings_by_round: dict[int, list[tuple[int, Any]]] = {}
+    for index, warning in enumerate(getattr(state, "warnings", [])):
+        warnings_by_round.setdefault(getattr(warning, "round", 0) or 0, []).append(
+            (index, warning)
+        )
+    report_phase = None
+    for number in sorted(state.rounds):
+        rnd = state.rounds[number]
+        phases = rnd.phases
+        if phases.get("report") is not None and phases["report"].started:
+            report_phase = (number, phases["report"])
+        entries.append(
+            StepEntry(
+                f"r{number}", number, f"Round {number}", _status(rnd.status),
+                _timing(rnd.started, rnd.finished),
+            )
+        )
+        for name in ("context", "reasoning", "search", "synthesis"):
+            phase = phases.get(name)
+            if name == "search" and rnd.searches:
+                for index, search in enumerate(rnd.searches):
+                    detail = ""
+                    if search.status == "done":
+                        detail = f"{search.results} results"
+                        if search.ms:
+                            detail += f", {search.ms / 1000:.1f}s"
+                    elif search.error:
+                        detail = "failed"
+                    entries.append(
+                        StepEntry(
+                            f"r{number}:search:{index}", number, f"🔎 {search.query}",
+                            _status(search.status), detail, indent=1,
+                        )
+                    )
+                continue
+            if phase is None:
+                continue
+            label = PHASE_LABELS[name]
+            if phase.status == "pending" and rnd.status != "running":
+                label += " (skipped)"
+            entries.append(
+                StepEntry(
+                    f"r{number}:{name}", number, label, _status(phase.status),
+                    _timing(phase.started, phase.finished), indent=1,
+                )
+            )
+        for index, warning in warnings_by_round.pop(number, []):
+            entries.append(
+                StepEntry(f"w{index}", number, warning.message, "warning", indent=1)
+            )
+    if report_phase is not None:
+        number, phase = report_phase
+        entries.append(
+            StepEntry(
+                "report", number, "Report", _status(phase.status),
+                _timing(phase.started, phase.finished),
+            )
+        )
+    for items in warnings_by_round.values():
+        for index, warning in items:
+            entries.append(StepEntry(f"w{index}", 0, warning.message, "warning"))
+    for index, error in enumerate(getattr(state, "errors", [])):
+        entries.append(StepEntry(f"e{index}", 0, f"{error.kind}: {error.message}", "failed"))
+    for index, note in enumerate(notes):
+        entries.append(StepEntry(f"n{index}", 0, note, "failed"))
+    return entries
+
+
+class StepsList(OptionList):
+    """Steps of the research; highlighting an entry selects its round."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._entries: dict[str, StepEntry] = {}
+        self._order: list[str] = []
+
+    def show_entries(self, entries: list[StepEntry]) -> None:
+        ids = [entry.id for entry in entries]
+        if ids[: len(self._order)] != self._order:
+            highlighted = self.highlighted
+            self.clear_options()
+            self._entries.clear()
+            self._order = []
+            self._append(entries)
+            if highlighted is not None and self.option_count:
+                self.highlighted = min(highlighted, self.option_count - 1)
+            return
+        for entry in entries[: len(self._order)]:
+            if self._entries[entry.id] != entry:
+                self._entries[entry.id] = entry
+                self.replace_option_prompt(entry.id, entry.prompt())
+        self._append(entries[len(self._order) :])
+
+    def _append(self, entries: list[StepEntry]) -> None:
+        if not entries:
+            return
+        for entry in entries:
+            self._entries[entry.id] = entry
+            self._order.append(entry.id)
+        self.add_options(Option(entry.prompt(), id=entry.id) for entry in entries)
+
+    def entry_at(self, index: int | None) -> StepEntry | None:
+        if index is None or not 0 <= index < len(self._order):
+            return None
+        return self._entries[self._order[index]]
+
+    def highlight_id(self, entry_id: str) -> None:
+        if entry_id in self._entries:
+            self.highlighted = self._order.index(entry_id)
