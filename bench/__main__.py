@@ -1,4 +1,4 @@
-"""``python -m bench mindmap [--nodes N]``: run one benchmark and print its figures."""
+"""``python -m bench engine|mindmap [...]``: run one benchmark and print its figures."""
 
 from __future__ import annotations
 
@@ -12,7 +12,15 @@ def main(argv: list[str] | None = None) -> int:
     mindmap = commands.add_parser("mindmap", help="the embedded mind map on an N-node graph")
     mindmap.add_argument("--nodes", type=int, default=10_000, help="graph size (default 10000)")
     mindmap.add_argument("--repeat", type=int, default=20, help="timed repetitions per read")
+    engine = commands.add_parser("engine", help="event log, streaming parser, replay, full run")
+    engine.add_argument("--events", type=int, default=2000, help="events to append and replay")
+    engine.add_argument("--rounds", type=int, default=3, help="rounds of the full research")
+    engine.add_argument("--repeat", type=int, default=20, help="timed repetitions")
     args = parser.parse_args(argv)
+    if args.bench == "engine":
+        from bench.bench_engine import run as run_engine
+
+        return run_engine(events=args.events, repeat=args.repeat, rounds=args.rounds)
     if args.bench == "mindmap":
         from bench.bench_mindmap import run
 

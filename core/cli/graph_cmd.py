@@ -269,11 +269,15 @@ def rebuild_cmd(args: argparse.Namespace) -> int:
             except Exception as exc:  # one broken session must not stop the others
                 failed.append(f"{path}: {exc}")
                 continue
-            for event in loaded:
-                delta = store.apply(event)
-                nodes += delta.nodes
-                edges += delta.edges
-                events += 1
+            apply_many = getattr(store, "apply_many", None)
+            if apply_many is not None:
+                delta = apply_many(loaded)
+                nodes, edges = nodes + delta.nodes, edges + delta.edges
+            else:
+                for event in loaded:
+                    delta = store.apply(event)
+                    nodes, edges = nodes + delta.nodes, edges + delta.edges
+            events += len(loaded)
         stats = store.stats()
     finally:
         store.close()

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from core.events import Event
+from core.events import Event, SessionFinished, SessionStarted
 from core.mindmap import schema
 from core.mindmap.base import (
     GraphDelta,
@@ -27,7 +28,7 @@ from core.mindmap.base import (
     QueryResult,
 )
 from core.mindmap.guard import check_read_only
-from core.mindmap.projection import Write, count_new, writes_for
+from core.mindmap.projection import Batch, Write, batch, count_new, writes_for
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +152,8 @@ class CypherGraphStore(ABC):
         """Run one trusted (our own) read query."""
 
     @abstractmethod
-    def _write(self, writes: list[Write]) -> list[list[list[Any]]]:
-        """Run the writes in one transaction, serialised; rows per write."""
+    def _write(self, batches: list[Batch]) -> list[tuple[int, int]]:
+        """Run the batches in one transaction, serialised: (existing, merged) per batch."""
 
     @abstractmethod
     def _run_read_only(
@@ -181,7 +182,37 @@ class CypherGraphStore(ABC):
         if self.read_only:
             log.debug("read-only mind map: %s not projected", event.type)
             return GraphDelta()
-        nodes, edges = count_new(writes, self._write(writes))
+        batches = batch(writes)
+        nodes, edges = count_new(batches, self._write(batches))
+        return GraphDelta(nodes=nodes, edges=edges)
+
+    def apply_many(self, events: Iterable[Event], *, chunk: int = 200) -> GraphDelta:
+        """``apply`` for a replay (``graph rebuild``): many events per transaction.
+
+        Same result as applying one by one (MERGE on deterministic ids); session lifecycle
+        events start a new chunk so a session's status ends as its last event says.
+        """
+        nodes = edges = 0
+        pending: list[Write] = []
+        count = 0
+
+        def flush() -> None:
+            nonlocal nodes, edges, pending, count
+            if pending and not self.read_only:
+                batches = batch(pending)
+                n, e = count_new(batches, self._write(batches))
+                nodes, edges = nodes + n, edges + e
+            pending, count = [], 0
+
+        for event in events:
+            lifecycle = isinstance(event, SessionStarted | SessionFinished)
+            if lifecycle:
+                flush()
+            pending += writes_for(event)
+            count += 1
+            if lifecycle or count >= chunk:
+                flush()
+        flush()
         return GraphDelta(nodes=nodes, edges=edges)
 
     # --- engine context ----------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any
 
 from core.mindmap import schema
 from core.mindmap.cypher_store import CypherGraphStore
-from core.mindmap.projection import Write
+from core.mindmap.projection import Batch
 
 DB_FILE = "mindmap.lbug"
 """File name inside the graph folder (``config.graph_path``)."""
@@ -73,17 +73,19 @@ class LadybugStore(CypherGraphStore):
             result = self._read_conn.execute(cypher, params or {})
             return [list(row) for row in result.get_all()]  # type: ignore[union-attr]
 
-    def _write(self, writes: list[Write]) -> list[list[list[Any]]]:
+    def _write(self, batches: list[Batch]) -> list[tuple[int, int]]:
         if self._write_conn is None:
             raise RuntimeError(f"The mind map at {self.location} is open read-only")
         conn = self._write_conn
+
+        def one(cypher: str, rows: list[dict[str, Any]]) -> int:
+            result = conn.execute(cypher, {"rows": rows}).get_all()  # type: ignore[union-attr]
+            return int(result[0][0]) if result else 0
+
         with self._write_lock:
             conn.execute("BEGIN TRANSACTION")
             try:
-                out = [
-                    [list(r) for r in conn.execute(w.cypher, w.params).get_all()]  # type: ignore[union-attr]
-                    for w in writes
-                ]
+                out = [(one(b.count_cypher, b.rows), one(b.merge_cypher, b.rows)) for b in batches]
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise

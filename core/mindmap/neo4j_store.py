@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from core.mindmap import schema
 from core.mindmap.cypher_store import CypherGraphStore
-from core.mindmap.projection import Write
+from core.mindmap.projection import Batch
 
 
 def safe_uri(uri: str) -> str:
@@ -86,10 +86,14 @@ class Neo4jStore(CypherGraphStore):
         with self._session(read=True) as session:
             return session.execute_read(work)
 
-    def _write(self, writes: list[Write]) -> list[list[list[Any]]]:
-        def work(tx: Any) -> list[list[list[Any]]]:
+    def _write(self, batches: list[Batch]) -> list[tuple[int, int]]:
+        def one(tx: Any, cypher: str, rows: list[dict[str, Any]]) -> int:
+            record = tx.run(cypher, {"rows": rows}).single()
+            return int(record[0]) if record else 0
+
+        def work(tx: Any) -> list[tuple[int, int]]:
             return [
-                [list(record.values()) for record in tx.run(w.cypher, w.params)] for w in writes
+                (one(tx, b.count_cypher, b.rows), one(tx, b.merge_cypher, b.rows)) for b in batches
             ]
 
         with self._lock, self._session(read=False) as session:

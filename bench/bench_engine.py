@@ -1,0 +1,170 @@
+"""The engine's hot paths, each against a baseline measured in the same run.
+
+- Event log: ``SessionHandle.append`` (flush + fsync per event, the durability we promise)
+  against the same JSON lines written without fsync — the price of "nothing lost".
+- Streaming parser: ``ReasoningStreamParser`` fed chunk by chunk against the naive approach
+  of re-parsing the whole text received so far on every chunk (quadratic).
+- Replay: rebuilding ``SessionState`` from events.jsonl (reopening a research) against
+  just reading and JSON-decoding the same lines.
+- A whole research against the loopback fakes: wall time and events per second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from core import events as ev
+from core.parsing import ReasoningStreamParser, parse_reasoning
+from core.sessions import SessionStore, load_events
+from core.state import SessionState
+
+
+def _best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _reasoning_text(rounds: int = 1) -> str:
+    block = (
+        "## 연구 라운드\n\n**PLANNING**\n"
+        + "".join(
+            f"{i}. Step about aspect {i} <SEARCH>aspect {i} evidence</SEARCH>\n" for i in range(6)
+        )
+        + "\n**EXECUTION**\n"
+        + "Findings so far with citations [1][2]. " * 40
+        + "\n\n**REFLECTION**\n"
+        + "What is missing and what comes next. " * 30
+    )
+    return block * rounds
+
+
+def _chunks(text: str, size: int = 24) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def bench_parser(repeat: int) -> None:
+    text = _reasoning_text(3)
+    chunks = _chunks(text)
+
+    def streaming() -> None:
+        parser = ReasoningStreamParser()
+        for chunk in chunks:
+            parser.feed(chunk)
+        parser.close()
+
+    def naive() -> None:
+        received = ""
+        for chunk in chunks:
+            received += chunk
+            parse_reasoning(received)
+
+    ours = _best(streaming, repeat)
+    base = _best(naive, max(1, repeat // 4))
+    print(f"parser   {len(text):>7} chars in {len(chunks)} chunks")
+    print(
+        f"         streaming {ours * 1000:8.2f} ms   naive re-parse {base * 1000:8.2f} ms"
+        f"   ratio {base / ours:6.1f}x faster"
+    )
+
+
+def bench_event_log(events: int) -> None:
+    sample = [
+        ev.LLMChunk(round=1, section="execution", text="chunk of streamed text " * 2).stamped(
+            "bench", i
+        )
+        for i in range(events)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        handle = SessionStore(Path(tmp)).create("bench")
+        started = time.perf_counter()
+        for event in sample:
+            handle.append(event)
+        durable = time.perf_counter() - started
+
+        plain_path = Path(tmp) / "plain.jsonl"
+        started = time.perf_counter()
+        with plain_path.open("a", encoding="utf-8") as out:
+            for event in sample:
+                out.write(ev.to_json(event) + "\n")
+                out.flush()
+        plain = time.perf_counter() - started
+
+        started = time.perf_counter()
+        replayed = SessionState.replay(load_events(handle.events_path))
+        replay = time.perf_counter() - started
+        started = time.perf_counter()
+        with handle.events_path.open(encoding="utf-8") as lines:
+            decoded = [json.loads(line) for line in lines]
+        decode = time.perf_counter() - started
+        assert replayed.last_seq == events - 1 and len(decoded) == events
+
+    print(f"eventlog {events} events")
+    print(
+        f"         fsync per event {durable / events * 1e6:8.1f} us/event   "
+        f"no fsync {plain / events * 1e6:8.1f} us/event   cost of durability "
+        f"{durable / max(plain, 1e-9):6.1f}x"
+    )
+    print(
+        f"replay   {replay * 1000:8.1f} ms for {events} events   json decode only "
+        f"{decode * 1000:8.1f} ms   ratio {replay / max(decode, 1e-9):5.1f}x of decoding"
+    )
+
+
+def bench_full_run(rounds: int) -> None:
+    from tests.fakes.gemini_server import DEFAULT_GEMINI_KEY, FakeGemini
+    from tests.fakes.tavily_server import DEFAULT_TAVILY_KEY, FakeTavily
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["DEEPRESEARCH_TUI_DATA"] = tmp
+        os.environ["DEEPRESEARCH_TUI_CONFIG"] = str(Path(tmp) / "config.toml")
+        gemini, tavily = FakeGemini().start(), FakeTavily().start()
+        try:
+            os.environ.update(
+                GEMINI_API_KEY=DEFAULT_GEMINI_KEY,
+                TAVILY_API_KEY=DEFAULT_TAVILY_KEY,
+                GEMINI_BASE_URL=gemini.base_url,
+                TAVILY_BASE_URL=tavily.base_url,
+            )
+            from core.config import load
+            from core.engine import ResearchEngine, ResearchOptions
+
+            config = load()
+            config.gemini.rpm = 0
+            engine = ResearchEngine(config)
+
+            async def go() -> object:
+                try:
+                    return await engine.run("Benchmark topic", ResearchOptions(rounds=rounds))
+                finally:
+                    await engine.aclose()
+
+            started = time.perf_counter()
+            result = asyncio.run(go())
+            wall = time.perf_counter() - started
+        finally:
+            gemini.stop()
+            tavily.stop()
+    events = engine.state.last_seq
+    print(
+        f"research {rounds} rounds against the loopback fakes: {wall:6.2f} s wall, "
+        f"{events} events ({events / wall:7.0f}/s), {result.llm_calls} LLM calls, "  # type: ignore[attr-defined]
+        f"{result.sources} sources"
+    )  # type: ignore[attr-defined]
+
+
+def run(*, events: int = 2000, repeat: int = 20, rounds: int = 3) -> int:
+    bench_parser(repeat)
+    bench_event_log(events)
+    bench_full_run(rounds)
+    return 0
