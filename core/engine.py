@@ -300,28 +300,18 @@ class ResearchEngine:
     # --- entry points ----------------------------------------------------------------
 
     async def run(self, topic: str, options: ResearchOptions | None = None) -> RunResult:
+        """A new research on ``topic``, saved as a new session."""
         topic = " ".join(topic.split())
         if not topic:
             raise ValueError("The topic is empty.")
-        options = options or ResearchOptions.from_config(self.config)
         self._open_gate()
         self._attach(self.sessions.create(topic))
-        await self._open_store()
-        prior = await self._prior_evidence(topic)
-        self._emit(
-            SessionStarted(
-                topic=topic,
-                rounds=options.rounds,
-                breadth=options.breadth,
-                language=options.language,
-                model=self.config.gemini.model,
-                search_provider="tavily",
-                prior_evidence=prior,
-            )
+        return await self._start(
+            topic, options or ResearchOptions.from_config(self.config), first_round=1
         )
-        return await self._research(topic, options, first_round=1)
 
     async def resume(self, session_id: str) -> RunResult:
+        """Go on with a paused, stopped or interrupted session from its first unfinished round."""
         self._open_gate()
         self._attach(self.sessions.open(session_id))
         state = self.state
@@ -331,20 +321,28 @@ class ResearchEngine:
             self.config, rounds=state.rounds_planned, breadth=state.breadth
         )
         options.language = state.language
+        return await self._start(
+            state.topic, options, first_round=state.completed_rounds() + 1, resumed=True
+        )
+
+    async def _start(
+        self, topic: str, options: ResearchOptions, *, first_round: int, resumed: bool = False
+    ) -> RunResult:
         await self._open_store()
+        prior = self.state.prior_evidence if resumed else await self._prior_evidence(topic)
         self._emit(
             SessionStarted(
-                topic=state.topic,
+                topic=topic,
                 rounds=options.rounds,
                 breadth=options.breadth,
                 language=options.language,
                 model=self.config.gemini.model,
                 search_provider="tavily",
-                resumed=True,
-                prior_evidence=state.prior_evidence,
+                resumed=resumed,
+                prior_evidence=prior,
             )
         )
-        return await self._research(state.topic, options, first_round=state.completed_rounds() + 1)
+        return await self._research(topic, options, first_round=first_round)
 
     def _attach(self, handle: SessionHandle) -> None:
         """Record into ``handle``; its saved events (if resuming) are the starting state."""

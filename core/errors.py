@@ -6,6 +6,8 @@ code in ``core.ratelimit`` and the engine only ever look at these classes.
 
 from __future__ import annotations
 
+import re
+
 
 class ProviderError(Exception):
     """Something a provider could not do. ``provider`` names it for messages."""
@@ -14,6 +16,21 @@ class ProviderError(Exception):
         super().__init__(message)
         self.provider = provider
         self.message = message
+
+    def redact(self, *secrets: str, pattern: re.Pattern[str] | None = None) -> ProviderError:
+        """Remove API keys (and anything ``pattern`` matches) from the message; returns self.
+
+        SDK error texts sometimes echo request details; ours must never carry a key.
+        """
+        text = self.message
+        for secret in secrets:
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        if pattern is not None:
+            text = pattern.sub("[redacted]", text)
+        self.message = text
+        self.args = (text,)
+        return self
 
 
 class AuthError(ProviderError):

@@ -9,6 +9,7 @@ import time
 
 from rich.console import Group
 from rich.live import Live
+from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
@@ -55,6 +56,23 @@ class Progress:
     def __init__(self) -> None:
         self.state = SessionState()
         self.started = time.monotonic()
+        self.spinner = Spinner("dots", style="cyan")
+
+    def activity(self) -> str:
+        """What is happening right now, in a few words."""
+        state = self.state
+        current = state.round
+        if state.current_phase == "search" and current is not None:
+            done = sum(1 for s in current.searches if s.status != "running")
+            running = [s.query for s in current.searches if s.status == "running"]
+            detail = f": {running[0]}" if running else ""
+            return f"searching {done}/{len(current.queries) or len(current.searches)}{detail}"
+        return {
+            "context": "reading the mind map",
+            "reasoning": "planning (streaming)",
+            "synthesis": "synthesising evidence",
+            "report": "writing the report",
+        }.get(state.current_phase or "", "starting")
 
     def __rich__(self) -> Group:
         state = self.state
@@ -69,7 +87,9 @@ class Progress:
             Text(f"sources {len(state.sources)}"),
             Text(f"{elapsed // 60}:{elapsed % 60:02d}"),
         )
-        parts: list[Text | Table] = [Text(state.topic, style="bold magenta"), table]
+        line = Table.grid(padding=(0, 1))
+        line.add_row(self.spinner, Text(self.activity(), overflow="ellipsis", no_wrap=True))
+        parts: list[Text | Table] = [Text(state.topic, style="bold magenta"), table, line]
         if state.rate_limited_until:
             left = state.rate_limited_until - time.time()
             if left > 0:

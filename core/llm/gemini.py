@@ -241,16 +241,8 @@ class GeminiProvider:
         ms = int((time.perf_counter() - started) * 1000)
         return LLMResponse(text=text, tokens_in=tokens_in, tokens_out=tokens_out, ms=ms)
 
-    def _scrub(self, text: str) -> str:
-        if self._key:
-            text = text.replace(self._key, "[redacted]")
-        return _GOOGLE_KEY_RE.sub("[redacted]", text)
-
     def _translate(self, exc: Exception) -> ProviderError:
-        err = self._classify(exc)
-        err.message = self._scrub(err.message)
-        err.args = (err.message,)
-        return err
+        return self._classify(exc).redact(self._key, pattern=_GOOGLE_KEY_RE)
 
     def _classify(self, exc: Exception) -> ProviderError:
         from google.genai import errors as genai_errors

@@ -97,14 +97,8 @@ class TavilySearch:
             )
         return hits
 
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "[redacted]") if self._key else text
-
     def _translate(self, exc: Exception) -> ProviderError:
-        err = self._classify(exc)
-        err.message = self._scrub(err.message)
-        err.args = (err.message,)
-        return err
+        return self._classify(exc).redact(self._key)
 
     def _classify(self, exc: Exception) -> ProviderError:
         import httpx
