@@ -70,10 +70,14 @@ def test_refused(cypher: str) -> None:
         ("MATCH (n) RETURN n limit 5;", "MATCH (n) RETURN n limit 5"),
         ("MATCH (n) RETURN n // trailing note", "MATCH (n) RETURN n\nLIMIT 200"),
         # a keyword, a ';' and a comment marker inside strings are data, not code
-        ("MATCH (e:Evidence) WHERE e.claim = 'DELETE; // x' RETURN e.claim",
-         "MATCH (e:Evidence) WHERE e.claim = 'DELETE; // x' RETURN e.claim\nLIMIT 200"),
-        ("MATCH (t:Topic {key: $topic}) RETURN t.created",
-         "MATCH (t:Topic {key: $topic}) RETURN t.created\nLIMIT 200"),
+        (
+            "MATCH (e:Evidence) WHERE e.claim = 'DELETE; // x' RETURN e.claim",
+            "MATCH (e:Evidence) WHERE e.claim = 'DELETE; // x' RETURN e.claim\nLIMIT 200",
+        ),
+        (
+            "MATCH (t:Topic {key: $topic}) RETURN t.created",
+            "MATCH (t:Topic {key: $topic}) RETURN t.created\nLIMIT 200",
+        ),
         ("WITH 1 AS x RETURN x", "WITH 1 AS x RETURN x\nLIMIT 200"),
         ("CALL db.labels() YIELD label RETURN label", None),
         ("CALL show_tables() RETURN *", None),
@@ -110,8 +114,11 @@ def test_second_guard_read_only_transaction(tmp_path: Path) -> None:
     try:
         apply_all(store, round_events("s1", TOPIC, 1))
         before = totals(store)
-        for cypher in ("MATCH (n:Topic) SET n.name = 'x'", "MATCH (n) DETACH DELETE n",
-                       "MATCH (n) RETURN n; MATCH (n) DETACH DELETE n"):
+        for cypher in (
+            "MATCH (n:Topic) SET n.name = 'x'",
+            "MATCH (n) DETACH DELETE n",
+            "MATCH (n) RETURN n; MATCH (n) DETACH DELETE n",
+        ):
             with pytest.raises(RuntimeError):
                 store._run_read_only(cypher, {}, timeout_s=5, max_rows=10)
         assert totals(store) == before

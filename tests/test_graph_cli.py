@@ -61,8 +61,14 @@ def test_query_params_json_and_refusal(capsys: pytest.CaptureFixture[str]) -> No
     save_session("s-1", "Topic A")
     assert run("graph", "rebuild") == 0
     capsys.readouterr()
-    code = run("graph", "query", "MATCH (e:Evidence) WHERE e.round = $r RETURN e.claim "
-               "ORDER BY e.claim", "--param", "r=2", "--json")
+    code = run(
+        "graph",
+        "query",
+        "MATCH (e:Evidence) WHERE e.round = $r RETURN e.claim ORDER BY e.claim",
+        "--param",
+        "r=2",
+        "--json",
+    )
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["rows"] == [["claim 2.0"], ["claim 2.1"]]
@@ -75,8 +81,9 @@ def test_query_params_json_and_refusal(capsys: pytest.CaptureFixture[str]) -> No
     assert run("graph", "query", "RETURN 1", "--param", "bad") == 2
 
 
-def test_export_formats_escape_and_reload(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_formats_escape_and_reload(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     save_session("s-w", WEIRD, rounds=1)
     assert run("graph", "rebuild") == 0
     capsys.readouterr()
@@ -124,8 +131,9 @@ def test_bad_config_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "not valid TOML" in capsys.readouterr().err
 
 
-def test_ask_end_to_end_with_fake_gemini(fake_env: object,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_ask_end_to_end_with_fake_gemini(
+    fake_env: object, capsys: pytest.CaptureFixture[str]
+) -> None:
     save_session("s-1", "Topic A", rounds=1)
     assert run("graph", "rebuild") == 0
     capsys.readouterr()

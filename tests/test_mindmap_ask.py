@@ -26,8 +26,9 @@ class StubLLM:
         self.fail = fail
         self.prompts: list[str] = []
 
-    async def stream_text(self, prompt: str, *, system: str | None = None,
-                          on_text: Any = None) -> LLMResponse:
+    async def stream_text(
+        self, prompt: str, *, system: str | None = None, on_text: Any = None
+    ) -> LLMResponse:
         self.prompts.append(prompt)
         if self.fail:
             raise RateLimitError("quota", provider="stub")
@@ -36,8 +37,9 @@ class StubLLM:
         assert prompt.startswith("TASK: answer")
         return LLMResponse(text="Two claims were found.")
 
-    async def generate_json(self, prompt: str, *, schema: dict[str, Any],
-                            system: str | None = None) -> LLMResponse:
+    async def generate_json(
+        self, prompt: str, *, schema: dict[str, Any], system: str | None = None
+    ) -> LLMResponse:
         raise AssertionError("not used")
 
     async def aclose(self) -> None:

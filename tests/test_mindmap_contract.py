@@ -18,27 +18,46 @@ from core.mindmap.ladybug_store import LadybugStore
 TOPIC = "Solid-state  batteries"
 
 
-def round_events(sid: str, topic: str, round_no: int, *, start: bool = True,
-                 t0: float = 1000.0, claims: int = 2) -> list[ev.Event]:
+def round_events(
+    sid: str, topic: str, round_no: int, *, start: bool = True, t0: float = 1000.0, claims: int = 2
+) -> list[ev.Event]:
     """One realistic research round as the engine emits it (stamped)."""
     items: list[ev.Event] = []
     if start:
         items.append(ev.SessionStarted(topic=topic, rounds=3, breadth=2, model="m"))
     items += [
         ev.RoundStarted(round=round_no),
-        ev.PlanReady(round=round_no, plan=f"plan {round_no}", execution=f"exec {round_no}",
-                     reflection=f"reflection {round_no}", queries=["q1", "q2"]),
+        ev.PlanReady(
+            round=round_no,
+            plan=f"plan {round_no}",
+            execution=f"exec {round_no}",
+            reflection=f"reflection {round_no}",
+            queries=["q1", "q2"],
+        ),
         ev.SearchFinished(round=round_no, query="q1", source_ids=[1, 2], results=2),
-        ev.SourceAdded(round=round_no, source_id=round_no * 10 + 1, url="https://a.example/x",
-                       title="A", snippet="alpha"),
-        ev.SourceAdded(round=round_no, source_id=round_no * 10 + 2, url="https://b.example/y",
-                       title="B", snippet="beta"),
+        ev.SourceAdded(
+            round=round_no,
+            source_id=round_no * 10 + 1,
+            url="https://a.example/x",
+            title="A",
+            snippet="alpha",
+        ),
+        ev.SourceAdded(
+            round=round_no,
+            source_id=round_no * 10 + 2,
+            url="https://b.example/y",
+            title="B",
+            snippet="beta",
+        ),
         ev.SynthesisReady(
             round=round_no,
             summary=f"summary {round_no}",
             evidence=[
-                {"claim": f"claim {round_no}.{i}", "source_ids": [round_no * 10 + 1],
-                 "confidence": 0.5 + i / 10}
+                {
+                    "claim": f"claim {round_no}.{i}",
+                    "source_ids": [round_no * 10 + 1],
+                    "confidence": 0.5 + i / 10,
+                }
                 for i in range(claims)
             ],
             concepts=["Electrolyte", "Lithium"],
@@ -48,8 +67,9 @@ def round_events(sid: str, topic: str, round_no: int, *, start: bool = True,
         ev.RoundFinished(round=round_no),
     ]
     return [
-        e.stamped(sid, i).__class__(**{**e.__dict__, "session_id": sid, "seq": i,
-                                       "timestamp": t0 + round_no * 100 + i})
+        e.stamped(sid, i).__class__(
+            **{**e.__dict__, "session_id": sid, "seq": i, "timestamp": t0 + round_no * 100 + i}
+        )
         for i, e in enumerate(items)
     ]
 
@@ -162,7 +182,10 @@ def test_tree_paging_with_counts(store: CypherGraphStore) -> None:
             break
     assert len(seen) == 37 and len({r.id for r in seen}) == 37
     assert [r.title.split(":")[0] for r in seen[:4]] == [
-        "Plan", "Execution", "Reflection", "Synthesis"
+        "Plan",
+        "Execution",
+        "Reflection",
+        "Synthesis",
     ]
     evidence = [r for r in seen if r.label == "Evidence"]
     assert [r.title for r in evidence[:3]] == ["claim 1.0", "claim 1.1", "claim 1.2"]
@@ -198,19 +221,31 @@ def test_injection_text_is_only_data(store: CypherGraphStore) -> None:
     apply_all(store, round_events("s1", TOPIC, 1))
     before = totals(store)
     hostile = [
-        ev.SourceAdded(round=1, source_id=99, url="https://evil.example/", title=bad,
-                       snippet=f"'}}) {bad} //", session_id="s1", seq=50),
-        ev.SynthesisReady(round=9, summary=bad, evidence=[{"claim": bad, "source_ids": [99]}],
-                          concepts=[bad], relations=[{"source": bad, "target": "x",
-                                                      "relation": f"`]->() {bad}"}],
-                          questions=[bad], session_id="s1", seq=51),
+        ev.SourceAdded(
+            round=1,
+            source_id=99,
+            url="https://evil.example/",
+            title=bad,
+            snippet=f"'}}) {bad} //",
+            session_id="s1",
+            seq=50,
+        ),
+        ev.SynthesisReady(
+            round=9,
+            summary=bad,
+            evidence=[{"claim": bad, "source_ids": [99]}],
+            concepts=[bad],
+            relations=[{"source": bad, "target": "x", "relation": f"`]->() {bad}"}],
+            questions=[bad],
+            session_id="s1",
+            seq=51,
+        ),
     ]
     delta = apply_all(store, hostile)
     after = totals(store)
     assert after[0] == before[0] + delta[0] and after[1] == before[1] + delta[1]
     assert after[0] > before[0]
-    rows = store.run_read_query("MATCH (e:Evidence) WHERE e.claim = $c RETURN e.claim",
-                                {"c": bad})
+    rows = store.run_read_query("MATCH (e:Evidence) WHERE e.claim = $c RETURN e.claim", {"c": bad})
     assert rows.rows == [[bad]]
 
 
@@ -259,8 +294,7 @@ def test_read_query_is_guarded_and_limited(store: CypherGraphStore) -> None:
 
     apply_all(store, round_events("s1", TOPIC, 1, claims=12))
     before = totals(store)
-    result = store.run_read_query("MATCH (e:Evidence) RETURN e.claim ORDER BY e.claim",
-                                  limit=5)
+    result = store.run_read_query("MATCH (e:Evidence) RETURN e.claim ORDER BY e.claim", limit=5)
     assert len(result.rows) == 5 and result.truncated
     assert result.columns == ["e.claim"]
     with pytest.raises(CypherRefused):
@@ -273,7 +307,21 @@ def test_export_session(store: CypherGraphStore) -> None:
     data = store.export_session("s1")
     labels = {n["label"] for n in data["nodes"]}
     assert {"Session", "Topic", "ReasoningStep", "Evidence", "Source", "Concept"} <= labels
-    assert any(e["type"] == "RELATED_TO" and e["properties"] == {"relation": "carries"}
-               for e in data["edges"])
+    assert any(
+        e["type"] == "RELATED_TO" and e["properties"] == {"relation": "carries"}
+        for e in data["edges"]
+    )
     with pytest.raises(KeyError):
         store.export_session("nope")
+
+
+def test_apply_many_equals_apply_one_by_one(store: CypherGraphStore) -> None:
+    items = round_events("s1", TOPIC, 1) + round_events("s1", TOPIC, 2, start=False)
+    items.append(ev.SessionFinished(status="done", session_id="s1", seq=99, timestamp=5000.0))
+    delta = store.apply_many(items, chunk=3)
+    assert (delta.nodes, delta.edges) == totals(store)
+    assert store.apply_many(items).nodes == 0 and store.apply_many(items).edges == 0
+    one_by_one = totals(store)
+    assert apply_all(store, items) == (0, 0) and totals(store) == one_by_one
+    detail = store.node("s1")
+    assert detail is not None and detail.properties["status"] == "done"

@@ -50,11 +50,17 @@ def test_locked_by_another_process_opens_read_only() -> None:
     apply_all(first, round_events("s1", TOPIC, 1))
     first.close()
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys; from core.mindmap.ladybug_store import LadybugStore; "
-         f"s = LadybugStore({str(config.graph_path / DB_FILE)!r}); print('ready', flush=True); "
-         "sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from core.mindmap.ladybug_store import LadybugStore; "
+            f"s = LadybugStore({str(config.graph_path / DB_FILE)!r}); print('ready', flush=True); "
+            "sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"

@@ -39,9 +39,9 @@ from tui.widgets.steps import StepsList, build_entries
 TIMEOUT = 10.0
 
 
-async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-    """Let the app run until ``condition()`` holds (fails the test after ``timeout``)."""
-    deadline = time.monotonic() + timeout
+async def wait_for(pilot: Any, condition: Callable[[], bool], limit: float = TIMEOUT) -> None:
+    """Let the app run until ``condition()`` holds (fails the test after ``limit`` s)."""
+    deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
@@ -416,11 +416,19 @@ async def test_review_queries_dialog_edits_the_plan(keys: None) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         from tui.screens.review import ReviewQueriesScreen
 
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewQueriesScreen))
-        area = app.screen.query_one("#review-queries")
-        area.text = "my own query\n\n"
+        def review_open(previous: Any = None) -> bool:
+            screen = app.screen
+            return (
+                isinstance(screen, ReviewQueriesScreen)
+                and screen is not previous
+                and bool(screen.query("#review-queries"))
+            )
+
+        await wait_for(pilot, review_open)
+        first = app.screen
+        first.query_one("#review-queries").text = "my own query\n\n"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReviewQueriesScreen))
+        await wait_for(pilot, lambda: review_open(first))
         await pilot.press("escape")  # round 2: as planned
         screen = next(s for s in app.screen_stack if isinstance(s, ResearchScreen))
         await wait_for(pilot, lambda: screen.state.status == "done")
@@ -513,3 +521,53 @@ async def test_events_are_batched(keys: None) -> None:
     assert len(pipe.drain()) == len(canned_events())
     pipe(canned_events()[0])
     assert len(posted) == 2
+
+
+# --- the real engine against the loopback Gemini and Tavily fakes -------------------------
+
+
+@pytest.fixture
+def real_app(fake_env: Any) -> Callable[..., DeepResearchApp]:
+    pytest.importorskip("core.engine")
+
+    def build(**kwargs: Any) -> DeepResearchApp:
+        config = load()
+        config.research.rounds = 2
+        config.research.breadth = 2
+        return DeepResearchApp(config, **kwargs)
+
+    return build
+
+
+async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResearchApp]) -> None:
+    app = real_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = research(app)
+        await wait_for(pilot, lambda: screen.state.status not in ("new", "running"), 60)
+        await wait_for(pilot, lambda: not screen.running)
+        state = screen.state
+        assert state.status == "done", (state.status, state.status_reason, screen.notes)
+        assert state.completed_rounds() == 2 and state.sources
+        for section in ("plan", "execution", "reflection"):
+            assert pane_text(screen, section).strip(), section
+        assert screen.query_one(SourcesTable).row_count == len(state.sources)
+        assert Path(state.report_path).stat().st_size > 0  # noqa: ASYNC240
+        # The real (embedded) mind map shows the topic.
+        await pilot.press("m")
+        tree = screen.query_one("#mindmap-tree")
+        await wait_for(pilot, lambda: any(
+            c.data.kind == "node" for c in tree.root.children
+        ))
+        topic = next(c for c in tree.root.children if c.data.kind == "node")
+        assert "Solid-state batteries" in str(topic.label)
+        tree.move_cursor(topic)
+        await pilot.press("right")
+        await wait_for(pilot, lambda: any(c.data.kind == "node" for c in topic.children))
+        session_id = state.session_id
+        live = {s: pane_text(screen, s) for s in ("plan", "execution", "reflection")}
+    app = real_app(open_session=session_id)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = research(app)
+        await wait_for(pilot, lambda: screen.replayed)
+        assert {s: pane_text(screen, s) for s in live} == live
+        assert screen.state.status == "done"

@@ -9,6 +9,7 @@ per process.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -210,10 +211,8 @@ class DeepResearchApp(App[None]):
     def on_unmount(self) -> None:
         store, self._store = self._store, None
         if store is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing at exit must not raise
                 store.close()
-            except Exception:  # closing at exit must not raise over the terminal
-                pass
 
     # --- command palette ------------------------------------------------------------------
 

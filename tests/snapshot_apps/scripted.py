@@ -69,7 +69,10 @@ PLANS = {
     ),
 }
 QUERIES = {
-    1: ["solid-state battery electrolytes comparison", "solid-state battery car production timeline"],
+    1: [
+        "solid-state battery electrolytes comparison",
+        "solid-state battery car production timeline",
+    ],
     2: ["lithium dendrite solid electrolyte", "cathode interface resistance solid-state"],
 }
 ROUND_SOURCES = {1: {0: [1, 2], 1: [3]}, 2: {0: [4, 5], 1: [6]}}
@@ -113,7 +116,7 @@ def canned_events(*, topic: str = TOPIC, rounds: int = 2, with_report: bool = Tr
         add(PlanReady(round=n, plan=plan, execution=execution, reflection=reflection,
                       queries=queries))
         add(PhaseStarted(round=n, phase="search"))
-        for index, query in enumerate(queries):
+        for query in queries:
             add(SearchStarted(round=n, query=query), 0.1)
         for index, query in enumerate(queries):
             ids = ROUND_SOURCES[1 + (n - 1) % 2][index] if n <= 2 else []
@@ -177,7 +180,8 @@ def mid_run_events() -> list[Event]:
         i for i, e in enumerate(events)
         if isinstance(e, SearchFinished) and e.round == 2
     )
-    return [*events[:cut], RateLimited(retry_in_s=20, message="429", timestamp=events[cut].timestamp)]
+    limited = RateLimited(retry_in_s=20, message="429", timestamp=events[cut].timestamp)
+    return [*events[:cut], limited]
 
 
 class ScriptedEngine:
@@ -297,7 +301,7 @@ class ScriptedEngine:
             if self.hold_at is not None and index == self.hold_at:
                 self.holding.set()
                 await asyncio.to_thread(self.gate.wait)
-            while self.paused:
+            while self.paused:  # noqa: ASYNC110 - mirrors the engine's checkpoint
                 await asyncio.sleep(0.01)
             if self._stop.is_set():
                 return self._stopped()

@@ -221,7 +221,7 @@ class HomeScreen(Screen[None]):
                 f"No saved research matches “{table.query_text}”. Escape clears the filter."
             )
         empty.display = table.row_count == 0
-        table.display = table.row_count > 0
+        table.set_class(table.row_count == 0, "-empty")
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Markdown
 
@@ -62,6 +63,7 @@ class ReportScreen(Screen[str | None]):
         self.state = state
         self.sessions_dir = sessions_dir
         self.final_text: str | None = None
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -76,11 +78,14 @@ class ReportScreen(Screen[str | None]):
     async def on_mount(self) -> None:
         self.sub_title = self.state.topic
         self.title = "Report"
+        self._ready = True
         await self.show_state(self.state)
         self.query_one("#report-doc").focus()
 
     async def show_state(self, state: Any) -> None:
         self.state = state
+        if not self._ready:  # not composed yet: on_mount shows the latest state
+            return
         if state.report_path and self.final_text is None:
             try:
                 self.final_text = await asyncio.to_thread(
@@ -93,8 +98,13 @@ class ReportScreen(Screen[str | None]):
         else:
             text = stable_text(state.report, final=False)
             self.final_text = None
-        await self.query_one("#report-doc", StreamingMarkdown).show_text(text)
-        self.query_one("#report-status", Label).update(self._status_line())
+        try:
+            doc = self.query_one("#report-doc", StreamingMarkdown)
+            status = self.query_one("#report-status", Label)
+        except NoMatches:  # closing: its widgets are already gone
+            return
+        await doc.show_text(text)
+        status.update(self._status_line())
 
     def _status_line(self) -> str:
         state = self.state

@@ -241,7 +241,7 @@ class ResearchScreen(Screen[None]):
     @on(EventsReady)
     async def _events_ready(self, _: EventsReady) -> None:
         events = self.pipe.drain()
-        if events:
+        if events and self.is_attached and not self._closing:
             await self.apply_events(events, live=True)
 
     async def apply_events(self, events: list[Event], *, live: bool) -> None:
@@ -278,11 +278,21 @@ class ResearchScreen(Screen[None]):
         if state.topic:
             self.sub_title = state.topic
         self._refresh_status()
-        self.query_one(StepsList).show_entries(build_entries(state, self.notes))
+        steps = self.query_one(StepsList)
+        entries = build_entries(state, self.notes)
+        steps.show_entries(entries)
+        if self.pinned_round is None:
+            # Following: the highlight rides along with the newest step of the current round.
+            mine = [(i, e) for i, e in enumerate(entries) if e.round == state.current_round]
+            running = [i for i, e in mine if e.status == "running"]
+            started = [i for i, e in mine if e.status != "pending"]
+            target = (running or started or [i for i, _ in mine] or [None])[-1]
+            if target is not None and steps.highlighted != target:
+                steps.highlighted = target
         self.query_one(SourcesView).show_sources(state.sources)
         await self._refresh_panes()
         report = self._report_screen
-        if report is not None and report.is_attached:
+        if report is not None and report.is_attached and report.is_active:
             await report.show_state(state)
 
     def _refresh_status(self) -> None:
@@ -346,8 +356,7 @@ class ResearchScreen(Screen[None]):
         entry = self.query_one(StepsList).entry_at(event.option_index)
         if entry is None or entry.round <= 0:
             return
-        follows = entry.round == self.state.current_round and self.state.status == "running"
-        self.pinned_round = None if follows else entry.round
+        self.pinned_round = None if entry.round == self.state.current_round else entry.round
         await self._refresh_panes()
 
     @on(StepsList.OptionSelected, "#steps")
@@ -490,10 +499,19 @@ class ResearchScreen(Screen[None]):
 
     # --- control --------------------------------------------------------------------------
 
+    @property
+    def can_resume(self) -> bool:
+        """A saved research that did not finish ("running" = the app closed mid-run)."""
+        return (
+            not self.running
+            and bool(self.state.session_id)
+            and self.state.status in (*RESUMABLE, "running")
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out keys that do not apply (the footer shows the ones that do)."""
         if action == "pause_resume":
-            return True if (self.running or self.state.status in RESUMABLE) else None
+            return True if (self.running or self.can_resume) else None
         if action == "stop":
             return True if self.running else None
         return True
@@ -511,7 +529,7 @@ class ResearchScreen(Screen[None]):
                 self.notify("Pausing after the current step (space resumes).")
             self._refresh_status()
             return
-        if self.state.status in RESUMABLE and self.state.session_id:
+        if self.can_resume:
             self.resume()
             return
         self.notify("Nothing to pause or resume.", severity="warning")

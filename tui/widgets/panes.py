@@ -4,8 +4,8 @@ Each pane keeps the text it has already shown. Given the section's full text so 
 writes only the new tail through ``Markdown.get_stream`` (the stream merges fragments that
 arrive faster than it can render, so nothing is re-rendered per chunk). If the text is not a
 continuation (another round selected, or ``PlanReady`` replaced the text), it replaces the
-document once. The scroll container is anchored, so it follows the bottom only while the
-user has not scrolled away.
+document once. The view follows the bottom only while the user is already there (checked
+before each write; scrolling up stops the following, scrolling back down resumes it).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class StreamingMarkdown(VerticalScroll):
         self.placeholder = placeholder
         self.shown = ""
         self._stream: MarkdownStream | None = None
-        self._markdown_kwargs: dict[str, Any] = {}
+        self.follow = True
 
     def compose(self) -> ComposeResult:
         yield Markdown(self.placeholder, open_links=False)
@@ -43,13 +43,15 @@ class StreamingMarkdown(VerticalScroll):
     def document(self) -> Markdown:
         return self.query_one(Markdown)
 
-    def on_mount(self) -> None:
-        self.anchor()
+    def watch_virtual_size(self, old: Any, new: Any) -> None:
+        if self.follow and new.height > old.height:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     async def show_text(self, text: str) -> None:
         """Bring the document to ``text``: append the new tail, or replace when it differs."""
         if text == self.shown:
             return
+        self.follow = self.scroll_y >= self.max_scroll_y - 1
         if self.shown and text.startswith(self.shown):
             tail = text[len(self.shown) :]
             if self._stream is None:

@@ -15,13 +15,15 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("topic", "Topic"),
-    ("status", "Status"),
-    ("rounds", "Rounds"),
-    ("sources", "Sources"),
-    ("updated", "Updated"),
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    # key, label, width (0: the topic takes what is left)
+    ("topic", "Topic", 0),
+    ("status", "Status", 11),
+    ("rounds", "Rounds", 6),
+    ("sources", "Sources", 7),
+    ("updated", "Updated", 11),
 )
+MIN_TOPIC_WIDTH = 12
 
 STATUS_STYLE = {
     "running": "bold cyan",
@@ -96,10 +98,32 @@ class SessionTable(DataTable[Any]):
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.sessions: list[Any] = []
         self.query_text = ""
+        self._columns_for_width = -1
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+        self._add_columns()
+
+    def _topic_width(self) -> int:
+        """Fixed column widths: the topic gets the rest of the row.
+
+        Fixed widths also keep the layout stable while the list refreshes (auto-sized
+        columns are measured later, on idle, and could paint a frame with stale widths).
+        """
+        fixed = sum(width for _, _, width in COLUMNS)
+        padding = 2 * self.cell_padding * len(COLUMNS)
+        scrollbar = 2
+        return max(MIN_TOPIC_WIDTH, self.size.width - fixed - padding - scrollbar)
+
+    def _add_columns(self) -> None:
+        self._columns_for_width = self.size.width
+        for key, label, width in COLUMNS:
+            self.add_column(label, key=key, width=width or self._topic_width())
+
+    def on_resize(self) -> None:
+        if self.size.width != self._columns_for_width:
+            self.clear(columns=True)
+            self._add_columns()
+            self._rebuild()
 
     @property
     def shown_ids(self) -> list[str]:

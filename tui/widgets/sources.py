@@ -17,6 +17,8 @@ from textual.widgets import DataTable, Input
 
 from tui.messages import ShowSource
 
+DOMAIN_WIDTH = 24
+
 
 def source_domain(source: Any) -> str:
     domain = getattr(source, "domain", "") or ""
@@ -64,11 +66,24 @@ class SourcesView(Vertical):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter by title, domain or URL", id="sources-filter")
         table = SourcesTable(id="sources-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("#", key="n", width=4)
-        table.add_column("Title", key="title")
-        table.add_column("Domain", key="domain", width=24)
+        table.add_column("#", key="n", width=3)
+        table.add_column("Title", key="title", width=40)
+        table.add_column("Domain", key="domain", width=DOMAIN_WIDTH)
         table.add_column("Rnd", key="round", width=3)
         yield table
+
+    def on_resize(self) -> None:
+        """The title takes whatever the number, domain and round columns leave."""
+        table = self.table
+        width = self.content_size.width
+        domain = DOMAIN_WIDTH if width >= 70 else 14
+        title = max(12, width - 3 - domain - 3 - 2 * 4 - 1)
+        table.columns["domain"].width = domain  # type: ignore[index]
+        table.columns["title"].width = title  # type: ignore[index]
+        # DataTable has no public "column widths changed"; these two make it re-measure.
+        table._clear_caches()
+        table._require_update_dimensions = True
+        table.refresh()
 
     @property
     def table(self) -> SourcesTable:

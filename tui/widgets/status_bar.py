@@ -83,36 +83,46 @@ class StatusBar(Static):
             self._timer = None
 
     def render_text(self) -> str:
+        """Most important first (round, phase, status) so a narrow terminal cuts the least."""
         state = self._state
         if state is None:
             return ""
+        compact = 0 < self.size.width < 110
         parts: list[str] = []
         current = state.current_round or 0
         planned = state.rounds_planned or "?"
-        parts.append(f"[b]Round {current}/{planned}[/b]")
+        head = f"[b]Round {current}/{planned}[/b]"
         if state.current_phase:
-            parts.append(escape(str(state.current_phase)))
-        parts.append(f"LLM {state.llm_calls}")
-        tokens_in, tokens_out = human_count(state.tokens_in), human_count(state.tokens_out)
-        parts.append(f"tokens {tokens_in} in/{tokens_out} out")
-        parts.append(f"searches {state.searches_done}")
-        sources = len(state.sources)
-        parts.append(f"sources {sources}")
-        if state.started and state.updated:
-            parts.append(f"⏱ {human_duration(state.updated - state.started)}")
+            head += f" {escape(str(state.current_phase))}"
+        parts.append(head)
         status = str(state.status)
         color = STATUS_STYLE.get(status, "$text-muted")
         parts.append(f"[{color}]{escape(status)}[/]")
         if self.note:
             parts.append(f"[b $warning]{escape(self.note)}[/]")
-        if self.review_queries:
-            parts.append("[$accent]review queries[/]")
         until = state.rate_limited_until
         if until:
             left = until - self.now()
             if left > 0:
-                parts.append(f"[b $warning]⏳ rate limited, retry in {int(left + 0.999)}s[/]")
+                parts.append(f"[b $warning]rate limited: retry in {int(left + 0.999)}s[/]")
+        tokens_in, tokens_out = human_count(state.tokens_in), human_count(state.tokens_out)
+        if compact:
+            parts.append(f"LLM {state.llm_calls} · {tokens_in}/{tokens_out} tok")
+            parts.append(f"search {state.searches_done}")
+            parts.append(f"src {len(state.sources)}")
+        else:
+            parts.append(f"LLM calls {state.llm_calls}")
+            parts.append(f"tokens {tokens_in} in / {tokens_out} out")
+            parts.append(f"searches {state.searches_done}")
+            parts.append(f"sources {len(state.sources)}")
+        if state.started and state.updated:
+            parts.append(human_duration(state.updated - state.started))
+        if self.review_queries:
+            parts.append("[$accent]review[/]" if compact else "[$accent]review queries[/]")
         return " │ ".join(parts)
+
+    def on_resize(self) -> None:
+        self._redraw()
 
     def _redraw(self) -> None:
         self.update(self.render_text())

@@ -40,13 +40,20 @@ class StepEntry:
     timing: str = ""
     indent: int = 0
 
-    def prompt(self) -> Content:
+    def prompt(self, width: int = 0) -> Content:
+        """One line: long labels (queries, warnings) are cut to ``width`` with an ellipsis."""
         icon, style = ICONS.get(self.status, ICONS["pending"])
         pad = "  " * self.indent
-        timing = f" [dim]{self.timing}[/dim]" if self.timing else ""
-        return Content.from_markup(
-            f"{pad}[{style}]{icon}[/] $label{timing}", label=self.label
-        )
+        label = " ".join(self.label.split())
+        timing = self.timing
+        if width > 0:
+            room = width - len(pad) - 2 - (len(timing) + 1 if timing else 0)
+            if room < 8:
+                timing, room = "", width - len(pad) - 2
+            if len(label) > room:
+                label = label[: max(1, room - 1)] + "…"
+        suffix = f" [dim]{timing}[/dim]" if timing else ""
+        return Content.from_markup(f"{pad}[{style}]{icon}[/] $label{suffix}", label=label)
 
 
 def _timing(started: float | None, finished: float | None) -> str:
@@ -93,7 +100,7 @@ def build_entries(state: Any, notes: list[str] | tuple[str, ...] = ()) -> list[S
                         detail = "failed"
                     entries.append(
                         StepEntry(
-                            f"r{number}:search:{index}", number, f"🔎 {search.query}",
+                            f"r{number}:search:{index}", number, f"» {search.query}",
                             _status(search.status), detail, indent=1,
                         )
                     )
@@ -143,6 +150,7 @@ class StepsList(OptionList):
         super().__init__(**kwargs)
         self._entries: dict[str, StepEntry] = {}
         self._order: list[str] = []
+        self._drawn_width = 0
 
     def show_entries(self, entries: list[StepEntry]) -> None:
         ids = [entry.id for entry in entries]
@@ -158,7 +166,7 @@ class StepsList(OptionList):
         for entry in entries[: len(self._order)]:
             if self._entries[entry.id] != entry:
                 self._entries[entry.id] = entry
-                self.replace_option_prompt(entry.id, entry.prompt())
+                self.replace_option_prompt(entry.id, entry.prompt(self._width))
         self._append(entries[len(self._order) :])
 
     def _append(self, entries: list[StepEntry]) -> None:
@@ -167,7 +175,20 @@ class StepsList(OptionList):
         for entry in entries:
             self._entries[entry.id] = entry
             self._order.append(entry.id)
-        self.add_options(Option(entry.prompt(), id=entry.id) for entry in entries)
+        width = self._width
+        self.add_options(Option(entry.prompt(width), id=entry.id) for entry in entries)
+
+    @property
+    def _width(self) -> int:
+        """Room for a prompt: the content width minus the scrollbar."""
+        return max(0, self.content_size.width - 1)
+
+    def on_resize(self) -> None:
+        width = self._width
+        if width != self._drawn_width:
+            self._drawn_width = width
+            for entry_id in self._order:
+                self.replace_option_prompt(entry_id, self._entries[entry_id].prompt(width))
 
     def entry_at(self, index: int | None) -> StepEntry | None:
         if index is None or not 0 <= index < len(self._order):

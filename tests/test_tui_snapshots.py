@@ -1,0 +1,88 @@
+"""SVG snapshots of Home, Research mid-run and Report at 80x24 and 160x48.
+
+Deterministic by construction: the research is replayed from canned events with fixed
+timestamps (no clock on screen), the data folder and session id are fixed (paths show up
+on the Report screen), and the saved-list "updated" column is pinned.
+Update baselines with ``pytest tests/test_tui_snapshots.py --snapshot-update`` and look at them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.config import load
+from tests.snapshot_apps.scripted import canned_events, mid_run_events, write_session
+from tui.app import DeepResearchApp
+from tui.screens.research import ResearchScreen
+
+SIZES = [(80, 24), (160, 48)]
+DATA = Path("/tmp/deepresearch-tui-snapshots/data")
+SESSION_ID = "20251123-120000-snap"
+
+
+@pytest.fixture
+def fixed_env(monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.rmtree(DATA.parent, ignore_errors=True)
+    monkeypatch.setenv("DEEPRESEARCH_TUI_DATA", str(DATA))
+    monkeypatch.setenv("DEEPRESEARCH_TUI_CONFIG", str(DATA.parent / "config.toml"))
+    monkeypatch.setenv("GEMINI_API_KEY", "snapshot-gemini-key")
+    monkeypatch.setenv("TAVILY_API_KEY", "snapshot-tavily-key")
+    monkeypatch.setattr("core.sessions.SessionStore.new_id", lambda self: SESSION_ID)
+    monkeypatch.setattr(
+        "tui.widgets.session_table.humanize_age", lambda *a, **k: "2 days ago"
+    )
+    return DATA
+
+
+class _NoStore:
+    def roots(self) -> list[Any]:
+        return []
+
+
+def _app(**kwargs: Any) -> DeepResearchApp:
+    return DeepResearchApp(load(), store_factory=lambda config: (_NoStore(), []), **kwargs)
+
+
+async def _until_replayed(pilot: Any) -> None:
+    for _ in range(500):
+        screen = pilot.app.screen
+        if isinstance(screen, ResearchScreen) and screen.replayed:
+            break
+        await pilot.pause(0.01)
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_home(snap_compare: Any, fixed_env: Path, size: tuple[int, int]) -> None:
+    write_session(load().sessions_dir, canned_events())
+
+    async def ready(pilot: Any) -> None:
+        for _ in range(500):
+            if getattr(pilot.app.screen, "loaded", False):
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_research_mid_run(snap_compare: Any, fixed_env: Path, size: tuple[int, int]) -> None:
+    session_id = write_session(load().sessions_dir, mid_run_events())
+    assert snap_compare(
+        _app(open_session=session_id), terminal_size=size, run_before=_until_replayed
+    )
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_report(snap_compare: Any, fixed_env: Path, size: tuple[int, int]) -> None:
+    session_id = write_session(load().sessions_dir, canned_events())
+    assert snap_compare(
+        _app(open_session=session_id), terminal_size=size, press=["r"],
+        run_before=_until_replayed,
+    )
