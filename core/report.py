@@ -68,7 +68,7 @@ def references_block(heading: str, ids: Sequence[int], sources: Mapping[int, Sou
     lines = [heading or "## References", ""]
     for n in ids:
         source = sources[n]
-        lines.append(f"[{n}] {source.title or source.url} — <{source.url}>  ")
+        lines.append(f"- [{n}] {source.title or source.url} — <{source.url}>")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -49,8 +49,10 @@ def _digest(text: str) -> int:
 
 
 def _slug(query: str) -> str:
+    """Readable and unique per query: the first words plus a short digest of all of them
+    (long topics share their first words, so words alone would make every URL the same)."""
     words = "-".join(query.split()[:6]).casefold()
-    return quote(words, safe="-") or "query"
+    return f"{quote(words, safe='-') or 'query'}-{_digest(query) % 0xFFFF:04x}"
 
 
 def raw_page(query: str, title: str, size: int = 20_000) -> str:

@@ -1,7 +1,8 @@
 """Write the README screenshots: ``python -m tests.snapshot_apps.docs_screenshots [DIR]``.
 
-The app saves them itself (``App.save_screenshot``) from a replayed canned research, in a
-throw-away config/data folder, so they never show anyone's keys or sessions.
+The app saves them itself (``App.save_screenshot``) while it researches for real against the
+loopback fake Gemini and Tavily servers, in a throw-away config/data folder, so they never
+show anyone's keys or sessions. Not a test: screenshots of a live run depend on timing.
 """
 
 from __future__ import annotations
@@ -10,60 +11,116 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 SIZE = (160, 48)
+LIVE_TOPIC = "How do heat pumps perform in cold climates?"
+SAVED_TOPICS = ("Solid-state batteries for electric cars", "전고체 배터리의 상용화 전망")
 
 
-async def _shoot(out: Path) -> list[Path]:
+async def _wait(pilot: Any, ready: Callable[[], bool], seconds: float = 60.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if ready():
+            return
+        await pilot.pause(0.05)
+    raise TimeoutError("the app never reached the state to photograph")
+
+
+async def _saved_researches() -> None:
     from core.config import load
-    from tests.snapshot_apps.scripted import canned_events, mid_run_events, write_session
-    from tui.app import DeepResearchApp
-    from tui.screens.research import ResearchScreen
-
-    class NoStore:
-        def roots(self) -> list[Any]:
-            return []
+    from core.engine import ResearchEngine, ResearchOptions
 
     config = load()
-    write_session(config.sessions_dir, canned_events())
-    session_id = write_session(config.sessions_dir, mid_run_events())
-    written = []
+    config.gemini.rpm = 0
+    for topic in SAVED_TOPICS:
+        engine = ResearchEngine(config)
+        try:
+            await engine.run(topic, ResearchOptions(rounds=2))
+        finally:
+            await engine.aclose()
 
-    app = DeepResearchApp(config, store_factory=lambda c: (NoStore(), []))
+
+async def _shoot(out: Path, gemini: Any) -> list[Path]:
+    from core.config import load
+    from tui.app import DeepResearchApp
+    from tui.screens.research import ResearchScreen
+    from tui.widgets.session_table import SessionTable
+
+    await _saved_researches()
+    written: list[Path] = []
+
+    config = load()
+    config.gemini.rpm = 0
+    app = DeepResearchApp(config)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(300):
-            if getattr(app.screen, "loaded", False):
-                break
-            await pilot.pause(0.01)
-        await pilot.pause()
+        await _wait(
+            pilot,
+            lambda: any(t.row_count >= len(SAVED_TOPICS) for t in app.screen.query(SessionTable)),
+        )
+        await pilot.pause(0.5)
         written.append(Path(app.save_screenshot("home.svg", path=str(out))))
 
-    app = DeepResearchApp(config, open_session=session_id,
-                          store_factory=lambda c: (NoStore(), []))
+    gemini.chunk_delay_s = 0.01
+    app = DeepResearchApp(config, start_topic=LIVE_TOPIC)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(300):
-            if isinstance(app.screen, ResearchScreen) and app.screen.replayed:
-                break
-            await pilot.pause(0.01)
+
+        def round_two_reflecting() -> bool:
+            screen = app.screen
+            if not isinstance(screen, ResearchScreen):
+                return False
+            current = screen.state.rounds.get(2)
+            return current is not None and len(current.text["reflection"]) > 60
+
+        await _wait(pilot, round_two_reflecting)
+        screen = app.screen
+        assert isinstance(screen, ResearchScreen)
+        screen.engine.pause()
         app.clear_notifications()
-        await pilot.pause()
+        await pilot.pause(0.3)
         written.append(Path(app.save_screenshot("research.svg", path=str(out))))
+        screen.engine.unpause()
+        gemini.chunk_delay_s = 0.0
+        await _wait(pilot, lambda: screen.state.status == "done")
+        app.clear_notifications()
+        await pilot.press("m")
+        await pilot.pause(0.5)
+        for key in ("right", "down", "right", "down", "right"):
+            await pilot.press(key)
+            await pilot.pause(0.4)
+        written.append(Path(app.save_screenshot("mindmap.svg", path=str(out))))
+        await pilot.press("r")
+        await pilot.pause(0.8)
+        app.clear_notifications()
+        await pilot.pause(0.2)
+        written.append(Path(app.save_screenshot("report.svg", path=str(out))))
     return written
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tests.fakes.gemini_server import DEFAULT_GEMINI_KEY, FakeGemini
+    from tests.fakes.tavily_server import DEFAULT_TAVILY_KEY, FakeTavily
+
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0] if args else "docs").resolve()
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["DEEPRESEARCH_TUI_CONFIG"] = str(Path(tmp) / "config.toml")
-        os.environ["DEEPRESEARCH_TUI_DATA"] = str(Path(tmp) / "data")
-        os.environ["GEMINI_API_KEY"] = "screenshot-key"
-        os.environ["TAVILY_API_KEY"] = "screenshot-key"
-        for path in asyncio.run(_shoot(out)):
-            print(path)
+    gemini, tavily = FakeGemini().start(), FakeTavily().start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ.update(
+                DEEPRESEARCH_TUI_CONFIG=str(Path(tmp) / "config.toml"),
+                DEEPRESEARCH_TUI_DATA=str(Path(tmp) / "data"),
+                GEMINI_API_KEY=DEFAULT_GEMINI_KEY,
+                TAVILY_API_KEY=DEFAULT_TAVILY_KEY,
+                GEMINI_BASE_URL=gemini.base_url,
+                TAVILY_BASE_URL=tavily.base_url,
+            )
+            for path in asyncio.run(_shoot(out, gemini)):
+                print(path)
+    finally:
+        gemini.stop()
+        tavily.stop()
     return 0
 
 

@@ -64,8 +64,10 @@ class ResearchScreen(Screen[None]):
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="research.next_pane"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False,
                 id="research.prev_pane"),
-        Binding("space", "pause_resume", "Pause", id="research.pause",
-                tooltip="Pause or resume the research"),
+        Binding("space", "pause_resume('pause')", "Pause", id="research.pause",
+                tooltip="Pause after the current step"),
+        Binding("space", "pause_resume('resume')", "Resume", id="research.resume",
+                tooltip="Resume the paused, stopped or interrupted research"),
         Binding("x", "stop", "Stop", id="research.stop",
                 tooltip="Finish the current call, save, write a partial report"),
         Binding("s", "view('sources')", "Sources", id="research.sources"),
@@ -509,14 +511,20 @@ class ResearchScreen(Screen[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Grey out keys that do not apply (the footer shows the ones that do)."""
+        """Hide keys that do not apply now, so the footer shows only the ones that do.
+
+        Space is two bindings, "Pause" and "Resume"; exactly one of them is active.
+        """
         if action == "pause_resume":
-            return True if (self.running or self.can_resume) else None
+            paused = self.running and bool(getattr(self.engine, "paused", False))
+            if parameters == ("pause",):
+                return self.running and not paused
+            return paused or self.can_resume
         if action == "stop":
-            return True if self.running else None
+            return self.running
         return True
 
-    def action_pause_resume(self) -> None:
+    def action_pause_resume(self, intent: str = "") -> None:
         engine = self.engine
         if self.running and engine is not None:
             if engine.paused:
@@ -528,6 +536,7 @@ class ResearchScreen(Screen[None]):
                 self._pause_requested = True
                 self.notify("Pausing after the current step (space resumes).")
             self._refresh_status()
+            self.refresh_bindings()
             return
         if self.can_resume:
             self.resume()

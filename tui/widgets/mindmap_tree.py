@@ -33,9 +33,17 @@ class NodeData:
     offset: int = 0
 
 
+SHORT_LABELS = {"ReasoningStep": "Step"}
+"""Node labels as the Tree shows them, where the schema's name is long for a narrow pane."""
+
+
 def node_label(ref: Any) -> Text:
     """Tree labels are Rich Text (the Tree widget copies and styles them)."""
-    label = Text.assemble((ref.label, "bold"), " ", ref.title or ref.id)
+    title = ref.title or ref.id
+    if title.startswith(f"{ref.label} "):  # "Round 2" needs no "Round" in front
+        label = Text(title, style="bold")
+    else:
+        label = Text.assemble((SHORT_LABELS.get(ref.label, ref.label), "bold"), " ", title)
     if ref.child_count:
         label.append(f" ({ref.child_count})", style="dim")
     return label

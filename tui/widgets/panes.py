@@ -4,8 +4,9 @@ Each pane keeps the text it has already shown. Given the section's full text so 
 writes only the new tail through ``Markdown.get_stream`` (the stream merges fragments that
 arrive faster than it can render, so nothing is re-rendered per chunk). If the text is not a
 continuation (another round selected, or ``PlanReady`` replaced the text), it replaces the
-document once. The view follows the bottom only while the user is already there (checked
-before each write; scrolling up stops the following, scrolling back down resumes it).
+document once and shows it from the top. The view follows the bottom only while the user is
+already there (checked before each write; scrolling up stops the following, scrolling back
+down resumes it).
 """
 
 from __future__ import annotations
@@ -58,10 +59,12 @@ class StreamingMarkdown(VerticalScroll):
                 self._stream = Markdown.get_stream(self.document)
             await self._stream.write(tail)
         else:
+            # A new document (another round, a finished report) is read from the top;
+            # following resumes once the reader is at the bottom while text streams in.
             await self._stop_stream()
+            self.follow = False
             await self.document.update(text or self.placeholder)
-            if not text:
-                text = ""
+            self.scroll_home(animate=False, immediate=True)
         self.shown = text
 
     async def _stop_stream(self) -> None:

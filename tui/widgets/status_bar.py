@@ -96,8 +96,10 @@ class StatusBar(Static):
             head += f" {escape(str(state.current_phase))}"
         parts.append(head)
         status = str(state.status)
-        color = STATUS_STYLE.get(status, "$text-muted")
-        parts.append(f"[{color}]{escape(status)}[/]")
+        if not (compact and status == "running" and state.current_phase):
+            # on a narrow bar the phase already says it is running
+            color = STATUS_STYLE.get(status, "$text-muted")
+            parts.append(f"[{color}]{escape(status)}[/]")
         if self.note:
             parts.append(f"[b $warning]{escape(self.note)}[/]")
         until = state.rate_limited_until

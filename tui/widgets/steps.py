@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import OptionList
@@ -50,8 +51,8 @@ class StepEntry:
             room = width - len(pad) - 2 - (len(timing) + 1 if timing else 0)
             if room < 8:
                 timing, room = "", width - len(pad) - 2
-            if len(label) > room:
-                label = label[: max(1, room - 1)] + "…"
+            if cell_len(label) > room:  # cells, not characters: CJK text is two cells wide
+                label = set_cell_size(label, max(1, room - 1)).rstrip() + "…"
         suffix = f" [dim]{timing}[/dim]" if timing else ""
         return Content.from_markup(f"{pad}[{style}]{icon}[/] $label{suffix}", label=label)
 
