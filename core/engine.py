@@ -342,6 +342,14 @@ class ResearchEngine:
                 prior_evidence=prior,
             )
         )
+        if prior and not resumed:
+            self._emit(
+                Warning(
+                    message=f"Known topic: {prior} evidence items from earlier researches "
+                    "are part of this research's context.",
+                    kind="info",
+                )
+            )
         return await self._research(topic, options, first_round=first_round)
 
     def _attach(self, handle: SessionHandle) -> None:

@@ -290,3 +290,18 @@ def test_interrupted_run_is_saved_and_resumable(
     final = asyncio.run(again())
     assert final.status == "done"
     assert final.rounds == 2
+
+
+def test_a_known_topic_starts_from_what_earlier_researches_found(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    gemini, _ = fake_env
+    _, first, _ = run_engine(config, "Tidal  Energy in Europe", rounds=1)
+    assert not any(isinstance(e, Warning) and e.kind == "info" for e in first)
+    gemini.clear()
+    _, second, _ = run_engine(config, "tidal energy in europe", rounds=1)
+    started = next(e for e in second if type(e).__name__ == "SessionStarted")
+    assert started.prior_evidence > 0
+    assert any(isinstance(e, Warning) and "Known topic" in e.message for e in second)
+    first_prompt = gemini.model_requests("reasoning")[0].prompt
+    assert "Facts found" in first_prompt, "round 1 of the second research has earlier facts"

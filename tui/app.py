@@ -93,6 +93,9 @@ class DeepResearchApp(App[None]):
             if saved and self.start_topic and not self.config.missing_keys():
                 topic, self.start_topic = self.start_topic, None
                 self.start_research(topic)
+            elif self.open_session_id:  # reading a saved research needs no keys
+                session_id, self.open_session_id = self.open_session_id, None
+                self.action_open_session(session_id)
 
         self.push_screen(SettingsScreen(self.config, first_launch=first_launch), closed)
 

@@ -18,7 +18,6 @@ from core.cli.common import err_console, fail, load_config_or_exit
 from core.events import (
     Error,
     Event,
-    ReportChunk,
     Warning,
 )
 from core.state import SessionState
@@ -124,11 +123,10 @@ def handler(args: argparse.Namespace) -> int:
     def on_event(event: Event) -> None:
         progress.state = engine.state
         if isinstance(event, Warning):
-            live.console.print(f"[yellow]warning:[/] {_escape(event.message)}")
+            label = "[cyan]note:[/]" if event.kind == "info" else "[yellow]warning:[/]"
+            live.console.print(f"{label} {_escape(event.message)}")
         elif isinstance(event, Error):
             live.console.print(f"[red]error:[/] {_escape(event.message)}")
-        elif isinstance(event, ReportChunk):
-            pass
 
     engine = ResearchEngine(config, on_event=on_event)
 
