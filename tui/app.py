@@ -19,17 +19,16 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-import styles
+from styles import tcss
 from tui.commands import SavedResearchProvider
 from tui.engine_worker import EngineFactory, default_engine_factory
 
-STYLES_DIR = Path(styles.__file__).resolve().parent
 STYLE_FILES = ("app", "research", "home", "settings", "dialogs")
 
 
 def css_paths() -> list[Path]:
-    """The .tcss files shipped in the ``styles`` package (only those present)."""
-    return [p for p in (STYLES_DIR / f"{name}.tcss" for name in STYLE_FILES) if p.exists()]
+    """The .tcss files shipped in the ``styles`` package."""
+    return [tcss(name) for name in STYLE_FILES]
 
 
 def make_options(config: Any, **overrides: Any) -> Any:

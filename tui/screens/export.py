@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,7 +9,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
-DIALOGS_CSS = Path(__file__).resolve().parents[2] / "styles" / "dialogs.tcss"
+from styles import tcss
+
+DIALOGS_CSS = tcss("dialogs")
 
 EXPORT_FORMATS: dict[str, str] = {"md": "Markdown", "json": "JSON"}
 """Format code (what ``core.sessions.export_session`` takes) -> label."""

@@ -8,7 +8,6 @@ source of the README's key table.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 from rich.table import Table
 from textual.app import ComposeResult
@@ -17,7 +16,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-DIALOGS_CSS = Path(__file__).resolve().parents[2] / "styles" / "dialogs.tcss"
+from styles import tcss
+
+DIALOGS_CSS = tcss("dialogs")
 
 ALL_KEYS: list[tuple[str, str, str]] = [
     # (where, key, what it does)

@@ -21,6 +21,7 @@ from textual.validation import Function, Number
 from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
+from styles import tcss
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen
 from tui.widgets.session_table import SessionTable
@@ -28,7 +29,7 @@ from tui.widgets.session_table import SessionTable
 if TYPE_CHECKING:
     from core.config import Config
 
-HOME_CSS = Path(__file__).resolve().parents[2] / "styles" / "home.tcss"
+HOME_CSS = tcss("home")
 
 MAX_ROUNDS = 20
 MAX_BREADTH = 10

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -25,10 +24,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch
 from textual.worker import Worker, WorkerState
 
+from styles import tcss
+
 if TYPE_CHECKING:
     from core.config import Config
 
-SETTINGS_CSS = Path(__file__).resolve().parents[2] / "styles" / "settings.tcss"
+SETTINGS_CSS = tcss("settings")
 
 NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 TEST_TIMEOUT_S = 5.0
