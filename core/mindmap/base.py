@@ -72,37 +72,31 @@ class MindMapContext:
         )
 
     def render(self, budget_chars: int = 3000) -> str:
-        """Markdown for the prompt, cut to ``budget_chars`` so round 20 costs what round 3 does.
+        """Markdown for the prompt, never longer than ``budget_chars``.
 
-        Each kind gets a share of the budget (what one leaves unused passes to the next), so a
-        long list of facts cannot crowd out the open questions.
+        Stores already choose what fits, fairly across the kinds (``fit_context``); this cut
+        is the last guard, so round 20's prompt costs what round 3's does whatever the store.
         """
         parts: list[str] = []
-        carry = 0.0
-        for title, rows, share in (
-            ("Facts found", self.facts, 0.40),
-            ("Previous reflections", self.reflections, 0.20),
-            ("Previous plans", self.plans, 0.15),
-            ("Open questions", self.questions, 0.15),
-            ("Most-connected concepts", self.concepts, 0.10),
+        used = 0
+        for title, rows in (
+            ("Facts found", self.facts),
+            ("Previous reflections", self.reflections),
+            ("Previous plans", self.plans),
+            ("Open questions", self.questions),
+            ("Most-connected concepts", self.concepts),
         ):
-            allowance = budget_chars * share + carry
-            used = 0
-            if rows:
-                header = f"### {title}\n"
-                block = [header]
-                used = len(header)
-                for row in rows:
-                    line = f"- {' '.join(row.split())}\n"
-                    if used + len(line) > allowance:
-                        break
-                    block.append(line)
-                    used += len(line)
-                if len(block) > 1:
-                    parts.extend(block)
-                else:
-                    used = 0
-            carry = allowance - used
+            lines = [f"- {' '.join(row.split())}\n" for row in rows]
+            header = f"### {title}\n"
+            if not lines or used + len(header) + len(lines[0]) > budget_chars:
+                continue
+            parts.append(header)
+            used += len(header)
+            for line in lines:
+                if used + len(line) > budget_chars:
+                    break
+                parts.append(line)
+                used += len(line)
         return "".join(parts).strip()
 
 

@@ -217,7 +217,7 @@ class CypherGraphStore(ABC):
 
     # --- engine context ----------------------------------------------------------------
 
-    def context(self, topic: str, *, budget_chars: int = 6000) -> MindMapContext:
+    def context(self, topic: str, *, budget_chars: int = 3000) -> MindMapContext:
         tid = schema.topic_id(topic)
         n = max(5, min(200, budget_chars // 60))
         facts = []
