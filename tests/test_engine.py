@@ -305,3 +305,29 @@ def test_a_known_topic_starts_from_what_earlier_researches_found(
     assert any(isinstance(e, Warning) and "Known topic" in e.message for e in second)
     first_prompt = gemini.model_requests("reasoning")[0].prompt
     assert "Facts found" in first_prompt, "round 1 of the second research has earlier facts"
+
+
+def test_a_page_that_gives_orders_is_only_quoted_data(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    """Web content that tells the model to wipe the graph reaches prompts only inside
+    <source> delimiters, and the mind map keeps growing instead of being emptied."""
+    from core.mindmap.factory import open_store
+    from tests.fakes.tavily_server import INJECTION_TEXT
+
+    gemini, tavily = fake_env
+    tavily.poison = True
+    _, _, result = run_engine(config, "Ocean acidification", rounds=2)
+    assert result.status == "done"
+    prompts = [r.prompt for r in gemini.model_requests("synthesis")]
+    assert any(INJECTION_TEXT in p for p in prompts)
+    for prompt in prompts:
+        for block in prompt.split(INJECTION_TEXT)[:-1]:
+            assert block.rfind("<source") > block.rfind("</source>"), "outside <source>"
+    store, _ = open_store(config, read_only=True)
+    try:
+        stats = store.stats()
+    finally:
+        store.close()
+    assert stats.nodes.get("Evidence", 0) > 0 and stats.nodes.get("Source", 0) > 0
+    assert stats.nodes.get("Topic", 0) == 1
