@@ -112,7 +112,7 @@ def test_run_json_then_sessions_commands(
     assert main(["sessions", "list"]) == 0
     listing = capsys.readouterr().out
     assert session_id in listing
-    assert "Wind turbine" in listing and "recycling" in listing  # the topic column may wrap
+    assert "Wind turbine" in listing  # a long topic is cut with an ellipsis at 80 columns
 
     assert main(["sessions", "show", session_id]) == 0
     assert "done" in capsys.readouterr().out

@@ -49,8 +49,15 @@ def _store():
     return SessionStore(config.sessions_dir)
 
 
-def _when(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else ""
+def _when(timestamp: float, *, short: bool = False) -> str:
+    """``2026-11-23 16:14``; with ``short``, the time for today and the date otherwise."""
+    if not timestamp:
+        return ""
+    moment = datetime.fromtimestamp(timestamp)
+    if not short:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    same_day = moment.date() == datetime.now().date()
+    return moment.strftime("%H:%M" if same_day else "%Y-%m-%d")
 
 
 def list_sessions(args: argparse.Namespace) -> int:
@@ -62,11 +69,11 @@ def list_sessions(args: argparse.Namespace) -> int:
     if not infos:
         console.print('No saved researches yet. Start one with: deepresearch-tui run "TOPIC"')
         return EXIT_OK
-    table = Table(box=None)
+    table = Table(box=None, expand=True)
     table.add_column("id", no_wrap=True, min_width=20)
-    table.add_column("topic", overflow="fold", ratio=1)
-    for name in ("status", "rounds", "sources", "updated"):
-        table.add_column(name, no_wrap=True)
+    table.add_column("topic", overflow="ellipsis", no_wrap=True, ratio=1, min_width=12)
+    for name, width in (("status", 11), ("rounds", 6), ("sources", 7), ("updated", 10)):
+        table.add_column(name, no_wrap=True, min_width=width)
     for info in infos:
         table.add_row(
             info.id,
@@ -74,7 +81,7 @@ def list_sessions(args: argparse.Namespace) -> int:
             info.status,
             f"{info.rounds_done}/{info.rounds_planned}",
             str(info.sources),
-            _when(info.updated),
+            _when(info.updated, short=True),
         )
     console.print(table)
     return EXIT_OK
