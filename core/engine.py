@@ -398,7 +398,8 @@ class ResearchEngine:
             return self._finish("paused", paused.reason)
         except _Failed as failed:
             self._emit(Error(kind=failed.kind, message=failed.reason, recoverable=False))
-            return await self._finish_with_fallback("failed", failed.reason)
+            self._fallback(topic, failed.reason)
+            return self._finish("failed", failed.reason)
         except (asyncio.CancelledError, KeyboardInterrupt):
             self._finish("interrupted", "interrupted; resume to continue")
             raise
@@ -410,10 +411,6 @@ class ResearchEngine:
         except (asyncio.CancelledError, KeyboardInterrupt):
             self._finish("interrupted", "interrupted while writing the report")
             raise
-        return self._finish(status, reason)
-
-    async def _finish_with_fallback(self, status: SessionStatus, reason: str) -> RunResult:
-        self._fallback(self.state.topic, reason)
         return self._finish(status, reason)
 
     def _finish(self, status: SessionStatus, reason: str) -> RunResult:
@@ -777,7 +774,7 @@ class ResearchEngine:
     def _fallback(self, topic: str, reason: str) -> None:
         state = self.state
         text = fallback_report(
-            topic=topic or state.topic,
+            topic=topic,
             reason=reason,
             summary=state.summary,
             evidence=state.evidence,

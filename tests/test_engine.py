@@ -331,3 +331,17 @@ def test_a_page_that_gives_orders_is_only_quoted_data(
         store.close()
     assert stats.nodes.get("Evidence", 0) > 0 and stats.nodes.get("Source", 0) > 0
     assert stats.nodes.get("Topic", 0) == 1
+
+
+def test_a_rejected_gemini_key_fails_clearly_with_a_fallback_page(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    config.gemini.api_key = "AIzaWRONGWRONGWRONGWRONG0000"
+    _, seen, result = run_engine(config, "Vertical farming", rounds=2)
+    assert result.status == "failed"
+    assert "API key" in result.reason
+    assert "AIzaWRONG" not in result.reason
+    errors = [e for e in seen if type(e).__name__ == "Error"]
+    assert errors and errors[0].kind == "auth"
+    report = Path(result.report_path).read_text(encoding="utf-8")
+    assert "without the LLM" in report and "No evidence was gathered" in report
