@@ -1,4 +1,4 @@
-"""``python -m bench engine|mindmap [...]``: run one benchmark and print its figures."""
+"""``python -m bench engine|mindmap|startup [...]``: run one benchmark, print its figures."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ def main(argv: list[str] | None = None) -> int:
     engine.add_argument("--events", type=int, default=2000, help="events to append and replay")
     engine.add_argument("--rounds", type=int, default=3, help="rounds of the full research")
     engine.add_argument("--repeat", type=int, default=20, help="timed repetitions")
+    startup = commands.add_parser("startup", help="CLI and import start-up times")
+    startup.add_argument("--repeat", type=int, default=7, help="processes per figure")
     args = parser.parse_args(argv)
+    if args.bench == "startup":
+        from bench.bench_startup import run as run_startup
+
+        return run_startup(repeat=args.repeat)
     if args.bench == "engine":
         from bench.bench_engine import run as run_engine
 

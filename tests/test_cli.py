@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from core.cli import COMMAND_NAMES, build_parser, parser_command_names
 from core.config import config_path
 from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.tavily_server import FakeTavily
@@ -31,6 +32,10 @@ def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[s
         main([*argv, "--help"])
     assert exit_info.value.code == 0
     assert "usage: deepresearch-tui" in capsys.readouterr().out
+
+
+def test_the_static_command_list_matches_the_parser() -> None:
+    assert parser_command_names(build_parser()) == COMMAND_NAMES
 
 
 def test_missing_keys_name_the_env_var_and_config_file(

@@ -29,10 +29,10 @@ def _app_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    from core.cli import build_parser, command_names
+    from core.cli import COMMAND_NAMES, build_parser
 
-    if args_list and args_list[0] in command_names():
-        args = build_parser().parse_args(args_list)
+    if args_list and args_list[0] in COMMAND_NAMES:
+        args = build_parser(only=args_list[0]).parse_args(args_list)
         return int(args.func(args))
     if args_list and args_list[0] in {"-h", "--help"}:
         build_parser().print_help()

@@ -18,8 +18,22 @@ EXIT_PAUSED = 3
 EXIT_INTERRUPTED = 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from core.cli import config_cmd, graph_cmd, import_cmd, run_cmd, sessions_cmd
+COMMAND_MODULES = {
+    "run": "core.cli.run_cmd",
+    "sessions": "core.cli.sessions_cmd",
+    "config": "core.cli.config_cmd",
+    "graph": "core.cli.graph_cmd",
+    "import": "core.cli.import_cmd",
+}
+COMMAND_NAMES = frozenset(COMMAND_MODULES)
+"""Known without building the parser, so ``--version`` and the app launch import nothing
+of the commands (a test checks it matches the parser)."""
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with ``only`` just that command's (a quicker start: running
+    ``config path`` need not import the research engine's progress display)."""
+    import importlib
 
     parser = argparse.ArgumentParser(
         prog="deepresearch-tui",
@@ -31,13 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (run_cmd, sessions_cmd, config_cmd, graph_cmd, import_cmd):
-        module.register(subparsers)
+    for name, module in COMMAND_MODULES.items():
+        if only is None or only == name:
+            importlib.import_module(module).register(subparsers)
     return parser
 
 
-def command_names() -> set[str]:
-    parser = build_parser()
+def parser_command_names(parser: argparse.ArgumentParser) -> set[str]:
     for action in parser._subparsers._group_actions:  # type: ignore[union-attr]
         if isinstance(action, argparse._SubParsersAction):
             return set(action.choices)
