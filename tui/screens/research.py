@@ -301,6 +301,7 @@ class ResearchScreen(Screen[None]):
         bar = self.query_one(StatusBar)
         bar.review_queries = self.review_enabled
         engine = self.engine
+        bar.live = self.running
         bar.note = ""
         if self.running and engine is not None and getattr(engine, "paused", False):
             bar.note = "paused (space resumes)"

@@ -1,8 +1,9 @@
 """One line of research vitals: round, phase, LLM calls, tokens, searches, elapsed, rate limit.
 
 Everything shown comes from the session state (event timestamps), so a replayed session
-shows what the live one showed. The only clock is the rate-limit countdown: an interval
-runs while ``rate_limited_until`` lies in the future and stops as soon as it does not.
+shows what the live one showed. A clock runs only while something moves on its own: the
+rate-limit countdown (while ``rate_limited_until`` lies in the future) and the elapsed time
+of a research running in this process (``live``); the interval stops when neither does.
 """
 
 from __future__ import annotations
@@ -61,24 +62,28 @@ class StatusBar(Static):
         self.review_queries = False
         self.note = ""
         """Extra UI-side state, e.g. "paused" (the engine pauses without an event)."""
+        self.live = False
+        """A research runs in this process: elapsed time counts up between events."""
         self.now = time.time
         """Clock for the countdown (tests replace it)."""
 
     def show_state(self, state: Any) -> None:
         self._state = state
         self._redraw()
-        until = getattr(state, "rate_limited_until", None)
-        if until and until > self.now():
+        if self._ticking():
             if self._timer is None:
                 self._timer = self.set_interval(1.0, self._tick)
         elif self._timer is not None:
             self._timer.stop()
             self._timer = None
 
+    def _ticking(self) -> bool:
+        until = getattr(self._state, "rate_limited_until", None)
+        return self.live or bool(until and until > self.now())
+
     def _tick(self) -> None:
         self._redraw()
-        until = getattr(self._state, "rate_limited_until", None)
-        if (not until or until <= self.now()) and self._timer is not None:
+        if not self._ticking() and self._timer is not None:
             self._timer.stop()
             self._timer = None
 
@@ -118,7 +123,8 @@ class StatusBar(Static):
             parts.append(f"searches {state.searches_done}")
             parts.append(f"sources {len(state.sources)}")
         if state.started and state.updated:
-            parts.append(human_duration(state.updated - state.started))
+            end = max(state.updated, self.now()) if self.live else state.updated
+            parts.append(human_duration(end - state.started))
         if self.review_queries:
             parts.append("[$accent]review[/]" if compact else "[$accent]review queries[/]")
         return " │ ".join(parts)

@@ -1,0 +1,92 @@
+"""The status bar: vitals from the state, a rate-limit countdown and a live elapsed clock."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from core.events import (
+    LLMCallFinished,
+    PhaseStarted,
+    RateLimited,
+    RoundStarted,
+    SessionStarted,
+)
+from core.state import SessionState
+from tui.widgets.status_bar import StatusBar
+
+T0 = 1_800_000_000.0
+
+
+class BarApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+
+
+def state_with(*events) -> SessionState:
+    state = SessionState()
+    for seq, event in enumerate(events, 1):
+        state.apply(event.stamped("s1", seq))
+    return state
+
+
+async def test_countdown_runs_only_while_rate_limited() -> None:
+    clock = [T0 + 10]
+    state = state_with(
+        SessionStarted(topic="t", rounds=3, breadth=4, timestamp=T0),
+        RoundStarted(round=1, timestamp=T0 + 1),
+        PhaseStarted(round=1, phase="reasoning", timestamp=T0 + 2),
+        LLMCallFinished(round=1, purpose="reasoning", tokens_in=1500, tokens_out=20,
+                        timestamp=T0 + 5),
+        RateLimited(retry_in_s=5, message="429", timestamp=T0 + 10),
+    )
+    app = BarApp()
+    async with app.run_test(size=(140, 3)):
+        bar = app.query_one(StatusBar)
+        bar.now = lambda: clock[0]
+        bar.show_state(state)
+        text = bar.render_text()
+        assert "Round 1/3" in text and "reasoning" in text
+        assert "1.5k in" in text
+        assert "retry in 5s" in text
+        assert bar._timer is not None
+        clock[0] += 2
+        bar._tick()
+        assert "retry in 3s" in bar.render_text()
+        clock[0] += 4
+        bar._tick()
+        assert "retry in" not in bar.render_text()
+        assert bar._timer is None, "the clock stops once nothing moves"
+
+
+async def test_elapsed_counts_up_only_for_a_live_research() -> None:
+    clock = [T0 + 125]
+    state = state_with(
+        SessionStarted(topic="t", rounds=1, breadth=1, timestamp=T0),
+        RoundStarted(round=1, timestamp=T0 + 4),
+    )
+    app = BarApp()
+    async with app.run_test(size=(140, 3)):
+        bar = app.query_one(StatusBar)
+        bar.now = lambda: clock[0]
+        bar.show_state(state)
+        assert bar.render_text().endswith("0:04"), "replayed: time of the last event"
+        assert bar._timer is None
+        bar.live = True
+        bar.show_state(state)
+        assert bar.render_text().endswith("2:05")
+        assert bar._timer is not None
+
+
+async def test_narrow_bar_drops_the_running_word_but_keeps_the_phase() -> None:
+    state = state_with(
+        SessionStarted(topic="t", rounds=3, breadth=4, timestamp=T0),
+        RoundStarted(round=2, timestamp=T0 + 1),
+        PhaseStarted(round=2, phase="synthesis", timestamp=T0 + 2),
+    )
+    app = BarApp()
+    async with app.run_test(size=(80, 3)):
+        bar = app.query_one(StatusBar)
+        bar.show_state(state)
+        text = bar.render_text()
+        assert "synthesis" in text and "running" not in text
+        assert "src 0" in text
