@@ -163,6 +163,10 @@ def data_dir() -> Path:
     return user_data_path(APP_NAME)
 
 
+URL_KEYS = frozenset({"gemini.base_url", "tavily.base_url", "neo4j.uri"})
+"""Settings holding URLs, which may carry ``user:password@`` or a ``?key=`` token."""
+
+
 def redact(value: str) -> str:
     """Keys are shown only as their last 4 characters."""
     if not value:
@@ -170,7 +174,52 @@ def redact(value: str) -> str:
     return "…" + value[-4:] if len(value) > 4 else "…"
 
 
+def redact_url(url: str) -> str:
+    """A URL without credentials or query string (gateways put tokens in either)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:
+        return "<unparseable URL>"
+    netloc = f"…@{host}" if (parts.username or parts.password) else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "…" if parts.query else "", ""))
+
+
+MINIMUMS: dict[str, int] = {
+    "gemini.rpm": 0,
+    "gemini.max_retries": 0,
+    "tavily.raw_content_chars": 0,
+    "research.rounds": 1,
+    "research.breadth": 1,
+    "research.results_per_search": 1,
+    "research.concurrency": 1,
+    "research.context_chars": 0,
+}
+"""Lower bounds: ``research.breadth = 0`` would plan nothing and quietly search nothing."""
+CHOICES: dict[str, tuple[str, ...]] = {
+    "graph.backend": ("ladybug", "neo4j"),
+    "tavily.search_depth": ("basic", "advanced"),
+}
+
+
 def _coerce(section: str, key: str, value: Any, *, source: str) -> Any:
+    """Validate one value (type, range, choice); the message names where it came from."""
+    result = _coerce_type(section, key, value, source=source)
+    dotted = f"{section}.{key}"
+    if dotted in MINIMUMS and result < MINIMUMS[dotted]:
+        raise ConfigError(f"{source}: {dotted} must be at least {MINIMUMS[dotted]}, got {result}")
+    if dotted in CHOICES and result not in CHOICES[dotted]:
+        raise ConfigError(
+            f"{source}: {dotted} must be one of {', '.join(CHOICES[dotted])}, got {result!r}"
+        )
+    return result
+
+
+def _coerce_type(section: str, key: str, value: Any, *, source: str) -> Any:
     cls = SECTIONS[section]
     fields = {f.name: f for f in dataclasses.fields(cls)}
     if key not in fields:
@@ -290,7 +339,12 @@ def effective_values(config: Config, *, reveal: bool = False) -> dict[str, dict[
     for section in SECTIONS:
         values = dataclasses.asdict(getattr(config, section))
         for key, value in values.items():
-            if f"{section}.{key}" in SECRET_KEYS and not reveal:
+            dotted = f"{section}.{key}"
+            if reveal:
+                continue
+            if dotted in SECRET_KEYS:
                 values[key] = redact(str(value))
+            elif dotted in URL_KEYS and value:
+                values[key] = redact_url(str(value))
         out[section] = values
     return out

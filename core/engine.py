@@ -26,6 +26,7 @@ from core import prompts
 from core.config import Config
 from core.errors import (
     AuthError,
+    BadOutputError,
     ProviderError,
     QuotaExhausted,
     RateLimitError,
@@ -50,6 +51,7 @@ from core.events import (
     SessionStarted,
     SessionStatus,
     SourceAdded,
+    StreamRestarted,
     SynthesisReady,
     Warning,
 )
@@ -59,7 +61,7 @@ from core.parsing import ReasoningStreamParser
 from core.ratelimit import RateLimiter, call_with_retries
 from core.report import fallback_report, finalise_report
 from core.search.base import SearchHit, SearchProvider
-from core.sessions import SessionHandle, SessionRecorder, SessionStore
+from core.sessions import RunLock, SessionHandle, SessionRecorder, SessionStore
 from core.state import SessionState
 from core.urls import normalise_url
 
@@ -173,6 +175,7 @@ class ResearchEngine:
         self._known_urls: dict[str, int] = {}
         self._graph_delta = [0, 0]
         """Nodes and relations the mind map gained this round (for MindMapUpdated)."""
+        self._run_lock: RunLock | None = None
 
     # --- control (thread-safe) -------------------------------------------------------
 
@@ -306,9 +309,12 @@ class ResearchEngine:
             raise ValueError("The topic is empty.")
         self._open_gate()
         self._attach(self.sessions.create(topic))
-        return await self._start(
-            topic, options or ResearchOptions.from_config(self.config), first_round=1
-        )
+        try:
+            return await self._start(
+                topic, options or ResearchOptions.from_config(self.config), first_round=1
+            )
+        finally:
+            self._release()
 
     async def resume(self, session_id: str) -> RunResult:
         """Go on with a paused, stopped or interrupted session from its first unfinished round."""
@@ -316,14 +322,18 @@ class ResearchEngine:
         self._attach(self.sessions.open(session_id))
         state = self.state
         if state.status == "done":
+            self._release()
             raise ValueError(f"Session {session_id} is already finished; nothing to resume.")
         options = ResearchOptions.from_config(
             self.config, rounds=state.rounds_planned, breadth=state.breadth
         )
         options.language = state.language
-        return await self._start(
-            state.topic, options, first_round=state.completed_rounds() + 1, resumed=True
-        )
+        try:
+            return await self._start(
+                state.topic, options, first_round=state.completed_rounds() + 1, resumed=True
+            )
+        finally:
+            self._release()
 
     async def _start(
         self, topic: str, options: ResearchOptions, *, first_round: int, resumed: bool = False
@@ -350,12 +360,26 @@ class ResearchEngine:
                     kind="info",
                 )
             )
-        return await self._research(topic, options, first_round=first_round)
+        try:
+            return await self._research(topic, options, first_round=first_round)
+        except Exception as exc:
+            # A bug or an unexpected failure must not leave the session "running" forever:
+            # say what happened, keep what was gathered, and end it as failed.
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            self._emit(Error(kind="internal", message=reason, recoverable=False))
+            with contextlib.suppress(Exception):
+                self._fallback(topic, reason)
+            return self._finish("failed", reason)
 
     def _attach(self, handle: SessionHandle) -> None:
-        """Record into ``handle``; its saved events (if resuming) are the starting state."""
+        """Record into ``handle``; its saved events (if resuming) are the starting state.
+
+        Claims the session first (``SessionBusy`` if another engine runs it), so two runs
+        never write one events.jsonl.
+        """
         from core.researchlog import ResearchLogWriter
 
+        self._run_lock = handle.claim()
         self._handle = handle
         self.session_id = handle.id
         self._recorder = SessionRecorder(handle)
@@ -364,6 +388,11 @@ class ResearchEngine:
         self._log = ResearchLogWriter(handle.log_path, state=state)
         self._known_urls = {normalise_url(s.url): n for n, s in state.sources.items()}
         self._graph_delta = [0, 0]
+
+    def _release(self) -> None:
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
 
     async def _prior_evidence(self, topic: str) -> int:
         if self._store is None or self._graph_failed:
@@ -403,6 +432,14 @@ class ResearchEngine:
         except (asyncio.CancelledError, KeyboardInterrupt):
             self._finish("interrupted", "interrupted; resume to continue")
             raise
+        if status == "done" and not self.state.sources:
+            reason = (
+                "no sources were retrieved: every search failed "
+                "(check the Tavily key, its quota and the network)"
+            )
+            self._emit(Error(kind="search", message=reason, recoverable=True))
+            self._fallback(topic, reason)
+            return self._finish("failed", reason)
         try:
             await self._report(topic, options, stopped=status == "stopped")
         except _Paused as paused:
@@ -519,6 +556,16 @@ class ResearchEngine:
 
         # 4. Synthesis: one structured call → summary, evidence, concepts → mind map.
         covered = False
+        if len(new_sources) > prompts.SOURCES_IN_PROMPT:
+            self._emit(
+                Warning(
+                    message=f"Round {n} found {len(new_sources)} sources; its synthesis reads "
+                    f"the first {prompts.SOURCES_IN_PROMPT} (lower research.breadth or "
+                    "research.results_per_search to keep them all).",
+                    kind="synthesis",
+                    round=n,
+                )
+            )
         if new_sources:
             self._emit(PhaseStarted(round=n, phase="synthesis"))
             covered = await self._synthesise(topic, n, options, new_sources, parser)
@@ -553,11 +600,16 @@ class ResearchEngine:
         *,
         reset: Callable[[], None] | None = None,
     ) -> T:
-        """One LLM call with the limiter, retries (shown as RateLimited) and accounting."""
+        """One LLM call with the limiter, retries (shown as RateLimited) and accounting.
+
+        ``reset`` is for streamed calls: before a retry it restarts whatever consumes the
+        stream, and a ``StreamRestarted`` event voids the text the failed attempt showed.
+        """
 
         async def on_wait(delay: float, error: ProviderError, attempt: int) -> None:
             if reset is not None:
                 reset()
+                self._emit(StreamRestarted(round=round_number, purpose=purpose))
             self._emit(
                 RateLimited(
                     retry_in_s=round(delay, 2),
@@ -567,6 +619,16 @@ class ResearchEngine:
                 )
             )
 
+        pending = self.limiter.wait_needed()
+        if pending >= 1.0:  # the client-side per-minute budget: show it as a countdown too
+            self._emit(
+                RateLimited(
+                    retry_in_s=round(pending, 2),
+                    scope="rpm",
+                    message=f"waiting for the client-side limit of {self.config.gemini.rpm} "
+                    "requests per minute (gemini.rpm)",
+                )
+            )
         try:
             response = await call_with_retries(
                 call,
@@ -587,8 +649,10 @@ class ResearchEngine:
             raise _Paused(f"Gemini kept answering 429: {exc}") from exc
         except AuthError as exc:
             raise _Failed("auth", f"Gemini rejected the API key: {exc}") from exc
+        except BadOutputError as exc:
+            raise _Failed("bad_output", f"Gemini gave no usable answer: {exc}") from exc
         except ProviderError as exc:
-            raise _Failed("llm", f"Gemini call failed after retries: {exc}") from exc
+            raise _Failed("llm", f"Gemini call failed: {exc}") from exc
         self._emit(
             LLMCallFinished(
                 round=round_number,
@@ -604,8 +668,20 @@ class ResearchEngine:
     async def _search_all(
         self, n: int, queries: list[str], options: ResearchOptions
     ) -> list[SourceAdded]:
+        """Every query, concurrently (bounded). Returns the round's sources: new ones, and
+        ones an earlier, unfinished attempt at this same round had found (after a resume)."""
         gate = asyncio.Semaphore(max(1, options.concurrency))
-        new_sources: list[SourceAdded] = []
+        round_ids: set[int] = set()
+
+        async def on_wait(delay: float, error: ProviderError, attempt: int) -> None:
+            self._emit(
+                RateLimited(
+                    retry_in_s=round(delay, 2),
+                    scope="search",
+                    message=str(error)[:300],
+                    attempt=attempt,
+                )
+            )
 
         async def one(query: str) -> None:
             async with gate:
@@ -614,9 +690,11 @@ class ResearchEngine:
                 started = time.monotonic()
                 try:
                     hits = await call_with_retries(
-                        lambda: self._search_once(query, options.results_per_search),
+                        lambda: self.search.search(query, max_results=options.results_per_search),
                         max_retries=2,
+                        base_delay_s=0.5,
                         max_wait_s=30.0,
+                        on_wait=on_wait,
                     )
                 except (ProviderError, QuotaExhausted) as exc:
                     ms = int((time.monotonic() - started) * 1000)
@@ -624,37 +702,48 @@ class ResearchEngine:
                     self._emit(Warning(message=message, kind="search", round=n))
                     self._emit(SearchFinished(round=n, query=query, ms=ms, error=str(exc)[:300]))
                     return
-                ids = [source.source_id for source in self._add_sources(n, query, hits)]
-                new_sources.extend(self.state.sources[i] for i in ids)
+                ids = self._add_sources(n, query, hits, round_ids)
                 ms = int((time.monotonic() - started) * 1000)
                 self._emit(
                     SearchFinished(round=n, query=query, source_ids=ids, results=len(hits), ms=ms)
                 )
 
         await asyncio.gather(*(one(q) for q in queries))
-        return sorted(new_sources, key=lambda s: s.source_id)
+        return [self.state.sources[i] for i in sorted(round_ids)]
 
-    async def _search_once(self, query: str, max_results: int) -> list[SearchHit]:
-        """One search. A search 429 is a spent plan quota, not a per-minute limit: it is
-        reported at once (a warning) instead of being retried."""
-        try:
-            return await self.search.search(query, max_results=max_results)
-        except RateLimitError as exc:
-            raise ProviderError(f"search quota exceeded: {exc}", provider=exc.provider) from exc
+    def _add_sources(
+        self, n: int, query: str, hits: list[SearchHit], round_ids: set[int]
+    ) -> list[int]:
+        """Source ids for these hits, each URL once per research (normalised).
 
-    def _add_sources(self, n: int, query: str, hits: list[SearchHit]) -> list[SourceAdded]:
-        """New sources only: a URL seen before (any round, any query) is not added again."""
-        added: list[SourceAdded] = []
+        A URL seen in an earlier round is skipped; one that an interrupted attempt at this
+        same round already saved counts for this round again (so a resumed round still
+        synthesises it). A URL that cannot be parsed is skipped with a warning.
+        """
+        ids: list[int] = []
         for hit in hits:
-            key = normalise_url(hit.url)
-            if not hit.url or key in self._known_urls:
+            if not hit.url:
                 continue
-            source_id = len(self._known_urls) + 1
+            try:
+                key = normalise_url(hit.url)
+            except ValueError:
+                self._emit(
+                    Warning(message=f"Skipped a result with a broken URL: {hit.url[:200]!r}",
+                            kind="search", round=n)
+                )
+                continue
+            known = self._known_urls.get(key)
+            if known is not None:
+                if self.state.sources[known].round == n and known not in round_ids:
+                    round_ids.add(known)
+                    ids.append(known)
+                continue
+            source_id = max(self.state.sources, default=0) + 1
             self._known_urls[key] = source_id
             snippet = hit.content
             if hit.raw_content:
                 snippet = f"{hit.content}\n\n{hit.raw_content}"
-            event = self._emit(
+            self._emit(
                 SourceAdded(
                     round=n,
                     source_id=source_id,
@@ -665,8 +754,9 @@ class ResearchEngine:
                     score=hit.score,
                 )
             )
-            added.append(event)  # type: ignore[arg-type]
-        return added
+            round_ids.add(source_id)
+            ids.append(source_id)
+        return ids
 
     async def _synthesise(
         self,
@@ -684,13 +774,26 @@ class ResearchEngine:
             reflection=parser.sections.get("reflection", ""),
             sources=sources,
         )
-        response = await self._llm_call(
-            n,
-            "synthesis",
-            lambda: self.llm.generate_json(
-                prompt, schema=prompts.SYNTHESIS_SCHEMA, system=prompts.SYSTEM
-            ),
-        )
+        try:
+            response = await self._llm_call(
+                n,
+                "synthesis",
+                lambda: self.llm.generate_json(
+                    prompt, schema=prompts.SYNTHESIS_SCHEMA, system=prompts.SYSTEM
+                ),
+            )
+        except _Failed as failed:
+            if failed.kind != "bad_output":
+                raise
+            # The round's sources stay saved; only its summary and evidence are missing.
+            self._emit(
+                Warning(
+                    message=f"Round {n}'s synthesis was skipped: {failed.reason}",
+                    kind="synthesis",
+                    round=n,
+                )
+            )
+            return False
         data = response.data if isinstance(response.data, dict) else {}
         valid_ids = set(self.state.sources)
         evidence = []

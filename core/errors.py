@@ -47,6 +47,14 @@ class TransientError(ProviderError):
         self.retry_after_s = retry_after_s
 
 
+class BadOutputError(TransientError):
+    """The model answered, but with nothing usable (empty, blocked, cut-off JSON).
+
+    Often a one-off, so it is retried like a transient error; if it persists, the engine
+    skips what it could not get (a synthesis) instead of failing the whole research.
+    """
+
+
 class RateLimitError(ProviderError):
     """A 429. ``retry_after_s`` is the server's own delay when it gave one.
 

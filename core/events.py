@@ -108,6 +108,17 @@ class LLMCallFinished(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class StreamRestarted(Event):
+    """A streamed call failed midway and is retried: text streamed so far is void.
+
+    ``purpose`` is "reasoning" (the round's section texts restart) or "report".
+    """
+
+    round: int
+    purpose: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlanReady(Event):
     """The full text of each section and every planned query, once the reasoning call ends.
 

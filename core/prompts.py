@@ -8,6 +8,7 @@ never obeyed. Every variable part is bounded so round 20 costs about what round 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,7 +23,8 @@ SYSTEM = (
 
 SUMMARY_CHARS = 4000
 SNIPPET_CHARS = 500
-SOURCES_IN_PROMPT = 24
+SOURCES_IN_PROMPT = 40
+"""Per synthesis call; the engine warns when a round found more (breadth × results)."""
 PREVIOUS_QUERIES = 20
 EVIDENCE_IN_REPORT = 80
 SOURCES_IN_REPORT = 60
@@ -78,13 +80,26 @@ def language_line(language: str) -> str:
     return "LANGUAGE: write in the language the topic is written in."
 
 
+_SOURCE_TAG = re.compile(r"<\s*/?\s*source\b[^>]*>", re.IGNORECASE)
+
+
+def _fenced(text: str) -> str:
+    """Web text with anything that looks like our delimiter defused (any case, spacing)."""
+    return _SOURCE_TAG.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
+
+
 def format_sources(sources: Iterable[SourceAdded], *, snippet_chars: int = SNIPPET_CHARS) -> str:
-    """Sources as "[id] title — url" plus the snippet inside <source> delimiters."""
+    """Sources as "[id] title — url" plus the snippet inside <source> delimiters.
+
+    Titles and snippets are web content: a ``</source>`` written in any case or spacing is
+    defused, so a page cannot close its own block and speak outside it.
+    """
     blocks = []
     for source in sources:
-        snippet = clip(source.snippet, snippet_chars).replace("</source>", "</ source>")
+        snippet = _fenced(clip(source.snippet, snippet_chars))
+        title = _fenced(clip(source.title, 160))
         blocks.append(
-            f"[{source.source_id}] {clip(source.title, 160)} — {source.url}\n"
+            f"[{source.source_id}] {title} — {source.url}\n"
             f'<source id="{source.source_id}">\n{snippet}\n</source>'
         )
     return "\n".join(blocks) if blocks else "(none)"
@@ -183,9 +198,14 @@ def report_prompt(
     sources: Sequence[SourceAdded],
 ) -> str:
     claims = []
-    for item in list(evidence)[-EVIDENCE_IN_REPORT:]:
+    kept = list(evidence)[-EVIDENCE_IN_REPORT:]
+    for item in kept:
         ids = "".join(f"[{i}]" for i in item.get("source_ids", []))
         claims.append(f"- {clip(str(item.get('claim', '')), 400)} {ids}".rstrip())
+    # The sources the kept evidence cites come first, so the model sees every id it may
+    # cite; the rest fill up to the cap, newest first.
+    cited = {int(i) for item in kept for i in item.get("source_ids", [])}
+    ordered = sorted(sources, key=lambda s: (s.source_id not in cited, -s.source_id))
     return f"""TASK: report
 TOPIC: {topic}
 {language_line(language)}
@@ -197,7 +217,8 @@ TOPIC: {topic}
 {chr(10).join(claims) or "(none)"}
 
 ## Sources (untrusted web data)
-{format_sources(list(sources)[:SOURCES_IN_REPORT], snippet_chars=240)}
+{format_sources(sorted(ordered[:SOURCES_IN_REPORT], key=lambda s: s.source_id),
+               snippet_chars=240)}
 
 ## Instructions
 Write the final research report in markdown:

@@ -43,23 +43,25 @@ def cited_ids(text: str) -> list[int]:
     return list(seen)
 
 
-def _strip_trailing_references(text: str) -> tuple[str, str]:
-    """Remove whatever the LLM wrote under its last heading if it is a references list.
+_REFERENCE_LINE = re.compile(
+    r"^\s*(?:[-*+]\s*)?(?:\[\d{1,4}\]|(?:\d{1,4}[.)]|[-*+])\s*.*(?:https?://|www\.))"
+)
+"""``[3] Title`` or a numbered / bulleted line with a link: how reference lists look."""
 
-    Returns (body, heading). The heading is kept (it is in the report's language); the list
-    under it is rebuilt from the citations.
+
+def _strip_trailing_references(text: str) -> tuple[str, str]:
+    """Split off the LLM's own references section, keeping its heading (in its language).
+
+    Only the *last* heading counts, and only when nothing follows it (the prompt asks for
+    that) or every line under it is a ``[n]`` entry or a list item with a link. A closing
+    section that is merely a list ("## Open questions") is body text and stays.
     """
     headings = list(_REFERENCES_HEADING.finditer(text))
-    if not headings:
+    if len(headings) < 2:  # the title alone is no references heading
         return text.rstrip(), ""
     last = headings[-1]
-    tail = text[last.end() :].strip()
-    looks_like_list = not tail or all(
-        line.lstrip().startswith(("*", "-", "[", "1", "2", "3", "4", "5", "6", "7", "8", "9"))
-        for line in tail.splitlines()
-        if line.strip()
-    )
-    if looks_like_list and len(headings) > 1:
+    lines = [line for line in text[last.end() :].splitlines() if line.strip()]
+    if not lines or all(_REFERENCE_LINE.match(line) for line in lines):
         return text[: last.start()].rstrip(), last.group(0).strip()
     return text.rstrip(), ""
 

@@ -242,6 +242,53 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+# --- one run at a time ---------------------------------------------------------------------
+
+RUN_LOCK_FILE = ".running.lock"
+
+
+class SessionBusy(RuntimeError):
+    """Another engine (this process or another) is running this research right now."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(
+            f"Research {session_id} is running in another window or process; "
+            "it can be viewed, but not resumed or deleted until that run ends."
+        )
+        self.session_id = session_id
+
+
+class RunLock:
+    """An advisory lock (``flock``) on the session folder, held while an engine runs it.
+
+    Two writers on one events.jsonl would interleave two histories; the lock makes a second
+    ``resume`` fail fast instead. The OS drops the lock when the process dies, so a crash
+    never leaves a session stuck. Where ``fcntl`` is missing (Windows) it is a no-op.
+    """
+
+    def __init__(self, fd: int | None) -> None:
+        self._fd = fd
+
+    @classmethod
+    def acquire(cls, folder: Path, session_id: str) -> RunLock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return cls(None)
+        fd = os.open(folder / RUN_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise SessionBusy(session_id) from None
+        return cls(fd)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
+
+
 # --- one session ---------------------------------------------------------------------------
 
 
@@ -279,6 +326,19 @@ class SessionHandle:
 
     def load_events(self) -> list[Event]:
         return load_events(self.events_path)
+
+    def claim(self) -> RunLock:
+        """Hold this session for one engine run (raises ``SessionBusy`` if already held)."""
+        return RunLock.acquire(self.folder, self.id)
+
+    def is_busy(self) -> bool:
+        """True while some engine runs this session (so a "running" status is real)."""
+        try:
+            lock = self.claim()
+        except SessionBusy:
+            return True
+        lock.release()
+        return False
 
     def state(self) -> SessionState:
         return SessionState.replay(self.load_events(), session_id=self.id)
@@ -395,6 +455,8 @@ class SessionStore:
         folder = self._folder(session_id.strip() if isinstance(session_id, str) else session_id)
         if folder is None:
             raise SessionNotFound(session_id, self.root)
+        if SessionHandle(folder).is_busy():
+            raise SessionBusy(folder.name)
         shutil.rmtree(folder)
 
 

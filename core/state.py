@@ -34,6 +34,7 @@ from core.events import (
     SessionStarted,
     SessionStatus,
     SourceAdded,
+    StreamRestarted,
     SynthesisReady,
     Warning,
 )
@@ -336,6 +337,15 @@ class SessionState:
     def _report_chunk(self, e: ReportChunk) -> None:
         self.report += e.text
 
+    def _stream_restarted(self, e: StreamRestarted) -> None:
+        """A retried stream starts over: drop what its failed attempt had shown."""
+        if e.purpose == "report":
+            self.report = ""
+            return
+        rnd = self._round(e.round, e.timestamp)
+        if rnd is not None:
+            rnd.text = _empty_text()
+
     def _report_ready(self, e: ReportReady) -> None:
         self.report_path = e.path
         self.report_fallback = e.fallback
@@ -369,4 +379,5 @@ _HANDLERS: dict[type[Event], Any] = {
     Error: SessionState._error,
     ReportChunk: SessionState._report_chunk,
     ReportReady: SessionState._report_ready,
+    StreamRestarted: SessionState._stream_restarted,
 }

@@ -154,3 +154,48 @@ def test_run_resume_unknown_id_is_a_usage_error(
 ) -> None:
     assert main(["run", "--resume", "20990101-000000-beef"]) == 2
     assert "20990101-000000-beef" in capsys.readouterr().err
+
+
+def test_a_corrupt_session_file_is_named_not_a_traceback(
+    fake_env: tuple[FakeGemini, FakeTavily], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "Corrupt me", "--rounds", "1", "--json"]) == 0
+    session_id = json.loads(capsys.readouterr().out)["session_id"]
+    from core.config import load
+    from core.sessions import SessionStore
+
+    events = SessionStore(load().sessions_dir).open(session_id).events_path
+    lines = events.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = "{not json\n"
+    events.write_text("".join(lines), encoding="utf-8")
+    for argv in (["sessions", "show", session_id], ["sessions", "export", session_id]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "events.jsonl" in err and "line 3" in err
+        assert "Traceback" not in err
+
+
+def test_config_show_prints_values_with_brackets(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "set", "research.language", "[/] odd [b]"]) == 0
+    capsys.readouterr()
+    assert main(["config", "show"]) == 0
+    assert '"[/] odd [b]"' in capsys.readouterr().out
+
+
+def test_resume_refuses_new_research_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--resume", "x", "--rounds", "5"]) == 2
+    assert "--resume goes on" in capsys.readouterr().err
+
+
+def test_a_data_folder_that_is_a_file_is_a_clear_error(
+    fake_env: tuple[FakeGemini, FakeTavily],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("DEEPRESEARCH_TUI_DATA", str(blocker))
+    assert main(["run", "Anything", "--rounds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "not-a-folder" in err and "Traceback" not in err

@@ -45,3 +45,37 @@ def test_bad_files_name_the_file_and_the_problem(tmp_path, text: str, needle: st
     assert str(path) in str(info.value)
     assert needle in str(info.value)
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_urls_in_config_show_lose_their_credentials() -> None:
+    config = load(
+        env={
+            "NEO4J_URI": "bolt://neo:s3cretpw@db.example:7687",
+            "GEMINI_BASE_URL": "https://gw.example/v1?key=tok123",
+        }
+    )
+    shown = effective_values(config)
+    assert shown["neo4j"]["uri"] == "bolt://…@db.example:7687"
+    assert shown["gemini"]["base_url"] == "https://gw.example/v1?…"
+    assert "s3cretpw" not in str(shown) and "tok123" not in str(shown)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ("breadth", "0", "at least 1"),
+        ("rounds", "-2", "at least 1"),
+    ],
+)
+def test_values_out_of_range_are_refused(tmp_path, key: str, value: str, needle: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f"[research]\n{key} = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=needle):
+        read_file(path)
+
+
+def test_choices_are_checked(tmp_path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[graph]\nbackend = "sqlite"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="ladybug, neo4j"):
+        read_file(path)

@@ -168,12 +168,17 @@ def test_daily_quota_pauses_and_resume_finishes(
     assert Path(final.report_path).read_text(encoding="utf-8").startswith("# ")
 
 
-@pytest.mark.parametrize("status", [401, 429])
+@pytest.mark.parametrize(
+    ("status", "errors"),
+    # 401 is final at once: 2 of the 3 searches fail. 429 is retried (3 attempts each):
+    # 7 errors over at most 9 attempts make at least one search fail and one succeed.
+    [(401, 2), (429, 7)],
+)
 def test_search_errors_become_warnings_and_the_run_completes(
-    config: Config, fake_env: tuple[FakeGemini, FakeTavily], status: int
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily], status: int, errors: int
 ) -> None:
     _, tavily = fake_env
-    tavily.queue_error(status, times=2)
+    tavily.queue_error(status, times=errors)
     _, seen, result = run_engine(config, "Coral reef restoration", rounds=1)
     assert result.status == "done"
     warnings = [e for e in seen if isinstance(e, Warning) and e.kind == "search"]
@@ -345,3 +350,153 @@ def test_a_rejected_gemini_key_fails_clearly_with_a_fallback_page(
     assert errors and errors[0].kind == "auth"
     report = Path(result.report_path).read_text(encoding="utf-8")
     assert "without the LLM" in report and "No evidence was gathered" in report
+
+
+def test_resuming_a_session_another_engine_runs_is_refused(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    from core.sessions import SessionBusy
+
+    gemini, _ = fake_env
+    gemini.queue_rate_limit(retry_delay="", per_day=True)
+    _, _, paused = run_engine(config, "Peatland carbon", rounds=1)
+    handle = SessionStore(config.sessions_dir).open(paused.session_id)
+    before = handle.events_path.read_bytes()
+    lock = handle.claim()  # as if another window were running it
+    try:
+        engine = ResearchEngine(config)
+        with pytest.raises(SessionBusy):
+            asyncio.run(engine.resume(paused.session_id))
+    finally:
+        lock.release()
+    assert handle.events_path.read_bytes() == before
+    assert not handle.is_busy(), "a finished engine leaves no claim behind"
+
+
+def test_a_research_whose_every_search_failed_is_failed_not_done(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    gemini, tavily = fake_env
+    tavily.queue_error(401, times=1000)
+    _, seen, result = run_engine(config, "Kelp forests", rounds=2)
+    assert result.status == "failed" and result.sources == 0
+    assert "every search failed" in result.reason
+    assert len(gemini.model_requests("report")) == 0, "no report call without sources"
+    assert "without the LLM" in Path(result.report_path).read_text(encoding="utf-8")
+
+
+class StubSearch:
+    """A SearchProvider whose hits (or failure) a test chooses."""
+
+    name = "stub"
+
+    def __init__(self, hits=None, error: Exception | None = None) -> None:
+        self.hits = hits or []
+        self.error = error
+
+    async def search(self, query: str, *, max_results: int):
+        if self.error is not None:
+            raise self.error
+        return list(self.hits)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_a_result_with_a_broken_url_is_skipped_not_fatal(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    from core.search.base import SearchHit
+
+    hits = [
+        SearchHit(title="bad", url="https://x.example:99999/", content="c"),
+        SearchHit(title="good", url="https://ok.example/a", content="fine"),
+    ]
+    _, seen, result = run_engine(config, "Broken links", rounds=1, search=StubSearch(hits))
+    assert result.status == "done" and result.sources == 1
+    assert any(isinstance(e, Warning) and "broken URL" in e.message for e in seen)
+
+
+def test_an_unexpected_error_ends_the_session_as_failed(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    search = StubSearch(error=RuntimeError("boom"))
+    _, seen, result = run_engine(config, "Unexpected", rounds=1, search=search)
+    assert result.status == "failed" and "RuntimeError: boom" in result.reason
+    handle = SessionStore(config.sessions_dir).open(result.session_id)
+    assert handle.state().status == "failed", "saved as failed, not left running"
+    assert Path(result.report_path).is_file()
+
+
+def test_a_garbled_synthesis_is_retried_then_skipped_without_failing(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    from tests.fakes.gemini_server import default_answer
+
+    gemini, _ = fake_env
+    config.gemini.max_retries = 1
+    garbled = {"count": 0}
+
+    def responder(request):
+        if request.task == "synthesis":
+            garbled["count"] += 1
+            return '{"summary": "cut off'
+        return default_answer(request.prompt)
+
+    gemini.responder = responder
+    _, seen, result = run_engine(config, "Garbled answers", rounds=1)
+    assert garbled["count"] == 2, "one retry of the bad answer"
+    assert result.status == "done"
+    assert any(isinstance(e, Warning) and e.kind == "synthesis" for e in seen)
+    assert "without the LLM" not in Path(result.report_path).read_text(encoding="utf-8")
+
+
+def test_a_resumed_round_still_synthesises_the_sources_it_had_found(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    gemini, _ = fake_env
+
+    def on_event(event: Event) -> None:
+        if type(event).__name__ == "PhaseStarted" and event.phase == "synthesis":
+            if event.round == 2:
+                gemini.queue_rate_limit(retry_delay="", per_day=True)
+
+    engine = ResearchEngine(config, on_event=on_event)
+
+    async def go() -> object:
+        try:
+            return await engine.run("Seagrass meadows", ResearchOptions(rounds=2))
+        finally:
+            await engine.aclose()
+
+    paused = asyncio.run(go())
+    assert paused.status == "paused"
+    round_two = {n for n, s in engine.state.sources.items() if s.round == 2}
+    assert round_two
+
+    resumed = ResearchEngine(config)
+
+    async def again() -> object:
+        try:
+            return await resumed.resume(paused.session_id)
+        finally:
+            await resumed.aclose()
+
+    final = asyncio.run(again())
+    assert final.status == "done"
+    synthesis = resumed.state.rounds[2].synthesis
+    assert synthesis is not None, "round 2 was synthesised after the resume"
+    cited = {i for item in synthesis.evidence for i in item["source_ids"]}
+    assert cited & round_two
+
+
+def test_a_retried_stream_voids_the_text_it_had_shown(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    gemini, _ = fake_env
+    gemini.queue_rate_limit(retry_delay="0.2s")
+    engine, seen, result = run_engine(config, "Retried streams", rounds=1)
+    restarts = [e for e in seen if type(e).__name__ == "StreamRestarted"]
+    assert [e.purpose for e in restarts] == ["reasoning"]
+    plan = engine.state.rounds[1].text["plan"]
+    assert plan.count("Research round 1") <= 1

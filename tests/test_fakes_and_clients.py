@@ -12,7 +12,14 @@ import time
 
 import pytest
 
-from core.errors import AuthError, ProviderError, QuotaExhausted, RateLimitError, TransientError
+from core.errors import (
+    AuthError,
+    BadOutputError,
+    ProviderError,
+    QuotaExhausted,
+    RateLimitError,
+    TransientError,
+)
 from core.llm.base import LLMProvider
 from core.llm.gemini import GeminiProvider, classify_rate_limit, parse_duration, parse_json_text
 from core.ratelimit import RateLimiter, call_with_retries
@@ -118,7 +125,7 @@ async def test_generate_json_tolerates_fences(fake_gemini: FakeGemini) -> None:
 
 async def test_generate_json_rejects_garbage(fake_gemini: FakeGemini) -> None:
     fake_gemini.responder = lambda req: "not json at all"
-    with pytest.raises(ProviderError, match="not valid JSON"):
+    with pytest.raises(BadOutputError, match="not valid JSON"):
         await gemini(fake_gemini).generate_json("TASK: synthesis", schema=SCHEMA)
 
 

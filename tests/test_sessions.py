@@ -251,3 +251,25 @@ def test_export_md_and_json_hold_no_keys(
     assert "https://a.example/x" not in scrubbed
     with pytest.raises(ValueError):
         export_session(handle, "pdf")  # type: ignore[arg-type]
+
+
+def test_a_running_session_is_claimed_once(tmp_path) -> None:
+    """Two engines must never append to one events.jsonl: the second claim fails fast."""
+    from core.sessions import SessionBusy, SessionStore
+
+    store = SessionStore(tmp_path / "sessions")
+    handle = store.create("topic")
+    assert not handle.is_busy()
+    lock = handle.claim()
+    try:
+        assert handle.is_busy()
+        assert store.open(handle.id).is_busy()
+        with pytest.raises(SessionBusy):
+            store.open(handle.id).claim()
+        with pytest.raises(SessionBusy):
+            store.delete(handle.id)
+    finally:
+        lock.release()
+    assert not handle.is_busy()
+    store.delete(handle.id)
+    assert not handle.folder.exists()

@@ -571,3 +571,78 @@ async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResea
         await wait_for(pilot, lambda: screen.replayed)
         assert {s: pane_text(screen, s) for s in live} == live
         assert screen.state.status == "done"
+
+
+# --- steps: plan / reflect, telling searches apart -------------------------------------------
+
+
+def test_steps_show_plan_and_reflect_and_strip_the_topic_from_queries() -> None:
+    from core.events import LLMChunk, PhaseStarted, RoundStarted, SearchStarted, SessionStarted
+    from core.state import SessionState
+
+    topic = "Solid-state batteries"
+    state = SessionState()
+    for seq, event in enumerate(
+        [
+            SessionStarted(topic=topic, rounds=2, breadth=3),
+            RoundStarted(round=1),
+            PhaseStarted(round=1, phase="reasoning"),
+            LLMChunk(round=1, section="plan", text="1. Step"),
+        ],
+        1,
+    ):
+        state.apply(event.stamped("s", seq))
+    by_id = {e.id: e for e in build_entries(state)}
+    assert by_id["r1:plan"].status == "running" and by_id["r1:plan"].pane == "plan"
+    assert by_id["r1:reflect"].status == "pending" and by_id["r1:reflect"].pane == "reflection"
+    state.apply(LLMChunk(round=1, section="reflection", text="Missing: cost").stamped("s", 5))
+    by_id = {e.id: e for e in build_entries(state)}
+    assert by_id["r1:plan"].status == "done"
+    assert by_id["r1:reflect"].status == "running"
+    state.apply(PhaseStarted(round=1, phase="search").stamped("s", 6))
+    state.apply(SearchStarted(round=1, query=f"{topic} cost per kWh 2026").stamped("s", 7))
+    by_id = {e.id: e for e in build_entries(state)}
+    assert by_id["r1:reflect"].status == "done"
+    assert by_id["r1:search:0"].label == "» … cost per kWh 2026"
+
+
+# --- a research cut off mid-run ---------------------------------------------------------------
+
+
+def _cut_off_session() -> str:
+    """A saved research whose log just stops in round 2 (the app was killed)."""
+    events = canned_events(with_report=False)
+    cut = next(i for i, e in enumerate(events) if e.type == "SearchStarted" and e.round == 2)
+    return write_session(load().sessions_dir, events[:cut])
+
+
+async def test_a_research_cut_off_mid_run_reopens_as_interrupted(keys: None) -> None:
+    session_id = _cut_off_session()
+    app = make_app(open_session=session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = research(app)
+        await wait_for(pilot, lambda: screen.replayed)
+        assert screen.state.status == "interrupted"
+        assert not any(e.status == "running" for e in build_entries(screen.state))
+        assert screen.check_action("pause_resume", ("resume",))
+        assert not screen.check_action("pause_resume", ("pause",))
+        await pilot.press("space")
+        await wait_for(pilot, lambda: screen.state.status == "done")
+        assert screen.state.completed_rounds() == 2
+
+
+async def test_a_research_another_window_runs_is_shown_but_not_resumed(keys: None) -> None:
+    from core.sessions import SessionStore
+
+    session_id = _cut_off_session()
+    lock = SessionStore(load().sessions_dir).open(session_id).claim()
+    try:
+        app = make_app(open_session=session_id)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = research(app)
+            await wait_for(pilot, lambda: screen.replayed)
+            assert screen.state.status == "running"
+            assert screen.busy_elsewhere and not screen.can_resume
+            assert not screen.check_action("pause_resume", ("resume",))
+    finally:
+        lock.release()

@@ -33,13 +33,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args_list and args_list[0] in COMMAND_NAMES:
         args = build_parser(only=args_list[0]).parse_args(args_list)
-        return int(args.func(args))
+        return run_command(args)
     if args_list and args_list[0] in {"-h", "--help"}:
         build_parser().print_help()
         print('\nWithout a COMMAND: deepresearch-tui ["TOPIC"] [--open ID] opens the app.')
         return 0
     args = _app_parser().parse_args(args_list)
     return launch(topic=args.topic, open_session=args.open_session)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a headless command; failures become one clear line, never a traceback.
+
+    Known trouble (a corrupt session file, a busy session, a folder that is not a folder)
+    exits 2 naming the file; anything unexpected exits 1 with its type and message.
+    ``DEEPRESEARCH_TUI_DEBUG=1`` shows the traceback instead.
+    """
+    import os
+
+    from core.cli.common import fail
+    from core.errors import ConfigError
+    from core.sessions import CorruptSession, SessionBusy
+
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if os.environ.get("DEEPRESEARCH_TUI_DEBUG"):
+            raise
+        if isinstance(exc, CorruptSession | SessionBusy | ConfigError):
+            fail(str(exc))
+            return 2
+        if isinstance(exc, OSError):
+            where = f" ({exc.filename})" if exc.filename else ""
+            fail(f"{exc.strerror or exc}{where}")
+            return 2
+        fail(f"unexpected {type(exc).__name__}: {exc} (DEEPRESEARCH_TUI_DEBUG=1 shows details)")
+        return 1
 
 
 def launch(*, topic: str | None = None, open_session: str | None = None) -> int:

@@ -45,10 +45,10 @@ def show_config(args: argparse.Namespace) -> int:
                 origin = f"  [dim]# from env {names}[/]"
             elif key in config.file_values.get(section, {}):
                 origin = "  [dim]# from file[/]"
-            shown = f'"{value}"' if isinstance(value, str) else str(value).lower()
+            shown = escape(f'"{value}"' if isinstance(value, str) else str(value).lower())
             if dotted in SECRET_KEYS and not value:
                 shown = '""  [yellow](not set)[/]'
-            console.print(f"{key} = {escape(shown) if '[' not in shown else shown}{origin}")
+            console.print(f"{key} = {shown}{origin}")
     return EXIT_OK
 
 

@@ -106,6 +106,10 @@ def handler(args: argparse.Namespace) -> int:
     if args.topic and args.resume:
         fail("give either a TOPIC or --resume ID, not both")
         return EXIT_USAGE
+    if args.resume and any(v is not None for v in (args.rounds, args.breadth, args.language)):
+        fail("--rounds, --breadth and --language set up a new research; --resume goes on "
+             "with the saved research's own settings")
+        return EXIT_USAGE
     for value, name in ((args.rounds, "--rounds"), (args.breadth, "--breadth")):
         if value is not None and value < 1:
             fail(f"{name} must be at least 1")
@@ -116,7 +120,7 @@ def handler(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     from core.engine import ResearchEngine, ResearchOptions
-    from core.sessions import SessionNotFound
+    from core.sessions import SessionBusy, SessionNotFound
 
     progress = Progress()
 
@@ -154,6 +158,10 @@ def handler(args: argparse.Namespace) -> int:
         except SessionNotFound as exc:
             live.stop()
             fail(str(exc.args[0]) if exc.args else str(exc))
+            return EXIT_USAGE
+        except SessionBusy as exc:
+            live.stop()
+            fail(str(exc))
             return EXIT_USAGE
         except ValueError as exc:
             live.stop()

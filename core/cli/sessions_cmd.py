@@ -132,9 +132,12 @@ def export_session(args: argparse.Namespace) -> int:
     handle = _open(args.session_id)
     if handle is None:
         return EXIT_USAGE
+    from core.config import load
     from core.sessions import export_session as render
 
-    text = render(handle, args.format)
+    config = load()
+    secrets = (config.gemini.api_key, config.tavily.api_key, config.neo4j.password)
+    text = render(handle, args.format, secret_values=secrets)
     if args.output:
         path = Path(args.output).expanduser()
         try:
@@ -160,8 +163,14 @@ def delete_session(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in {"y", "yes"}:
             print("Kept.")
             return EXIT_OK
+    from core.sessions import SessionBusy
+
     store = _store()
     assert store is not None
-    store.delete(handle.id)
+    try:
+        store.delete(handle.id)
+    except SessionBusy as exc:
+        fail(str(exc))
+        return EXIT_USAGE
     print(f"Deleted {handle.id}")
     return EXIT_OK

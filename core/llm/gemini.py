@@ -15,7 +15,13 @@ import re
 import time
 from typing import Any
 
-from core.errors import AuthError, ProviderError, RateLimitError, TransientError
+from core.errors import (
+    AuthError,
+    BadOutputError,
+    ProviderError,
+    RateLimitError,
+    TransientError,
+)
 from core.llm.base import LLMResponse, TextCallback
 
 PROVIDER = "gemini"
@@ -189,7 +195,7 @@ class GeminiProvider:
                         await result
         full = "".join(parts)
         if not full:
-            raise ProviderError(_empty_reason(last), provider=PROVIDER)
+            raise BadOutputError(_empty_reason(last), provider=PROVIDER)
         return self._response(full, usage, started)
 
     async def generate_json(
@@ -209,11 +215,11 @@ class GeminiProvider:
             raise self._translate(exc) from exc
         text = _chunk_text(resp)
         if not text:
-            raise ProviderError(_empty_reason(resp), provider=PROVIDER)
+            raise BadOutputError(_empty_reason(resp), provider=PROVIDER)
         try:
             data = parse_json_text(text)
         except json.JSONDecodeError as exc:
-            raise ProviderError(
+            raise BadOutputError(
                 f"Gemini returned text that is not valid JSON ({exc.msg}): {text[:200]!r}",
                 provider=PROVIDER,
             ) from exc

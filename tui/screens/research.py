@@ -76,17 +76,19 @@ class ResearchScreen(Screen[None]):
         Binding("a", "ask", "Ask", id="research.ask", tooltip="Ask the mind map"),
         Binding("v", "toggle_review", "Review queries", id="research.review", show=False,
                 tooltip="Edit each round's planned searches before they run"),
-        Binding("question_mark", "app.help", "Help", id="research.help"),
+        Binding("question_mark", "app.help", "Help", id="research.help", show=False),
         Binding("q", "back", "Back", id="research.back"),
     ]
 
     class Replayed(Message):
         """A saved session's events were read (or could not be: ``error``)."""
 
-        def __init__(self, events: list[Event], error: str = "") -> None:
+        def __init__(self, events: list[Event], error: str = "", busy: bool = False) -> None:
             super().__init__()
             self.events = events
             self.error = error
+            self.busy = busy
+            """Another engine runs this session right now (its "running" is real)."""
 
     def __init__(
         self,
@@ -125,6 +127,9 @@ class ResearchScreen(Screen[None]):
         self._engine_task: asyncio.Task[Any] | None = None
         self._report_screen: Any = None
         self._pause_requested = False
+        self.busy_elsewhere = False
+        """A reopened research that another window's engine is running right now."""
+        self._search_warned_rounds: set[int] = set()
 
     @property
     def app_proxy(self) -> Any:
@@ -258,6 +263,15 @@ class ResearchScreen(Screen[None]):
     def _react(self, event: Event) -> None:
         """Live-only side effects: notifications (a replay does not re-announce them)."""
         if isinstance(event, Warning):
+            if event.kind == "search":
+                # One toast per round: a dead search API would otherwise bury the panes;
+                # every failure is still listed in the steps.
+                if event.round in self._search_warned_rounds:
+                    return
+                self._search_warned_rounds.add(event.round)
+                message = f"{event.message}\n(further search failures: see the steps list)"
+                self.notify(message, severity="warning", timeout=8)
+                return
             severity = "information" if event.kind == "info" else "warning"
             self.notify(event.message, severity=severity, timeout=8)
         elif isinstance(event, Error):
@@ -332,21 +346,42 @@ class ResearchScreen(Screen[None]):
         from core.sessions import SessionStore
 
         try:
-            events = SessionStore(self.config.sessions_dir).open(session_id).load_events()
+            handle = SessionStore(self.config.sessions_dir).open(session_id)
+            events = handle.load_events()
+            busy = handle.is_busy()
         except Exception as exc:
             self.post_message(self.Replayed([], str(exc)))
             return
-        self.post_message(self.Replayed(events))
+        self.post_message(self.Replayed(events, busy=busy))
 
     @on(Replayed)
     async def _replayed(self, message: Replayed) -> None:
         if message.error:
             self.notes.append(message.error)
             self.notify(message.error, title="Cannot open", severity="error", timeout=15)
+        self.busy_elsewhere = message.busy
+        if message.events and not message.busy and self._ended_unfinished(message.events):
+            # Saved as "running" but nobody runs it: the app closed mid-run. Show it as the
+            # interrupted research it is (in this view only; the log stays as written).
+            last = message.events[-1]
+            message.events.append(
+                SessionFinished(
+                    status="interrupted",
+                    reason="the app closed while it ran",
+                    session_id=last.session_id,
+                    seq=last.seq,
+                    timestamp=last.timestamp,
+                )
+            )
         await self.apply_events(message.events, live=False)
         self.replayed = True
         self.refresh_bindings()
-        if self.state.status in RESUMABLE:
+        if message.busy:
+            self.notify(
+                "This research is running in another window; showing what it has saved.",
+                timeout=8,
+            )
+        elif self.state.status in RESUMABLE:
             self.notify(
                 f"This research is {self.state.status}. Press space to resume it.",
                 timeout=8,
@@ -370,7 +405,7 @@ class ResearchScreen(Screen[None]):
         if entry.id == "report":
             self.action_report()
         else:
-            self.action_show_pane(self.active_pane)
+            self.action_show_pane(entry.pane or self.active_pane)
 
     def _mark_active_pane(self) -> None:
         for section in SECTIONS:
@@ -504,12 +539,23 @@ class ResearchScreen(Screen[None]):
 
     @property
     def can_resume(self) -> bool:
-        """A saved research that did not finish ("running" = the app closed mid-run)."""
+        """A saved research that did not finish and that no other engine is running."""
         return (
             not self.running
+            and not self.busy_elsewhere
             and bool(self.state.session_id)
             and self.state.status in (*RESUMABLE, "running")
         )
+
+    @staticmethod
+    def _ended_unfinished(events: list[Event]) -> bool:
+        """The saved log stops without a SessionFinished after its last SessionStarted."""
+        for event in reversed(events):
+            if isinstance(event, SessionFinished):
+                return False
+            if type(event).__name__ == "SessionStarted":
+                return True
+        return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys that do not apply now, so the footer shows only the ones that do.
@@ -546,7 +592,9 @@ class ResearchScreen(Screen[None]):
 
     def resume(self) -> None:
         """Resume a paused / interrupted saved research in this screen."""
-        self.notify(f"Resuming “{self.state.topic}”…")
+        topic = self.state.topic
+        short = topic if len(topic) <= 60 else topic[:59].rstrip() + "…"
+        self.notify(f"Resuming “{short}”…")
         self._run_engine("resume", self.state.session_id)
         self.refresh_bindings()
 

@@ -3,10 +3,10 @@
 Each pane keeps the text it has already shown. Given the section's full text so far, it
 writes only the new tail through ``Markdown.get_stream`` (the stream merges fragments that
 arrive faster than it can render, so nothing is re-rendered per chunk). If the text is not a
-continuation (another round selected, or ``PlanReady`` replaced the text), it replaces the
-document once and shows it from the top. The view follows the bottom only while the user is
-already there (checked before each write; scrolling up stops the following, scrolling back
-down resumes it).
+continuation (another round selected, or ``PlanReady`` replaced the text), the document is
+cleared and the new text streamed into it, shown from the top. The view follows the bottom
+only while the user is already there (checked before each write; scrolling up stops the
+following, scrolling back down resumes it).
 """
 
 from __future__ import annotations
@@ -49,22 +49,30 @@ class StreamingMarkdown(VerticalScroll):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     async def show_text(self, text: str) -> None:
-        """Bring the document to ``text``: append the new tail, or replace when it differs."""
+        """Bring the document to ``text``: append the new tail, or start it afresh.
+
+        Every character reaches the document through the stream (``Markdown.append``):
+        Textual's append re-parses from the start of the last block it appended, so text
+        set with ``update()`` and then extended with ``append()`` would lose its last
+        block. A fresh document is therefore cleared and streamed from the start.
+        """
         if text == self.shown:
             return
-        self.follow = self.scroll_y >= self.max_scroll_y - 1
         if self.shown and text.startswith(self.shown):
+            self.follow = self.scroll_y >= self.max_scroll_y - 1
             tail = text[len(self.shown) :]
-            if self._stream is None:
-                self._stream = Markdown.get_stream(self.document)
-            await self._stream.write(tail)
         else:
             # A new document (another round, a finished report) is read from the top;
             # following resumes once the reader is at the bottom while text streams in.
             await self._stop_stream()
-            self.follow = False
-            await self.document.update(text or self.placeholder)
+            await self.document.update("" if text else self.placeholder)
             self.scroll_home(animate=False, immediate=True)
+            self.follow = False
+            tail = text
+        if tail:
+            if self._stream is None:
+                self._stream = Markdown.get_stream(self.document)
+            await self._stream.write(tail)
         self.shown = text
 
     async def _stop_stream(self) -> None:

@@ -25,7 +25,6 @@ ICONS = {
 }
 PHASE_LABELS = {
     "context": "context",
-    "reasoning": "plan · reasoning",
     "search": "search",
     "synthesis": "synthesis",
     "report": "report",
@@ -40,6 +39,8 @@ class StepEntry:
     status: str
     timing: str = ""
     indent: int = 0
+    pane: str = ""
+    """The section pane Enter shows for this step ("plan", "reflection"), if any."""
 
     def prompt(self, width: int = 0) -> Content:
         """One line: long labels (queries, warnings) are cut to ``width`` with an ellipsis."""
@@ -68,6 +69,43 @@ def _status(value: Any) -> str:
     return value if value in ICONS else "pending"
 
 
+def _reasoning_entries(number: int, rnd: Any) -> list[StepEntry]:
+    """The one reasoning call shown as its two steps: plan, then reflect.
+
+    Both stream from the same call (PLANNING, EXECUTION, REFLECTION); the plan is done once
+    later sections arrive, the reflection once the call has finished.
+    """
+    phase = rnd.phases.get("reasoning")
+    if phase is None:
+        return []
+    status = _status(phase.status)
+    later = bool(rnd.text.get("execution") or rnd.text.get("reflection"))
+    reflecting = bool(rnd.text.get("reflection"))
+    plan_status = "done" if status == "running" and later else status
+    reflect_status = status
+    if status == "running":
+        reflect_status = "running" if reflecting else "pending"
+    skipped = " (skipped)" if status == "pending" and rnd.status != "running" else ""
+    return [
+        StepEntry(
+            f"r{number}:plan", number, "plan" + skipped, plan_status,
+            _timing(phase.started, phase.finished), indent=1, pane="plan",
+        ),
+        StepEntry(
+            f"r{number}:reflect", number, "reflect" + skipped, reflect_status,
+            indent=1, pane="reflection",
+        ),
+    ]
+
+
+def _query_label(query: str, topic: str) -> str:
+    """Queries often repeat the topic: show what differs, so the steps can be told apart."""
+    head = topic.strip()
+    if head and len(query) > len(head) + 3 and query.casefold().startswith(head.casefold()):
+        return "… " + query[len(head) :].strip()
+    return query
+
+
 def build_entries(state: Any, notes: list[str] | tuple[str, ...] = ()) -> list[StepEntry]:
     """Flatten the state (plus UI-side notes such as a crashed worker) into list rows."""
     entries: list[StepEntry] = []
@@ -89,6 +127,9 @@ def build_entries(state: Any, notes: list[str] | tuple[str, ...] = ()) -> list[S
             )
         )
         for name in ("context", "reasoning", "search", "synthesis"):
+            if name == "reasoning":
+                entries.extend(_reasoning_entries(number, rnd))
+                continue
             phase = phases.get(name)
             if name == "search" and rnd.searches:
                 for index, search in enumerate(rnd.searches):
@@ -101,7 +142,9 @@ def build_entries(state: Any, notes: list[str] | tuple[str, ...] = ()) -> list[S
                         detail = "failed"
                     entries.append(
                         StepEntry(
-                            f"r{number}:search:{index}", number, f"» {search.query}",
+                            f"r{number}:search:{index}",
+                            number,
+                            f"» {_query_label(search.query, getattr(state, 'topic', ''))}",
                             _status(search.status), detail, indent=1,
                         )
                     )
