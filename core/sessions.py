@@ -429,7 +429,7 @@ class SessionStore:
         ]
 
     def list(self) -> list[SessionInfo]:
-        """Every session, newest first (by creation). Never raises for one broken session."""
+        """Every session, most recently updated first. Never raises for one broken session."""
         infos = []
         for folder in self._folders():
             handle = SessionHandle(folder)
@@ -447,7 +447,7 @@ class SessionStore:
                 )
             except OSError:
                 continue
-        infos.sort(key=lambda i: (i.created, i.id), reverse=True)
+        infos.sort(key=lambda i: (i.updated or i.created, i.id), reverse=True)
         return infos
 
     def delete(self, session_id: str) -> None:

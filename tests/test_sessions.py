@@ -164,6 +164,8 @@ def test_list_newest_first_and_tolerant(store: SessionStore) -> None:
     by_id = {i.id: i for i in infos}
     assert set(by_id) == {older.id, newer.id, broken.id, no_meta.id, corrupt.id}
     assert infos[-1].id == older.id
+    older.write_info(SessionInfo(id=older.id, topic="older", created=100.0, updated=9e9))
+    assert store.list()[0].id == older.id, "most recently updated first"
     assert by_id[newer.id].rounds_done == 1
     assert by_id[newer.id].sources == 1
     assert by_id[newer.id].tokens_in == 7
