@@ -465,10 +465,25 @@ async def test_quit_while_running_asks_first(keys: None) -> None:
         assert app.screen is screen
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        screen.engine.release()
         await pilot.press("y")
+        screen.engine.release()
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
         await wait_for(pilot, lambda: not screen.running)
+
+
+async def test_the_interrupt_question_closes_when_the_research_ends(keys: None) -> None:
+    from tui.screens.confirm import ConfirmScreen
+
+    app = make_app(start_topic="Solid-state batteries",
+                   engine_factory=scripted_factory(hold_at=5))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = research(app)
+        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        screen.engine.release()
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: screen.state.status == "done")
 
 
 async def test_resume_an_interrupted_research(keys: None, tmp_path: Path) -> None:

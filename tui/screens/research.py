@@ -130,6 +130,7 @@ class ResearchScreen(Screen[None]):
         self.busy_elsewhere = False
         """A reopened research that another window's engine is running right now."""
         self._search_warned_rounds: set[int] = set()
+        self._back_dialog: Any = None
 
     @property
     def app_proxy(self) -> Any:
@@ -238,6 +239,9 @@ class ResearchScreen(Screen[None]):
                     self.notes.append(message)
                     self.notify(message, severity="error", timeout=15)
             if state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+                dialog, self._back_dialog = self._back_dialog, None
+                if dialog is not None and dialog.is_attached:
+                    dialog.dismiss(False)  # "interrupt it?" no longer applies: nothing runs
                 self.refresh_bindings()
                 self.call_later(self._refresh_all)
         elif state == WorkerState.ERROR and worker.error is not None:
@@ -626,15 +630,13 @@ class ResearchScreen(Screen[None]):
                 else:
                     self.app.exit()
 
-        self.app.push_screen(
-            ConfirmScreen(
-                "The research is running. Interrupt it and go back? "
-                "It is saved and can be resumed later.",
-                yes="Interrupt",
-                no="Stay",
-            ),
-            answered,
+        self._back_dialog = ConfirmScreen(
+            "The research is running. Interrupt it and go back? "
+            "It is saved and can be resumed later.",
+            yes="Interrupt",
+            no="Stay",
         )
+        self.app.push_screen(self._back_dialog, answered)
 
     def on_unmount(self) -> None:
         self.interrupt()
