@@ -221,6 +221,10 @@ class SessionState:
         closing: PhaseStatus = "done" if e.status == "done" else "failed"
         for rnd in self.rounds.values():
             rnd.close_phases(e.timestamp, closing)
+            for search in rnd.searches:
+                if search.status == "running":  # it never came back
+                    search.status = "failed"
+                    search.error = search.error or e.status
             if rnd.status == "running":
                 rnd.status = "done" if e.status == "done" else "failed"
                 rnd.finished = e.timestamp

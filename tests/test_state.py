@@ -189,3 +189,22 @@ def test_events_without_round_started_do_not_crash() -> None:
     state.apply(ev.LLMChunk(round=0, section="plan", text="orphan"))
     assert state.rounds[3].searches[0].status == "done"
     assert state.current_round == 3
+
+
+def test_searches_still_out_when_a_session_ends_are_failed() -> None:
+    from core.state import SessionState
+
+    state = SessionState()
+    for seq, event in enumerate(
+        [
+            ev.SessionStarted(topic="t", rounds=1, breadth=2),
+            ev.RoundStarted(round=1),
+            ev.PhaseStarted(round=1, phase="search"),
+            ev.SearchStarted(round=1, query="q"),
+            ev.SessionFinished(status="interrupted", reason="quit"),
+        ],
+        1,
+    ):
+        state.apply(event.stamped("s", seq))
+    search = state.rounds[1].searches[0]
+    assert search.status == "failed" and search.error == "interrupted"

@@ -90,3 +90,40 @@ async def test_narrow_bar_drops_the_running_word_but_keeps_the_phase() -> None:
         text = bar.render_text()
         assert "synthesis" in text and "running" not in text
         assert "src 0" in text
+
+
+async def test_a_note_replaces_the_running_word() -> None:
+    state = state_with(
+        SessionStarted(topic="t", rounds=3, breadth=4, timestamp=T0),
+        RoundStarted(round=1, timestamp=T0 + 1),
+        PhaseStarted(round=1, phase="reasoning", timestamp=T0 + 2),
+    )
+    app = BarApp()
+    async with app.run_test(size=(140, 3)):
+        bar = app.query_one(StatusBar)
+        bar.show_state(state)
+        assert "running" in bar.render_text(), "wide bar, no note: the status is shown"
+        bar.note = "paused (space resumes)"
+        bar.show_state(state)
+        text = bar.render_text()
+        assert "paused (space resumes)" in text and "running" not in text
+
+
+async def test_compact_or_wide_follows_terminal_resizes() -> None:
+    state = state_with(
+        SessionStarted(topic="t", rounds=3, breadth=4, timestamp=T0),
+        RoundStarted(round=1, timestamp=T0 + 1),
+    )
+    app = BarApp()
+    async with app.run_test(size=(140, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show_state(state)
+        await pilot.pause()
+        assert "sources 0" in str(bar.render())
+        await pilot.resize_terminal(80, 3)
+        await pilot.pause()
+        shown = str(bar.render())  # what is on screen, not a fresh render_text()
+        assert bar.size.width < 80 and "src 0" in shown and "sources 0" not in shown
+        await pilot.resize_terminal(150, 3)
+        await pilot.pause()
+        assert "sources 0" in str(bar.render())

@@ -73,10 +73,23 @@ def test_home(snap_compare: Any, fixed_env: Path, size: tuple[int, int]) -> None
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_research_mid_run(snap_compare: Any, fixed_env: Path, size: tuple[int, int]) -> None:
-    session_id = write_session(load().sessions_dir, mid_run_events())
-    assert snap_compare(
-        _app(open_session=session_id), terminal_size=size, run_before=_until_replayed
-    )
+    """Round 2's searches under way. The session is claimed, as the engine of another
+    window would hold it, so the screen shows a running research (deterministically)."""
+    from core.sessions import SessionStore
+
+    sessions_dir = load().sessions_dir
+    session_id = write_session(sessions_dir, mid_run_events())
+    lock = SessionStore(sessions_dir).open(session_id).claim()
+
+    async def ready(pilot: Any) -> None:
+        await _until_replayed(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    try:
+        assert snap_compare(_app(open_session=session_id), terminal_size=size, run_before=ready)
+    finally:
+        lock.release()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -153,12 +153,34 @@ class DeepResearchApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(screen_bindings(self.screen)))
 
-    async def action_quit(self) -> None:
+    QUIT_QUESTION = "A research is running. Quit? It is saved and can be resumed."
+
+    def _research_screens(self) -> list[Any]:
         from tui.screens.research import ResearchScreen
 
-        for screen in self.screen_stack:
-            if isinstance(screen, ResearchScreen):
-                screen.interrupt()
+        return [screen for screen in self.screen_stack if isinstance(screen, ResearchScreen)]
+
+    async def action_quit(self) -> None:
+        """Quit; while a research runs, ask first (the answer interrupts it, saved)."""
+        from tui.screens.confirm import ConfirmScreen
+
+        if not any(screen.running for screen in self._research_screens()):
+            self._interrupt_and_exit()
+            return
+        if isinstance(self.screen, ConfirmScreen) and self.screen.question == self.QUIT_QUESTION:
+            return  # already asking
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._interrupt_and_exit()
+
+        self.push_screen(
+            ConfirmScreen(self.QUIT_QUESTION, yes="Quit", no="Stay"), answered
+        )
+
+    def _interrupt_and_exit(self) -> None:
+        for screen in self._research_screens():
+            screen.interrupt()
         self.exit()
 
     def on_home_screen_start_research(self, message: Any) -> None:
@@ -222,7 +244,7 @@ class DeepResearchApp(App[None]):
         from tui.commands import system_commands
         from tui.screens.research import ResearchScreen
 
-        seen: set[str] = set()
+        seen = set(HIDDEN_SYSTEM_COMMANDS)
         commands: list[SystemCommand] = list(system_commands(self))
         if isinstance(screen, ResearchScreen):
             for title, help_text, action in (
@@ -237,14 +259,34 @@ class DeepResearchApp(App[None]):
                 ("Execution pane", "2", "show_pane('execution')"),
                 ("Reflection pane", "3", "show_pane('reflection')"),
             ):
-                commands.append(
-                    SystemCommand(title, help_text, _screen_action(screen, action))
-                )
+                if _allowed(screen, action):
+                    commands.append(
+                        SystemCommand(title, help_text, _screen_action(screen, action))
+                    )
         commands.extend(super().get_system_commands(screen))
         for command in commands:
             if command.title not in seen:
                 seen.add(command.title)
                 yield command
+
+
+HIDDEN_SYSTEM_COMMANDS = ("Keys",)
+"""Textual's built-in commands we leave out: "Keys" duplicates our "Help"."""
+
+PALETTE_PARAMETERS: dict[str, tuple[tuple[object, ...], ...]] = {
+    "pause_resume": (("pause",), ("resume",)),
+}
+"""Actions the palette runs without parameters but whose keys carry them: the command is
+offered when the screen allows any of these variants."""
+
+
+def _allowed(screen: Screen[Any], action: str) -> bool:
+    """Whether ``screen.check_action`` lets ``action`` run now (False/None hide a command)."""
+    from textual.actions import parse
+
+    _, name, params = parse(action)
+    variants = PALETTE_PARAMETERS.get(name, (params,))
+    return any(bool(screen.check_action(name, variant)) for variant in variants)
 
 
 def _screen_action(screen: Screen[Any], action: str) -> Callable[[], Any]:

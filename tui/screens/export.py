@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,11 +11,26 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from styles import tcss
+from tui.widgets.sources import fit
 
 DIALOGS_CSS = tcss("dialogs")
 
 EXPORT_FORMATS: dict[str, str] = {"md": "Markdown", "json": "JSON"}
 """Format code (what ``core.sessions.export_session`` takes) -> label."""
+TITLE_CELLS = 48
+"""The longest topic shown in the question (the dialog is at most ~70 cells wide)."""
+
+
+def shorten(text: str, width: int = TITLE_CELLS) -> str:
+    """``text`` in at most ``width`` cells: cut at a word boundary when one is near, + "…"."""
+    text = " ".join(text.split())
+    if cell_len(text) <= width:
+        return text
+    cut = fit(text, width)[:-1]  # without its "…"
+    space = cut.rfind(" ")
+    if space >= len(cut) // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
 
 
 class ExportScreen(ModalScreen[str | None]):
@@ -33,8 +49,9 @@ class ExportScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog", classes="dialog"):
-            text = f"Export “{self.export_title}” as:" if self.export_title else "Export as:"
-            yield Label(text, id="export-question")
+            title = shorten(self.export_title)
+            text = f"Export “{title}” as:" if title else "Export as:"
+            yield Label(text, id="export-question", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Markdown (m)", variant="primary", id="export-md")
                 yield Button("JSON (j)", id="export-json")

@@ -47,6 +47,7 @@ ALL_KEYS: list[tuple[str, str, str]] = [
     ("Review searches", "ctrl+s / escape", "Run the edited searches / run them as planned"),
     ("Report", "e / E", "Export Markdown / JSON"),
     ("Report", "s", "Sources"),
+    ("Report", "f", "Go to source: show cited source n by its number"),
     ("Report", "escape, q, r", "Back to the research"),
     ("Settings", "ctrl+s", "Save"),
     ("Settings", "escape", "Cancel"),

@@ -329,17 +329,30 @@ class HomeScreen(Screen[None]):
                 first_bad.focus()
             return False
         error.display = False
+        topic = self.query_one("#topic", Input)
         self.post_message(
             self.StartResearch(
-                topic=self.query_one("#topic", Input).value.strip(),
+                topic=topic.value.strip(),
                 rounds=int(self.query_one("#rounds", Input).value),
                 breadth=int(self.query_one("#breadth", Input).value),
                 language=self.query_one("#language", Input).value.strip(),
             )
         )
+        topic.value = ""  # back on Home, Enter must not start the same research again
         return True
 
     # --- actions --------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide "/ Filter" and "n New" while an Input has focus: there the key types itself."""
+        typing = isinstance(self.focused, Input)
+        return not (typing and action in ("focus_filter", "new_research"))
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_bindings()
 
     def action_new_research(self) -> None:
         self.focus_topic()

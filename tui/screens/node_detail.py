@@ -1,19 +1,52 @@
-"""A mind-map node's properties and neighbours, read in a thread worker."""
+"""A mind-map node's properties and neighbours, read in a thread worker.
+
+The body scrolls as one piece (the tables grow to their full height inside it), so at 80x24
+nothing is cut off: arrows, PageUp/PageDown and the mouse wheel reach the last neighbour.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label
 
+from tui.widgets.sources import fit
+
 MAX_VALUE = 300
+TIME_KEYS = frozenset(
+    {"created", "timestamp", "updated", "started", "finished", "time", "modified", "ended"}
+)
+"""Property names whose numbers are Unix times (also any name ending in ``_at``)."""
+EPOCH_RANGE = (1e9, 1e11)
+"""Numbers in this range are plausible Unix times (2001 … 5138); others are left alone."""
+MAX_KEY = 18
+MIN_VALUE = 20
+
+
+def is_time_key(key: str) -> bool:
+    name = key.lower()
+    return name in TIME_KEYS or name.endswith(("_at", "_time", "_ts"))
+
+
+def format_value(key: str, value: Any) -> str:
+    """A property as text: Unix times as local ``YYYY-MM-DD HH:MM:SS``, the rest shortened."""
+    if (
+        is_time_key(key)
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and EPOCH_RANGE[0] <= value < EPOCH_RANGE[1]
+    ):
+        return dt.datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+    return _short(value)
 
 
 def _short(value: Any) -> str:
@@ -35,22 +68,30 @@ class NodeDetailScreen(ModalScreen[None]):
         super().__init__(classes="dialog-screen")
         self.ref = ref
         self.get_store = get_store
+        self.detail: Any = None
+        self.error = ""
+        self._filled_width = -1
 
     def compose(self) -> ComposeResult:
         with Vertical(id="node-dialog", classes="dialog wide-dialog"):
             yield Label(f"{self.ref.label}: {self.ref.title}", id="node-title", markup=False)
-            yield Label("Properties", classes="dialog-heading")
-            props = DataTable(id="node-properties", cursor_type="row", zebra_stripes=True)
-            props.add_columns("Property", "Value")
-            yield props
-            yield Label("Neighbours", classes="dialog-heading")
-            neighbours = DataTable(id="node-neighbours", cursor_type="row", zebra_stripes=True)
-            neighbours.add_columns("Relation", "Dir", "Label", "Title")
-            yield neighbours
+            with VerticalScroll(id="node-body"):
+                yield Label("Properties", classes="dialog-heading")
+                yield self._table("node-properties")
+                yield Label("Neighbours", classes="dialog-heading")
+                yield self._table("node-neighbours")
             yield Footer()
+
+    @staticmethod
+    def _table(table_id: str) -> DataTable:
+        """A read-only table: the body scrolls, the table itself never takes focus."""
+        table: DataTable = DataTable(id=table_id, zebra_stripes=True, show_cursor=False)
+        table.can_focus = False
+        return table
 
     def on_mount(self) -> None:
         self.query_one("#node-properties").loading = True
+        self.query_one("#node-body").focus()
         self._load()
 
     @work(thread=True, exit_on_error=False)
@@ -64,18 +105,58 @@ class NodeDetailScreen(ModalScreen[None]):
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
-        props = self.query_one("#node-properties", DataTable)
-        props.loading = False
-        if event.error or event.detail is None:
-            props.add_row("error", event.error or "node not found")
+        self.detail = event.detail
+        self.error = event.error or ("" if event.detail is not None else "node not found")
+        self.query_one("#node-properties", DataTable).loading = False
+        self._fill()
+        self.call_after_refresh(self._fill)  # again once the body has its final width
+
+    def on_resize(self) -> None:
+        if self.detail is not None or self.error:
+            self.call_after_refresh(self._fill)  # after the body is laid out at the new size
+
+    def _fill(self) -> None:
+        """(Re)build both tables for the body's width; long values wrap, titles get "…"."""
+        body = self.query_one("#node-body", VerticalScroll)
+        width = max(40, body.scrollable_content_region.width - body.styles.scrollbar_size_vertical)
+        if width == self._filled_width:
             return
-        for key, value in sorted(event.detail.properties.items()):
-            props.add_row(key, _short(value))
+        self._filled_width = width
+        props = self.query_one("#node-properties", DataTable)
         table = self.query_one("#node-neighbours", DataTable)
-        for item in event.detail.neighbours:
+        props.clear(columns=True)
+        table.clear(columns=True)
+        if self.error:
+            props.add_columns("Property", "Value")
+            props.add_row("error", Text(self.error))
+            return
+        items = sorted(self.detail.properties.items())
+        key_width = min(MAX_KEY, max([len("Property"), *(len(str(k)) for k, _ in items)]))
+        value_width = max(MIN_VALUE, width - key_width - 4)
+        props.add_column("Property", key="key", width=key_width)
+        props.add_column("Value", key="value", width=value_width)
+        for key, value in items:
+            props.add_row(
+                Text(fit(str(key), key_width), no_wrap=True),
+                Text(format_value(str(key), value)),
+                height=None,  # long values wrap inside the column instead of overflowing
+            )
+        neighbours = list(self.detail.neighbours)
+        relation = min(16, max([len("Relation"), *(len(n.relation) for n in neighbours)]))
+        label = min(12, max([len("Label"), *(len(n.node.label) for n in neighbours)]))
+        title = max(MIN_VALUE, width - relation - label - 3 - 8)
+        table.add_column("Relation", width=relation)
+        table.add_column("Dir", width=3)
+        table.add_column("Label", width=label)
+        table.add_column("Title", width=title)
+        for item in neighbours:
             arrow = "→" if item.direction == "out" else "←"
-            table.add_row(item.relation, arrow, item.node.label, _short(item.node.title))
-        props.focus()
+            table.add_row(
+                Text(fit(item.relation, relation)),
+                arrow,
+                Text(fit(item.node.label, label)),
+                Text(fit(" ".join(str(item.node.title).split()), title)),
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

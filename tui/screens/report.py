@@ -1,8 +1,9 @@
 """The report: streams while ``ReportChunk`` events arrive; citations link to the sources.
 
-Citations ``[n]`` become links (``source:n``); following one closes the report and shows
-source n in the research screen's source list. A trailing ``[12`` that may still grow is
-held back so a citation split across chunks never forces a full re-render.
+Citations ``[n]`` become links (``source:n``); following one (a click, or ``f`` and the
+number) closes the report and shows source n in the research screen's source list. A
+trailing ``[12`` that may still grow is held back so a citation split across chunks never
+forces a full re-render.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label, Markdown
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Markdown
 
 from tui.widgets.panes import StreamingMarkdown
 
@@ -44,6 +45,52 @@ def stable_text(text: str, *, final: bool) -> str:
     return link_citations(text)
 
 
+class GoToSourceScreen(ModalScreen[int | None]):
+    """Ask for a source number; dismisses with one of ``source_ids`` or None (Escape).
+
+    The keyboard way to follow a citation: the report's links only answer the mouse.
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="goto.cancel")]
+
+    def __init__(self, source_ids: list[int]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.source_ids = sorted(source_ids)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="goto-dialog", classes="dialog"):
+            yield Label(f"Go to source (1–{self.source_ids[-1]}):", id="goto-question")
+            yield Input(placeholder="source number, e.g. 3", type="integer", id="goto-number")
+            yield Label("", id="goto-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#goto-number", Input).focus()
+
+    def number(self, text: str) -> int | None:
+        """The source ``text`` names, if the session has it."""
+        text = text.strip()
+        if not text.isdigit() or int(text) not in self.source_ids:
+            return None
+        return int(text)
+
+    @on(Input.Submitted, "#goto-number")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        number = self.number(event.value)
+        if number is None:
+            typed = event.value.strip()
+            self.query_one("#goto-error", Label).update(
+                f"There is no source {typed}: pick 1 to {self.source_ids[-1]}."
+                if typed
+                else "Type a source number."
+            )
+            return
+        self.dismiss(number)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class ReportScreen(Screen[str | None]):
     """Report of one research; :meth:`show_state` is called after each batch of events.
 
@@ -52,9 +99,13 @@ class ReportScreen(Screen[str | None]):
 
     BINDINGS = [
         Binding("escape,q,r", "close", "Back", id="report.back", tooltip="Back to the research"),
-        Binding("e", "export('md')", "Export .md", id="report.export_md"),
-        Binding("E", "export('json')", "Export .json", id="report.export_json"),
+        # The export keys are on the buttons at the top ("Markdown (e)", "JSON (E)"); leaving
+        # them out of the footer keeps room for "Go to source" at 80 columns.
+        Binding("e", "export('md')", "Export .md", id="report.export_md", show=False),
+        Binding("E", "export('json')", "Export .json", id="report.export_json", show=False),
         Binding("s", "sources", "Sources", id="report.sources"),
+        Binding("f", "go_to_source", "Go to source", id="report.go_to_source",
+                tooltip="Show a cited source by its number"),
         Binding("question_mark", "app.help", "Help", id="report.help"),
     ]
 
@@ -155,6 +206,19 @@ class ReportScreen(Screen[str | None]):
 
     def action_sources(self) -> None:
         self.dismiss("sources")
+
+    def action_go_to_source(self) -> None:
+        """Like clicking citation ``[n]``: ask for n, then close with ``"source:n"``."""
+        source_ids = [int(n) for n in getattr(self.state, "sources", {}) or {}]
+        if not source_ids:
+            self.notify("This research has no sources yet.", severity="warning")
+            return
+
+        def chosen(number: int | None) -> None:
+            if number is not None:
+                self.dismiss(f"source:{number}")
+
+        self.app.push_screen(GoToSourceScreen(source_ids), chosen)
 
     def action_close(self) -> None:
         self.dismiss(None)

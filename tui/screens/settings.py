@@ -221,7 +221,8 @@ class SettingsScreen(Screen[bool]):
             return f"from env {env}"
         if current_value(self.config, spec.key):
             return "set — type to replace, leave empty to keep"
-        return "not set — paste it here"
+        # The note beside an API key already says "not set"; the password has no note.
+        return "paste it here" if self._note(spec) else "not set — paste it here"
 
     def _note(self, spec: Field) -> str:
         from core.config import redact
@@ -275,8 +276,9 @@ class SettingsScreen(Screen[bool]):
         intro.update("\n".join(lines))
         intro.display = bool(lines)
         intro.set_class(bool(missing), "-missing")
+        verb = "Saved to" if self.saved else "Will be saved to"
         self.query_one("#settings-path", Static).update(
-            f"Saved to {path} (mode 0600: readable only by you)."
+            f"{verb} {path} (mode 0600: readable only by you)."
         )
 
     # --- saving ---------------------------------------------------------------------------

@@ -6,8 +6,11 @@ rebuilds the table once per keystroke from the full list, which is at most a few
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+from rich.cells import cell_len, get_character_cell_size
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,11 +21,59 @@ from textual.widgets import DataTable, Input
 from tui.messages import ShowSource
 
 DOMAIN_WIDTH = 24
+"""Domain column on a wide view; on a narrow one it shrinks to ``NARROW_DOMAIN``."""
+NARROW_DOMAIN = 14
+NARROW = 64
+"""Below this many cells the Round column goes: the title needs the room more."""
+TINY = 36
+"""Below this the Domain column goes too (number and title only)."""
+NUMBER_WIDTH = 3
+ROUND_WIDTH = 3
+MIN_TITLE = 10
+CELL_PADDING = 1
+"""DataTable's default: one blank cell on each side of every column."""
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal cells, ending in "…" when something was cut.
+
+    Counts cells, not characters: a CJK character takes two cells, so a title in Japanese
+    is cut at half the characters of an English one and never overflows its column.
+    """
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        size = get_character_cell_size(char)
+        if used + size > width - 1:
+            break
+        kept.append(char)
+        used += size
+    return "".join(kept).rstrip() + "…"
 
 
 def source_domain(source: Any) -> str:
     domain = getattr(source, "domain", "") or ""
     return domain.removeprefix("www.")
+
+
+def column_widths(width: int, scrollbar: int = 2) -> dict[str, int]:
+    """Column key -> width for a view ``width`` cells wide; the title takes what is left.
+
+    Every column costs its width plus ``2 * CELL_PADDING``; ``scrollbar`` cells stay free for
+    the vertical scrollbar so the table never needs a horizontal one.
+    """
+    widths = {"n": NUMBER_WIDTH, "title": 0}
+    if width >= TINY:
+        widths["domain"] = DOMAIN_WIDTH if width >= NARROW + 16 else NARROW_DOMAIN
+    if width >= NARROW:
+        widths["round"] = ROUND_WIDTH
+    used = sum(widths.values()) + 2 * CELL_PADDING * len(widths) + scrollbar
+    widths["title"] = max(MIN_TITLE, width - used)
+    return widths
 
 
 class SourcesTable(DataTable):
@@ -58,32 +109,53 @@ class SourcesView(Vertical):
     SourcesView > DataTable { height: 1fr; }
     """
 
+    HEADERS = {"n": "#", "title": "Title", "domain": "Domain", "round": "Rnd"}
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sources: dict[int, Any] = {}
         self.filter_text = ""
+        self.widths: dict[str, int] = column_widths(80)
+        """The current column widths (cells); cell texts are cut to them."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter by title, domain or URL", id="sources-filter")
         table = SourcesTable(id="sources-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("#", key="n", width=3)
-        table.add_column("Title", key="title", width=40)
-        table.add_column("Domain", key="domain", width=DOMAIN_WIDTH)
-        table.add_column("Rnd", key="round", width=3)
+        self._add_columns(table)
         yield table
 
+    def _add_columns(self, table: DataTable) -> None:
+        for key, width in self.widths.items():
+            table.add_column(self.HEADERS[key], key=key, width=width)
+
     def on_resize(self) -> None:
-        """The title takes whatever the number, domain and round columns leave."""
-        table = self.table
+        """Lay the columns out for the new width (and re-cut the titles) when it changed."""
         width = self.content_size.width
-        domain = DOMAIN_WIDTH if width >= 70 else 14
-        title = max(12, width - 3 - domain - 3 - 2 * 4 - 1)
-        table.columns["domain"].width = domain  # type: ignore[index]
-        table.columns["title"].width = title  # type: ignore[index]
-        # DataTable has no public "column widths changed"; these two make it re-measure.
-        table._clear_caches()
-        table._require_update_dimensions = True
-        table.refresh()
+        if width <= 0:  # hidden behind another view
+            return
+        table = self.table
+        widths = column_widths(width, table.styles.scrollbar_size_vertical)
+        if widths == self.widths:
+            return
+        self.widths = widths
+        cursor_key = self._cursor_key()
+        table.clear(columns=True)
+        self._add_columns(table)
+        for n in sorted(self.sources):
+            if self._matches(self.sources[n]):
+                self._add_row(self.sources[n])
+        if cursor_key is not None:
+            with contextlib.suppress(Exception):
+                table.move_cursor(row=table.get_row_index(cursor_key), animate=False)
+
+    def _cursor_key(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        try:
+            return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        except Exception:
+            return None
 
     @property
     def table(self) -> SourcesTable:
@@ -97,10 +169,18 @@ class SourcesView(Vertical):
         return needle in hay
 
     def _add_row(self, source: Any) -> None:
-        self.table.add_row(
-            str(source.source_id), source.title or source.url, source_domain(source),
-            str(source.round), key=str(source.source_id),
-        )
+        """One row, each cell cut to its column; Text, so a title is never read as markup."""
+        values = {
+            "n": str(source.source_id),
+            "title": " ".join((source.title or source.url or "").split()),
+            "domain": source_domain(source),
+            "round": str(source.round),
+        }
+        cells = [
+            Text(fit(values[key], width), no_wrap=True, end="")
+            for key, width in self.widths.items()
+        ]
+        self.table.add_row(*cells, key=str(source.source_id))
 
     def show_sources(self, sources: dict[int, Any]) -> None:
         """Add the sources not shown yet (the state's dict only grows)."""

@@ -101,8 +101,11 @@ class StatusBar(Static):
             head += f" {escape(str(state.current_phase))}"
         parts.append(head)
         status = str(state.status)
-        if not (compact and status == "running" and state.current_phase):
-            # on a narrow bar the phase already says it is running
+        implied = status == "running" and (
+            bool(self.note)  # "paused (space resumes)" says more than "running"
+            or (compact and bool(state.current_phase))  # narrow: the phase says it runs
+        )
+        if not implied:
             color = STATUS_STYLE.get(status, "$text-muted")
             parts.append(f"[{color}]{escape(status)}[/]")
         if self.note:
