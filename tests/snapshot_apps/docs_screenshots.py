@@ -71,16 +71,14 @@ async def _shoot(out: Path, gemini: Any) -> list[Path]:
             if not isinstance(screen, ResearchScreen):
                 return False
             current = screen.state.rounds.get(2)
-            return current is not None and len(current.text["reflection"]) > 60
+            return current is not None and len(current.text["reflection"]) > 120
 
         await _wait(pilot, round_two_reflecting)
         screen = app.screen
         assert isinstance(screen, ResearchScreen)
-        screen.engine.pause()
         app.clear_notifications()
-        await pilot.pause(0.3)
+        await pilot.pause(0.1)
         written.append(Path(app.save_screenshot("research.svg", path=str(out))))
-        screen.engine.unpause()
         gemini.chunk_delay_s = 0.0
         await _wait(pilot, lambda: screen.state.status == "done")
         app.clear_notifications()
