@@ -18,7 +18,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -163,7 +163,7 @@ class ResearchScreen(Screen[None]):
                             yield SectionPane(section, id=f"pane-{section}")
                 yield SourcesView(id="sources")
                 yield MindMapView(self.get_store, id="mindmap")
-        yield Footer()
+        yield Footer(id="research-footer")
 
     def on_mount(self) -> None:
         self.title = "deepresearch-tui"
@@ -174,6 +174,10 @@ class ResearchScreen(Screen[None]):
             self._run_engine("run", self.topic, self.options)
         elif self.session_id:
             self._load_saved(self.session_id)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below 120 columns the footer drops its padding so every key still fits in 80."""
+        self.query_one("#research-footer", Footer).compact = event.size.width < 120
 
     # --- engine ---------------------------------------------------------------------------
 
@@ -281,8 +285,13 @@ class ResearchScreen(Screen[None]):
         elif isinstance(event, Error):
             self.notify(event.message, title=event.kind, severity="error", timeout=15)
         elif isinstance(event, RateLimited):
+            what = {"llm": "Gemini", "search": "Search", "rpm": "Request budget"}.get(
+                event.scope, event.scope
+            )
+            reason = event.message.splitlines()[0][:140] if event.message else ""
             self.notify(
-                f"Rate limited; retrying in {event.retry_in_s:.0f}s.",
+                f"{what}: retrying in {event.retry_in_s:.0f}s" + (f" — {reason}" if reason else ""),
+                title="Waiting",
                 severity="warning",
                 timeout=min(10.0, max(3.0, event.retry_in_s)),
             )

@@ -114,7 +114,7 @@ class StatusBar(Static):
         if until:
             left = until - self.now()
             if left > 0:
-                parts.append(f"[b $warning]rate limited: retry in {int(left + 0.999)}s[/]")
+                parts.append(f"[b $warning]waiting: retry in {int(left + 0.999)}s[/]")
         tokens_in, tokens_out = human_count(state.tokens_in), human_count(state.tokens_out)
         if compact:
             parts.append(f"LLM {state.llm_calls} · {tokens_in}/{tokens_out} tok")
