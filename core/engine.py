@@ -338,10 +338,8 @@ class ResearchEngine:
     async def _start(
         self, topic: str, options: ResearchOptions, *, first_round: int, resumed: bool = False
     ) -> RunResult:
-        await self._open_store()
-        prior = self.state.prior_evidence if resumed else await self._prior_evidence(topic)
-        self._emit(
-            SessionStarted(
+        def started(prior: int) -> SessionStarted:
+            return SessionStarted(
                 topic=topic,
                 rounds=options.rounds,
                 breadth=options.breadth,
@@ -351,7 +349,16 @@ class ResearchEngine:
                 resumed=resumed,
                 prior_evidence=prior,
             )
-        )
+
+        try:
+            await self._open_store()
+            prior = self.state.prior_evidence if resumed else await self._prior_evidence(topic)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            # Interrupted while opening the graph: still leave a session that says so.
+            self._emit(started(self.state.prior_evidence))
+            self._finish("interrupted", "interrupted while starting; resume to continue")
+            raise
+        self._emit(started(prior))
         if prior and not resumed:
             self._emit(
                 Warning(

@@ -503,3 +503,28 @@ def test_a_retried_stream_voids_the_text_it_had_shown(
     assert [e.purpose for e in restarts] == ["reasoning"]
     plan = engine.state.rounds[1].text["plan"]
     assert plan.count("Research round 1") <= 1
+
+
+def test_an_interrupt_while_starting_still_leaves_a_resumable_session(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = ResearchEngine(config)
+    opening: list[asyncio.Event] = []
+
+    async def slow_open_store() -> None:
+        opening[0].set()
+        await asyncio.sleep(30)  # a graph server that never answers
+
+    monkeypatch.setattr(engine, "_open_store", slow_open_store)
+
+    async def go() -> None:
+        opening.append(asyncio.Event())
+        task = asyncio.create_task(engine.run("Cut short", ResearchOptions(rounds=1)))
+        await opening[0].wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(go())
+    state = SessionStore(config.sessions_dir).open(engine.session_id or "").state()
+    assert state.topic == "Cut short" and state.status == "interrupted"
