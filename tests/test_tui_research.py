@@ -227,6 +227,26 @@ async def test_wide_layout_shows_three_panes(keys: None) -> None:
         assert xs == sorted(xs) and len(set(xs)) == 3
 
 
+async def test_tall_wide_screens_list_the_newest_sources_under_the_panes(keys: None) -> None:
+    from tui.widgets.recent_sources import RecentSources
+
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(200, 50)) as pilot:
+        screen = research(app)
+        await wait_for(pilot, lambda: screen.state.status == "done")
+        recent = screen.query_one(RecentSources)
+        assert recent.display and recent.region.height > 3
+        await wait_for(pilot, lambda: recent.row_count == len(SOURCES))
+        recent.focus()
+        recent.move_cursor(row=1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.query_one(ContentSwitcher).current == "sources")
+        await pilot.press("escape")
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert not recent.display, "short or narrow terminals keep the room for the panes"
+
+
 async def test_sources_filter_detail_and_open(keys: None, monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str] = []
     app = make_app(start_topic="Solid-state batteries")

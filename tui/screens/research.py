@@ -42,6 +42,7 @@ from tui.messages import EventsReady, ShowSource
 from tui.screens.review import ReviewQueriesScreen
 from tui.widgets.mindmap_tree import MindMapTree, MindMapView
 from tui.widgets.panes import SectionPane
+from tui.widgets.recent_sources import RecentSources
 from tui.widgets.sources import SourcesTable, SourcesView
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.steps import StepsList, build_entries
@@ -55,6 +56,8 @@ class ResearchScreen(Screen[None]):
     """Steps on the left; panes, sources or the mind map on the right; vitals on top."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
+    """Wide and tall: the newest sources get a strip under the panes."""
     AUTO_FOCUS = "#steps"
     BINDINGS = [
         Binding("1", "show_pane('plan')", "Plan", id="research.plan", show=False),
@@ -161,6 +164,7 @@ class ResearchScreen(Screen[None]):
                     with Horizontal(id="pane-row"):
                         for section in SECTIONS:
                             yield SectionPane(section, id=f"pane-{section}")
+                    yield RecentSources(id="recent-sources")
                 yield SourcesView(id="sources")
                 yield MindMapView(self.get_store, id="mindmap")
         yield Footer(id="research-footer")
@@ -319,6 +323,7 @@ class ResearchScreen(Screen[None]):
             if target is not None and steps.highlighted != target:
                 steps.highlighted = target
         self.query_one(SourcesView).show_sources(state.sources)
+        self.query_one(RecentSources).show_sources(state.sources)
         await self._refresh_panes()
         report = self._report_screen
         if report is not None and report.is_attached and report.is_active:
