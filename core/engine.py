@@ -599,6 +599,14 @@ class ResearchEngine:
             return "", 0
         return context.render(self.config.research.context_chars), context.items
 
+    def _announce_wait(self, scope: str, delay: float, error: ProviderError, attempt: int) -> None:
+        """A retry is about to wait ``delay`` seconds: say so (the UI counts it down)."""
+        self._emit(
+            RateLimited(
+                retry_in_s=round(delay, 2), scope=scope, message=str(error)[:300], attempt=attempt
+            )
+        )
+
     async def _llm_call(
         self,
         round_number: int,
@@ -617,14 +625,7 @@ class ResearchEngine:
             if reset is not None:
                 reset()
                 self._emit(StreamRestarted(round=round_number, purpose=purpose))
-            self._emit(
-                RateLimited(
-                    retry_in_s=round(delay, 2),
-                    scope="llm",
-                    message=str(error)[:300],
-                    attempt=attempt,
-                )
-            )
+            self._announce_wait("llm", delay, error, attempt)
 
         pending = self.limiter.wait_needed()
         if pending >= 1.0:  # the client-side per-minute budget: show it as a countdown too
@@ -681,14 +682,7 @@ class ResearchEngine:
         round_ids: set[int] = set()
 
         async def on_wait(delay: float, error: ProviderError, attempt: int) -> None:
-            self._emit(
-                RateLimited(
-                    retry_in_s=round(delay, 2),
-                    scope="search",
-                    message=str(error)[:300],
-                    attempt=attempt,
-                )
-            )
+            self._announce_wait("search", delay, error, attempt)
 
         async def one(query: str) -> None:
             async with gate:

@@ -39,3 +39,10 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("DEEPRESEARCH_TUI_CONFIG", str(home / "config" / "config.toml"))
     monkeypatch.setenv("DEEPRESEARCH_TUI_DATA", str(home / "data"))
     yield home
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both API keys set (to values no server accepts): the TUI starts researches."""
+    monkeypatch.setenv("GEMINI_API_KEY", "test-gemini-key-123456")
+    monkeypatch.setenv("TAVILY_API_KEY", "test-tavily-key-123456")

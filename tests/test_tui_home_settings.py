@@ -7,6 +7,7 @@ and the palette call (``action_settings``, ``action_help``, ``action_open_sessio
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -21,6 +22,7 @@ from textual.widgets import Input, Static
 
 from core import config as config_mod
 from core.config import Config
+from tests.pilot_helpers import wait_for as wait_for_condition
 from tui.commands import SavedResearchProvider, system_commands
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import ALL_KEYS, HelpScreen, screen_bindings
@@ -99,14 +101,8 @@ def keyed_config() -> Config:
     return config
 
 
-async def wait_for(pilot: Pilot[Any], condition: Any, limit_s: float = 5.0) -> None:
-    """Let the app run until ``condition()`` is true (workers finish) — no fixed sleeps."""
-    loop_time = 0.0
-    while not condition():
-        await pilot.pause(0.02)
-        loop_time += 0.02
-        if loop_time > limit_s:
-            raise AssertionError("condition not met in time")
+wait_for = functools.partial(wait_for_condition, limit=5.0)
+"""Let the app run until ``condition()`` is true (workers finish) — no fixed sleeps."""
 
 
 async def home_loaded(pilot: Pilot[Any]) -> HomeScreen:

@@ -7,12 +7,10 @@ Each test fails on the code before its fix. Nothing sleeps: tests wait for condi
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
@@ -20,6 +18,7 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, Sw
 
 from core.config import load
 from core.mindmap.base import Neighbour, NodeDetail, NodeRef
+from tests.pilot_helpers import wait_for
 from tests.snapshot_apps.scripted import canned_events, scripted_factory, write_session
 from tests.test_tui_home_settings import Host, home_loaded, keyed_config, screen_text
 from tui.app import DeepResearchApp, css_paths
@@ -33,22 +32,11 @@ from tui.screens.settings import SettingsScreen
 from tui.screens.source_detail import SourceDetailScreen
 from tui.widgets.sources import SourcesTable, SourcesView, column_widths, fit
 
-TIMEOUT = 10.0
 T0 = 1_763_900_000.0
 
 
-async def wait_for(pilot: Any, condition: Callable[[], bool], limit: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
 
 
-@pytest.fixture
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GEMINI_API_KEY", "test-gemini-key-123456")
-    monkeypatch.setenv("TAVILY_API_KEY", "test-tavily-key-123456")
 
 
 class NoStore:

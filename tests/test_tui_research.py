@@ -9,7 +9,6 @@ sleeps for a fixed time: tests wait for conditions (``wait_for``) or for workers
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from textual.widgets import ContentSwitcher, DataTable, Markdown
 from core.config import load
 from core.events import ReportReady, SessionFinished
 from core.mindmap.base import Neighbour, NodeDetail, NodeRef, Page
+from tests.pilot_helpers import wait_for
 from tests.snapshot_apps.scripted import (
     PLANS,
     REPORT,
@@ -35,23 +35,6 @@ from tui.screens.research import ResearchScreen
 from tui.widgets.panes import SectionPane
 from tui.widgets.sources import SourcesTable
 from tui.widgets.steps import StepsList, build_entries
-
-TIMEOUT = 10.0
-
-
-async def wait_for(pilot: Any, condition: Callable[[], bool], limit: float = TIMEOUT) -> None:
-    """Let the app run until ``condition()`` holds (fails the test after ``limit`` s)."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
-
-
-@pytest.fixture
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GEMINI_API_KEY", "test-gemini-key-123456")
-    monkeypatch.setenv("TAVILY_API_KEY", "test-tavily-key-123456")
 
 
 class MemoryStore:

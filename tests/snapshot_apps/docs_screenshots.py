@@ -20,12 +20,11 @@ LIVE_TOPIC = "How do heat pumps perform in cold climates?"
 SAVED_TOPICS = ("Solid-state batteries for electric cars", "전고체 배터리의 상용화 전망")
 
 
-async def _wait(pilot: Any, ready: Callable[[], bool], seconds: float = 60.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if ready():
-            return
-        await pilot.pause(0.05)
-    raise TimeoutError("the app never reached the state to photograph")
+async def _wait(pilot: Any, ready: Callable[[], bool]) -> None:
+    """A live run against the fakes takes seconds: wait up to a minute for the moment."""
+    from tests.pilot_helpers import wait_for
+
+    await wait_for(pilot, ready, limit=60.0)
 
 
 async def _saved_researches() -> None:

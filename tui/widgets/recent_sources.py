@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.widgets import DataTable
 
 from tui.messages import ShowSource
-from tui.widgets.sources import column_widths, fit, source_domain
+from tui.widgets.sources import column_widths, source_cells
 
 
 class RecentSources(DataTable):
@@ -45,14 +44,7 @@ class RecentSources(DataTable):
         self._layout()
 
     def _add_row(self, source: Any) -> None:
-        values = {
-            "n": str(source.source_id),
-            "title": " ".join((source.title or source.url or "").split()),
-            "domain": source_domain(source),
-            "round": str(source.round),
-        }
-        cells = [Text(fit(values[k], w), no_wrap=True, end="") for k, w in self.widths.items()]
-        self.add_row(*cells, key=str(source.source_id))
+        self.add_row(*source_cells(source, self.widths), key=str(source.source_id))
 
     def show_sources(self, sources: dict[int, Any]) -> None:
         """Add what is new (the state's sources only grow; a new research starts afresh)."""

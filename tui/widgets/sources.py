@@ -76,6 +76,20 @@ def column_widths(width: int, scrollbar: int = 2) -> dict[str, int]:
     return widths
 
 
+def source_cells(source: Any, widths: dict[str, int]) -> list[Text]:
+    """One row's cells for the columns in ``widths``, each cut to its column.
+
+    Text, not markup strings: a title is web content and is never read as markup.
+    """
+    values = {
+        "n": str(source.source_id),
+        "title": " ".join((source.title or source.url or "").split()),
+        "domain": source_domain(source),
+        "round": str(source.round),
+    }
+    return [Text(fit(values[key], width), no_wrap=True, end="") for key, width in widths.items()]
+
+
 class SourcesTable(DataTable):
     BINDINGS = [
         Binding("o", "open_url", "Open URL", id="sources.open", tooltip="Open in the browser"),
@@ -169,18 +183,7 @@ class SourcesView(Vertical):
         return needle in hay
 
     def _add_row(self, source: Any) -> None:
-        """One row, each cell cut to its column; Text, so a title is never read as markup."""
-        values = {
-            "n": str(source.source_id),
-            "title": " ".join((source.title or source.url or "").split()),
-            "domain": source_domain(source),
-            "round": str(source.round),
-        }
-        cells = [
-            Text(fit(values[key], width), no_wrap=True, end="")
-            for key, width in self.widths.items()
-        ]
-        self.table.add_row(*cells, key=str(source.source_id))
+        self.table.add_row(*source_cells(source, self.widths), key=str(source.source_id))
 
     def show_sources(self, sources: dict[int, Any]) -> None:
         """Add the sources not shown yet (the state's dict only grows)."""
