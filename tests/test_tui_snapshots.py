@@ -1,14 +1,14 @@
 """SVG snapshots of Home, Research mid-run and Report at 80x24 and 160x48.
 
 Deterministic by construction: the research is replayed from canned events with fixed
-timestamps (no clock on screen), the data folder and session id are fixed (paths show up
-on the Report screen), and the saved-list "updated" column is pinned.
+timestamps (no clock on screen), the session id is fixed and the data folder sits in a
+per-test home folder (the Report screen shows its path as ``~/data/...``, the same in every
+run and never shared between two runs), and the saved-list "updated" column is pinned.
 Update baselines with ``pytest tests/test_tui_snapshots.py --snapshot-update`` and look at them.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +20,22 @@ from tui.app import DeepResearchApp
 from tui.screens.research import ResearchScreen
 
 SIZES = [(80, 24), (160, 48)]
-DATA = Path("/tmp/deepresearch-tui-snapshots/data")
 SESSION_ID = "20251123-120000-snap"
 
 
 @pytest.fixture
-def fixed_env(monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.rmtree(DATA.parent, ignore_errors=True)
-    monkeypatch.setenv("DEEPRESEARCH_TUI_DATA", str(DATA))
-    monkeypatch.setenv("DEEPRESEARCH_TUI_CONFIG", str(DATA.parent / "config.toml"))
+def fixed_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("DEEPRESEARCH_TUI_DATA", str(data))
+    monkeypatch.setenv("DEEPRESEARCH_TUI_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("GEMINI_API_KEY", "snapshot-gemini-key")
     monkeypatch.setenv("TAVILY_API_KEY", "snapshot-tavily-key")
     monkeypatch.setattr("core.sessions.SessionStore.new_id", lambda self: SESSION_ID)
     monkeypatch.setattr(
         "tui.widgets.session_table.humanize_age", lambda *a, **k: "2 days ago"
     )
-    return DATA
+    return data
 
 
 class _NoStore:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -13,6 +14,10 @@ from rich.table import Table
 
 from core.cli import EXIT_OK, EXIT_USAGE
 from core.cli.common import fail, load_config_or_exit
+
+if TYPE_CHECKING:
+    from core.config import Config
+    from core.sessions import SessionHandle, SessionStore
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,8 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     delete.set_defaults(func=delete_session)
 
 
-def _store():
-    config = load_config_or_exit()
+def _store(config: Config | None = None) -> SessionStore | None:
+    """The saved researches of ``config`` (read here when not given; None: already said why)."""
+    if config is None:
+        config = load_config_or_exit()
     if config is None:
         return None
     from core.sessions import SessionStore
@@ -87,10 +94,10 @@ def list_sessions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open(session_id: str):
+def _open(session_id: str, config: Config | None = None) -> SessionHandle | None:
     from core.sessions import SessionNotFound
 
-    store = _store()
+    store = _store(config)
     if store is None:
         return None
     try:
@@ -129,13 +136,14 @@ def show_session(args: argparse.Namespace) -> int:
 
 
 def export_session(args: argparse.Namespace) -> int:
-    handle = _open(args.session_id)
+    config = load_config_or_exit()
+    if config is None:
+        return EXIT_USAGE
+    handle = _open(args.session_id, config)
     if handle is None:
         return EXIT_USAGE
-    from core.config import load
     from core.sessions import export_session as render
 
-    config = load()
     secrets = (config.gemini.api_key, config.tavily.api_key, config.neo4j.password)
     text = render(handle, args.format, secret_values=secrets)
     if args.output:

@@ -22,6 +22,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from styles import tcss
+from tui.paths import shown_path
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen
 from tui.widgets.session_table import SessionTable
@@ -296,7 +297,9 @@ class HomeScreen(Screen[None]):
             self.config.neo4j.password,
         ]
         path = export_to_file(self.config.sessions_dir, session_id, fmt, secrets)
-        self.app.call_from_thread(self.notify, f"Exported to {path}", title="Export", timeout=10)
+        self.app.call_from_thread(
+            self.notify, f"Exported to {shown_path(path)}", title="Export", timeout=10
+        )
 
     def _info(self, session_id: str) -> Any | None:
         return next((s for s in self.query_one(SessionTable).sessions if s.id == session_id), None)

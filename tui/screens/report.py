@@ -21,6 +21,7 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Markdown
 
+from tui.paths import shown_path
 from tui.widgets.panes import StreamingMarkdown
 
 CITATION = re.compile(r"(?<![\\!\]])\[(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\](?![(\[])")
@@ -104,8 +105,13 @@ class ReportScreen(Screen[str | None]):
         Binding("e", "export('md')", "Export .md", id="report.export_md", show=False),
         Binding("E", "export('json')", "Export .json", id="report.export_json", show=False),
         Binding("s", "sources", "Sources", id="report.sources"),
-        Binding("f", "go_to_source", "Go to source", id="report.go_to_source",
-                tooltip="Show a cited source by its number"),
+        Binding(
+            "f",
+            "go_to_source",
+            "Go to source",
+            id="report.go_to_source",
+            tooltip="Show a cited source by its number",
+        ),
         Binding("question_mark", "app.help", "Help", id="report.help"),
     ]
 
@@ -160,7 +166,7 @@ class ReportScreen(Screen[str | None]):
     def _status_line(self) -> str:
         state = self.state
         if state.report_path:
-            line = f"Saved to {state.report_path}"
+            line = f"Saved to {shown_path(state.report_path)}"
             if state.report_fallback:
                 line += f"  ·  written without the LLM ({state.report_reason})"
             return line
@@ -202,7 +208,9 @@ class ReportScreen(Screen[str | None]):
                 self.notify, str(exc), title="Export failed", severity="error"
             )
             return
-        self.app.call_from_thread(self.notify, f"Exported to {path}", title="Export", timeout=10)
+        self.app.call_from_thread(
+            self.notify, f"Exported to {shown_path(path)}", title="Export", timeout=10
+        )
 
     def action_sources(self) -> None:
         self.dismiss("sources")

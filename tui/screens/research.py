@@ -39,6 +39,7 @@ from core.events import (
 from core.state import SessionState
 from tui.engine_worker import EngineFactory, EventPipe, QueryReviewBridge, default_engine_factory
 from tui.messages import EventsReady, ShowSource
+from tui.paths import shown_path
 from tui.screens.review import ReviewQueriesScreen
 from tui.widgets.mindmap_tree import MindMapTree, MindMapView
 from tui.widgets.panes import SectionPane
@@ -62,23 +63,44 @@ class ResearchScreen(Screen[None]):
     BINDINGS = [
         Binding("1", "show_pane('plan')", "Plan", id="research.plan", show=False),
         Binding("2", "show_pane('execution')", "Execution", id="research.execution", show=False),
-        Binding("3", "show_pane('reflection')", "Reflection", id="research.reflection",
-                show=False),
+        Binding("3", "show_pane('reflection')", "Reflection", id="research.reflection", show=False),
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="research.next_pane"),
-        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False,
-                id="research.prev_pane"),
-        Binding("space", "pause_resume('pause')", "Pause", id="research.pause",
-                tooltip="Pause after the current step"),
-        Binding("space", "pause_resume('resume')", "Resume", id="research.resume",
-                tooltip="Resume the paused, stopped or interrupted research"),
-        Binding("x", "stop", "Stop", id="research.stop",
-                tooltip="Finish the current call, save, write a partial report"),
+        Binding(
+            "shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="research.prev_pane"
+        ),
+        Binding(
+            "space",
+            "pause_resume('pause')",
+            "Pause",
+            id="research.pause",
+            tooltip="Pause after the current step",
+        ),
+        Binding(
+            "space",
+            "pause_resume('resume')",
+            "Resume",
+            id="research.resume",
+            tooltip="Resume the paused, stopped or interrupted research",
+        ),
+        Binding(
+            "x",
+            "stop",
+            "Stop",
+            id="research.stop",
+            tooltip="Finish the current call, save, write a partial report",
+        ),
         Binding("s", "view('sources')", "Sources", id="research.sources"),
         Binding("m", "view('mindmap')", "Mind map", id="research.mindmap"),
         Binding("r", "report", "Report", id="research.report"),
         Binding("a", "ask", "Ask", id="research.ask", tooltip="Ask the mind map"),
-        Binding("v", "toggle_review", "Review queries", id="research.review", show=False,
-                tooltip="Edit each round's planned searches before they run"),
+        Binding(
+            "v",
+            "toggle_review",
+            "Review queries",
+            id="research.review",
+            show=False,
+            tooltip="Edit each round's planned searches before they run",
+        ),
         Binding("question_mark", "app.help", "Help", id="research.help", show=False),
         Binding("q", "back", "Back", id="research.back"),
     ]
@@ -302,7 +324,7 @@ class ResearchScreen(Screen[None]):
         elif isinstance(event, MindMapUpdated):
             self.mindmap_stale = True
         elif isinstance(event, ReportReady):
-            self.notify(f"Report saved to {event.path}", title="Report", timeout=10)
+            self.notify(f"Report saved to {shown_path(event.path)}", title="Report", timeout=10)
         elif isinstance(event, SessionFinished) and event.reason and event.status != "done":
             self.notify(f"{event.status}: {event.reason}", severity="warning", timeout=10)
 

@@ -25,6 +25,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from styles import tcss
+from tui.paths import shown_path
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -272,13 +273,13 @@ class SettingsScreen(Screen[bool]):
                 "variables GEMINI_API_KEY and TAVILY_API_KEY work too and are never written "
                 "to the file."
             )
-            lines.append(f"Config file: [b]{path}[/b]")
+            lines.append(f"Config file: [b]{shown_path(path)}[/b]")
         intro.update("\n".join(lines))
         intro.display = bool(lines)
         intro.set_class(bool(missing), "-missing")
         verb = "Saved to" if self.saved else "Will be saved to"
         self.query_one("#settings-path", Static).update(
-            f"{verb} {path} (mode 0600: readable only by you)."
+            f"{verb} {shown_path(path)} (mode 0600: readable only by you)."
         )
 
     # --- saving ---------------------------------------------------------------------------
@@ -343,7 +344,10 @@ class SettingsScreen(Screen[bool]):
         try:
             path = save(self.config)
         except (OSError, ConfigError) as exc:
-            self.notify(f"Could not write {self.config.path}: {exc}", severity="error")
+            self.notify(
+                f"Could not write {shown_path(self.config.path)}: {escape(str(exc))}",
+                severity="error",
+            )
             return
         self.saved = True
         for spec in FIELDS:
@@ -360,11 +364,11 @@ class SettingsScreen(Screen[bool]):
         ]
         if missing:
             self.notify(
-                f"Saved to {path}. Still missing: {' and '.join(missing)} API key.",
+                f"Saved to {shown_path(path)}. Still missing: {' and '.join(missing)} API key.",
                 severity="warning",
             )
             return
-        self.notify(f"Settings saved to {path}.")
+        self.notify(f"Settings saved to {shown_path(path)}.")
         self.dismiss(True)
 
     def action_cancel(self) -> None:

@@ -36,9 +36,11 @@ def source_markdown(source: Any, claims: list[dict[str, Any]]) -> str:
         lines.append("*No claim cites this source yet.*")
     for item in claims:
         confidence = item.get("confidence")
-        suffix = f" *(confidence {float(confidence):.2f}, round {item.get('round', '?')})*" if (
-            isinstance(confidence, int | float)
-        ) else ""
+        suffix = (
+            f" *(confidence {float(confidence):.2f}, round {item.get('round', '?')})*"
+            if (isinstance(confidence, int | float))
+            else ""
+        )
         lines.append(f"- {item.get('claim', '')}{suffix}")
     return "\n".join(lines)
 
