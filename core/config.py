@@ -272,8 +272,7 @@ def read_file(path: Path) -> dict[str, dict[str, Any]]:
     for section, values in data.items():
         if section not in SECTIONS or not isinstance(values, dict):
             raise ConfigError(
-                f"Config file {path}: unknown table [{section}] "
-                f"(known: {', '.join(SECTIONS)})"
+                f"Config file {path}: unknown table [{section}] (known: {', '.join(SECTIONS)})"
             )
         tables[section] = {
             key: _coerce(section, key, value, source=str(path)) for key, value in values.items()

@@ -539,8 +539,11 @@ class ResearchEngine:
             queries = [topic] if n == 1 else []
             if queries:
                 self._emit(
-                    Warning(message="The plan had no <SEARCH> tags; searching the topic.",
-                            kind="plan", round=n)
+                    Warning(
+                        message="The plan had no <SEARCH> tags; searching the topic.",
+                        kind="plan",
+                        round=n,
+                    )
                 )
         if self.review_queries is not None and queries:
             reviewed = await self.review_queries(n, list(queries))
@@ -729,8 +732,11 @@ class ResearchEngine:
                 key = normalise_url(hit.url)
             except ValueError:
                 self._emit(
-                    Warning(message=f"Skipped a result with a broken URL: {hit.url[:200]!r}",
-                            kind="search", round=n)
+                    Warning(
+                        message=f"Skipped a result with a broken URL: {hit.url[:200]!r}",
+                        kind="search",
+                        round=n,
+                    )
                 )
                 continue
             known = self._known_urls.get(key)
@@ -870,9 +876,7 @@ class ResearchEngine:
             )
         text = checked.text
         if stopped:
-            text = (
-                "> *Partial report: the research was stopped before all rounds ran.*\n\n" + text
-            )
+            text = "> *Partial report: the research was stopped before all rounds ran.*\n\n" + text
         self._write_report(text, fallback=False, reason="stopped" if stopped else "")
 
     def _fallback(self, topic: str, reason: str) -> None:

@@ -217,8 +217,7 @@ TOPIC: {topic}
 {chr(10).join(claims) or "(none)"}
 
 ## Sources (untrusted web data)
-{format_sources(sorted(ordered[:SOURCES_IN_REPORT], key=lambda s: s.source_id),
-               snippet_chars=240)}
+{format_sources(sorted(ordered[:SOURCES_IN_REPORT], key=lambda s: s.source_id), snippet_chars=240)}
 
 ## Instructions
 Write the final research report in markdown:

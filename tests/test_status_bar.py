@@ -35,8 +35,9 @@ async def test_countdown_runs_only_while_rate_limited() -> None:
         SessionStarted(topic="t", rounds=3, breadth=4, timestamp=T0),
         RoundStarted(round=1, timestamp=T0 + 1),
         PhaseStarted(round=1, phase="reasoning", timestamp=T0 + 2),
-        LLMCallFinished(round=1, purpose="reasoning", tokens_in=1500, tokens_out=20,
-                        timestamp=T0 + 5),
+        LLMCallFinished(
+            round=1, purpose="reasoning", tokens_in=1500, tokens_out=20, timestamp=T0 + 5
+        ),
         RateLimited(retry_in_s=5, message="429", timestamp=T0 + 10),
     )
     app = BarApp()

@@ -35,10 +35,6 @@ from tui.widgets.sources import SourcesTable, SourcesView, column_widths, fit
 T0 = 1_763_900_000.0
 
 
-
-
-
-
 class NoStore:
     def roots(self) -> list[Any]:
         return []
@@ -52,9 +48,7 @@ def make_app(**kwargs: Any) -> DeepResearchApp:
 
 async def replayed(pilot: Any) -> ResearchScreen:
     app = pilot.app
-    await wait_for(
-        pilot, lambda: isinstance(app.screen, ResearchScreen) and app.screen.replayed
-    )
+    await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen) and app.screen.replayed)
     return app.screen
 
 
@@ -171,8 +165,7 @@ async def test_node_detail_scrolls_to_the_last_neighbour_at_80x24() -> None:
         await wait_for(pilot, lambda: body.scroll_y == 0)
         props = screen.query_one("#node-properties", DataTable)
         values = {
-            str(props.get_row_at(i)[0]): str(props.get_row_at(i)[1])
-            for i in range(props.row_count)
+            str(props.get_row_at(i)[0]): str(props.get_row_at(i)[1]) for i in range(props.row_count)
         }
         local = dt.datetime.fromtimestamp(T0 + 60).strftime("%Y-%m-%d %H:%M:%S")
         assert values["updated"] == local and values["round"] == "2"
@@ -214,10 +207,16 @@ def source(n: int, title: str, domain: str) -> Any:
 
 async def test_source_titles_are_cut_with_an_ellipsis_and_follow_resizes() -> None:
     sources = {
-        1: source(1, "[b]Solid-state[/b] batteries: a review of electrolytes and interfaces",
-                  "www.nature.com"),
-        2: source(2, "全固体電池の最新研究と実用化への課題について",
-                  "www.very-long-domain-name.example.org"),
+        1: source(
+            1,
+            "[b]Solid-state[/b] batteries: a review of electrolytes and interfaces",
+            "www.nature.com",
+        ),
+        2: source(
+            2,
+            "全固体電池の最新研究と実用化への課題について",
+            "www.very-long-domain-name.example.org",
+        ),
     }
     app = SourcesHost()
     async with app.run_test(size=(50, 12)) as pilot:
@@ -331,8 +330,7 @@ async def test_settings_focused_field_is_marked() -> None:
 
 
 async def test_ctrl_q_asks_while_a_research_runs(keys: None) -> None:
-    app = make_app(start_topic="Solid-state batteries",
-                   engine_factory=scripted_factory(hold_at=5))
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=5))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, ResearchScreen)

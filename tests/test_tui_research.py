@@ -268,8 +268,10 @@ async def test_mind_map_tree_expands_lazily_with_paging(keys: None) -> None:
         await wait_for(pilot, lambda: screen.state.status == "done")
         await pilot.press("m")
         tree = screen.query_one("#mindmap-tree")
-        await wait_for(pilot, lambda: len(tree.root.children) == 1
-                       and tree.root.children[0].data.kind == "node")
+        await wait_for(
+            pilot,
+            lambda: len(tree.root.children) == 1 and tree.root.children[0].data.kind == "node",
+        )
         topic = tree.root.children[0]
         assert "Solid-state batteries" in str(topic.label) and "(2)" in str(topic.label)
         tree.move_cursor(topic)
@@ -301,8 +303,12 @@ async def test_mind_map_unavailable_is_a_message_not_a_crash(keys: None) -> None
     def broken(config: Any) -> Any:
         raise OSError("graph folder is read-only")
 
-    app = DeepResearchApp(load(), engine_factory=scripted_factory(), store_factory=broken,
-                          start_topic="Solid-state batteries")
+    app = DeepResearchApp(
+        load(),
+        engine_factory=scripted_factory(),
+        store_factory=broken,
+        start_topic="Solid-state batteries",
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
         await wait_for(pilot, lambda: screen.state.status == "done")
@@ -313,8 +319,7 @@ async def test_mind_map_unavailable_is_a_message_not_a_crash(keys: None) -> None
 
 
 async def test_pause_resume_and_stop(keys: None) -> None:
-    app = make_app(start_topic="Solid-state batteries",
-                   engine_factory=scripted_factory(hold_at=10))
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=10))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
         await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
@@ -331,8 +336,7 @@ async def test_pause_resume_and_stop(keys: None) -> None:
         assert not engine.paused
         await wait_for(pilot, lambda: len(engine.emitted) > seen)
     # Stop (on a fresh run): a partial report and a "stopped" session.
-    app = make_app(start_topic="Solid-state batteries",
-                   engine_factory=scripted_factory(hold_at=12))
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=12))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
         await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
@@ -395,8 +399,9 @@ async def test_report_streams_links_citations_and_exports(keys: None) -> None:
 async def test_report_screen_streams_while_chunks_arrive(keys: None) -> None:
     events = canned_events()
     hold = next(i for i, e in enumerate(events) if e.type == "ReportChunk") + 1
-    app = make_app(start_topic="Solid-state batteries",
-                   engine_factory=scripted_factory(hold_at=hold))
+    app = make_app(
+        start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=hold)
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
         await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
@@ -442,8 +447,10 @@ async def test_review_queries_dialog_edits_the_plan(keys: None) -> None:
 
 
 async def test_engine_failure_is_a_notification_and_a_step(keys: None) -> None:
-    app = make_app(start_topic="Solid-state batteries",
-                   engine_factory=scripted_factory(fail_with=RuntimeError("boom")))
+    app = make_app(
+        start_topic="Solid-state batteries",
+        engine_factory=scripted_factory(fail_with=RuntimeError("boom")),
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
         await wait_for(pilot, lambda: bool(screen.notes))
@@ -457,8 +464,7 @@ async def test_quit_while_running_asks_first(keys: None) -> None:
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.home import HomeScreen
 
-    app = make_app(start_topic="Solid-state batteries",
-                   engine_factory=scripted_factory(hold_at=5))
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=5))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
         await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
@@ -477,8 +483,7 @@ async def test_quit_while_running_asks_first(keys: None) -> None:
 async def test_the_interrupt_question_closes_when_the_research_ends(keys: None) -> None:
     from tui.screens.confirm import ConfirmScreen
 
-    app = make_app(start_topic="Solid-state batteries",
-                   engine_factory=scripted_factory(hold_at=5))
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=5))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
         await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
@@ -495,8 +500,10 @@ async def test_resume_an_interrupted_research(keys: None, tmp_path: Path) -> Non
     cut = next(i for i, e in enumerate(events) if e.type == "RoundStarted" and e.round == 2)
     session_id = write_session(
         config.sessions_dir,
-        [*events[:cut], SessionFinished(status="interrupted", reason="quit",
-                                        timestamp=events[cut].timestamp)],
+        [
+            *events[:cut],
+            SessionFinished(status="interrupted", reason="quit", timestamp=events[cut].timestamp),
+        ],
     )
     app = make_app(open_session=session_id)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -573,9 +580,7 @@ async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResea
         # The real (embedded) mind map shows the topic.
         await pilot.press("m")
         tree = screen.query_one("#mindmap-tree")
-        await wait_for(pilot, lambda: any(
-            c.data.kind == "node" for c in tree.root.children
-        ))
+        await wait_for(pilot, lambda: any(c.data.kind == "node" for c in tree.root.children))
         topic = next(c for c in tree.root.children if c.data.kind == "node")
         assert "Solid-state batteries" in str(topic.label)
         tree.move_cursor(topic)

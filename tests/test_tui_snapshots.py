@@ -32,9 +32,7 @@ def fixed_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("GEMINI_API_KEY", "snapshot-gemini-key")
     monkeypatch.setenv("TAVILY_API_KEY", "snapshot-tavily-key")
     monkeypatch.setattr("core.sessions.SessionStore.new_id", lambda self: SESSION_ID)
-    monkeypatch.setattr(
-        "tui.widgets.session_table.humanize_age", lambda *a, **k: "2 days ago"
-    )
+    monkeypatch.setattr("tui.widgets.session_table.humanize_age", lambda *a, **k: "2 days ago")
     return data
 
 
@@ -96,6 +94,8 @@ def test_research_mid_run(snap_compare: Any, fixed_env: Path, size: tuple[int, i
 def test_report(snap_compare: Any, fixed_env: Path, size: tuple[int, int]) -> None:
     session_id = write_session(load().sessions_dir, canned_events())
     assert snap_compare(
-        _app(open_session=session_id), terminal_size=size, press=["r"],
+        _app(open_session=session_id),
+        terminal_size=size,
+        press=["r"],
         run_before=_until_replayed,
     )

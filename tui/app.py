@@ -46,8 +46,14 @@ class DeepResearchApp(App[None]):
     COMMANDS = App.COMMANDS | {SavedResearchProvider}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys that apply here"),
-        Binding("ctrl+s", "settings", "Settings", id="app.settings", show=False,
-                tooltip="API keys, model, graph backend"),
+        Binding(
+            "ctrl+s",
+            "settings",
+            "Settings",
+            id="app.settings",
+            show=False,
+            tooltip="API keys, model, graph backend",
+        ),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
     ]
 
@@ -174,9 +180,7 @@ class DeepResearchApp(App[None]):
             if yes:
                 self._interrupt_and_exit()
 
-        self.push_screen(
-            ConfirmScreen(self.QUIT_QUESTION, yes="Quit", no="Stay"), answered
-        )
+        self.push_screen(ConfirmScreen(self.QUIT_QUESTION, yes="Quit", no="Stay"), answered)
 
     def _interrupt_and_exit(self) -> None:
         for screen in self._research_screens():
@@ -260,9 +264,7 @@ class DeepResearchApp(App[None]):
                 ("Reflection pane", "3", "show_pane('reflection')"),
             ):
                 if _allowed(screen, action):
-                    commands.append(
-                        SystemCommand(title, help_text, _screen_action(screen, action))
-                    )
+                    commands.append(SystemCommand(title, help_text, _screen_action(screen, action)))
         commands.extend(super().get_system_commands(screen))
         for command in commands:
             if command.title not in seen:

@@ -107,8 +107,10 @@ def handler(args: argparse.Namespace) -> int:
         fail("give either a TOPIC or --resume ID, not both")
         return EXIT_USAGE
     if args.resume and any(v is not None for v in (args.rounds, args.breadth, args.language)):
-        fail("--rounds, --breadth and --language set up a new research; --resume goes on "
-             "with the saved research's own settings")
+        fail(
+            "--rounds, --breadth and --language set up a new research; --resume goes on "
+            "with the saved research's own settings"
+        )
         return EXIT_USAGE
     for value, name in ((args.rounds, "--rounds"), (args.breadth, "--breadth")):
         if value is not None and value < 1:

@@ -21,9 +21,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "sessions", help="list, show, export or delete saved researches"
-    )
+    parser = subparsers.add_parser("sessions", help="list, show, export or delete saved researches")
     commands = parser.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
 
     listing = commands.add_parser("list", help="a table of saved researches, newest first")

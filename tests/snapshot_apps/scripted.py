@@ -96,25 +96,37 @@ def canned_events(*, topic: str = TOPIC, rounds: int = 2, with_report: bool = Tr
         clock[0] += dt
         events.append(dataclasses.replace(event, timestamp=clock[0]))
 
-    add(SessionStarted(topic=topic, rounds=rounds, breadth=2, model="gemini-2.5-flash",
-                       search_provider="tavily"))
+    add(
+        SessionStarted(
+            topic=topic,
+            rounds=rounds,
+            breadth=2,
+            model="gemini-2.5-flash",
+            search_provider="tavily",
+        )
+    )
     for n in range(1, rounds + 1):
         plan, execution, reflection = PLANS[1 + (n - 1) % 2]
         add(RoundStarted(round=n))
         add(PhaseStarted(round=n, phase="context"))
         add(ContextBuilt(round=n, text="" if n == 1 else "- Toyota targets 2027", items=n - 1))
         add(PhaseStarted(round=n, phase="reasoning"))
-        for section, text in (("plan", plan), ("execution", execution),
-                              ("reflection", reflection)):
+        for section, text in (("plan", plan), ("execution", execution), ("reflection", reflection)):
             # Two chunks per section: streaming is exercised, the text stays exact.
             half = len(text) // 2
             add(LLMChunk(round=n, section=section, text=text[:half]), 0.3)
             add(LLMChunk(round=n, section=section, text=text[half:]), 0.3)
-        add(LLMCallFinished(round=n, purpose="reasoning", tokens_in=1800 * n, tokens_out=420,
-                            ms=2400))
+        add(
+            LLMCallFinished(
+                round=n, purpose="reasoning", tokens_in=1800 * n, tokens_out=420, ms=2400
+            )
+        )
         queries = QUERIES[1 + (n - 1) % 2]
-        add(PlanReady(round=n, plan=plan, execution=execution, reflection=reflection,
-                      queries=queries))
+        add(
+            PlanReady(
+                round=n, plan=plan, execution=execution, reflection=reflection, queries=queries
+            )
+        )
         add(PhaseStarted(round=n, phase="search"))
         for query in queries:
             add(SearchStarted(round=n, query=query), 0.1)
@@ -122,28 +134,53 @@ def canned_events(*, topic: str = TOPIC, rounds: int = 2, with_report: bool = Tr
             ids = ROUND_SOURCES[1 + (n - 1) % 2][index] if n <= 2 else []
             for source_id in ids:
                 url, title = SOURCES[source_id]
-                add(SourceAdded(round=n, source_id=source_id, url=url, title=title,
-                                snippet=f"Snippet of “{title}”: key facts about {query}.",
-                                query=query, score=0.8), 0.05)
-            add(SearchFinished(round=n, query=query, source_ids=ids, results=len(ids) + 3,
-                               ms=900 + 100 * index))
+                add(
+                    SourceAdded(
+                        round=n,
+                        source_id=source_id,
+                        url=url,
+                        title=title,
+                        snippet=f"Snippet of “{title}”: key facts about {query}.",
+                        query=query,
+                        score=0.8,
+                    ),
+                    0.05,
+                )
+            add(
+                SearchFinished(
+                    round=n, query=query, source_ids=ids, results=len(ids) + 3, ms=900 + 100 * index
+                )
+            )
         if n == 1:
-            add(Warning(message="Search “battery recall 2025” returned no results.",
-                        kind="search", round=n))
+            add(
+                Warning(
+                    message="Search “battery recall 2025” returned no results.",
+                    kind="search",
+                    round=n,
+                )
+            )
         add(PhaseStarted(round=n, phase="synthesis"))
         ids = [i for group in ROUND_SOURCES[1 + (n - 1) % 2].values() for i in group]
-        add(LLMCallFinished(round=n, purpose="synthesis", tokens_in=2500, tokens_out=600,
-                            ms=3100))
-        add(SynthesisReady(
-            round=n,
-            summary=f"After round {n}: solid electrolytes trade conductivity for stability.",
-            evidence=[{"claim": f"Claim {n}.{k} supported by source {i}", "source_ids": [i],
-                       "confidence": 0.7 + 0.05 * k} for k, i in enumerate(ids)],
-            concepts=["sulfide electrolyte", "dendrites", "interface resistance"][: n + 1],
-            relations=[{"source": "dendrites", "target": "sulfide electrolyte",
-                        "relation": "limits"}],
-            questions=["How stable are interfaces over 1000 cycles?"],
-        ))
+        add(LLMCallFinished(round=n, purpose="synthesis", tokens_in=2500, tokens_out=600, ms=3100))
+        add(
+            SynthesisReady(
+                round=n,
+                summary=f"After round {n}: solid electrolytes trade conductivity for stability.",
+                evidence=[
+                    {
+                        "claim": f"Claim {n}.{k} supported by source {i}",
+                        "source_ids": [i],
+                        "confidence": 0.7 + 0.05 * k,
+                    }
+                    for k, i in enumerate(ids)
+                ],
+                concepts=["sulfide electrolyte", "dendrites", "interface resistance"][: n + 1],
+                relations=[
+                    {"source": "dendrites", "target": "sulfide electrolyte", "relation": "limits"}
+                ],
+                questions=["How stable are interfaces over 1000 cycles?"],
+            )
+        )
         add(MindMapUpdated(round=n, nodes=12, edges=18))
         add(RoundFinished(round=n))
     if with_report:
@@ -151,8 +188,9 @@ def canned_events(*, topic: str = TOPIC, rounds: int = 2, with_report: bool = Tr
         half = len(REPORT) // 2
         add(ReportChunk(text=REPORT[:half]), 0.5)
         add(ReportChunk(text=REPORT[half:]), 0.5)
-        add(LLMCallFinished(round=rounds, purpose="report", tokens_in=4000, tokens_out=900,
-                            ms=5200))
+        add(
+            LLMCallFinished(round=rounds, purpose="report", tokens_in=4000, tokens_out=900, ms=5200)
+        )
         add(ReportReady(path="REPORT_PATH"))
         add(SessionFinished(status="done"))
     return events
@@ -176,10 +214,7 @@ def write_session(sessions_dir: Path, events: list[Event], *, report: str | None
 def mid_run_events() -> list[Event]:
     """Round 2 of 3 while its searches run: the "Research mid-run" snapshot."""
     events = canned_events(rounds=3, with_report=False)
-    cut = next(
-        i for i, e in enumerate(events)
-        if isinstance(e, SearchFinished) and e.round == 2
-    )
+    cut = next(i for i, e in enumerate(events) if isinstance(e, SearchFinished) and e.round == 2)
     limited = RateLimited(retry_in_s=20, message="429", timestamp=events[cut].timestamp)
     return [*events[:cut], limited]
 
@@ -271,8 +306,11 @@ class ScriptedEngine:
         state = self._recorder.state
         self._seq = state.last_seq
         done = state.completed_rounds()
-        rest: list[Event] = [SessionStarted(topic=state.topic, rounds=state.rounds_planned,
-                                            breadth=state.breadth, resumed=True)]
+        rest: list[Event] = [
+            SessionStarted(
+                topic=state.topic, rounds=state.rounds_planned, breadth=state.breadth, resumed=True
+            )
+        ]
         started = False
         for event in self.script:
             if isinstance(event, RoundStarted) and event.round == done + 1:

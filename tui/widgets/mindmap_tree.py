@@ -208,9 +208,7 @@ class MindMapView(Vertical):
         self.loaded = False
 
     def compose(self) -> ComposeResult:
-        yield Label(
-            "enter: details · →/space: expand · ←: collapse · a: ask", id="mindmap-message"
-        )
+        yield Label("enter: details · →/space: expand · ←: collapse · a: ask", id="mindmap-message")
         yield MindMapTree(self.get_store, id="mindmap-tree")
 
     @property

@@ -88,12 +88,21 @@ def _reasoning_entries(number: int, rnd: Any) -> list[StepEntry]:
     skipped = " (skipped)" if status == "pending" and rnd.status != "running" else ""
     return [
         StepEntry(
-            f"r{number}:plan", number, "plan" + skipped, plan_status,
-            _timing(phase.started, phase.finished), indent=1, pane="plan",
+            f"r{number}:plan",
+            number,
+            "plan" + skipped,
+            plan_status,
+            _timing(phase.started, phase.finished),
+            indent=1,
+            pane="plan",
         ),
         StepEntry(
-            f"r{number}:reflect", number, "reflect" + skipped, reflect_status,
-            indent=1, pane="reflection",
+            f"r{number}:reflect",
+            number,
+            "reflect" + skipped,
+            reflect_status,
+            indent=1,
+            pane="reflection",
         ),
     ]
 
@@ -111,9 +120,7 @@ def build_entries(state: Any, notes: list[str] | tuple[str, ...] = ()) -> list[S
     entries: list[StepEntry] = []
     warnings_by_round: dict[int, list[tuple[int, Any]]] = {}
     for index, warning in enumerate(getattr(state, "warnings", [])):
-        warnings_by_round.setdefault(getattr(warning, "round", 0) or 0, []).append(
-            (index, warning)
-        )
+        warnings_by_round.setdefault(getattr(warning, "round", 0) or 0, []).append((index, warning))
     report_phase = None
     for number in sorted(state.rounds):
         rnd = state.rounds[number]
@@ -122,7 +129,10 @@ def build_entries(state: Any, notes: list[str] | tuple[str, ...] = ()) -> list[S
             report_phase = (number, phases["report"])
         entries.append(
             StepEntry(
-                f"r{number}", number, f"Round {number}", _status(rnd.status),
+                f"r{number}",
+                number,
+                f"Round {number}",
+                _status(rnd.status),
                 _timing(rnd.started, rnd.finished),
             )
         )
@@ -145,7 +155,9 @@ def build_entries(state: Any, notes: list[str] | tuple[str, ...] = ()) -> list[S
                             f"r{number}:search:{index}",
                             number,
                             f"» {_query_label(search.query, getattr(state, 'topic', ''))}",
-                            _status(search.status), detail, indent=1,
+                            _status(search.status),
+                            detail,
+                            indent=1,
                         )
                     )
                 continue
@@ -156,19 +168,24 @@ def build_entries(state: Any, notes: list[str] | tuple[str, ...] = ()) -> list[S
                 label += " (skipped)"
             entries.append(
                 StepEntry(
-                    f"r{number}:{name}", number, label, _status(phase.status),
-                    _timing(phase.started, phase.finished), indent=1,
+                    f"r{number}:{name}",
+                    number,
+                    label,
+                    _status(phase.status),
+                    _timing(phase.started, phase.finished),
+                    indent=1,
                 )
             )
         for index, warning in warnings_by_round.pop(number, []):
-            entries.append(
-                StepEntry(f"w{index}", number, warning.message, "warning", indent=1)
-            )
+            entries.append(StepEntry(f"w{index}", number, warning.message, "warning", indent=1))
     if report_phase is not None:
         number, phase = report_phase
         entries.append(
             StepEntry(
-                "report", number, "Report", _status(phase.status),
+                "report",
+                number,
+                "Report",
+                _status(phase.status),
                 _timing(phase.started, phase.finished),
             )
         )
