@@ -1,9 +1,10 @@
 """The research engine: rounds of context → reasoning → search → synthesis, then a report.
 
 Async and UI-free. Every step is an event (``core.events``) that is first saved (events.jsonl,
-research_log.md), then projected into the mind map, then handed to ``on_event`` (the TUI or the
-CLI progress). Because the event log is the source of truth, resuming is replaying it and
-going on from the first round that did not finish.
+research_log.md), then queued for the mind map (written on its own thread, so a slow graph
+never stalls the loop), then handed to ``on_event`` (the TUI or the CLI progress).
+Because the event log is the source of truth, resuming is replaying it and going on from the
+first round that did not finish.
 
 Per round: one streaming reasoning call and one structured synthesis call; one more call for
 the report. Every planned query runs, concurrently and bounded. Rate limits wait the server's
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -56,9 +58,11 @@ from core.events import (
     Warning,
 )
 from core.llm.base import LLMProvider
-from core.mindmap.base import MindMapStore
+from core.mindmap.base import GraphDelta, MindMapStore
+from core.mindmap.projector import GraphProjector
 from core.parsing import ReasoningStreamParser
 from core.ratelimit import RateLimiter, call_with_retries
+from core.redaction import scrub, secret_values
 from core.report import fallback_report, finalise_report
 from core.search.base import SearchHit, SearchProvider
 from core.sessions import RunLock, SessionHandle, SessionRecorder, SessionStore
@@ -66,6 +70,12 @@ from core.state import SessionState
 from core.urls import normalise_url
 
 T = TypeVar("T")
+
+_MESSAGE_FIELDS = ("message", "reason", "error")
+"""Event fields that carry error text from outside (and so might quote a secret)."""
+
+GRAPH_WAIT_S = 15.0
+"""Longest wait for the mind map to catch up; past it the research goes on without it."""
 QueryReviewer = Callable[[int, list[str]], Awaitable[list[str]]]
 
 
@@ -172,10 +182,12 @@ class ResearchEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested = threading.Event()
         self._graph_failed = False
+        self._projector: GraphProjector | None = None
+        """Writes events into the mind map off the loop (see core/mindmap/projector.py)."""
+        self.graph_wait_s = GRAPH_WAIT_S
         self._known_urls: dict[str, int] = {}
-        self._graph_delta = [0, 0]
-        """Nodes and relations the mind map gained this round (for MindMapUpdated)."""
         self._run_lock: RunLock | None = None
+        self._secrets = secret_values(config)
 
     # --- control (thread-safe) -------------------------------------------------------
 
@@ -260,6 +272,7 @@ class ResearchEngine:
             self._emit(Warning(message=message, kind="graph"))
 
     async def aclose(self) -> None:
+        self._close_projector()
         for provider in (self._llm, self._search):
             if provider is not None:
                 with contextlib.suppress(Exception):  # closing must never mask the outcome
@@ -273,32 +286,39 @@ class ResearchEngine:
     def _emit(self, event: Event) -> Event:
         """Stamp, save, project and publish one event. Saving comes first: nothing is lost."""
         self._seq += 1
-        event = event.stamped(self.session_id or "", self._seq)
+        event = self._scrubbed(event).stamped(self.session_id or "", self._seq)
         if self._recorder is not None:
             self._recorder(event)
             self.state = self._recorder.state
         else:
             self.state.apply(event)
         if self._log is not None:
-            self._log(event)
-        if self._store is not None and not self._graph_failed:
             try:
-                delta = self._store.apply(event)
-                self._graph_delta[0] += delta.nodes
-                self._graph_delta[1] += delta.edges
-            except Exception as exc:
-                self._graph_failed = True
+                self._log(event)
+            except Exception as exc:  # the log is derived from the events: warn, go on
+                self._log = None
                 self._emit(
-                    Warning(
-                        message=f"Mind map write failed ({exc}); going on without it. "
-                        "`deepresearch-tui graph rebuild` restores it from the saved events.",
-                        kind="graph",
-                    )
+                    Warning(message=f"research_log.md is no longer updated: {exc}", kind="log")
                 )
+        if self._projector is not None and not self._graph_failed:
+            self._projector.submit(event)
         if self.on_event is not None:
             with contextlib.suppress(Exception):  # a broken listener must not stop research
                 self.on_event(event)
         return event
+
+    def _scrubbed(self, event: Event) -> Event:
+        """``event`` without any configured secret in its messages (providers scrub their
+        own key already; this also covers gateway tokens in base URLs and the graph's
+        password, whatever text an error quoted)."""
+        changes = {}
+        for name in _MESSAGE_FIELDS:
+            text = getattr(event, name, None)
+            if isinstance(text, str) and text:
+                clean = scrub(text, self._secrets)
+                if clean != text:
+                    changes[name] = clean
+        return dataclasses.replace(event, **changes) if changes else event
 
     # --- entry points ----------------------------------------------------------------
 
@@ -319,18 +339,22 @@ class ResearchEngine:
     async def resume(self, session_id: str) -> RunResult:
         """Go on with a paused, stopped or interrupted session from its first unfinished round."""
         self._open_gate()
-        self._attach(self.sessions.open(session_id))
+        handle = self.sessions.open(session_id)
+        self._attach(handle)
         state = self.state
-        if state.status == "done":
+        # Killed before its first event (while the graph opened): session.json has the topic.
+        topic = state.topic or handle.read_info().topic
+        if state.status == "done" or not topic:
             self._release()
-            raise ValueError(f"Session {session_id} is already finished; nothing to resume.")
-        options = ResearchOptions.from_config(
-            self.config, rounds=state.rounds_planned, breadth=state.breadth
-        )
-        options.language = state.language
+            why = "is already finished" if topic else "holds no research (no topic was saved)"
+            raise ValueError(f"Session {session_id} {why}; nothing to resume.")
+        options = ResearchOptions.from_config(self.config)
+        if state.rounds_planned:  # it started: go on with its own settings, not today's config
+            options.rounds, options.breadth = state.rounds_planned, state.breadth
+            options.language = state.language
         try:
             return await self._start(
-                state.topic, options, first_round=state.completed_rounds() + 1, resumed=True
+                topic, options, first_round=state.completed_rounds() + 1, resumed=True
             )
         finally:
             self._release()
@@ -352,6 +376,8 @@ class ResearchEngine:
 
         try:
             await self._open_store()
+            if self._store is not None and not self._graph_failed:
+                self._projector = GraphProjector(self._store)
             prior = self.state.prior_evidence if resumed else await self._prior_evidence(topic)
         except (asyncio.CancelledError, KeyboardInterrupt):
             # Interrupted while opening the graph: still leave a session that says so.
@@ -373,8 +399,8 @@ class ResearchEngine:
             # A bug or an unexpected failure must not leave the session "running" forever:
             # say what happened, keep what was gathered, and end it as failed.
             reason = f"internal error: {type(exc).__name__}: {exc}"
-            self._emit(Error(kind="internal", message=reason, recoverable=False))
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # whatever broke, try to end the session
+                self._emit(Error(kind="internal", message=reason, recoverable=False))
                 self._fallback(topic, reason)
             return self._finish("failed", reason)
 
@@ -387,16 +413,20 @@ class ResearchEngine:
         from core.researchlog import ResearchLogWriter
 
         self._run_lock = handle.claim()
-        self._handle = handle
-        self.session_id = handle.id
-        self._recorder = SessionRecorder(handle)
-        self.state = state = self._recorder.state
-        self._seq = state.last_seq
-        self._log = ResearchLogWriter(handle.log_path, state=state)
+        try:
+            self._handle = handle
+            self.session_id = handle.id
+            self._recorder = SessionRecorder(handle)
+            self.state = state = self._recorder.state
+            self._seq = state.last_seq
+            self._log = ResearchLogWriter(handle.log_path, state=state)
+        except BaseException:  # e.g. a corrupt log: the session must stay deletable
+            self._release()
+            raise
         self._known_urls = {normalise_url(s.url): n for n, s in state.sources.items()}
-        self._graph_delta = [0, 0]
 
     def _release(self) -> None:
+        self._close_projector()
         if self._run_lock is not None:
             self._run_lock.release()
             self._run_lock = None
@@ -458,6 +488,9 @@ class ResearchEngine:
         return self._finish(status, reason)
 
     def _finish(self, status: SessionStatus, reason: str) -> RunResult:
+        if self._projector is not None and not self._graph_failed:
+            # Blocking, but bounded, and the research is over: say now if the graph fell behind.
+            self._graph_check(settled=self._projector.settle(self.graph_wait_s))
         self._emit(SessionFinished(status=status, reason=reason))
         state = self.state
         return RunResult(
@@ -474,7 +507,6 @@ class ResearchEngine:
 
     async def _round(self, topic: str, n: int, options: ResearchOptions) -> bool:
         self._emit(RoundStarted(round=n))
-        self._graph_delta = [0, 0]
 
         # 1. Context: fixed, parameterised queries, no LLM.
         self._emit(PhaseStarted(round=n, phase="context"))
@@ -591,8 +623,11 @@ class ResearchEngine:
         return covered
 
     async def _context(self, topic: str) -> tuple[str, int]:
-        if self._store is None or self._graph_failed:
+        """What the mind map knows, once it holds every earlier event (the round's delta
+        starts counting here)."""
+        if self._store is None or not await self._graph_current():
             return "", 0
+        self._graph_delta()
         try:
             context = await asyncio.to_thread(
                 self._store.context, topic, budget_chars=self.config.research.context_chars
@@ -601,6 +636,42 @@ class ResearchEngine:
             self._emit(Warning(message=f"Mind map context unavailable: {exc}", kind="graph"))
             return "", 0
         return context.render(self.config.research.context_chars), context.items
+
+    async def _graph_current(self) -> bool:
+        """Wait (bounded, off the loop) until the mind map holds every event so far.
+
+        False when there is no usable graph; a graph that failed or fell silent is said once.
+        """
+        if self._projector is None or self._graph_failed:
+            return False
+        return self._graph_check(settled=await self._projector.settled(self.graph_wait_s))
+
+    def _graph_check(self, *, settled: bool) -> bool:
+        assert self._projector is not None
+        if self._projector.error is not None:
+            problem = f"Mind map write failed ({self._projector.error})"
+        elif not settled:
+            problem = f"The mind map did not answer within {self.graph_wait_s:g} s"
+        else:
+            return True
+        self._graph_failed = True
+        self._emit(
+            Warning(
+                message=f"{problem}; going on without it. "
+                "`deepresearch-tui graph rebuild` restores it from the saved events.",
+                kind="graph",
+            )
+        )
+        return False
+
+    def _graph_delta(self) -> GraphDelta:
+        """What the mind map gained since the last call (none without a graph)."""
+        return self._projector.take_delta() if self._projector is not None else GraphDelta()
+
+    def _close_projector(self) -> None:
+        if self._projector is not None:
+            self._projector.close(self.graph_wait_s)
+            self._projector = None
 
     def _announce_wait(self, scope: str, delay: float, error: ProviderError, attempt: int) -> None:
         """A retry is about to wait ``delay`` seconds: say so (the UI counts it down)."""
@@ -674,6 +745,15 @@ class ResearchEngine:
                 model=self.config.gemini.model,
             )
         )
+        if getattr(response, "truncated", False):
+            self._emit(
+                Warning(
+                    message=f"Gemini's {purpose} answer stopped at the model's output limit, "
+                    "so it is cut short.",
+                    kind="llm",
+                    round=round_number,
+                )
+            )
         return response
 
     async def _search_all(
@@ -712,7 +792,14 @@ class ResearchEngine:
                     SearchFinished(round=n, query=query, source_ids=ids, results=len(hits), ms=ms)
                 )
 
-        await asyncio.gather(*(one(q) for q in queries))
+        try:
+            # A TaskGroup, not gather: when one search raises (a bug, a quota pause), its
+            # siblings are cancelled instead of emitting events after the session ended.
+            async with asyncio.TaskGroup() as group:
+                for query in queries:
+                    group.create_task(one(query))
+        except BaseExceptionGroup as failures:
+            raise failures.exceptions[0] from None  # the engine's own handlers take it
         return [self.state.sources[i] for i in sorted(round_ids)]
 
     def _add_sources(
@@ -833,7 +920,9 @@ class ResearchEngine:
                 covered=bool(data.get("covered", False)),
             )
         )
-        self._emit(MindMapUpdated(round=n, nodes=self._graph_delta[0], edges=self._graph_delta[1]))
+        await self._graph_current()
+        delta = self._graph_delta()
+        self._emit(MindMapUpdated(round=n, nodes=delta.nodes, edges=delta.edges))
         return bool(data.get("covered", False))
 
     # --- report ----------------------------------------------------------------------
@@ -861,6 +950,7 @@ class ResearchEngine:
                 state.current_round,
                 "report",
                 lambda: self.llm.stream_text(prompt, system=prompts.SYSTEM, on_text=on_text),
+                reset=lambda: None,  # nothing to restart here; StreamRestarted voids the text
             )
         except _Failed as failed:
             self._fallback(topic, failed.reason)

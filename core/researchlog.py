@@ -38,6 +38,7 @@ from core.events import (
     SessionFinished,
     SessionStarted,
     SourceAdded,
+    StreamRestarted,
     SynthesisReady,
     Warning,
 )
@@ -163,6 +164,8 @@ class ResearchLogWriter:
             self.sources[e.source_id] = e
         elif isinstance(e, ReportChunk):
             self.report_parts.append(e.text)
+        elif isinstance(e, StreamRestarted) and e.purpose == "report":
+            self.report_parts = []  # a retried report stream starts over
         elif isinstance(e, PlanReady):
             return self._reasoning_step(e)
         elif isinstance(e, SearchStarted):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import re
 import secrets
@@ -41,7 +42,10 @@ from core.events import (
     to_dict,
     to_json,
 )
+from core.redaction import scrub
 from core.state import SessionState
+
+log = logging.getLogger(__name__)
 
 EVENTS_FILE = "events.jsonl"
 META_FILE = "session.json"
@@ -434,7 +438,11 @@ class SessionStore:
         for folder in self._folders():
             handle = SessionHandle(folder)
             try:
-                infos.append(handle.read_info())
+                info = handle.read_info()
+                if info.status in ("new", "running") and not handle.is_busy():
+                    # Saved mid-run by a process that is gone (killed, crashed, power cut).
+                    info.status = "interrupted"
+                infos.append(info)
             except CorruptSession as exc:
                 infos.append(
                     SessionInfo(
@@ -481,10 +489,13 @@ class SessionRecorder:
         self._created = handle.read_info().created or self.state.started
 
     def __call__(self, event: Event) -> None:
-        self.handle.append(event)
+        self.handle.append(event)  # the one write that must succeed: it raises
         self.state.apply(event)
         if isinstance(event, _INFO_EVENTS):
-            self.write_info()
+            try:
+                self.write_info()
+            except OSError as exc:  # derived from the events; read_info rebuilds it
+                log.warning("could not update %s: %s", self.handle.meta_path, exc)
 
     def write_info(self) -> None:
         info = SessionInfo.from_state(self.state, self.handle.id)
@@ -494,13 +505,6 @@ class SessionRecorder:
 
 
 # --- export --------------------------------------------------------------------------------
-
-
-def _redact(text: str, secret_values: Iterable[str]) -> str:
-    for value in secret_values:
-        if value and len(value) >= 6:
-            text = text.replace(value, "[redacted]")
-    return text
 
 
 def _sources_md(state: SessionState) -> str:
@@ -578,4 +582,4 @@ def export_session(
         text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
     else:
         raise ValueError(f"unknown export format {fmt!r} (use md or json)")
-    return _redact(text, secret_values)
+    return scrub(text, secret_values)

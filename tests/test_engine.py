@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from core.events import (
     SourceAdded,
     Warning,
 )
+from core.mindmap.base import GraphDelta, MindMapContext
 from core.report import CITATION
-from core.sessions import SessionStore
+from core.sessions import CorruptSession, SessionStore
 from core.state import SessionState
 from core.urls import normalise_url
 from tests.fakes.gemini_server import FakeGemini, planned_queries
@@ -528,3 +530,228 @@ def test_an_interrupt_while_starting_still_leaves_a_resumable_session(
     asyncio.run(go())
     state = SessionStore(config.sessions_dir).open(engine.session_id or "").state()
     assert state.topic == "Cut short" and state.status == "interrupted"
+
+
+def test_a_stream_cut_midway_is_retried_and_its_text_shown_once(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    """The connection drops after some of the plan has streamed: the retry starts over and
+    the round's text is the second attempt's alone (not the first's beginning twice)."""
+    gemini, _ = fake_env
+    gemini.queue_stream_cut(after_chunks=6, task="reasoning")
+    _engine, seen, result = run_engine(config, "Flaky streams", rounds=1)
+    assert result.status == "done"
+    names = [type(e).__name__ for e in seen]
+    restart = names.index("StreamRestarted")
+    assert "LLMChunk" in names[:restart], "text had streamed before the cut"
+    ready_at = names.index("PlanReady")
+    # What the panes showed as the stream ended (PlanReady then replaces it anyway).
+    streamed = SessionState.replay(seen[:ready_at]).rounds[1].text["plan"]
+    assert streamed.strip() == seen[ready_at].plan.strip()
+
+
+def test_a_report_stream_cut_midway_keeps_only_the_retry(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    gemini, _ = fake_env
+    gemini.queue_stream_cut(after_chunks=4, task="report")
+    engine, seen, result = run_engine(config, "Flaky report", rounds=1)
+    assert result.status == "done"
+    restarts = [e for e in seen if type(e).__name__ == "StreamRestarted"]
+    assert [e.purpose for e in restarts] == ["report"]
+    saved = Path(engine.state.report_path).read_text(encoding="utf-8")
+    streamed = engine.state.report
+    assert streamed.strip() and saved.startswith(streamed.strip()[:200])
+    heading = streamed.splitlines()[0]
+    assert streamed.count(heading) == 1, "the failed attempt's opening is gone"
+    log = (Path(engine.state.report_path).parent / "research_log.md").read_text("utf-8")
+    assert log.count(heading) <= 2  # the report section, and at most its title once more
+
+
+def test_an_answer_cut_at_the_output_limit_is_flagged(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    gemini, _ = fake_env
+    gemini.finish_reason = "MAX_TOKENS"
+    _engine, seen, result = run_engine(config, "Long answers", rounds=1)
+    assert result.status == "done"
+    cut = [e for e in seen if isinstance(e, Warning) and "output limit" in e.message]
+    assert {w.message.split("'s ")[1].split(" ")[0] for w in cut} >= {"reasoning", "report"}
+
+
+class _SlowGraph:
+    """A mind map whose writes wait for ``release``: a slow or silent graph server."""
+
+    def __init__(self, *, fail_on: str = "") -> None:
+        self.release = threading.Event()
+        self.applied: list[str] = []
+        self.fail_on = fail_on
+
+    def apply(self, event: Event) -> GraphDelta:
+        if type(event).__name__ == self.fail_on:
+            raise RuntimeError("graph server said no")
+        if not self.fail_on:
+            self.release.wait()
+        self.applied.append(type(event).__name__)
+        return GraphDelta(nodes=1)
+
+    def context(self, topic: str, *, budget_chars: int = 3000) -> MindMapContext:
+        return MindMapContext(facts=["an earlier fact"])
+
+    def prior_evidence(self, topic: str) -> int:
+        return 0
+
+    def close(self) -> None:
+        self.release.set()
+
+
+def _run_in_thread(engine: ResearchEngine, topic: str, seconds: float) -> object:
+    """Run a research on a thread of its own: a blocked event loop cannot time itself out."""
+    outcome: list[object] = []
+
+    async def go() -> None:
+        try:
+            outcome.append(await engine.run(topic, ResearchOptions(rounds=2, breadth=2)))
+        finally:
+            await engine.aclose()
+
+    runner = threading.Thread(target=asyncio.run, args=(go(),), daemon=True)
+    runner.start()
+    runner.join(seconds)
+    assert outcome, f"the research did not finish within {seconds:g} s"
+    return outcome[0]
+
+
+def test_a_silent_graph_never_stalls_the_research(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    store = _SlowGraph()
+    seen: list[Event] = []
+    engine = ResearchEngine(config, store=store, on_event=seen.append)
+    engine.graph_wait_s = 0.3
+    try:
+        result = _run_in_thread(engine, "Silent graph", seconds=30)
+    finally:
+        store.release.set()
+    assert getattr(result, "status", None) == "done"
+    silent = [e for e in seen if isinstance(e, Warning) and e.kind == "graph"]
+    assert len(silent) == 1 and "did not answer within 0.3 s" in silent[0].message
+    assert any(isinstance(e, LLMChunk) for e in seen), "streaming went on meanwhile"
+
+
+def test_a_failed_graph_write_is_said_once_and_the_research_goes_on(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    store = _SlowGraph(fail_on="PlanReady")
+    engine, seen, result = run_engine(config, "Failing graph", rounds=2, store=store)
+    assert result.status == "done"
+    failed = [e for e in seen if isinstance(e, Warning) and e.kind == "graph"]
+    assert len(failed) == 1 and "graph server said no" in failed[0].message
+    assert "SynthesisReady" not in store.applied, "nothing is written after the failure"
+    assert engine.state.rounds[2].synthesis is not None
+
+
+def test_a_resume_that_fails_to_open_leaves_the_session_deletable(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    _engine, _seen, result = run_engine(config, "Soon corrupt", rounds=1)
+    store = SessionStore(config.sessions_dir)
+    handle = store.open(result.session_id)
+    lines = handle.events_path.read_text("utf-8").splitlines()
+    lines[2] = "{broken"
+    handle.events_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    engine = ResearchEngine(config)
+    with pytest.raises(CorruptSession):
+        asyncio.run(engine.resume(result.session_id))
+    assert not handle.is_busy()
+    store.delete(result.session_id)
+
+
+def test_a_session_killed_before_its_first_event_resumes_its_saved_topic(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    store = SessionStore(config.sessions_dir)
+    handle = store.create("Killed while the graph opened")  # session.json, no events
+    engine = ResearchEngine(config)
+
+    async def go() -> object:
+        try:
+            return await engine.resume(handle.id)
+        finally:
+            await engine.aclose()
+
+    result = asyncio.run(go())
+    assert result.status == "done"
+    assert engine.state.topic == "Killed while the graph opened"
+    assert engine.state.rounds_planned == config.research.rounds
+    assert handle.read_info().topic == "Killed while the graph opened"
+
+
+def test_no_configured_secret_reaches_an_event_a_log_or_an_export(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Errors from outside may quote secrets the provider that raised them does not know
+    (here the graph driver quotes the Neo4j password, Tavily the key): none gets saved."""
+    from core.sessions import export_session
+
+    _, tavily = fake_env
+    password = "graph-pass-8271"
+    config.neo4j.password = password
+    tavily.queue_error(401, message="Rejected the key {key}")
+
+    def refuse(config: Config) -> object:
+        raise RuntimeError(f"could not log in as neo4j/{password} at bolt://db:7687")
+
+    monkeypatch.setattr("core.mindmap.factory.open_store", refuse)
+    _engine, seen, result = run_engine(config, "Quoted secrets", rounds=1, breadth=2)
+    assert result.status == "done", result.reason
+    graph = [e for e in seen if isinstance(e, Warning) and e.kind == "graph"]
+    assert graph and "could not log in as neo4j/[redacted]" in graph[0].message
+    assert any(isinstance(e, Warning) and "Rejected the key" in e.message for e in seen)
+    handle = SessionStore(config.sessions_dir).open(result.session_id)
+    saved = [
+        handle.events_path.read_text("utf-8"),
+        handle.log_path.read_text("utf-8"),
+        export_session(handle, "json"),
+        export_session(handle, "md"),
+    ]
+    for secret in (password, config.tavily.api_key, config.gemini.api_key):
+        assert not any(secret in text for text in saved), secret
+
+
+def test_pause_from_another_thread_holds_the_real_engine_until_unpaused(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    """The UI thread pauses and unpauses; the engine's own loop must honour both."""
+    seen: list[Event] = []
+    paused = threading.Event()
+    engine = ResearchEngine(config)
+
+    def on_event(event: Event) -> None:
+        seen.append(event)
+        if type(event).__name__ == "RoundFinished" and not paused.is_set():
+            paused.set()
+            threading.Thread(target=engine.pause).start()  # as the UI thread would
+
+    engine.on_event = on_event
+    outcome: list[object] = []
+
+    async def go() -> None:
+        try:
+            outcome.append(await engine.run("Paused midway", ResearchOptions(rounds=2)))
+        finally:
+            await engine.aclose()
+
+    runner = threading.Thread(target=asyncio.run, args=(go(),), daemon=True)
+    runner.start()
+    assert paused.wait(20)
+    time.sleep(0.5)  # whatever step was under way finishes
+    held = len(seen)
+    time.sleep(0.7)
+    assert len(seen) == held, "nothing happens while paused"
+    assert not outcome
+    engine.unpause()
+    runner.join(30)
+    assert outcome and getattr(outcome[0], "status", None) == "done"
+    assert getattr(outcome[0], "rounds", None) == 2

@@ -450,3 +450,14 @@ async def test_retries_use_the_limiter_each_attempt() -> None:
     await call_with_retries(fn, limiter=limiter, sleep=clock.sleep, base_delay_s=0.001)
     assert len(calls) == 2
     assert any(s == pytest.approx(60, abs=0.01) for s in clock.sleeps)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 429])
+async def test_tavily_errors_that_quote_the_key_never_pass_it_on(
+    fake_tavily: FakeTavily, status: int
+) -> None:
+    fake_tavily.queue_error(status, times=3, message="Rejected the key {key}, sorry")
+    with pytest.raises(ProviderError) as info:
+        await tavily(fake_tavily).search("x", max_results=1)
+    assert "Rejected the key" in str(info.value), "the server's words get through"
+    assert DEFAULT_TAVILY_KEY not in str(info.value)

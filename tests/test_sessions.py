@@ -275,3 +275,33 @@ def test_a_running_session_is_claimed_once(tmp_path) -> None:
     assert not handle.is_busy()
     store.delete(handle.id)
     assert not handle.folder.exists()
+
+
+def test_a_running_session_nobody_runs_is_listed_as_interrupted(store: SessionStore) -> None:
+    """A killed app leaves "running" on disk; listings must not believe it."""
+    handle = store.create("killed mid-run")
+    recorder = SessionRecorder(handle)
+    for event in run_events(handle.id):
+        recorder(event)
+    assert handle.read_info().status == "running"
+    assert {i.id: i.status for i in store.list()}[handle.id] == "interrupted"
+    lock = handle.claim()  # an engine in another window runs it: then it is running
+    try:
+        assert {i.id: i.status for i in store.list()}[handle.id] == "running"
+    finally:
+        lock.release()
+
+
+def test_a_session_json_that_cannot_be_written_does_not_stop_recording(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handle = store.create("read-only folder")
+    recorder = SessionRecorder(handle)
+
+    def refuse(info: SessionInfo) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(handle, "write_info", refuse)
+    for event in run_events(handle.id):
+        recorder(event)
+    assert len(handle.load_events()) == len(run_events(handle.id)), "every event is saved"

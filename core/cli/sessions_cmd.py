@@ -140,10 +140,10 @@ def export_session(args: argparse.Namespace) -> int:
     handle = _open(args.session_id, config)
     if handle is None:
         return EXIT_USAGE
+    from core.redaction import secret_values
     from core.sessions import export_session as render
 
-    secrets = (config.gemini.api_key, config.tavily.api_key, config.neo4j.password)
-    text = render(handle, args.format, secret_values=secrets)
+    text = render(handle, args.format, secret_values=secret_values(config))
     if args.output:
         path = Path(args.output).expanduser()
         try:

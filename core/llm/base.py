@@ -21,6 +21,8 @@ class LLMResponse:
     ms: int = 0
     data: Any = field(default=None)
     """The parsed JSON for ``generate_json``; ``None`` for text calls."""
+    truncated: bool = False
+    """The answer stopped at the model's output-token limit: it is cut short."""
 
 
 @runtime_checkable

@@ -9,6 +9,7 @@ imported lazily because it costs about a second of start-up.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import json
 import re
@@ -173,30 +174,33 @@ class GeminiProvider:
             stream = await self._client.aio.models.generate_content_stream(
                 model=self.model, contents=prompt, config=config
             )
-            iterator = stream.__aiter__()
         except Exception as exc:
             raise self._translate(exc) from exc
-        while True:
-            try:
-                chunk = await iterator.__anext__()
-            except StopAsyncIteration:
-                break
-            except Exception as exc:
-                raise self._translate(exc) from exc
-            last = chunk
-            if chunk.usage_metadata is not None:
-                usage = chunk.usage_metadata
-            text = _chunk_text(chunk)
-            if text:
-                parts.append(text)
-                if on_text is not None:
-                    result = on_text(text)
-                    if inspect.isawaitable(result):
-                        await result
+        # aclosing: a failed, cancelled or abandoned stream hands its connection back now,
+        # not whenever the garbage collector gets to the generator.
+        async with contextlib.aclosing(stream):
+            iterator = stream.__aiter__()
+            while True:
+                try:
+                    chunk = await iterator.__anext__()
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:
+                    raise self._translate(exc) from exc
+                last = chunk
+                if chunk.usage_metadata is not None:
+                    usage = chunk.usage_metadata
+                text = _chunk_text(chunk)
+                if text:
+                    parts.append(text)
+                    if on_text is not None:
+                        result = on_text(text)
+                        if inspect.isawaitable(result):
+                            await result
         full = "".join(parts)
         if not full:
             raise BadOutputError(_empty_reason(last), provider=PROVIDER)
-        return self._response(full, usage, started)
+        return self._response(full, usage, started, truncated=_hit_token_limit(last))
 
     async def generate_json(
         self, prompt: str, *, schema: dict[str, Any], system: str | None = None
@@ -224,20 +228,16 @@ class GeminiProvider:
                 provider=PROVIDER,
             ) from exc
         base = self._response(text, resp.usage_metadata, started)
-        return LLMResponse(
-            text=base.text,
-            tokens_in=base.tokens_in,
-            tokens_out=base.tokens_out,
-            ms=base.ms,
-            data=data,
-        )
+        return dataclasses.replace(base, data=data)
 
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):  # closing must never mask a run's outcome
             await self._client.aio.aclose()
 
     # ------------------------------------------------------------------ helpers
-    def _response(self, text: str, usage: Any, started: float) -> LLMResponse:
+    def _response(
+        self, text: str, usage: Any, started: float, *, truncated: bool = False
+    ) -> LLMResponse:
         tokens_in = tokens_out = 0
         if usage is not None:
             tokens_in = int(usage.prompt_token_count or 0)
@@ -245,7 +245,9 @@ class GeminiProvider:
                 usage.thoughts_token_count or 0
             )
         ms = int((time.perf_counter() - started) * 1000)
-        return LLMResponse(text=text, tokens_in=tokens_in, tokens_out=tokens_out, ms=ms)
+        return LLMResponse(
+            text=text, tokens_in=tokens_in, tokens_out=tokens_out, ms=ms, truncated=truncated
+        )
 
     def _translate(self, exc: Exception) -> ProviderError:
         return self._classify(exc).redact(self._key, pattern=_GOOGLE_KEY_RE)
@@ -303,6 +305,13 @@ def _chunk_text(resp: Any) -> str:
             if part.text and not part.thought:
                 out.append(part.text)
     return "".join(out)
+
+
+def _hit_token_limit(resp: Any) -> bool:
+    """The answer stopped at the model's output limit (so it is cut short)."""
+    candidates = getattr(resp, "candidates", None) or []
+    reason = getattr(candidates[0], "finish_reason", None) if candidates else None
+    return "MAX_TOKENS" in str(getattr(reason, "name", reason) or "")
 
 
 def _empty_reason(resp: Any) -> str:

@@ -3,8 +3,9 @@
 The graph is a *projection* of the event log: ``apply(event)`` is the only way anything is
 written, it is idempotent (deterministic node ids + MERGE), so ``graph rebuild`` is just
 replaying every saved ``events.jsonl`` through ``apply``. Readers (engine context, TUI tree,
-"ask the mind map") use the read methods. Methods are synchronous: the engine calls them via
-``asyncio.to_thread`` and the TUI from thread workers; stores serialise their own writes.
+"ask the mind map") use the read methods. Methods are synchronous: the engine writes through
+one writer thread (``projector.GraphProjector``) and reads via ``asyncio.to_thread``, the TUI
+calls them from thread workers; stores serialise their own writes.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -170,14 +171,28 @@ class LoopbackServer:
         h.wfile.flush()
 
     @staticmethod
-    def send_sse(h: _Handler, events: Iterator[dict[str, Any]], delay_s: float = 0.0) -> None:
-        """SSE over chunked transfer encoding, one ``data: {json}\\r\\n\\r\\n`` per event."""
+    def send_sse(
+        h: _Handler,
+        events: Iterator[dict[str, Any]],
+        delay_s: float = 0.0,
+        *,
+        cut_after: int | None = None,
+    ) -> None:
+        """SSE over chunked transfer encoding, one ``data: {json}\\r\\n\\r\\n`` per event.
+
+        ``cut_after``: drop the connection after that many events, mid-body, as a proxy or
+        a flaky network does (the client sees an incomplete chunked read).
+        """
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
         h.send_header("Transfer-Encoding", "chunked")
         h.end_headers()
         first = True
-        for event in events:
+        for sent, event in enumerate(events):
+            if cut_after is not None and sent >= cut_after:
+                h.close_connection = True
+                h.connection.shutdown(socket.SHUT_RDWR)
+                return
             if delay_s and not first:
                 time.sleep(delay_s)
             first = False
@@ -551,6 +566,10 @@ class FakeGemini(LoopbackServer):
         self.responder = responder
         self.model_version = model_version
         self.errors = ErrorQueue()
+        self._stream_cuts: list[tuple[str | None, int]] = []
+        """Streaming answers to cut short: (TASK or None for any, chunks that get through)."""
+        self.finish_reason = "STOP"
+        """What the last chunk says; "MAX_TOKENS" plays an answer cut at its output limit."""
         self._ids = 0
 
     # scripting ---------------------------------------------------------------------------
@@ -573,6 +592,22 @@ class FakeGemini(LoopbackServer):
             model=self.model_version,
         )
         self.errors.push(429, body, times)
+
+    def queue_stream_cut(
+        self, after_chunks: int = 2, *, task: str | None = None, times: int = 1
+    ) -> None:
+        """The next ``times`` streaming answers (to ``task`` prompts, or any) drop the
+        connection after ``after_chunks`` chunks."""
+        with self._lock:
+            self._stream_cuts += [(task, after_chunks)] * max(1, times)
+
+    def _take_stream_cut(self, task: str) -> int | None:
+        with self._lock:
+            for i, (wanted, after) in enumerate(self._stream_cuts):
+                if wanted in (None, task):
+                    del self._stream_cuts[i]
+                    return after
+        return None
 
     def queue_server_error(self, status: int = 503, times: int = 1) -> None:
         msg = {
@@ -604,7 +639,10 @@ class FakeGemini(LoopbackServer):
             return
         scripted = self.errors.pop()
         if scripted is not None:
-            self.send_json(h, scripted.status, scripted.body)
+            # "{key}" in a scripted message quotes the key the client sent (see FakeTavily).
+            presented = req.header("x-goog-api-key")
+            body = json.loads(json.dumps(scripted.body).replace("{key}", presented))
+            self.send_json(h, scripted.status, body)
             return
         answer = self.responder(req) if self.responder else default_answer(req.prompt)
         text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
@@ -617,7 +655,8 @@ class FakeGemini(LoopbackServer):
             self._response([c], tokens_in, final=(i == len(chunks) - 1), full=text)
             for i, c in enumerate(chunks)
         )
-        self.send_sse(h, events, self.chunk_delay_s)
+        cut_after = self._take_stream_cut(req.task)
+        self.send_sse(h, events, self.chunk_delay_s, cut_after=cut_after)
 
     def _response(
         self, texts: list[str], tokens_in: int, *, final: bool, full: str | None = None
@@ -633,7 +672,7 @@ class FakeGemini(LoopbackServer):
             "responseId": f"fake-{self._ids}",
         }
         if final:
-            candidate["finishReason"] = "STOP"
+            candidate["finishReason"] = self.finish_reason
             tokens_out = count_tokens(full if full is not None else "".join(texts))
             out["usageMetadata"] = {
                 "promptTokenCount": tokens_in,

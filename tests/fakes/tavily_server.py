@@ -8,6 +8,7 @@ trailing slash, ``utm_*`` parameters or a ``#fragment``) so URL de-duplication i
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import uuid
 from typing import Any
@@ -146,7 +147,11 @@ class FakeTavily(LoopbackServer):
             return
         scripted = self.errors.pop()
         if scripted is not None:
-            self.send_json(h, scripted.status, scripted.body)
+            # "{key}" in a scripted message quotes the key the client sent, as some
+            # gateways do: what the client must never pass on.
+            presented = auth.removeprefix("Bearer ")
+            body = json.loads(json.dumps(scripted.body).replace("{key}", presented))
+            self.send_json(h, scripted.status, body)
             return
         body = req.body if isinstance(req.body, dict) else {}
         query = str(body.get("query") or "").strip()

@@ -291,12 +291,7 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="home-export")
     def _export(self, session_id: str, fmt: str) -> None:
-        secrets = [
-            self.config.gemini.api_key,
-            self.config.tavily.api_key,
-            self.config.neo4j.password,
-        ]
-        path = export_to_file(self.config.sessions_dir, session_id, fmt, secrets)
+        path = export_to_file(self.config, session_id, fmt)
         self.app.call_from_thread(
             self.notify, f"Exported to {shown_path(path)}", title="Export", timeout=10
         )
@@ -371,18 +366,18 @@ class HomeScreen(Screen[None]):
         self.query_one("#filter", Input).focus()
 
 
-def export_to_file(
-    sessions_dir: Path, session_id: str, fmt: str, secret_values: list[str] | None = None
-) -> Path:
-    """Write ``core.sessions.export_session`` output into the session's folder.
+def export_to_file(config: Config, session_id: str, fmt: str) -> Path:
+    """Write ``core.sessions.export_session`` output into the session's folder, with the
+    configured secrets scrubbed.
 
     Falls back to the current folder when the session folder is not writable. Returns the
     path written.
     """
+    from core.redaction import secret_values
     from core.sessions import SessionStore, export_session
 
-    handle = SessionStore(sessions_dir).open(session_id)
-    text = export_session(handle, fmt, secret_values=[v for v in secret_values or [] if v])
+    handle = SessionStore(config.sessions_dir).open(session_id)
+    text = export_session(handle, fmt, secret_values=secret_values(config))
     name = f"{handle.id}.{fmt}"
     try:
         path = Path(handle.folder) / name

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,6 +23,9 @@ from textual.widgets import Button, Footer, Header, Input, Label, Markdown
 
 from tui.paths import shown_path
 from tui.widgets.panes import StreamingMarkdown
+
+if TYPE_CHECKING:
+    from core.config import Config
 
 CITATION = re.compile(r"(?<![\\!\]])\[(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\](?![(\[])")
 PARTIAL = re.compile(r"\[[\d,; ]{0,24}$")
@@ -115,10 +118,10 @@ class ReportScreen(Screen[str | None]):
         Binding("question_mark", "app.help", "Help", id="report.help"),
     ]
 
-    def __init__(self, state: Any, sessions_dir: Path) -> None:
+    def __init__(self, state: Any, config: Config) -> None:
         super().__init__()
         self.state = state
-        self.sessions_dir = sessions_dir
+        self.config = config
         self.final_text: str | None = None
         self._ready = False
 
@@ -202,7 +205,7 @@ class ReportScreen(Screen[str | None]):
         from tui.screens.home import export_to_file
 
         try:
-            path = export_to_file(self.sessions_dir, session_id, fmt)
+            path = export_to_file(self.config, session_id, fmt)
         except Exception as exc:
             self.app.call_from_thread(
                 self.notify, str(exc), title="Export failed", severity="error"

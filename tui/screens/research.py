@@ -554,7 +554,7 @@ class ResearchScreen(Screen[None]):
     def action_report(self) -> None:
         from tui.screens.report import ReportScreen
 
-        screen = ReportScreen(self.state, self.config.sessions_dir)
+        screen = ReportScreen(self.state, self.config)
         self._report_screen = screen
 
         def closed(result: str | None) -> None:
