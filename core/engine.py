@@ -719,7 +719,7 @@ class ResearchEngine:
                 limiter=self.limiter,
             )
         except QuotaExhausted as exc:
-            raise _Paused(f"Gemini quota exhausted: {exc}") from exc
+            raise _Paused(str(exc)) from exc  # it names Gemini and the quota already
         except RateLimitError as exc:
             if exc.unavailable:
                 raise _Failed(
@@ -730,7 +730,7 @@ class ResearchEngine:
                 ) from exc
             raise _Paused(f"Gemini kept answering 429: {exc}") from exc
         except AuthError as exc:
-            raise _Failed("auth", f"Gemini rejected the API key: {exc}") from exc
+            raise _Failed("auth", str(exc)) from exc  # "Gemini rejected the API key (…)…"
         except BadOutputError as exc:
             raise _Failed("bad_output", f"Gemini gave no usable answer: {exc}") from exc
         except ProviderError as exc:
@@ -780,6 +780,10 @@ class ResearchEngine:
                         max_wait_s=30.0,
                         on_wait=on_wait,
                     )
+                except AuthError as exc:  # not this query's fault: every search would fail
+                    raise _Failed(
+                        "auth", f"{exc} The research stopped: no search can run without it."
+                    ) from exc
                 except (ProviderError, QuotaExhausted) as exc:
                     ms = int((time.monotonic() - started) * 1000)
                     message = f"Search failed for {query!r}: {exc}"

@@ -135,7 +135,7 @@ async def call_with_retries(
                 raise
             if err.daily:
                 raise QuotaExhausted(
-                    f"Daily quota used up ({err.message}). The research is paused; "
+                    f"{err.message.rstrip('.')}. The research is paused; "
                     "resume it later or switch model.",
                     provider=err.provider,
                 ) from err

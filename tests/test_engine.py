@@ -172,9 +172,10 @@ def test_daily_quota_pauses_and_resume_finishes(
 
 @pytest.mark.parametrize(
     ("status", "errors"),
-    # 401 is final at once: 2 of the 3 searches fail. 429 is retried (3 attempts each):
-    # 7 errors over at most 9 attempts make at least one search fail and one succeed.
-    [(401, 2), (429, 7)],
+    # 400 (a query Tavily rejects) is final at once: 2 of the 3 searches fail. 429 is
+    # retried (3 attempts each): 7 errors over at most 9 attempts make at least one search
+    # fail and one succeed. (401 is not per query: see the next test.)
+    [(400, 2), (429, 7)],
 )
 def test_search_errors_become_warnings_and_the_run_completes(
     config: Config, fake_env: tuple[FakeGemini, FakeTavily], status: int, errors: int
@@ -375,11 +376,25 @@ def test_resuming_a_session_another_engine_runs_is_refused(
     assert not handle.is_busy(), "a finished engine leaves no claim behind"
 
 
+def test_a_rejected_search_key_stops_the_research_at_once(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    """Every search would fail the same way: no more rounds spend Gemini calls on it."""
+    gemini, tavily = fake_env
+    tavily.queue_error(401, times=1000)
+    _, seen, result = run_engine(config, "Sea otters", rounds=3)
+    assert result.status == "failed"
+    assert "Tavily rejected the API key" in result.reason
+    assert any(type(e).__name__ == "Error" and e.kind == "auth" for e in seen)
+    assert len(gemini.model_requests("reasoning")) == 1, "round 1 only"
+    assert len(gemini.model_requests("report")) == 0
+
+
 def test_a_research_whose_every_search_failed_is_failed_not_done(
     config: Config, fake_env: tuple[FakeGemini, FakeTavily]
 ) -> None:
     gemini, tavily = fake_env
-    tavily.queue_error(401, times=1000)
+    tavily.queue_error(400, times=1000)
     _, seen, result = run_engine(config, "Kelp forests", rounds=2)
     assert result.status == "failed" and result.sources == 0
     assert any(type(e).__name__ == "Error" and e.kind == "search" for e in seen)
@@ -698,7 +713,7 @@ def test_no_configured_secret_reaches_an_event_a_log_or_an_export(
     _, tavily = fake_env
     password = "graph-pass-8271"
     config.neo4j.password = password
-    tavily.queue_error(401, message="Rejected the key {key}")
+    tavily.queue_error(400, message="Rejected the key {key}")
 
     def refuse(config: Config) -> object:
         raise RuntimeError(f"could not log in as neo4j/{password} at bolt://db:7687")
