@@ -57,6 +57,22 @@ def test_rebuild_is_idempotent_and_stats(capsys: pytest.CaptureFixture[str]) -> 
     assert "Evidence" in capsys.readouterr().out
 
 
+def test_rebuild_removes_researches_deleted_from_disk(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import shutil
+
+    save_session("20261123-100000-keep", "Topic A")
+    save_session("20261123-110000-gone", "Topic B")
+    assert run("graph", "rebuild") == 0
+    assert stats_json(capsys)["nodes"]["Topic"] == 2
+    shutil.rmtree(load().sessions_dir / "20261123-110000-gone")
+    assert run("graph", "rebuild") == 0
+    assert "Removed 1 deleted research(es)" in capsys.readouterr().out
+    after = stats_json(capsys)
+    assert after["nodes"]["Session"] == 1 and after["nodes"]["Topic"] == 1
+
+
 def test_query_params_json_and_refusal(capsys: pytest.CaptureFixture[str]) -> None:
     save_session("s-1", "Topic A")
     assert run("graph", "rebuild") == 0

@@ -325,3 +325,28 @@ def test_apply_many_equals_apply_one_by_one(store: CypherGraphStore) -> None:
     assert apply_all(store, items) == (0, 0) and totals(store) == one_by_one
     detail = store.node("s1")
     assert detail is not None and detail.properties["status"] == "done"
+
+
+def test_forgetting_a_research_leaves_the_others_whole(store: CypherGraphStore) -> None:
+    """Deleting a research removes what only it held; shared topics and concepts stay
+    while another research refers to them, and go with the last one."""
+    for event in round_events("s-keep", TOPIC, 1) + round_events("s-gone", TOPIC, 1, t0=5000):
+        store.apply(event)
+    assert store.session_ids() == {"s-keep", "s-gone"}
+    before = store.stats()
+
+    removed = store.forget_session("s-gone")
+
+    after = store.stats()
+    assert store.session_ids() == {"s-keep"}
+    owned = ("Session", "ReasoningStep", "Evidence", "Source", "Question")
+    assert removed == sum(before.nodes[label] - after.nodes[label] for label in owned)
+    for label in owned:
+        assert after.nodes[label] == before.nodes[label] // 2, label
+    assert after.nodes["Topic"] == 1 and after.nodes["Concept"] == before.nodes["Concept"]
+    assert store.prior_evidence(TOPIC) == 2, "only the kept research's evidence is context"
+
+    store.forget_session("s-keep")
+    empty = store.stats()
+    assert sum(empty.nodes.values()) == 0 and sum(empty.relations.values()) == 0
+    assert store.forget_session("s-keep") == 0, "forgetting twice is harmless"

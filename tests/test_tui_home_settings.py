@@ -210,11 +210,11 @@ def test_humanize_age() -> None:
     assert humanize_age(0, now) == "—"
 
 
-# --- Home: the saved list (needs core.sessions) ------------------------------------------
+# --- Home: the saved list ----------------------------------------------------------------
 
 
 def make_sessions(config: Config, topics: list[str]) -> list[str]:
-    sessions = pytest.importorskip("core.sessions")
+    from core import sessions
     from core.events import RoundFinished, RoundStarted, SessionStarted
 
     store = sessions.SessionStore(config.sessions_dir)
@@ -295,10 +295,10 @@ async def test_delete_asks_and_removes() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["md", "json"])
-async def test_export_writes_a_file(fmt: str) -> None:
-    sessions = pytest.importorskip("core.sessions")
-    if not hasattr(sessions, "export_session"):
-        pytest.skip("core.sessions.export_session not written yet")
+async def test_export_writes_a_file_that_outlives_the_research(fmt: str) -> None:
+    from core import sessions
+    from core.exports import export_name
+
     config = keyed_config()
     (session_id,) = make_sessions(config, ["export this"])
     app = Host(config, lambda app: HomeScreen(app.config))
@@ -309,10 +309,12 @@ async def test_export_writes_a_file(fmt: str) -> None:
         await pilot.pause()
         shot(app, "export")
         await pilot.press("m" if fmt == "md" else "j")
-        folder = sessions.SessionStore(config.sessions_dir).open(session_id).folder
-        target = Path(folder) / f"{session_id}.{fmt}"
+        target = config.data_dir / "exports" / export_name("export this", session_id, fmt)
+        assert target.name.startswith("export-this-")
         await wait_for(pilot, target.exists)
         assert "export this" in target.read_text(encoding="utf-8")
+    sessions.SessionStore(config.sessions_dir).delete(session_id)
+    assert target.exists(), "deleting a research keeps what was exported from it"
 
 
 # --- Settings ----------------------------------------------------------------------------

@@ -553,8 +553,6 @@ async def test_events_are_batched(keys: None) -> None:
 
 @pytest.fixture
 def real_app(fake_env: Any) -> Callable[..., DeepResearchApp]:
-    pytest.importorskip("core.engine")
-
     def build(**kwargs: Any) -> DeepResearchApp:
         config = load()
         config.research.rounds = 2

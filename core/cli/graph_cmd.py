@@ -278,14 +278,20 @@ def rebuild_cmd(args: argparse.Namespace) -> int:
                     delta = store.apply(event)
                     nodes, edges = nodes + delta.nodes, edges + delta.edges
             events += len(loaded)
+        # Researches deleted from disk leave the graph too (their folder is gone, and an
+        # unreadable one above is kept: it is still there to be repaired).
+        on_disk = {path.parent.name for path in files}
+        gone = sorted(store.session_ids() - on_disk)
+        forgotten = sum(store.forget_session(sid) for sid in gone)
         stats = store.stats()
     finally:
         store.close()
     for line in failed:
         err.print(f"[yellow]Skipped:[/] {escape(line)}")
+    removed = f" Removed {len(gone)} deleted research(es) ({forgotten} nodes)." if gone else ""
     _out().print(
         f"Rebuilt from {len(files) - len(failed)} research(es), {events} events: "
-        f"{nodes} new nodes, {edges} new relations. Graph now holds "
+        f"{nodes} new nodes, {edges} new relations.{removed} Graph now holds "
         f"{sum(stats.nodes.values())} nodes and {sum(stats.relations.values())} relations."
     )
     return EXIT_FAILED if failed else EXIT_OK

@@ -146,6 +146,14 @@ class MindMapStore(Protocol):
 
     def node(self, node_id: str) -> NodeDetail | None: ...
 
+    def session_ids(self) -> set[str]:
+        """Every research the graph holds (to find ones deleted from disk)."""
+        ...
+
+    def forget_session(self, session_id: str) -> int:
+        """Remove one research and what only it referred to; returns the nodes removed."""
+        ...
+
     def stats(self) -> GraphStats: ...
 
     def run_read_query(

@@ -53,6 +53,24 @@ _Q_CONCEPTS = (
 )
 _Q_PRIOR = _TOPIC_SESSIONS + "-[:HAS_EVIDENCE]->(e:Evidence) RETURN count(e)"
 
+_OWNED_BY_SESSION = (
+    ("HAS_STEP", "ReasoningStep"),
+    ("HAS_EVIDENCE", "Evidence"),
+    ("HAS_SOURCE", "Source"),
+    ("HAS_QUESTION", "Question"),
+)
+"""The nodes a research owns outright (topics and concepts are shared between researches)."""
+
+
+def _deletion(match: str, rows: list[dict[str, Any]]) -> Batch:
+    """A write batch that DETACH DELETEs what ``match`` (over ``UNWIND $rows AS row``)
+    binds to ``n``; the pair ``_write`` returns is (matched before, deleted)."""
+    head = f"UNWIND $rows AS row {match}"
+    return Batch(
+        "delete", f"{head} RETURN count(n)", f"{head} DETACH DELETE n RETURN count(*)", rows
+    )
+
+
 ENTRY_CHARS = 500
 """Longest single context entry (a long plan is cut, not dropped)."""
 
@@ -471,6 +489,54 @@ class CypherGraphStore(ABC):
                 if str(mid) in refs:
                     neighbours.append(Neighbour(str(rel), direction, refs[str(mid)]))
         return NodeDetail(ref, values, neighbours)
+
+    # --- forgetting a deleted research ---------------------------------------------------
+
+    def session_ids(self) -> set[str]:
+        return {str(r[0]) for r in self._rows("MATCH (s:Session) RETURN s.id")}
+
+    def forget_session(self, session_id: str) -> int:
+        """Delete the research's own nodes (steps, evidence, sources, questions, session),
+        then its topic and concepts if no other research refers to them, in one transaction.
+
+        Without this a deleted research would live on in the graph, and its findings would
+        return as context the next time anyone researches that topic.
+        """
+        if self.read_only:
+            raise RuntimeError(f"The mind map at {self.location} is open read-only")
+        sid = {"id": session_id}
+        topics = self._rows(
+            "MATCH (t:Topic)-[:HAS_SESSION]->(s:Session {id: $id}) RETURN t.id", sid
+        )
+        concepts = self._rows(
+            "MATCH (s:Session {id: $id})-[:HAS_STEP]->(:ReasoningStep)-[:MENTIONS]->(c:Concept) "
+            "RETURN DISTINCT c.id",
+            sid,
+        )
+        steps = [
+            _deletion(
+                f"MATCH (s:Session {{id: row.id}})-[:{rel}]->(n:{label})", [{"id": session_id}]
+            )
+            for rel, label in _OWNED_BY_SESSION
+        ]
+        steps.append(_deletion("MATCH (n:Session {id: row.id})", [{"id": session_id}]))
+        if topics:
+            steps.append(
+                _deletion(
+                    "MATCH (n:Topic {id: row.id}) "
+                    "WHERE NOT EXISTS { MATCH (n)-[:HAS_SESSION]->(:Session) }",
+                    [{"id": str(r[0])} for r in topics],
+                )
+            )
+        if concepts:
+            steps.append(
+                _deletion(
+                    "MATCH (n:Concept {id: row.id}) "
+                    "WHERE NOT EXISTS { MATCH (:ReasoningStep)-[:MENTIONS]->(n) }",
+                    [{"id": str(r[0])} for r in concepts],
+                )
+            )
+        return sum(removed for _before, removed in self._write(steps))
 
     # --- stats, queries, export ----------------------------------------------------------
 

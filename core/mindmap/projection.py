@@ -36,10 +36,11 @@ class Batch:
     """Writes of one shape as two queries over ``$rows``: how many already exist, then MERGE.
 
     ``new = merged - existing``: an edge whose endpoint is missing is neither, so it counts
-    nothing (and is not created).
+    nothing (and is not created). A "delete" batch (forgetting a research) has the same
+    two-query shape: how many match, then how many were deleted.
     """
 
-    kind: Literal["node", "edge"]
+    kind: Literal["node", "edge", "delete"]
     count_cypher: str
     merge_cypher: str
     rows: list[dict[str, Any]] = field(default_factory=list)

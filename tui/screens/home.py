@@ -8,7 +8,6 @@ reads one small JSON file per session, which could be slow on a network home fol
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -291,7 +290,9 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="home-export")
     def _export(self, session_id: str, fmt: str) -> None:
-        path = export_to_file(self.config, session_id, fmt)
+        from core.exports import write_export
+
+        path = write_export(self.config, session_id, fmt)  # type: ignore[arg-type]
         self.app.call_from_thread(
             self.notify, f"Exported to {shown_path(path)}", title="Export", timeout=10
         )
@@ -364,25 +365,3 @@ class HomeScreen(Screen[None]):
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
-
-
-def export_to_file(config: Config, session_id: str, fmt: str) -> Path:
-    """Write ``core.sessions.export_session`` output into the session's folder, with the
-    configured secrets scrubbed.
-
-    Falls back to the current folder when the session folder is not writable. Returns the
-    path written.
-    """
-    from core.redaction import secret_values
-    from core.sessions import SessionStore, export_session
-
-    handle = SessionStore(config.sessions_dir).open(session_id)
-    text = export_session(handle, fmt, secret_values=secret_values(config))
-    name = f"{handle.id}.{fmt}"
-    try:
-        path = Path(handle.folder) / name
-        path.write_text(text, encoding="utf-8")
-    except OSError:
-        path = Path.cwd() / name
-        path.write_text(text, encoding="utf-8")
-    return path

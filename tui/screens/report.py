@@ -202,10 +202,10 @@ class ReportScreen(Screen[str | None]):
 
     @work(thread=True, exit_on_error=False, group="report-export")
     def _export(self, session_id: str, fmt: str) -> None:
-        from tui.screens.home import export_to_file
+        from core.exports import write_export
 
         try:
-            path = export_to_file(self.config, session_id, fmt)
+            path = write_export(self.config, session_id, fmt)  # type: ignore[arg-type]
         except Exception as exc:
             self.app.call_from_thread(
                 self.notify, str(exc), title="Export failed", severity="error"
