@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import neo4j
 import pytest
@@ -251,7 +252,7 @@ EMPTY = "MATCH (n) RETURN count(n) = 0"
 
 
 @pytest.fixture
-def contract_server(monkeypatch: pytest.MonkeyPatch) -> object:
+def contract_server(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The contract suite pointed at a (fake) server, as if NEO4J_* were set at start."""
     import tests.test_mindmap_contract as contract
 
@@ -267,33 +268,33 @@ def contract_server(monkeypatch: pytest.MonkeyPatch) -> object:
 
 
 def test_contract_suite_uses_the_credentials_captured_before_isolation(
-    fake_neo4j: FakeNeo4j, contract_server: object
+    fake_neo4j: FakeNeo4j, contract_server: Any
 ) -> None:
     import os
 
     assert "NEO4J_PASSWORD" not in os.environ  # isolated_home removed it for this test
     fake_neo4j.answers = {MARKED: [[False]], EMPTY: [[True]]}
-    store = contract_server._neo4j_store()  # type: ignore[attr-defined]
+    store = contract_server._neo4j_store()
     store.close()
     assert fake_neo4j.last.config["auth"] == ("tester", "pw-from-env")
     assert fake_neo4j.last.sessions[-1]["database"] == "scratch"
 
 
 def test_contract_suite_refuses_a_database_it_did_not_create(
-    fake_neo4j: FakeNeo4j, contract_server: object
+    fake_neo4j: FakeNeo4j, contract_server: Any
 ) -> None:
     fake_neo4j.answers = {MARKED: [[False]], EMPTY: [[False]]}
     with pytest.raises(pytest.skip.Exception, match="throw-away database"):
-        contract_server._neo4j_store()  # type: ignore[attr-defined]
+        contract_server._neo4j_store()
     ran = [q for driver in fake_neo4j.drivers for q in driver.queries]
     assert ran == [MARKED, EMPTY]  # looked, changed nothing (no schema, no delete, no marker)
 
 
 def test_contract_suite_marks_an_empty_database_and_reuses_a_marked_one(
-    fake_neo4j: FakeNeo4j, contract_server: object
+    fake_neo4j: FakeNeo4j, contract_server: Any
 ) -> None:
     fake_neo4j.answers = {MARKED: [[True]], EMPTY: [[False]]}
-    contract_server._neo4j_store().close()  # type: ignore[attr-defined]
+    contract_server._neo4j_store().close()
     ran = [q for driver in fake_neo4j.drivers for q in driver.queries]
     assert "MERGE (:DeepResearchTuiTestMarker)" in ran
     assert ran[-1] == "MATCH (n) WHERE NOT n:DeepResearchTuiTestMarker DETACH DELETE n"
