@@ -200,6 +200,32 @@ MINIMUMS: dict[str, int] = {
     "research.context_chars": 0,
 }
 """Lower bounds: ``research.breadth = 0`` would plan nothing and quietly search nothing."""
+NEO4J_SCHEMES: tuple[str, ...] = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+"""URI schemes of the Bolt driver (``neo4j://`` routes over a cluster; ``+s`` verifies TLS,
+``+ssc`` accepts a self-signed certificate). The driver's HTTP preview is not supported."""
+
+
+def neo4j_uri_problem(uri: str) -> str | None:
+    """Why ``uri`` cannot be a Neo4j URI (a sentence), or None when its scheme is one we use.
+
+    One check for the config file, ``NEO4J_URI`` and the Settings form, so a typo such as
+    ``http://`` or a missing ``bolt://`` is named where it was made instead of surfacing
+    as a driver error on first use. The URI is quoted without its credentials.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        scheme = urlsplit(uri).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if "://" in uri and scheme in NEO4J_SCHEMES:
+        return None
+    schemes = ", ".join(f"{name}://" for name in NEO4J_SCHEMES)
+    # Without "://" urlsplit sees no userinfo, so quote only what follows any "@".
+    shown = redact_url(uri) if "://" in uri else uri.rpartition("@")[2]
+    return f"a Neo4j URI must start with one of {schemes} (got {shown!r})"
+
+
 CHOICES: dict[str, tuple[str, ...]] = {
     "graph.backend": ("ladybug", "neo4j"),
     "tavily.search_depth": ("basic", "advanced"),
@@ -216,6 +242,8 @@ def _coerce(section: str, key: str, value: Any, *, source: str) -> Any:
         raise ConfigError(
             f"{source}: {dotted} must be one of {', '.join(CHOICES[dotted])}, got {result!r}"
         )
+    if dotted == "neo4j.uri" and result and (problem := neo4j_uri_problem(result)):
+        raise ConfigError(f"{source}: neo4j.uri: {problem}")
     return result
 
 

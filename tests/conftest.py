@@ -6,12 +6,20 @@ plugin so every test module can ask for ``fake_gemini`` / ``fake_tavily``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["tests.fakes.fixtures"]
+
+NEO4J_TEST_ENV: dict[str, str] = {
+    name: os.environ.get(name, "")
+    for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+}
+"""The Neo4j contract suite's server, read once before any test isolates the environment
+(``isolated_home`` removes these, so only that suite, reading this copy, ever sees them)."""
 
 _REAL_ENV = (
     "GEMINI_API_KEY",
@@ -21,7 +29,9 @@ _REAL_ENV = (
     "GEMINI_MODEL",
     "TAVILY_API_KEY",
     "TAVILY_BASE_URL",
+    "NEO4J_URI",
     "NEO4J_USER",
+    "NEO4J_USERNAME",
     "NEO4J_PASSWORD",
     "NEO4J_DATABASE",
 )
@@ -31,7 +41,8 @@ _REAL_ENV = (
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Config and data under tmp_path; the developer's own keys never leak into a test.
 
-    NEO4J_URI is kept on purpose: it is how the Neo4j contract suite finds its server.
+    NEO4J_* go too (a developer's NEO4J_URI must not send a test to their graph); the
+    contract suite reads its server from ``NEO4J_TEST_ENV``, captured at import.
     """
     for name in _REAL_ENV:
         monkeypatch.delenv(name, raising=False)

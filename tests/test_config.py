@@ -79,3 +79,45 @@ def test_choices_are_checked(tmp_path) -> None:
     path.write_text('[graph]\nbackend = "sqlite"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="ladybug, neo4j"):
         read_file(path)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "bolt://h:7687",
+        "bolt+s://h",
+        "bolt+ssc://h",
+        "neo4j://h",
+        "neo4j+s://u:p@h",
+        "NEO4J+SSC://h",
+    ],
+)
+def test_neo4j_uri_schemes_accepted(tmp_path, uri: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f'[neo4j]\nuri = "{uri}"\n', encoding="utf-8")
+    assert read_file(path)["neo4j"]["uri"] == uri
+    assert load(tmp_path / "none.toml", env={"NEO4J_URI": uri}).neo4j.uri == uri
+
+
+@pytest.mark.parametrize("uri", ["http://h:7474", "localhost:7687", "bolt+routing://h", "h"])
+def test_neo4j_uri_schemes_refused_in_the_file(tmp_path, uri: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f'[neo4j]\nuri = "{uri}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        read_file(path)
+    assert str(path) in str(info.value)
+    assert "neo4j.uri" in str(info.value) and "bolt://, bolt+s://" in str(info.value)
+
+
+def test_neo4j_uri_scheme_refused_in_the_env_without_echoing_the_password(tmp_path) -> None:
+    for uri in ("http://neo:s3cretpw@db.example:7474", "neo:s3cretpw@db.example:7687"):
+        with pytest.raises(ConfigError) as info:
+            load(tmp_path / "none.toml", env={"NEO4J_URI": uri})
+        assert str(info.value).startswith("NEO4J_URI: neo4j.uri: a Neo4j URI must start with")
+        assert "s3cretpw" not in str(info.value)
+
+
+def test_an_empty_neo4j_uri_is_allowed(tmp_path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[neo4j]\nuri = ""\n', encoding="utf-8")
+    assert read_file(path)["neo4j"]["uri"] == ""

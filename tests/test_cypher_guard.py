@@ -106,23 +106,3 @@ def test_refused_queries_leave_the_graph_unchanged(tmp_path: Path) -> None:
         assert totals(store) == before
     finally:
         store.close()
-
-
-def test_second_guard_read_only_transaction(tmp_path: Path) -> None:
-    """Even if a write slipped past the lexer, the store's read-only run refuses it."""
-    store = LadybugStore(tmp_path / "g" / "m.lbug", buffer_pool_mb=256)
-    try:
-        apply_all(store, round_events("s1", TOPIC, 1))
-        before = totals(store)
-        for cypher in (
-            "MATCH (n:Topic) SET n.name = 'x'",
-            "MATCH (n) DETACH DELETE n",
-            "MATCH (n) RETURN n; MATCH (n) DETACH DELETE n",
-        ):
-            with pytest.raises(RuntimeError):
-                store._run_read_only(cypher, {}, timeout_s=5, max_rows=10)
-        assert totals(store) == before
-        # and the connection is still usable afterwards
-        assert store.run_read_query("MATCH (n:Topic) RETURN count(n)").rows == [[1]]
-    finally:
-        store.close()

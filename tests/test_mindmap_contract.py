@@ -1,9 +1,10 @@
 """The MindMapStore contract: one suite, run on LadybugDB always and on Neo4j when NEO4J_URI
-is set (a throw-away server: the fixture empties it first)."""
+is set. The Neo4j database is emptied before each test, so the suite only runs on one that
+is empty or that it marked as its own on an earlier run (a ``DeepResearchTuiTestMarker``
+node); any other database is left alone and the Neo4j half is skipped, saying why."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from core import events as ev
 from core.mindmap.base import MindMapStore
 from core.mindmap.cypher_store import CypherGraphStore
 from core.mindmap.ladybug_store import LadybugStore
+from tests.conftest import NEO4J_TEST_ENV
 
 TOPIC = "Solid-state  batteries"
 
@@ -74,24 +76,65 @@ def round_events(
     ]
 
 
+NEO4J_MARKER = "DeepResearchTuiTestMarker"
+"""Label of the node that says "this database belongs to the contract suite"."""
+_NEO4J_VERDICT: list[str] = []
+"""Why the Neo4j database may not be used ("" when it may); checked once per run."""
+
+
+def _neo4j_settings() -> tuple[str, str, str, str]:
+    env = NEO4J_TEST_ENV
+    return (
+        env["NEO4J_URI"],
+        env["NEO4J_USER"] or env["NEO4J_USERNAME"] or "neo4j",
+        env["NEO4J_PASSWORD"],
+        env["NEO4J_DATABASE"] or "neo4j",
+    )
+
+
+def _claim_neo4j_database() -> str:
+    """ "" when the database is empty or already ours (then it is marked), else why not.
+
+    Runs before ``Neo4jStore`` is opened, because opening creates constraints: a database
+    that is not ours must not be changed at all.
+    """
+    from core.mindmap.neo4j_connect import open_driver, safe_uri
+
+    uri, user, password, database = _neo4j_settings()
+    driver = open_driver(uri, user, password)
+    try:
+        with driver.session(database=database) as session:
+            marked = session.run(f"MATCH (m:{NEO4J_MARKER}) RETURN count(m) > 0").single()[0]
+            empty = session.run("MATCH (n) RETURN count(n) = 0").single()[0]
+            if not (marked or empty):
+                return (
+                    f"NEO4J_URI points at {safe_uri(uri)} (database {database}), which holds "
+                    "data this suite did not create; it empties the database before every "
+                    "test, so point NEO4J_URI (and NEO4J_DATABASE) at a throw-away database"
+                )
+            session.run(f"MERGE (:{NEO4J_MARKER})").consume()
+    finally:
+        driver.close()
+    return ""
+
+
 def _neo4j_store() -> CypherGraphStore:
     from core.mindmap.neo4j_store import Neo4jStore
 
-    store = Neo4jStore(
-        os.environ["NEO4J_URI"],
-        os.environ.get("NEO4J_USER", "neo4j"),
-        os.environ.get("NEO4J_PASSWORD", ""),
-        os.environ.get("NEO4J_DATABASE", "neo4j"),
-    )
-    with store._driver.session(database=store._database) as session:  # test server only
-        session.run("MATCH (n) DETACH DELETE n").consume()
+    if not _NEO4J_VERDICT:
+        _NEO4J_VERDICT.append(_claim_neo4j_database())
+    if _NEO4J_VERDICT[0]:
+        pytest.skip(_NEO4J_VERDICT[0])
+    store = Neo4jStore(*_neo4j_settings())
+    with store._driver.session(database=store._database) as session:  # our marked database
+        session.run(f"MATCH (n) WHERE NOT n:{NEO4J_MARKER} DETACH DELETE n").consume()
     return store
 
 
 @pytest.fixture(params=["ladybug", "neo4j"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CypherGraphStore]:
     if request.param == "neo4j":
-        if not os.environ.get("NEO4J_URI"):
+        if not NEO4J_TEST_ENV["NEO4J_URI"]:
             pytest.skip("NEO4J_URI not set: Neo4j contract suite needs a server")
         made = _neo4j_store()
     else:
@@ -216,6 +259,32 @@ def test_awkward_topic_round_trips(store: CypherGraphStore) -> None:
     assert store.context("  " + topic.upper() + " ").facts  # same normalised key
 
 
+def test_very_long_topic_and_concept_round_trip(store: CypherGraphStore) -> None:
+    """Names from users and LLMs can be any length; ids and indexed keys stay bounded."""
+    from core.mindmap import schema
+
+    topic = "battery chemistry " * 600  # 10,800 characters
+    concept = "electrolyte interface " * 500
+    items = round_events("s-long", topic, 1)
+    synthesis = next(i for i in items if isinstance(i, ev.SynthesisReady))
+    items[items.index(synthesis)] = ev.SynthesisReady(
+        **{**synthesis.__dict__, "concepts": [concept, concept + "x"]}
+    )
+    apply_all(store, items)
+    roots = store.roots()
+    assert len(roots) == 1 and roots[0].id == schema.topic_id(topic)
+    assert len(roots[0].id) < 300
+    detail = store.node(roots[0].id)
+    assert detail is not None and detail.properties["name"] == topic.strip()
+    assert len(detail.properties["key"]) < 300
+    assert store.prior_evidence(topic) == 2
+    assert store.context(topic.upper()).facts
+    assert store.stats().nodes["Concept"] == 4  # the two long ones stay apart
+    long_concept = store.node(schema.concept_id(concept))
+    assert long_concept is not None and long_concept.properties["name"] == concept.strip()
+    assert apply_all(store, items) == (0, 0)  # and re-projecting finds the same nodes
+
+
 def test_injection_text_is_only_data(store: CypherGraphStore) -> None:
     bad = "MATCH (n) DETACH DELETE n"
     apply_all(store, round_events("s1", TOPIC, 1))
@@ -268,12 +337,13 @@ def test_concurrent_writes_from_two_threads_all_land(store: CypherGraphStore) ->
     for t in threads:
         t.join()
     assert not errors
-    one = round_events("x", "topic x", 1)
     stats = store.stats()
     assert stats.nodes["Session"] == 2 and stats.nodes["Evidence"] == 4
     assert stats.nodes["Topic"] == 2
+    # three applies each, interleaved, and still one edge per fact: no round was doubled
+    assert stats.relations["HAS_SESSION"] == 2 and stats.relations["HAS_EVIDENCE"] == 4
+    assert stats.relations["SUPPORTED_BY"] == 4
     assert store.prior_evidence("topic 0") == store.prior_evidence("topic 1") == 2
-    assert len(one) == len(batches[0])
 
 
 def test_new_session_same_topic_sees_prior_evidence(store: CypherGraphStore) -> None:
@@ -350,3 +420,32 @@ def test_forgetting_a_research_leaves_the_others_whole(store: CypherGraphStore) 
     empty = store.stats()
     assert sum(empty.nodes.values()) == 0 and sum(empty.relations.values()) == 0
     assert store.forget_session("s-keep") == 0, "forgetting twice is harmless"
+
+
+def test_write_smuggled_past_the_text_guard_is_refused_by_the_store(
+    store: CypherGraphStore,
+) -> None:
+    """The second guard: even if a write slipped past the lexer, the store refuses it.
+
+    LadybugDB's read-only transaction raises RuntimeError; Neo4j's EXPLAIN check raises
+    CypherRefused (a second statement is a syntax error there: ClientError).
+    """
+    refusals: tuple[type[BaseException], ...] = (RuntimeError,)
+    if store.backend == "neo4j":
+        import neo4j
+
+        from core.mindmap.guard import CypherRefused
+
+        refusals = (CypherRefused, neo4j.exceptions.ClientError)
+    apply_all(store, round_events("s1", TOPIC, 1))
+    before = totals(store)
+    for cypher in (
+        "MATCH (n:Topic) SET n.name = 'x'",
+        "MATCH (n) DETACH DELETE n",
+        "MATCH (n) RETURN n; MATCH (n) DETACH DELETE n",
+    ):
+        with pytest.raises(refusals):
+            store._run_read_only(cypher, {}, timeout_s=5, max_rows=10)
+    assert totals(store) == before
+    # and the store still answers afterwards
+    assert store.run_read_query("MATCH (n:Topic) RETURN count(n)").rows == [[1]]

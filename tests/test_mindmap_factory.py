@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
 from core.config import Config, load
 from core.mindmap.factory import open_store
 from core.mindmap.ladybug_store import DB_FILE, LadybugStore
-from core.mindmap.neo4j_store import safe_uri
+from core.mindmap.neo4j_connect import safe_uri
+from tests.fakes.neo4j_driver import FakeNeo4j
 from tests.test_mindmap_contract import TOPIC, apply_all, round_events
 
 
@@ -25,23 +29,60 @@ def test_default_is_ladybug_under_graph_path() -> None:
         store.close()
 
 
-def test_neo4j_unreachable_falls_back_without_leaking_password() -> None:
+def closed_port() -> int:
+    """A loopback port nothing listens on (connecting is refused at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def neo4j_config(uri: str, password: str) -> Config:
     config = Config()
     config.graph.backend = "neo4j"
-    config.neo4j.uri = "bolt://admin:pw-in-uri@127.0.0.1:1"
-    config.neo4j.password = "s3cret-password"
-    store, warnings = open_store(config)
+    config.neo4j.uri = uri
+    config.neo4j.password = password
+    return config
+
+
+def test_neo4j_unreachable_falls_back_with_a_warning() -> None:
+    port = closed_port()
+    store, warnings = open_store(neo4j_config(f"bolt://127.0.0.1:{port}", "s3cret-password"))
     try:
         assert store.backend == "ladybug"
-        assert len(warnings) == 1 and "Neo4j unavailable at bolt://127.0.0.1:1" in warnings[0]
-        assert "s3cret-password" not in warnings[0] and "pw-in-uri" not in warnings[0]
-        assert "pw-in-uri" not in store.location
+        assert len(warnings) == 1
+        assert f"Neo4j unavailable at bolt://127.0.0.1:{port} (ServiceUnavailable" in warnings[0]
+        assert "s3cret-password" not in warnings[0]
+    finally:
+        store.close()
+
+
+def test_password_in_the_drivers_error_is_not_in_the_warning(fake_neo4j: FakeNeo4j) -> None:
+    password = "s3cret-password"
+    fake_neo4j.connect_error = AuthError(
+        f"The client is unauthorized: {password!r} rejected for bolt://neo4j:{password}@db"
+    )
+    store, warnings = open_store(neo4j_config("bolt://db.example:7687", password))
+    try:
+        assert store.backend == "ladybug"
+        assert len(warnings) == 1 and "AuthError: The client is unauthorized" in warnings[0]
+        assert password not in warnings[0]
+    finally:
+        store.close()
+
+
+def test_a_short_password_does_not_mangle_the_warning(fake_neo4j: FakeNeo4j) -> None:
+    """Masking every "neo4j" would turn neo4j:// into ***:// and hide nothing."""
+    fake_neo4j.connect_error = ServiceUnavailable("Couldn't connect to neo4j://db.example:7687")
+    store, warnings = open_store(neo4j_config("neo4j://neo4j:neo4j@db.example:7687", ""))
+    try:
+        assert "Couldn't connect to neo4j://db.example:7687" in warnings[0]
+        assert "neo4j:neo4j@" not in warnings[0] and "***" not in warnings[0]
     finally:
         store.close()
 
 
 def test_safe_uri_strips_credentials() -> None:
-    assert safe_uri("neo4j+s://u:p@db.example:7687/x") == "neo4j+s://db.example:7687/x"
+    assert safe_uri("neo4j+s://u:p@db.example:7687") == "neo4j+s://db.example:7687"
 
 
 def test_locked_by_another_process_opens_read_only() -> None:

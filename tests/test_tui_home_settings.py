@@ -16,18 +16,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from neo4j.exceptions import ServiceUnavailable
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from core import config as config_mod
 from core.config import Config
+from tests.fakes.neo4j_driver import FakeNeo4j
 from tests.pilot_helpers import wait_for as wait_for_condition
 from tui.commands import SavedResearchProvider, system_commands
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import ALL_KEYS, HelpScreen, screen_bindings
 from tui.screens.home import HomeScreen
-from tui.screens.settings import SettingsScreen
+from tui.screens.settings import TEST_TIMEOUT_S, SettingsScreen
 from tui.widgets.session_table import SessionTable, humanize_age
 
 SIZES = [(80, 24), (200, 50)]
@@ -423,6 +425,67 @@ async def test_test_connection_unreachable_shows_error() -> None:
         result = str(screen.query_one("#neo4j-result").render())
         assert "Could not connect" in result
         assert screen.query_one("#neo4j-result").has_class("-error")
+
+
+def record_test_results(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the Neo4j test row shows, "Connecting…" included."""
+    shown: list[str] = []
+    original = SettingsScreen._show_test
+
+    def recording(self: SettingsScreen, ok: bool | None, text: str) -> None:
+        shown.append(text)
+        original(self, ok, text)
+
+    monkeypatch.setattr(SettingsScreen, "_show_test", recording)
+    return shown
+
+
+async def test_test_connection_never_shows_the_password(
+    fake_neo4j: FakeNeo4j, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uri = "bolt://admin:pw-secret-123@db.example:7687"
+    fake_neo4j.connect_error = ServiceUnavailable(f"Couldn't connect to {uri} (pw-secret-123)")
+    shown = record_test_results(monkeypatch)
+    app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        screen.query_one("#neo4j-uri", Input).value = uri
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: screen.test_result and screen.test_result[0] is False)
+        assert shown[0] == "Connecting to bolt://db.example:7687…"
+        assert "Couldn't connect to bolt://db.example:7687" in shown[-1]
+        assert not any("pw-secret-123" in text for text in shown)
+        assert fake_neo4j.last.config["auth"] == ("admin", "pw-secret-123")
+
+
+async def test_test_connection_success_names_the_server_without_credentials(
+    fake_neo4j: FakeNeo4j,
+) -> None:
+    app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        screen.query_one("#neo4j-uri", Input).value = "neo4j+s://admin:pw-secret-123@db.example"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: screen.test_result and screen.test_result[0] is True)
+        assert screen.test_result == (True, "Connected to neo4j+s://db.example.")
+        assert fake_neo4j.last.config["connection_acquisition_timeout"] == TEST_TIMEOUT_S
+
+
+async def test_the_form_checks_the_uri_scheme_with_the_configs_rule() -> None:
+    from core.config import neo4j_uri_problem
+
+    app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)):
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        screen.query_one("#neo4j-uri", Input).value = "localhost:7687"
+        _, problems = screen.collect()
+        problem = neo4j_uri_problem("localhost:7687")
+        assert problem is not None and problem[1:] + "." in problems[0]
+        screen.query_one("#neo4j-uri", Input).value = "neo4j+ssc://db.example"
+        assert screen.collect() == ({"neo4j.uri": "neo4j+ssc://db.example"}, [])
 
 
 # --- Help, Confirm, palette --------------------------------------------------------------

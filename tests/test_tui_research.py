@@ -379,10 +379,14 @@ async def test_report_streams_links_citations_and_exports(keys: None) -> None:
         await wait_for(pilot, lambda: "source:3" in doc.shown)
         assert "Toyota targets 2027" in doc.shown
         await pilot.press("e")
-        folder = Path(screen.config.sessions_dir) / screen.state.session_id
-        await wait_for(pilot, lambda: (folder / f"{screen.state.session_id}.md").exists())
+        from core.exports import export_name
+
+        exports = screen.config.data_dir / "exports"
+        sid = screen.state.session_id
+        topic = "Solid-state batteries"
+        await wait_for(pilot, lambda: (exports / export_name(topic, sid, "md")).exists())
         await pilot.press("E")
-        await wait_for(pilot, lambda: (folder / f"{screen.state.session_id}.json").exists())
+        await wait_for(pilot, lambda: (exports / export_name(topic, sid, "json")).exists())
         # Following a citation lands on that source in the list, with its details.
         markdown = doc.document
         markdown.post_message(Markdown.LinkClicked(markdown, "source:3"))

@@ -130,7 +130,7 @@ async def ask_mind_map(
     result.cypher = checked
     params: dict[str, Any] = {}
     if topic and "$topic" in checked:
-        params["topic"] = schema.normalise(topic)
+        params["topic"] = schema.bounded_key(topic)
     try:
         import asyncio
 

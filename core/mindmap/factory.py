@@ -3,8 +3,10 @@
 The graph is a projection of the event log, so a store we cannot open is never fatal:
 Neo4j down or refusing our credentials -> the embedded store for this run (``graph
 rebuild`` can re-project into Neo4j later); the embedded file locked by another process ->
-open it read-only. Each fallback is returned as a warning sentence for the UI; none ever
-contains the Neo4j password.
+open it read-only. Each fallback is returned as a warning sentence for the UI, and so is
+what an opened store wants said (Neo4j refusing our constraints). The driver's error text is
+scrubbed (``neo4j_connect.scrub``): URLs lose their ``user:password@``, and the password is
+masked wherever it appears when it is long enough to be told apart from ordinary words.
 """
 
 from __future__ import annotations
@@ -14,24 +16,9 @@ import logging
 from core.config import Config
 from core.mindmap.base import MindMapStore
 from core.mindmap.ladybug_store import DB_FILE, GraphLocked, LadybugStore
-from core.mindmap.neo4j_store import safe_uri
+from core.mindmap.neo4j_connect import safe_uri, scrub
 
 log = logging.getLogger(__name__)
-
-
-def _scrub(text: str, uri: str, password: str) -> str:
-    """Driver messages may quote the URI (with any user:password@ in it) or the password."""
-    from urllib.parse import urlsplit
-
-    text = text.replace(uri, safe_uri(uri))
-    try:
-        in_uri = urlsplit(uri).password or ""
-    except ValueError:
-        in_uri = ""
-    for secret in (password, in_uri):
-        if secret:
-            text = text.replace(secret, "***")
-    return text
 
 
 def open_ladybug(config: Config, *, read_only: bool = False) -> tuple[MindMapStore, list[str]]:
@@ -65,11 +52,12 @@ def open_store(config: Config, *, read_only: bool = False) -> tuple[MindMapStore
             from core.mindmap.neo4j_store import Neo4jStore
 
             try:
-                return Neo4jStore(
+                store = Neo4jStore(
                     neo.uri, neo.user, neo.password, neo.database, read_only=read_only
-                ), []
+                )
+                return store, list(store.warnings)
             except Exception as exc:  # unreachable, bad credentials, bad URI...
-                reason = _scrub(f"{type(exc).__name__}: {exc}", neo.uri, neo.password)
+                reason = scrub(f"{type(exc).__name__}: {exc}", neo.uri, [neo.password])
                 log.info("neo4j unavailable: %s", reason)
                 warnings.append(
                     f"Neo4j unavailable at {safe_uri(neo.uri)} ({reason[:200]}): using the "

@@ -8,29 +8,43 @@ interleave a round. User Cypher runs through ``execute_read`` (READ access: the 
 refuses writes) with a transaction timeout. Constraints and indexes are created with
 ``IF NOT EXISTS`` at start. The URI is shown without credentials; the password is never
 put in ``location``, messages or logs.
+
+Every session shares the driver's ``execute_query_bookmark_manager``: on a routed cluster
+(``neo4j://``) a read may go to a follower that has not yet applied our last write, and the
+bookmarks make it wait for that write, so the Tree shows what ``apply`` just wrote.
+
+User Cypher gets a second guard here because READ access mode is *not* access control
+(the driver's docs say so: it routes the transaction, and a single server may run a write
+sent in a read session). The query is first ``EXPLAIN``-ed in the same read transaction
+and refused unless the planner says it only reads (query type ``"r"``).
 """
 
 from __future__ import annotations
 
 import threading
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from core.mindmap import schema
 from core.mindmap.cypher_store import CypherGraphStore
+from core.mindmap.guard import CypherRefused
+from core.mindmap.neo4j_connect import open_driver, safe_uri
 from core.mindmap.projection import Batch
 
+__all__ = ["Neo4jStore", "safe_uri"]
 
-def safe_uri(uri: str) -> str:
-    """The URI without any user:password@ part."""
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "<invalid uri>"
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+READ_ONLY_QUERY_TYPE = "r"
+"""``ResultSummary.query_type`` of a query that only reads; the others are these:"""
+_QUERY_TYPES = {"rw": "reads and writes", "w": "writes", "s": "changes the schema"}
+
+
+def schema_warning(skipped: int, total: int, code: str, database: str) -> str:
+    """The one sentence shown when the server refuses our constraints and indexes."""
+    return (
+        f"Neo4j refused to create the mind map's constraints and indexes in database "
+        f"{database} ({skipped} of {total} skipped: {code}; the user probably lacks schema "
+        "rights). The mind map still works, but writes may be slower and node ids are not "
+        "enforced unique; opening it once as a user with schema rights creates them."
+    )
 
 
 class Neo4jStore(CypherGraphStore):
@@ -51,23 +65,42 @@ class Neo4jStore(CypherGraphStore):
         self._neo4j = neo4j
         self.location = f"{safe_uri(uri)} (database {database or 'neo4j'})"
         self.read_only = read_only
+        self.warnings: list[str] = []
+        """Things the user should know about this store (the factory shows them)."""
         self._database = database or None
         self._lock = threading.Lock()
-        self._driver = neo4j.GraphDatabase.driver(
-            uri,
-            auth=(user, password),
-            connection_timeout=connection_timeout_s,
-            max_transaction_retry_time=5.0,
-        )
+        self._driver = open_driver(uri, user, password, timeout_s=connection_timeout_s)
         try:
             self._driver.verify_connectivity()
             if not read_only:
-                with self._driver.session(database=self._database) as session:
-                    for ddl in schema.neo4j_ddl():  # our constant text
-                        session.run(ddl).consume()
+                self._create_schema()
         except BaseException:
             self._driver.close()
             raise
+
+    def _create_schema(self) -> None:
+        """Constraints and indexes, one statement at a time; a forbidden one is skipped.
+
+        A user with write but no schema rights (common on shared servers) gets
+        ``Forbidden``; failing the whole store for that would send the run to the embedded
+        store, when only the speed-up and the uniqueness check are lost.
+        """
+        statements = schema.neo4j_ddl()  # our constant text
+        refusals: list[str] = []
+        for ddl in statements:
+            try:
+                with self._session(read=False) as session:
+                    session.run(ddl).consume()
+            except self._neo4j.exceptions.ClientError as exc:
+                if not _is_forbidden(exc, self._neo4j.exceptions):
+                    raise
+                refusals.append(str(getattr(exc, "code", "") or type(exc).__name__))
+        if refusals:
+            self.warnings.append(
+                schema_warning(
+                    len(refusals), len(statements), refusals[0], self._database or "neo4j"
+                )
+            )
 
     def _label_of(self, var: str) -> str:
         return f"labels({var})[0]"
@@ -77,7 +110,11 @@ class Neo4jStore(CypherGraphStore):
 
     def _session(self, *, read: bool) -> Any:
         mode = self._neo4j.READ_ACCESS if read else self._neo4j.WRITE_ACCESS
-        return self._driver.session(database=self._database, default_access_mode=mode)
+        return self._driver.session(
+            database=self._database,
+            default_access_mode=mode,
+            bookmark_manager=self._driver.execute_query_bookmark_manager,
+        )
 
     def _rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
         def work(tx: Any) -> list[list[Any]]:
@@ -104,6 +141,13 @@ class Neo4jStore(CypherGraphStore):
     ) -> tuple[list[str], list[list[Any]]]:
         @self._neo4j.unit_of_work(timeout=timeout_s)
         def work(tx: Any) -> tuple[list[str], list[list[Any]]]:
+            # The guard's lexer refuses EXPLAIN in user text, so this prefix is the only one.
+            plan = tx.run("EXPLAIN " + cypher, params).consume()
+            if plan.query_type != READ_ONLY_QUERY_TYPE:
+                raise CypherRefused(
+                    "only read queries may run; the Neo4j planner says this query "
+                    f"{_QUERY_TYPES.get(plan.query_type, f'is of type {plan.query_type!r}')}"
+                )
             result = tx.run(cypher, params)
             keys = list(result.keys())
             rows = []
@@ -119,3 +163,13 @@ class Neo4jStore(CypherGraphStore):
 
     def close(self) -> None:
         self._driver.close()
+
+
+def _is_forbidden(exc: Exception, exceptions: Any) -> bool:
+    """A permission refusal (not bad credentials, which ``verify_connectivity`` reports)."""
+    if isinstance(exc, exceptions.Forbidden):
+        return True
+    code = str(getattr(exc, "code", "") or "")
+    return code.startswith("Neo.ClientError.Security.") and not isinstance(
+        exc, exceptions.AuthError
+    )

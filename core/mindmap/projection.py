@@ -211,7 +211,7 @@ def writes_for(event: ev.Event) -> list[Write]:
 
 def _session_started(event: ev.SessionStarted) -> list[Write]:
     sid, ts = event.session_id, event.timestamp
-    key = schema.normalise(event.topic)
+    key = schema.bounded_key(event.topic)
     tid = schema.topic_id(event.topic)
     return [
         node("Topic", tid, ts, first_values={"key": key, "name": event.topic.strip()}),
@@ -317,7 +317,7 @@ def _synthesis(event: ev.SynthesisReady) -> list[Write]:
         names += [_text(rel.get("source")), _text(rel.get("target"))]
     seen: set[str] = set()
     for name in names:
-        key = schema.normalise(name)
+        key = schema.bounded_key(name)
         if not key or key in seen:
             continue
         seen.add(key)

@@ -144,12 +144,30 @@ def normalise(name: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFC", name).casefold()).strip()
 
 
+MAX_KEY_CHARS = 200
+"""Longest topic / concept key kept whole. Keys come from user and LLM text and are both
+ids and indexed properties; Neo4j refuses index entries over about 8 KB, so a longer key
+becomes its first ``MAX_KEY_CHARS`` characters + "#" + a hash of the whole key."""
+
+
+def bounded_key(name: str) -> str:
+    """``normalise(name)``, cut to a bounded length that still tells long names apart.
+
+    Keys up to ``MAX_KEY_CHARS`` are unchanged, so graphs written before this rule keep
+    their ids; two long names sharing the first 200 characters differ in the hash.
+    """
+    key = normalise(name)
+    if len(key) <= MAX_KEY_CHARS:
+        return key
+    return f"{key[:MAX_KEY_CHARS]}#{short_hash(key)}"
+
+
 def topic_id(topic: str) -> str:
-    return "topic:" + normalise(topic)
+    return "topic:" + bounded_key(topic)
 
 
 def concept_id(name: str) -> str:
-    return "concept:" + normalise(name)
+    return "concept:" + bounded_key(name)
 
 
 def step_id(session_id: str, round_no: int, kind: str) -> str:

@@ -1,4 +1,5 @@
-"""Pytest fixtures for the fake Gemini and Tavily servers (loaded by tests/conftest.py).
+"""Pytest fixtures for the fake Gemini and Tavily servers and the fake Neo4j driver (loaded
+by tests/conftest.py).
 
 ``fake_env`` points the app's environment at both fakes with test keys, so code under test
 builds its real providers from config exactly as it would in production.
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fakes.gemini_server import DEFAULT_GEMINI_KEY, FakeGemini
+from tests.fakes.neo4j_driver import FakeNeo4j
 from tests.fakes.tavily_server import DEFAULT_TAVILY_KEY, FakeTavily
 
 
@@ -30,6 +32,16 @@ def fake_tavily() -> Iterator[FakeTavily]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fake_neo4j(monkeypatch: pytest.MonkeyPatch) -> FakeNeo4j:
+    """``neo4j.GraphDatabase.driver`` replaced: every driver the code builds is recorded."""
+    import neo4j
+
+    fake = FakeNeo4j()
+    monkeypatch.setattr(neo4j.GraphDatabase, "driver", fake.driver)
+    return fake
 
 
 @pytest.fixture

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 SETTINGS_CSS = tcss("settings")
 
-NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 TEST_TIMEOUT_S = 5.0
 
 
@@ -123,16 +122,26 @@ def current_value(config: Config, dotted: str) -> Any:
     return getattr(getattr(config, section), key)
 
 
-def test_neo4j(uri: str, user: str, password: str, timeout: float = TEST_TIMEOUT_S) -> str:
-    """Connect and verify; returns the server address. Raises on any failure."""
-    import neo4j
+def check_neo4j(uri: str, user: str, password: str, timeout: float = TEST_TIMEOUT_S) -> str:
+    """Connect and verify with the store's own driver settings; returns the address to show
+    (without credentials). Raises on any failure; the caller scrubs the message."""
+    from core.mindmap.neo4j_connect import open_driver, safe_uri
 
-    driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), connection_timeout=timeout)
+    driver = open_driver(uri, user, password, timeout_s=timeout)
     try:
         driver.verify_connectivity()
-        return uri
+        return safe_uri(uri)
     finally:
         driver.close()
+
+
+def neo4j_failure_text(exc: BaseException, uri: str, password: str) -> str:
+    """One line for a failed test: the error's type and first line, without credentials."""
+    from core.mindmap.neo4j_connect import scrub
+
+    text = str(exc).strip()
+    first_line = text.splitlines()[0] if text else ""
+    return scrub(f"Could not connect: {type(exc).__name__} {first_line}", uri, [password])
 
 
 class SettingsScreen(Screen[bool]):
@@ -286,6 +295,8 @@ class SettingsScreen(Screen[bool]):
 
     def collect(self) -> tuple[dict[str, Any], list[str]]:
         """Changed file values from the form, and validation problems."""
+        from core.config import neo4j_uri_problem
+
         changes: dict[str, Any] = {}
         problems: list[str] = []
         for spec in FIELDS:
@@ -313,14 +324,8 @@ class SettingsScreen(Screen[bool]):
                         continue
                 else:
                     value = text
-                    if (
-                        spec.key == "neo4j.uri"
-                        and text
-                        and not text.startswith(tuple(f"{scheme}://" for scheme in NEO4J_SCHEMES))
-                    ):
-                        problems.append(
-                            "Neo4j URI must start with bolt:// or neo4j:// (or +s / +ssc)."
-                        )
+                    if spec.key == "neo4j.uri" and text and (problem := neo4j_uri_problem(text)):
+                        problems.append(problem[0].upper() + problem[1:] + ".")
                         continue
                     if spec.key == "gemini.model" and not text:
                         problems.append("Model cannot be empty.")
@@ -405,7 +410,9 @@ class SettingsScreen(Screen[bool]):
             return
         user = self._field_or_config("neo4j-user", "neo4j.user")
         password = self._field_or_config("neo4j-password", "neo4j.password")
-        self._show_test(None, f"Connecting to {uri}…")
+        from core.mindmap.neo4j_connect import safe_uri
+
+        self._show_test(None, f"Connecting to {safe_uri(uri)}…")
         self._test_worker(uri, user, password)
 
     def _field_or_config(self, widget_id: str, dotted: str) -> str:
@@ -416,14 +423,11 @@ class SettingsScreen(Screen[bool]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="settings-neo4j")
     def _test_worker(self, uri: str, user: str, password: str) -> None:
         try:
-            test_neo4j(uri, user, password)
+            shown = check_neo4j(uri, user, password)
         except Exception as exc:  # every driver failure is a message, never a crash
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            self.post_message(
-                self.Neo4jTested(False, f"Could not connect: {type(exc).__name__} {first_line}")
-            )
+            self.post_message(self.Neo4jTested(False, neo4j_failure_text(exc, uri, password)))
         else:
-            self.post_message(self.Neo4jTested(True, f"Connected to {uri}."))
+            self.post_message(self.Neo4jTested(True, f"Connected to {shown}."))
 
     @on(Neo4jTested)
     def _tested(self, message: Neo4jTested) -> None:
@@ -432,7 +436,11 @@ class SettingsScreen(Screen[bool]):
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self._show_test(False, f"Test failed: {event.worker.error}")
+            from core.mindmap.neo4j_connect import scrub
+
+            uri = self._field_or_config("neo4j-uri", "neo4j.uri")
+            password = self._field_or_config("neo4j-password", "neo4j.password")
+            self._show_test(False, scrub(f"Test failed: {event.worker.error}", uri, [password]))
 
     def _show_test(self, ok: bool | None, text: str) -> None:
         result = self.query_one("#neo4j-result", Static)
