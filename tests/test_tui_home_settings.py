@@ -281,17 +281,51 @@ async def test_delete_asks_and_removes() -> None:
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         shot(app, "confirm-delete")
-        await pilot.press("n")
+        await pilot.press("enter")  # "Keep" has focus
         await pilot.pause()
         assert app.screen is screen
         assert sorted(table.shown_ids) == sorted(ids)
-        await pilot.press("d")
+        await pilot.press("delete")  # the Delete key is an alias of d
         await pilot.pause()
-        await pilot.press("y")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("tab", "enter")  # a deliberate move to the Delete button
         await wait_for(pilot, lambda: table.shown_ids == [ids[0]])
         from core.sessions import SessionStore
 
         assert [info.id for info in SessionStore(config.sessions_dir).list()] == [ids[0]]
+
+
+async def test_typing_a_word_on_the_list_deletes_nothing() -> None:
+    """Typing "daily" while the list has focus: d opens the delete question, and no later
+    letter (the y in particular) answers it; Enter then keeps the research."""
+    config = keyed_config()
+    ids = make_sessions(config, ["daily news"])
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await home_loaded(pilot)
+        screen.query_one(SessionTable).focus()
+        await pilot.press(*"daily")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "tab then enter to delete" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+    from core.sessions import SessionStore
+
+    assert [info.id for info in SessionStore(config.sessions_dir).list()] == ids
+
+
+async def test_confirm_question_is_shown_whole() -> None:
+    """At 80x24 the dialog used to cut "can" off the end of a wrapped line."""
+    question = (
+        "The research is running. Interrupt it and go back? It is saved and can be resumed later."
+    )
+    app = Host(keyed_config(), lambda app: ConfirmScreen(question, yes="Interrupt", no="Stay"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = " ".join(re.sub("[█▀▄▔▁]", " ", screen_text(app)).split())
+        assert question in shown  # no word cut off at the dialog's edge
 
 
 @pytest.mark.parametrize("fmt", ["md", "json"])
@@ -461,6 +495,19 @@ async def test_confirm_keys() -> None:
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [False]
+
+
+async def test_destructive_confirm_takes_no_letters() -> None:
+    app = Host(keyed_config(), lambda app: ConfirmScreen("Delete?", destructive=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("y", "n", "enter")  # Enter presses the focused button: Keep
+        await pilot.pause()
+    assert app.results == [False]
+    app = Host(keyed_config(), lambda app: ConfirmScreen("Delete?", destructive=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("y", "n", "left", "enter")
+        await pilot.pause()
+    assert app.results == [True]
 
 
 async def test_system_commands_and_saved_research_provider() -> None:

@@ -23,14 +23,14 @@ DIALOGS_CSS = tcss("dialogs")
 ALL_KEYS: list[tuple[str, str, str]] = [
     # (where, key, what it does)
     ("Everywhere", "ctrl+p", "Command palette: every action, saved researches"),
-    ("Everywhere", "?", "This help"),
+    ("Everywhere", "?", "Help: the keys that apply here, then all keys"),
     ("Everywhere", "ctrl+s", "Settings (API keys, model, graph backend)"),
     ("Everywhere", "ctrl+q", "Quit"),
     ("Home", "tab / shift+tab", "Move between the form, the filter and the list"),
     ("Home", "enter", "Start research (in the form) / open the selected research (in the list)"),
     ("Home", "/", "Filter the saved researches"),
     ("Home", "n", "New research: focus the topic field"),
-    ("Home", "d", "Delete the selected research (asks first)"),
+    ("Home", "d / delete", "Delete the selected research (asks; tab then enter confirms)"),
     ("Home", "e", "Export the selected research (Markdown or JSON)"),
     ("Home", "escape", "Clear the filter / leave it"),
     ("Research", "up/down, j/k", "Move through the steps (selecting a round shows its text)"),
@@ -52,6 +52,7 @@ ALL_KEYS: list[tuple[str, str, str]] = [
     ("Settings", "ctrl+s", "Save"),
     ("Settings", "escape", "Cancel"),
     ("Dialogs", "y / n / escape", "Answer yes / no / cancel"),
+    ("Delete dialog", "tab, enter", "Move to Delete and confirm (enter alone or escape keeps)"),
 ]
 
 

@@ -266,6 +266,7 @@ class HomeScreen(Screen[None]):
                 f"Delete “{topic}”?\nIts events, log and report are removed from disk.",
                 yes="Delete",
                 no="Keep",
+                destructive=True,
             ),
             answered,
         )

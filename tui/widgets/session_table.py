@@ -68,14 +68,14 @@ class SessionTable(DataTable[Any]):
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="sessions.open"),
-        Binding("d", "request('delete')", "Delete", id="sessions.delete"),
+        Binding("d,delete", "request('delete')", "Delete", id="sessions.delete"),
         Binding("e", "request('export')", "Export", id="sessions.export"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
     class DeleteRequested(Message):
-        """The user pressed ``d`` on a row (the screen asks before deleting)."""
+        """The user pressed ``d`` or Delete on a row (the screen asks before deleting)."""
 
         def __init__(self, session_id: str) -> None:
             super().__init__()
