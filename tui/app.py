@@ -86,21 +86,38 @@ class DeepResearchApp(App[None]):
         self.push_screen(HomeScreen(self.config))
         if self.config.missing_keys():
             self._open_settings(first_launch=True)
-        elif self.start_topic:
-            self.start_research(self.start_topic)
-        elif self.open_session_id:
-            self.action_open_session(self.open_session_id)
+        else:
+            self._act_on_command_line(saved_settings=True)
+
+    def _act_on_command_line(self, *, saved_settings: bool) -> None:
+        """Start ``start_topic`` or open ``open_session_id``, once.
+
+        Both are cleared here: they are what the command line asked for at launch, and a
+        later Settings save must not start the same research again (spending quota) or jump
+        back to a research the user has left. A topic that cannot start yet (the first
+        Settings was closed without keys) is left in Home's topic field instead.
+        """
+        topic, self.start_topic = self.start_topic, None
+        session_id, self.open_session_id = self.open_session_id, None
+        if topic and saved_settings and not self.config.missing_keys():
+            self.start_research(topic)
+        elif topic:
+            self._prefill_topic(topic)
+        elif session_id:  # reading a saved research needs no keys
+            self.action_open_session(session_id)
+
+    def _prefill_topic(self, topic: str) -> None:
+        from tui.screens.home import HomeScreen
+
+        if isinstance(self.screen, HomeScreen):
+            self.screen.focus_topic(topic)
 
     def _open_settings(self, *, first_launch: bool = False) -> None:
         from tui.screens.settings import SettingsScreen
 
         def closed(saved: bool | None) -> None:
-            if saved and self.start_topic and not self.config.missing_keys():
-                topic, self.start_topic = self.start_topic, None
-                self.start_research(topic)
-            elif self.open_session_id:  # reading a saved research needs no keys
-                session_id, self.open_session_id = self.open_session_id, None
-                self.action_open_session(session_id)
+            if first_launch:
+                self._act_on_command_line(saved_settings=bool(saved))
 
         self.push_screen(SettingsScreen(self.config, first_launch=first_launch), closed)
 
