@@ -457,6 +457,32 @@ async def test_test_connection_unreachable_shows_error() -> None:
         assert screen.query_one("#neo4j-result").has_class("-error")
 
 
+async def test_neo4j_test_result_is_brought_into_view() -> None:
+    """ctrl+t from the top of the form: the answer is below the fold unless scrolled to."""
+    app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: screen.test_result is not None)
+        await pilot.pause()
+        assert "Type a Neo4j URI first" in screen_text(app)
+
+
+async def test_settings_placeholders_fit_their_fields_at_80_columns() -> None:
+    config = keyed_config()
+    config.neo4j.password = "a-saved-password"
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        fields = list(app.screen.query("#settings-form Input").results(Input))
+        assert any(field.password for field in fields)
+        for field in fields:
+            assert len(field.placeholder) <= field.content_region.width, field.id
+        uri = app.screen.query_one("#neo4j-uri", Input)
+        assert uri.placeholder.startswith("e.g. ")  # an example, not a default in effect
+
+
 # --- Help, Confirm, palette --------------------------------------------------------------
 
 
