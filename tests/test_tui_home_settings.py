@@ -12,6 +12,7 @@ import html
 import os
 import re
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import ALL_KEYS, HelpScreen, screen_bindings
 from tui.screens.home import HomeScreen
 from tui.screens.settings import SettingsScreen
-from tui.widgets.session_table import SessionTable, humanize_age
+from tui.widgets.session_table import SessionTable, humanize_age, started_label
 
 SIZES = [(80, 24), (200, 50)]
 GEMINI_KEY = "AIzaFAKE-gemini-key-0123456789-abcd"
@@ -211,6 +212,42 @@ def test_humanize_age() -> None:
 
 
 # --- Home: the saved list (needs core.sessions) ------------------------------------------
+
+
+def test_started_label() -> None:
+    now = time.mktime((2025, 11, 23, 18, 30, 0, 0, 0, -1))
+    assert started_label(now - 3600, now) == "today 17:30"
+    assert started_label(now - 2 * 86400, now) == "Nov 21 18:30"
+    assert started_label(now - 400 * 86400, now) == "2024-10-19"
+    assert started_label(0, now) == "—"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_same_topic_researches_are_told_apart_by_their_start(
+    size: tuple[int, int],
+) -> None:
+    from core.sessions import SessionInfo, SessionStore
+
+    config = keyed_config()
+    store = SessionStore(config.sessions_dir)
+    now = time.time()
+    for number in range(12):  # enough rows for a scrollbar, listed below the two
+        handle = store.create(f"filler {number}")
+        handle.write_info(SessionInfo(id=handle.id, topic="filler", created=1e9, updated=1e9))
+    for started in (now - 2 * 86400, now - 2 * 86400 + 3600):
+        handle = store.create("same topic")
+        handle.write_info(
+            SessionInfo(
+                id=handle.id, topic="same topic", status="done", created=started, updated=now - 60
+            )
+        )
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=size) as pilot:
+        await home_loaded(pilot)
+        text = screen_text(app)
+        assert "Started" in text
+        for started in (now - 2 * 86400, now - 2 * 86400 + 3600):
+            assert started_label(started) in text
 
 
 def make_sessions(config: Config, topics: list[str]) -> list[str]:
