@@ -535,12 +535,14 @@ async def test_help_lists_context_and_all_keys(size: tuple[int, int]) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        context = dict(app.screen.context_bindings)
-        assert context["/"] == "Filter" and context["d"] == "Delete"
+        context = {keys: title for keys, title, _ in app.screen.context_bindings}
+        assert context["/"] == "Filter saved researches"
+        assert context["d, del"] == "Delete the selected research"
         shot(app, "help")
         text = screen_text(app)
-        assert "Keys" in text and "Filter" in text  # context section lists Home's keys
-        assert "Command palette" in text
+        assert "Keys" in text and "Filter saved researches" in text  # Home's keys come first
+        if size[1] >= 50:  # at 80x24 the list of all keys is below the fold
+            assert "Command palette" in text
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -262,54 +264,52 @@ class DeepResearchApp(App[None]):
     # --- command palette ------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        from tui.commands import system_commands
-        from tui.screens.research import ResearchScreen
+        """The app's commands, then everything the screen's bindings can do right now
+        (``tui.keys``: the same list as the help screen's "Here"), then Textual's own."""
+        from tui.commands import screen_commands, system_commands
 
         seen = set(HIDDEN_SYSTEM_COMMANDS)
         commands: list[SystemCommand] = list(system_commands(self))
-        if isinstance(screen, ResearchScreen):
-            for title, help_text, action in (
-                ("Pause / resume research", "space", "pause_resume"),
-                ("Stop research", "x: finish the call, save, partial report", "stop"),
-                ("Show sources", "s", "view('sources')"),
-                ("Show mind map", "m", "view('mindmap')"),
-                ("Show report", "r", "report"),
-                ("Ask the mind map", "a", "ask"),
-                ("Toggle review of planned searches", "v", "toggle_review"),
-                ("Plan pane", "1", "show_pane('plan')"),
-                ("Execution pane", "2", "show_pane('execution')"),
-                ("Reflection pane", "3", "show_pane('reflection')"),
-            ):
-                if _allowed(screen, action):
-                    commands.append(SystemCommand(title, help_text, _screen_action(screen, action)))
+        commands.extend(screen_commands(screen))
+        commands.extend(self._export_commands(screen))
         commands.extend(super().get_system_commands(screen))
         for command in commands:
             if command.title not in seen:
                 seen.add(command.title)
                 yield command
 
+    def _export_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """On a research, its export (the keys for it are on the report and the list)."""
+        from tui.screens.research import ResearchScreen
+
+        if not isinstance(screen, ResearchScreen) or not screen.state.session_id:
+            return
+        session_id = screen.state.session_id
+        for fmt, title, what in (
+            ("md", "Export as Markdown", "The report and its sources, as a .md file"),
+            ("json", "Export as JSON", "The whole research, as a .json file"),
+        ):
+            yield SystemCommand(
+                title,
+                f"{what} in the research's folder",
+                partial(self.export_research, session_id, fmt),
+            )
+
+    @work(thread=True, exit_on_error=False, group="app-export")
+    def export_research(self, session_id: str, fmt: str) -> None:
+        """Write a saved research to a file (``tui.screens.home.export_to_file``); say where."""
+        from tui.paths import shown_path
+        from tui.screens.home import export_to_file
+
+        try:
+            path = export_to_file(self.config, session_id, fmt)
+        except Exception as exc:  # a failed export is a message, never a crash
+            self.call_from_thread(self.notify, str(exc), title="Export failed", severity="error")
+            return
+        self.call_from_thread(
+            self.notify, f"Exported to {shown_path(path)}", title="Export", timeout=10
+        )
+
 
 HIDDEN_SYSTEM_COMMANDS = ("Keys",)
 """Textual's built-in commands we leave out: "Keys" duplicates our "Help"."""
-
-PALETTE_PARAMETERS: dict[str, tuple[tuple[object, ...], ...]] = {
-    "pause_resume": (("pause",), ("resume",)),
-}
-"""Actions the palette runs without parameters but whose keys carry them: the command is
-offered when the screen allows any of these variants."""
-
-
-def _allowed(screen: Screen[Any], action: str) -> bool:
-    """Whether ``screen.check_action`` lets ``action`` run now (False/None hide a command)."""
-    from textual.actions import parse
-
-    _, name, params = parse(action)
-    variants = PALETTE_PARAMETERS.get(name, (params,))
-    return any(bool(screen.check_action(name, variant)) for variant in variants)
-
-
-def _screen_action(screen: Screen[Any], action: str) -> Callable[[], Any]:
-    def run() -> None:
-        screen.app.call_next(screen.run_action, action)
-
-    return run
