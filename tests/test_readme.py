@@ -11,10 +11,20 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 CI = Path(__file__).resolve().parents[1] / ".ci" / "run"
 
 
-def test_every_key_in_the_help_screen_is_in_the_readme() -> None:
+def readme_key_rows() -> list[str]:
+    """The README's key table as the help screen's ``ALL_KEYS`` would write it."""
+    return [f"| {where} | `{key}` | {what} |" for where, key, what in ALL_KEYS]
+
+
+def test_the_readme_key_table_is_the_help_screens() -> None:
+    """Row for row, so a key changed in the app cannot leave a stale line in the README.
+
+    On failure, paste the rows printed by ``readme_key_rows()`` under "### Keys".
+    """
     text = README.read_text(encoding="utf-8")
-    for where, key, _ in ALL_KEYS:
-        assert f"| {where} | `{key}` |" in text, (where, key)
+    table = text.split("### Keys", 1)[1].split("| --- | --- | --- |\n", 1)[1]
+    rows = table.split("\n\n", 1)[0].splitlines()
+    assert rows == readme_key_rows(), "\n".join(readme_key_rows())
 
 
 def test_quick_start_has_two_commands_and_ci_runs_the_second() -> None:

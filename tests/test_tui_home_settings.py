@@ -12,6 +12,7 @@ import html
 import os
 import re
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import ALL_KEYS, HelpScreen, screen_bindings
 from tui.screens.home import HomeScreen
 from tui.screens.settings import TEST_TIMEOUT_S, SettingsScreen
-from tui.widgets.session_table import SessionTable, humanize_age
+from tui.widgets.session_table import SessionTable, humanize_age, started_label
 
 SIZES = [(80, 24), (200, 50)]
 GEMINI_KEY = "AIzaFAKE-gemini-key-0123456789-abcd"
@@ -70,6 +71,11 @@ class Host(App[None]):
 
     def action_settings(self) -> None:
         self.push_screen(SettingsScreen(self.config))
+
+    def export_research(self, session_id: str, fmt: str) -> None:
+        from core.exports import write_export
+
+        write_export(self.config, session_id, fmt)  # type: ignore[arg-type]
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(screen_bindings(self.screen)))
@@ -215,6 +221,42 @@ def test_humanize_age() -> None:
 # --- Home: the saved list ----------------------------------------------------------------
 
 
+def test_started_label() -> None:
+    now = time.mktime((2025, 11, 23, 18, 30, 0, 0, 0, -1))
+    assert started_label(now - 3600, now) == "today 17:30"
+    assert started_label(now - 2 * 86400, now) == "Nov 21 18:30"
+    assert started_label(now - 400 * 86400, now) == "2024-10-19"
+    assert started_label(0, now) == "—"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_same_topic_researches_are_told_apart_by_their_start(
+    size: tuple[int, int],
+) -> None:
+    from core.sessions import SessionInfo, SessionStore
+
+    config = keyed_config()
+    store = SessionStore(config.sessions_dir)
+    now = time.time()
+    for number in range(12):  # enough rows for a scrollbar, listed below the two
+        handle = store.create(f"filler {number}")
+        handle.write_info(SessionInfo(id=handle.id, topic="filler", created=1e9, updated=1e9))
+    for started in (now - 2 * 86400, now - 2 * 86400 + 3600):
+        handle = store.create("same topic")
+        handle.write_info(
+            SessionInfo(
+                id=handle.id, topic="same topic", status="done", created=started, updated=now - 60
+            )
+        )
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=size) as pilot:
+        await home_loaded(pilot)
+        text = screen_text(app)
+        assert "Started" in text
+        for started in (now - 2 * 86400, now - 2 * 86400 + 3600):
+            assert started_label(started) in text
+
+
 def make_sessions(config: Config, topics: list[str]) -> list[str]:
     from core import sessions
     from core.events import RoundFinished, RoundStarted, SessionStarted
@@ -283,17 +325,51 @@ async def test_delete_asks_and_removes() -> None:
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         shot(app, "confirm-delete")
-        await pilot.press("n")
+        await pilot.press("enter")  # "Keep" has focus
         await pilot.pause()
         assert app.screen is screen
         assert sorted(table.shown_ids) == sorted(ids)
-        await pilot.press("d")
+        await pilot.press("delete")  # the Delete key is an alias of d
         await pilot.pause()
-        await pilot.press("y")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("tab", "enter")  # a deliberate move to the Delete button
         await wait_for(pilot, lambda: table.shown_ids == [ids[0]])
         from core.sessions import SessionStore
 
         assert [info.id for info in SessionStore(config.sessions_dir).list()] == [ids[0]]
+
+
+async def test_typing_a_word_on_the_list_deletes_nothing() -> None:
+    """Typing "daily" while the list has focus: d opens the delete question, and no later
+    letter (the y in particular) answers it; Enter then keeps the research."""
+    config = keyed_config()
+    ids = make_sessions(config, ["daily news"])
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await home_loaded(pilot)
+        screen.query_one(SessionTable).focus()
+        await pilot.press(*"daily")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "tab then enter to delete" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+    from core.sessions import SessionStore
+
+    assert [info.id for info in SessionStore(config.sessions_dir).list()] == ids
+
+
+async def test_confirm_question_is_shown_whole() -> None:
+    """At 80x24 the dialog used to cut "can" off the end of a wrapped line."""
+    question = (
+        "The research is running. Interrupt it and go back? It is saved and can be resumed later."
+    )
+    app = Host(keyed_config(), lambda app: ConfirmScreen(question, yes="Interrupt", no="Stay"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = " ".join(re.sub("[█▀▄▔▁]", " ", screen_text(app)).split())
+        assert question in shown  # no word cut off at the dialog's edge
 
 
 @pytest.mark.parametrize("fmt", ["md", "json"])
@@ -488,6 +564,32 @@ async def test_the_form_checks_the_uri_scheme_with_the_configs_rule() -> None:
         assert screen.collect() == ({"neo4j.uri": "neo4j+ssc://db.example"}, [])
 
 
+async def test_neo4j_test_result_is_brought_into_view() -> None:
+    """ctrl+t from the top of the form: the answer is below the fold unless scrolled to."""
+    app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: screen.test_result is not None)
+        await pilot.pause()
+        assert "Type a Neo4j URI first" in screen_text(app)
+
+
+async def test_settings_placeholders_fit_their_fields_at_80_columns() -> None:
+    config = keyed_config()
+    config.neo4j.password = "a-saved-password"
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        fields = list(app.screen.query("#settings-form Input").results(Input))
+        assert any(field.password for field in fields)
+        for field in fields:
+            assert len(field.placeholder) <= field.content_region.width, field.id
+        uri = app.screen.query_one("#neo4j-uri", Input)
+        assert uri.placeholder.startswith("e.g. ")  # an example, not a default in effect
+
+
 # --- Help, Confirm, palette --------------------------------------------------------------
 
 
@@ -503,12 +605,14 @@ async def test_help_lists_context_and_all_keys(size: tuple[int, int]) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        context = dict(app.screen.context_bindings)
-        assert context["/"] == "Filter" and context["d"] == "Delete"
+        context = {keys: title for keys, title, _ in app.screen.context_bindings}
+        assert context["/"] == "Filter saved researches"
+        assert context["d, del"] == "Delete the selected research"
         shot(app, "help")
         text = screen_text(app)
-        assert "Keys" in text and "Filter" in text  # context section lists Home's keys
-        assert "Command palette" in text
+        assert "Keys" in text and "Filter saved researches" in text  # Home's keys come first
+        if size[1] >= 50:  # at 80x24 the list of all keys is below the fold
+            assert "Command palette" in text
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -526,6 +630,19 @@ async def test_confirm_keys() -> None:
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [False]
+
+
+async def test_destructive_confirm_takes_no_letters() -> None:
+    app = Host(keyed_config(), lambda app: ConfirmScreen("Delete?", destructive=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("y", "n", "enter")  # Enter presses the focused button: Keep
+        await pilot.pause()
+    assert app.results == [False]
+    app = Host(keyed_config(), lambda app: ConfirmScreen("Delete?", destructive=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("y", "n", "left", "enter")
+        await pilot.pause()
+    assert app.results == [True]
 
 
 async def test_system_commands_and_saved_research_provider() -> None:

@@ -529,8 +529,8 @@ async def test_help_and_palette(keys: None) -> None:
         await wait_for(pilot, lambda: screen.state.status == "done")
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        keys_here = dict((d, k) for k, d in app.screen.context_bindings)
-        assert "Sources" in keys_here and "Report" in keys_here
+        keys_here = {title: keys for keys, title, _ in app.screen.context_bindings}
+        assert keys_here["Show sources"] == "s" and keys_here["Show report"] == "r"
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(screen)]
         assert "Show mind map" in titles and "Settings" in titles

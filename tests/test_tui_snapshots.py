@@ -3,7 +3,8 @@
 Deterministic by construction: the research is replayed from canned events with fixed
 timestamps (no clock on screen), the session id is fixed and the data folder sits in a
 per-test home folder (the Report screen shows its path as ``~/data/...``, the same in every
-run and never shared between two runs), and the saved-list "updated" column is pinned.
+run and never shared between two runs), and the saved-list "started" column is pinned (its
+clock time depends on the time zone).
 Update baselines with ``pytest tests/test_tui_snapshots.py --snapshot-update`` and look at them.
 """
 
@@ -32,7 +33,7 @@ def fixed_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("GEMINI_API_KEY", "snapshot-gemini-key")
     monkeypatch.setenv("TAVILY_API_KEY", "snapshot-tavily-key")
     monkeypatch.setattr("core.sessions.SessionStore.new_id", lambda self: SESSION_ID)
-    monkeypatch.setattr("tui.widgets.session_table.humanize_age", lambda *a, **k: "2 days ago")
+    monkeypatch.setattr("tui.widgets.session_table.started_label", lambda *a, **k: "Nov 21 09:30")
     return data
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -86,21 +88,38 @@ class DeepResearchApp(App[None]):
         self.push_screen(HomeScreen(self.config))
         if self.config.missing_keys():
             self._open_settings(first_launch=True)
-        elif self.start_topic:
-            self.start_research(self.start_topic)
-        elif self.open_session_id:
-            self.action_open_session(self.open_session_id)
+        else:
+            self._act_on_command_line(saved_settings=True)
+
+    def _act_on_command_line(self, *, saved_settings: bool) -> None:
+        """Start ``start_topic`` or open ``open_session_id``, once.
+
+        Both are cleared here: they are what the command line asked for at launch, and a
+        later Settings save must not start the same research again (spending quota) or jump
+        back to a research the user has left. A topic that cannot start yet (the first
+        Settings was closed without keys) is left in Home's topic field instead.
+        """
+        topic, self.start_topic = self.start_topic, None
+        session_id, self.open_session_id = self.open_session_id, None
+        if topic and saved_settings and not self.config.missing_keys():
+            self.start_research(topic)
+        elif topic:
+            self._prefill_topic(topic)
+        elif session_id:  # reading a saved research needs no keys
+            self.action_open_session(session_id)
+
+    def _prefill_topic(self, topic: str) -> None:
+        from tui.screens.home import HomeScreen
+
+        if isinstance(self.screen, HomeScreen):
+            self.screen.focus_topic(topic)
 
     def _open_settings(self, *, first_launch: bool = False) -> None:
         from tui.screens.settings import SettingsScreen
 
         def closed(saved: bool | None) -> None:
-            if saved and self.start_topic and not self.config.missing_keys():
-                topic, self.start_topic = self.start_topic, None
-                self.start_research(topic)
-            elif self.open_session_id:  # reading a saved research needs no keys
-                session_id, self.open_session_id = self.open_session_id, None
-                self.action_open_session(session_id)
+            if first_launch:
+                self._act_on_command_line(saved_settings=bool(saved))
 
         self.push_screen(SettingsScreen(self.config, first_launch=first_launch), closed)
 
@@ -245,54 +264,59 @@ class DeepResearchApp(App[None]):
     # --- command palette ------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        from tui.commands import system_commands
-        from tui.screens.research import ResearchScreen
+        """The app's commands, then everything the screen's bindings can do right now
+        (``tui.keys``: the same list as the help screen's "Here"), then Textual's own."""
+        from tui.commands import screen_commands, system_commands
 
         seen = set(HIDDEN_SYSTEM_COMMANDS)
         commands: list[SystemCommand] = list(system_commands(self))
-        if isinstance(screen, ResearchScreen):
-            for title, help_text, action in (
-                ("Pause / resume research", "space", "pause_resume"),
-                ("Stop research", "x: finish the call, save, partial report", "stop"),
-                ("Show sources", "s", "view('sources')"),
-                ("Show mind map", "m", "view('mindmap')"),
-                ("Show report", "r", "report"),
-                ("Ask the mind map", "a", "ask"),
-                ("Toggle review of planned searches", "v", "toggle_review"),
-                ("Plan pane", "1", "show_pane('plan')"),
-                ("Execution pane", "2", "show_pane('execution')"),
-                ("Reflection pane", "3", "show_pane('reflection')"),
-            ):
-                if _allowed(screen, action):
-                    commands.append(SystemCommand(title, help_text, _screen_action(screen, action)))
+        commands.extend(screen_commands(screen))
+        commands.extend(self._export_commands(screen))
         commands.extend(super().get_system_commands(screen))
         for command in commands:
             if command.title not in seen:
                 seen.add(command.title)
                 yield command
 
+    def _export_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """On a research, its export (the keys for it are on the report and the list)."""
+        from tui.screens.research import ResearchScreen
+
+        if not isinstance(screen, ResearchScreen) or not screen.state.session_id:
+            return
+        session_id = screen.state.session_id
+        for fmt, title, what in (
+            ("md", "Export as Markdown", "The report and its sources, as a .md file"),
+            ("json", "Export as JSON", "The whole research, as a .json file"),
+        ):
+            yield SystemCommand(
+                title,
+                f"{what} in the exports folder",
+                partial(self.export_research, session_id, fmt),
+            )
+
+    @work(thread=True, exit_on_error=False, group="app-export")
+    def export_research(self, session_id: str, fmt: str) -> None:
+        """Write a saved research to ``<data dir>/exports`` (``core.exports``); say where.
+
+        The one export path of the app: the list, the report and the palette all call it.
+        """
+        from textual.markup import escape
+
+        from core.exports import write_export
+        from tui.paths import shown_path
+
+        try:
+            path = write_export(self.config, session_id, fmt)  # type: ignore[arg-type]
+        except Exception as exc:  # a failed export is a message, never a crash
+            self.call_from_thread(
+                self.notify, escape(str(exc)), title="Export failed", severity="error"
+            )
+            return
+        self.call_from_thread(
+            self.notify, f"Exported to {shown_path(path)}", title="Export", timeout=10
+        )
+
 
 HIDDEN_SYSTEM_COMMANDS = ("Keys",)
 """Textual's built-in commands we leave out: "Keys" duplicates our "Help"."""
-
-PALETTE_PARAMETERS: dict[str, tuple[tuple[object, ...], ...]] = {
-    "pause_resume": (("pause",), ("resume",)),
-}
-"""Actions the palette runs without parameters but whose keys carry them: the command is
-offered when the screen allows any of these variants."""
-
-
-def _allowed(screen: Screen[Any], action: str) -> bool:
-    """Whether ``screen.check_action`` lets ``action`` run now (False/None hide a command)."""
-    from textual.actions import parse
-
-    _, name, params = parse(action)
-    variants = PALETTE_PARAMETERS.get(name, (params,))
-    return any(bool(screen.check_action(name, variant)) for variant in variants)
-
-
-def _screen_action(screen: Screen[Any], action: str) -> Callable[[], Any]:
-    def run() -> None:
-        screen.app.call_next(screen.run_action, action)
-
-    return run

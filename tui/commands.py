@@ -3,7 +3,7 @@
 Contract with the app (tui/app.py): it exposes ``config`` and defines the actions
 ``action_open_session(session_id)``, ``action_new_research()``, ``action_settings()`` and
 ``action_help()``. It registers ``SavedResearchProvider`` in ``COMMANDS`` and yields
-``system_commands(self)`` from ``get_system_commands``.
+``system_commands(self)`` and ``screen_commands(screen)`` from ``get_system_commands``.
 """
 
 from __future__ import annotations
@@ -101,10 +101,34 @@ def system_commands(app: App[Any]) -> Iterator[SystemCommand]:
         "API keys, model, search depth, graph backend, Neo4j",
         partial(_run_app_action, app, "settings"),
     )
-    yield SystemCommand("Help", "Every key in the app", partial(_run_app_action, app, "help"))
+    yield SystemCommand(
+        "Help",
+        "The keys that apply here, then every key",
+        partial(_run_app_action, app, "help"),
+    )
     yield SystemCommand(
         "Toggle dark/light theme",
         "Switch between the dark and light theme",
         partial(_toggle_theme, app),
     )
     yield SystemCommand("Quit", "Quit deepresearch-tui", partial(_run_app_action, app, "quit"))
+
+
+NOT_IN_PALETTE = frozenset({"command_palette", "screen.copy_text"})
+"""Bound actions that make no sense from the palette (it is open; it holds no selection)."""
+
+
+def screen_commands(screen: Any) -> Iterator[SystemCommand]:
+    """What the screen's bindings can do right now, worded for the palette.
+
+    From ``tui.keys.screen_actions`` (the help screen's "Here" list); the app's own actions
+    are left out, ``system_commands`` has them. The help line says what the command does
+    and ends with its keys.
+    """
+    from tui.keys import screen_actions
+
+    for action in screen_actions(screen):
+        if action.on_app or action.action in NOT_IN_PALETTE:
+            continue
+        what = f"{action.what} — key {action.keys}" if action.what else f"key {action.keys}"
+        yield SystemCommand(action.title, what, action.run)

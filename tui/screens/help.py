@@ -1,8 +1,9 @@
 """Help: the keys that apply where you are, then every key in the app.
 
-The app passes the active screen's bindings (context help, as posting does); the full table
-below is static so it also documents screens you have not opened yet. ``ALL_KEYS`` is the
-source of the README's key table.
+"Here" is read from the bindings active on the screen you came from (``tui.keys``, the
+same list the command palette offers), so it cannot fall behind them. The full table
+below is static so it also documents screens you have not opened yet; ``ALL_KEYS`` is the
+source of the README's key table (tests/test_readme.py compares them row for row).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -22,15 +24,15 @@ DIALOGS_CSS = tcss("dialogs")
 
 ALL_KEYS: list[tuple[str, str, str]] = [
     # (where, key, what it does)
-    ("Everywhere", "ctrl+p", "Command palette: every action, saved researches"),
-    ("Everywhere", "?", "This help"),
+    ("Everywhere", "ctrl+p", "Command palette: every action on this screen, saved researches"),
+    ("Everywhere", "?", "Help: the keys that apply here, then all keys"),
     ("Everywhere", "ctrl+s", "Settings (API keys, model, graph backend)"),
     ("Everywhere", "ctrl+q", "Quit"),
     ("Home", "tab / shift+tab", "Move between the form, the filter and the list"),
     ("Home", "enter", "Start research (in the form) / open the selected research (in the list)"),
     ("Home", "/", "Filter the saved researches"),
     ("Home", "n", "New research: focus the topic field"),
-    ("Home", "d", "Delete the selected research (asks first)"),
+    ("Home", "d / delete", "Delete the selected research (asks; tab then enter confirms)"),
     ("Home", "e", "Export the selected research (Markdown or JSON)"),
     ("Home", "escape", "Clear the filter / leave it"),
     ("Research", "up/down, j/k", "Move through the steps (selecting a round shows its text)"),
@@ -52,10 +54,11 @@ ALL_KEYS: list[tuple[str, str, str]] = [
     ("Settings", "ctrl+s", "Save"),
     ("Settings", "escape", "Cancel"),
     ("Dialogs", "y / n / escape", "Answer yes / no / cancel"),
+    ("Delete dialog", "tab, enter", "Move to Delete and confirm (enter alone or escape keeps)"),
 ]
 
 
-def _key_table(rows: Iterable[tuple[str, ...]], headers: tuple[str, ...]) -> Table:
+def _key_table(rows: Iterable[tuple[str | Text, ...]], headers: tuple[str, ...]) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for number, header in enumerate(headers):
         last = number == len(headers) - 1
@@ -75,9 +78,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
     ]
 
-    def __init__(self, bindings: list[tuple[str, str]] | None = None) -> None:
+    def __init__(self, bindings: list[tuple[str, str, str]] | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.context_bindings = list(bindings or [])
+        """(keys, action, what it does) for the screen help was opened from."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"):
@@ -85,10 +89,11 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-scroll"):
                 if self.context_bindings:
                     yield Label("Here", classes="help-heading")
-                    yield Static(
-                        _key_table(self.context_bindings, ("Key", "Action")),
-                        id="help-context",
-                    )
+                    rows = [
+                        (keys, Text.assemble(title, (f" — {what}" if what else "", "dim")))
+                        for keys, title, what in self.context_bindings
+                    ]
+                    yield Static(_key_table(rows, ("Key", "Action")), id="help-context")
                 yield Label("All keys", classes="help-heading")
                 yield Static(_key_table(ALL_KEYS, ("Where", "Key", "Action")), id="help-all")
 
@@ -99,23 +104,9 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-def screen_bindings(screen: object) -> list[tuple[str, str]]:
-    """(key, description) of the bindings active on ``screen`` — what the app passes in.
+def screen_bindings(screen: object) -> list[tuple[str, str, str]]:
+    """(keys, action, what it does) of everything that can be done on ``screen`` now —
+    what the app passes in. See ``tui.keys.screen_actions``."""
+    from tui.keys import screen_actions
 
-    Uses ``active_bindings`` so widget bindings (the focused table's keys) are included and
-    hidden or disabled ones are skipped.
-    """
-    rows: list[tuple[str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    active = getattr(screen, "active_bindings", {})
-    for key, active_binding in active.items():
-        binding = active_binding.binding
-        if not binding.show or not active_binding.enabled or not binding.description:
-            continue
-        app = getattr(screen, "app", None)
-        display = app.get_key_display(binding) if app is not None else key
-        if (display, binding.description) in seen:
-            continue
-        seen.add((display, binding.description))
-        rows.append((display, binding.description))
-    return rows
+    return [(action.keys, action.title, action.what) for action in screen_actions(screen)]

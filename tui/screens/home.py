@@ -8,12 +8,14 @@ reads one small JSON file per session, which could be slow on a network home fol
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.validation import Function, Number
@@ -21,7 +23,6 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from styles import tcss
-from tui.paths import shown_path
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen
 from tui.widgets.session_table import SessionTable
@@ -203,7 +204,6 @@ class HomeScreen(Screen[None]):
         what = {
             "home-sessions": "Could not list the saved researches",
             "home-delete": "Could not delete the research",
-            "home-export": "Could not export the research",
         }.get(event.worker.group, "Something failed")
         self.notify(f"{what}: {error}", severity="error", timeout=8)
         if event.worker.group == "home-sessions":
@@ -262,19 +262,26 @@ class HomeScreen(Screen[None]):
 
         self.app.push_screen(
             ConfirmScreen(
-                f"Delete “{topic}”?\nIts events, log and report are removed from disk.",
+                f"Delete “{topic}”?\nIts events, log and report are removed from disk, and "
+                "its findings from the mind map.",
                 yes="Delete",
                 no="Keep",
+                destructive=True,
             ),
             answered,
         )
 
     @work(thread=True, exit_on_error=False, group="home-delete")
     def _delete(self, session_id: str, topic: str) -> None:
-        from core.sessions import SessionStore
+        from core.deletion import delete_research
 
-        SessionStore(self.config.sessions_dir).delete(session_id)
-        self.app.call_from_thread(self.notify, f"Deleted “{topic}”.")
+        store = None
+        with contextlib.suppress(Exception):  # the app's store: one writer per process
+            store = self.app.mindmap_store()  # type: ignore[attr-defined]
+        warning = delete_research(self.config, session_id, store=store)
+        self.app.call_from_thread(self.notify, f"Deleted “{escape(topic)}”.")
+        if warning:
+            self.app.call_from_thread(self.notify, escape(warning), severity="warning")
         self.app.call_from_thread(self.reload)
 
     @on(SessionTable.ExportRequested)
@@ -284,18 +291,9 @@ class HomeScreen(Screen[None]):
 
         def chosen(fmt: str | None) -> None:
             if fmt:
-                self._export(session_id, fmt)
+                self.app.export_research(session_id, fmt)  # type: ignore[attr-defined]
 
         self.app.push_screen(ExportScreen(getattr(info, "topic", session_id)), chosen)
-
-    @work(thread=True, exit_on_error=False, group="home-export")
-    def _export(self, session_id: str, fmt: str) -> None:
-        from core.exports import write_export
-
-        path = write_export(self.config, session_id, fmt)  # type: ignore[arg-type]
-        self.app.call_from_thread(
-            self.notify, f"Exported to {shown_path(path)}", title="Export", timeout=10
-        )
 
     def _info(self, session_id: str) -> Any | None:
         return next((s for s in self.query_one(SessionTable).sessions if s.id == session_id), None)

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -198,22 +198,7 @@ class ReportScreen(Screen[str | None]):
         if not self.state.session_id:
             self.notify("Nothing to export yet.", severity="warning")
             return
-        self._export(self.state.session_id, fmt)
-
-    @work(thread=True, exit_on_error=False, group="report-export")
-    def _export(self, session_id: str, fmt: str) -> None:
-        from core.exports import write_export
-
-        try:
-            path = write_export(self.config, session_id, fmt)  # type: ignore[arg-type]
-        except Exception as exc:
-            self.app.call_from_thread(
-                self.notify, str(exc), title="Export failed", severity="error"
-            )
-            return
-        self.app.call_from_thread(
-            self.notify, f"Exported to {shown_path(path)}", title="Export", timeout=10
-        )
+        self.app.export_research(self.state.session_id, fmt)  # type: ignore[attr-defined]
 
     def action_sources(self) -> None:
         self.dismiss("sources")

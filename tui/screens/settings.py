@@ -91,7 +91,7 @@ FIELDS: tuple[Field, ...] = (
         "neo4j.uri",
         "Neo4j URI",
         help="used when the backend is neo4j",
-        placeholder="bolt://localhost:7687",
+        placeholder="e.g. bolt://localhost:7687",
     ),
     Field("neo4j-user", "neo4j.user", "Neo4j user"),
     Field("neo4j-password", "neo4j.password", "Neo4j password", "secret"),
@@ -230,7 +230,8 @@ class SettingsScreen(Screen[bool]):
         if env:
             return f"from env {env}"
         if current_value(self.config, spec.key):
-            return "set — type to replace, leave empty to keep"
+            # Short enough for the field at 80 columns; the note beside it says "set (…1234)".
+            return "type to replace"
         # The note beside an API key already says "not set"; the password has no note.
         return "paste it here" if self._note(spec) else "not set — paste it here"
 
@@ -448,3 +449,6 @@ class SettingsScreen(Screen[bool]):
         result.set_class(ok is True, "-ok")
         result.set_class(ok is False, "-error")
         self.test_result = (ok, text)
+        # ctrl+t works from any field, and the result row is at the bottom of a form taller
+        # than 24 rows: bring it into view, or the test seems to do nothing.
+        self.query_one("#neo4j-test-row").scroll_visible(animate=False)

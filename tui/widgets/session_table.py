@@ -21,8 +21,11 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("status", "Status", 11),
     ("rounds", "Rounds", 6),
     ("sources", "Sources", 7),
-    ("updated", "Updated", 11),
+    ("started", "Started", 12),
 )
+"""The last column is when a research started, as a clock time: two researches of the same
+topic are told apart by it (a relative "2 h ago" of their last update often reads the same
+for both). The topic column shrinks first, so this one stays on screen at 80 columns."""
 MIN_TOPIC_WIDTH = 12
 
 STATUS_STYLE = {
@@ -55,6 +58,24 @@ def humanize_age(timestamp: float | None, now: float | None = None) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(timestamp))
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""English month names whatever the locale, like the rest of the UI."""
+
+
+def started_label(timestamp: float | None, now: float | None = None) -> str:
+    """'today 14:05', 'Nov 23 09:30' this year, else '2024-11-23' (at most 12 cells)."""
+    if not timestamp:
+        return "—"
+    when = time.localtime(timestamp)
+    today = time.localtime(time.time() if now is None else now)
+    clock = f"{when.tm_hour:02d}:{when.tm_min:02d}"
+    if when[:3] == today[:3]:
+        return f"today {clock}"
+    if when.tm_year == today.tm_year:
+        return f"{MONTHS[when.tm_mon - 1]} {when.tm_mday:2d} {clock}"
+    return time.strftime("%Y-%m-%d", when)
+
+
 def matches(info: Any, query: str) -> bool:
     """Every word of ``query`` appears in the topic, status, id or model (case-insensitive)."""
     haystack = " ".join(
@@ -68,14 +89,14 @@ class SessionTable(DataTable[Any]):
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="sessions.open"),
-        Binding("d", "request('delete')", "Delete", id="sessions.delete"),
+        Binding("d,delete", "request('delete')", "Delete", id="sessions.delete"),
         Binding("e", "request('export')", "Export", id="sessions.export"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
     class DeleteRequested(Message):
-        """The user pressed ``d`` on a row (the screen asks before deleting)."""
+        """The user pressed ``d`` or Delete on a row (the screen asks before deleting)."""
 
         def __init__(self, session_id: str) -> None:
             super().__init__()
@@ -184,12 +205,12 @@ class SessionTable(DataTable[Any]):
         status = str(getattr(info, "status", ""))
         done = getattr(info, "rounds_done", 0)
         planned = getattr(info, "rounds_planned", 0)
-        updated = getattr(info, "updated", 0) or getattr(info, "created", 0)
+        started = getattr(info, "created", 0) or getattr(info, "updated", 0)
         topic = str(getattr(info, "topic", "")) or "(no topic)"
         return (
             Text(topic, overflow="ellipsis", no_wrap=True),
             Text(status, style=STATUS_STYLE.get(status, "")),
             f"{done}/{planned}",
             str(getattr(info, "sources", 0)),
-            humanize_age(updated, now),
+            started_label(started, now),
         )

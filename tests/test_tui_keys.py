@@ -1,0 +1,97 @@
+"""Help's "Here" and the command palette both list every action a screen's bindings offer.
+
+They are read from the bindings (``tui.keys``), so keys left out of the footer for room
+(``e``/``E`` on the report, ``1 2 3``, ``tab`` and ``v`` on a research) are listed too, and
+each palette command says what it does, not only its key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.config import load
+from core.exports import export_name
+from tests.pilot_helpers import wait_for
+from tests.snapshot_apps.scripted import canned_events, scripted_factory, write_session
+from tui.app import DeepResearchApp
+from tui.screens.help import HelpScreen
+from tui.screens.report import ReportScreen
+from tui.screens.research import ResearchScreen
+
+
+class _NoStore:
+    def roots(self) -> list[Any]:
+        return []
+
+
+async def _replayed(pilot: Any) -> ResearchScreen:
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen) and app.screen.replayed)
+    await pilot.pause()
+    return app.screen
+
+
+def _app() -> DeepResearchApp:
+    session_id = write_session(load().sessions_dir, canned_events())
+    return DeepResearchApp(
+        load(),
+        open_session=session_id,
+        engine_factory=scripted_factory(),
+        store_factory=lambda config: (_NoStore(), []),
+    )
+
+
+async def _help_rows(pilot: Any) -> dict[str, str]:
+    """Help's "Here" section as {keys: action}; closes help again."""
+    app = pilot.app
+    await pilot.press("question_mark")
+    await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+    rows = {keys: title for keys, title, _ in app.screen.context_bindings}
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+    return rows
+
+
+async def test_research_help_and_palette_list_every_binding(keys: None) -> None:
+    app = _app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _replayed(pilot)
+        rows = await _help_rows(pilot)
+        for key in ("1", "2", "3", "tab", "shift+tab", "v", "s", "m", "r", "a", "q"):
+            assert key in rows, key
+        commands = {c.title: c.help for c in app.get_system_commands(screen)}
+        for title in ("Back to Home", "Export as Markdown", "Export as JSON", "Show sources"):
+            assert title in commands, title
+        plan = commands["Show the Plan pane"]
+        assert "plan" in plan and plan.endswith("key 1")
+
+
+async def test_report_help_and_palette_list_export_and_sources(keys: None) -> None:
+    app = _app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        research = await _replayed(pilot)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        report = app.screen
+        rows = await _help_rows(pilot)
+        assert rows["e"] == "Export as Markdown" and rows["E"] == "Export as JSON"
+        commands = {c.title: c for c in app.get_system_commands(report)}
+        for title in ("Export as Markdown", "Export as JSON", "Show sources", "Go to source"):
+            assert title in commands, title
+        assert commands["Show sources"].help == "The sources behind the citations — key s"
+        commands["Export as Markdown"].callback()  # runs the report's own export action
+        sid = research.state.session_id
+        path = load().data_dir / "exports" / export_name(research.state.topic, sid, "md")
+        await wait_for(pilot, lambda: path.exists())
+
+
+async def test_research_palette_export_writes_the_file(keys: None) -> None:
+    app = _app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _replayed(pilot)
+        commands = {c.title: c for c in app.get_system_commands(screen)}
+        commands["Export as JSON"].callback()
+        session_id = screen.state.session_id
+        path = load().data_dir / "exports" / export_name(screen.state.topic, session_id, "json")
+        await wait_for(pilot, lambda: path.exists())
+        await wait_for(pilot, lambda: any("Exported" in n.message for n in app._notifications))

@@ -1,0 +1,136 @@
+"""The actions that apply on a screen, read from its bindings: one list for two places.
+
+The help screen's "Here" section and the command palette both show what the user can do on
+the current screen. Both used to keep a hand-written list, which fell behind the bindings
+(the palette had no Back or Export, help left out keys hidden from the footer). Now both
+come from :func:`screen_actions`, which reads Textual's ``Screen.active_bindings`` (so a
+binding the screen's ``check_action`` hides right now is left out, as in the footer) and
+words each action from :data:`ACTION_TEXT`. A binding added later shows up by itself, with
+its description and tooltip until it is given words here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.actions import parse
+from textual.app import App
+
+ACTION_TEXT: dict[str, tuple[str, str]] = {
+    # binding id, else action (Textual's own bindings have no id): (title, what it does)
+    "app.help": ("Help", "The keys that apply here, then every key"),
+    "app.settings": ("Settings", "API keys, model, search depth, graph backend"),
+    "app.quit": ("Quit", "Leave the app (asks while a research runs)"),
+    "command_palette": ("Command palette", "Every action on this screen, saved researches"),
+    "app.focus_next": ("Next field", "Move the focus forward"),
+    "app.focus_previous": ("Previous field", "Move the focus back"),
+    "screen.copy_text": ("Copy selected text", "What the mouse selected, to the clipboard"),
+    "home.new": ("New research", "Put the cursor in the topic field"),
+    "home.filter": ("Filter saved researches", "Narrow the list by topic, status or id"),
+    "sessions.open": ("Open the selected research", "Its steps, panes, sources and report"),
+    "sessions.delete": (
+        "Delete the selected research",
+        "Asks first; removes its events, log and report",
+    ),
+    "sessions.export": ("Export the selected research", "Markdown or JSON, into its folder"),
+    "research.plan": ("Show the Plan pane", "The model's plan for the round"),
+    "research.execution": ("Show the Execution pane", "The model's execution of the round"),
+    "research.reflection": ("Show the Reflection pane", "The model's reflection on the round"),
+    "research.next_pane": ("Next pane", "Plan → Execution → Reflection"),
+    "research.prev_pane": ("Previous pane", "Reflection → Execution → Plan"),
+    "research.pause": ("Pause research", "Pause after the current step; it is saved"),
+    "research.resume": ("Resume research", "Continue a paused, stopped or interrupted research"),
+    "research.stop": ("Stop research", "Finish the current call, save, write a partial report"),
+    "research.sources": ("Show sources", "Every source found: filter, read, open the URL"),
+    "research.mindmap": ("Show mind map", "Topics, rounds, steps, evidence and concepts"),
+    "research.report": ("Show report", "The report; its citations lead to the sources"),
+    "research.ask": ("Ask the mind map", "A question in plain words, answered from the graph"),
+    "research.review": (
+        "Toggle review of planned searches",
+        "Edit each round's planned searches before they run",
+    ),
+    "research.help": ("Help", "The keys that apply here, then every key"),
+    "research.back": ("Back to Home", "Leave this research (asks while it runs)"),
+    "report.back": ("Back to the research", "Close the report"),
+    "report.export_md": ("Export as Markdown", "The report and its sources, as a .md file"),
+    "report.export_json": ("Export as JSON", "The whole research, as a .json file"),
+    "report.sources": ("Show sources", "The sources behind the citations"),
+    "report.go_to_source": ("Go to source", "Show a cited source by its number"),
+    "report.help": ("Help", "The keys that apply here, then every key"),
+    "settings.save": ("Save settings", "Write the config file (readable only by you)"),
+    "settings.cancel": ("Cancel", "Leave Settings without saving"),
+    "settings.test_neo4j": ("Test Neo4j connection", "Connect with the URI, user and password"),
+}
+
+
+@dataclass(frozen=True)
+class ScreenAction:
+    """One thing the user can do on a screen, with every key that does it."""
+
+    keys: str
+    """As the footer writes them, joined: ``"escape, q, r"``."""
+    title: str
+    what: str
+    node: Any
+    """Where the action runs: the screen, a widget on it, or the app."""
+    action: str
+    binding_id: str | None
+
+    @property
+    def on_app(self) -> bool:
+        """True for the app's own actions (help, settings, quit), which apply everywhere."""
+        namespace, _, _ = parse(self.action)
+        return namespace == "app" or isinstance(self.node, App)
+
+    def run(self) -> None:
+        """Run the action where its binding would (from the palette: after it closes)."""
+        self.node.app.call_next(self.node.run_action, self.action)
+
+
+def screen_actions(screen: Any) -> list[ScreenAction]:
+    """What can be done on ``screen`` now, each action once with all its keys: the screen's
+    bindings, then the focused widget's, then Textual's generic ones, then the app's.
+
+    Hidden bindings (``show=False``: keys left out of the footer for room) are included
+    for the screen and the app; for widgets only shown ones are, which leaves out the
+    cursor and scrolling keys every table and list has.
+    """
+    app = screen.app
+    found: dict[tuple[int, str], tuple[Any, Any, list[str]]] = {}
+    for active in screen.active_bindings.values():
+        namespace, binding = active.node, active.binding
+        if not active.enabled or not binding.description:
+            continue
+        if not binding.show and namespace is not screen and namespace is not app:
+            continue
+        entry = found.setdefault((id(namespace), binding.action), (namespace, binding, []))
+        key = app.get_key_display(binding)
+        if key not in entry[2]:
+            entry[2].append(key)
+
+    def rank(entry: tuple[Any, Any, list[str]]) -> int:
+        """The screen's own keys first; Textual's generic ones (no id: focus moves, copy)
+        after the focused widget's; the app's last."""
+        node, binding, _ = entry
+        if node is app:
+            return 3
+        if node is screen:
+            return 0 if binding.id else 2
+        return 1
+
+    entries = sorted(found.values(), key=rank)
+    actions: list[ScreenAction] = []
+    for namespace, binding, keys in entries:
+        title, what = ACTION_TEXT.get(binding.id or "", ACTION_TEXT.get(binding.action, ("", "")))
+        actions.append(
+            ScreenAction(
+                keys=", ".join(keys),
+                title=title or binding.description,
+                what=what or binding.tooltip or "",
+                node=namespace,
+                action=binding.action,
+                binding_id=binding.id,
+            )
+        )
+    return actions
