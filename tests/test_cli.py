@@ -199,3 +199,80 @@ def test_a_data_folder_that_is_a_file_is_a_clear_error(
     assert main(["run", "Anything", "--rounds", "1"]) == 2
     err = capsys.readouterr().err
     assert "not-a-folder" in err and "Traceback" not in err
+
+
+# --- user review: session ids, limits, --open, plain progress, config show -----------------
+
+
+def make_sessions(*ids: str) -> None:
+    """Session folders with nothing in them but an empty event log (enough to be listed)."""
+    from core.config import load
+
+    for session_id in ids:
+        folder = load().sessions_dir / session_id
+        folder.mkdir(parents=True)
+        (folder / "events.jsonl").write_text("", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sessions", "show"],
+        ["sessions", "export"],
+        ["sessions", "delete", "--yes"],
+        ["run", "--resume"],
+    ],
+)
+def test_bad_session_ids_say_what_is_wrong(
+    argv: list[str], keys: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_sessions("20261123-174801-aaaa", "20261123-174802-bbbb")
+    sessions_dir = str(config_path().parent.parent / "data" / "sessions")
+    assert main([*argv, "nope"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"No session 'nope' in {sessions_dir}" in err
+    assert main([*argv, "20261123-1748"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "'20261123-1748' matches 2 sessions" in err
+    assert "20261123-174801-aaaa, 20261123-174802-bbbb" in err
+
+
+class RecordingApp:
+    """Stands in for the Textual app: records what it was asked to open."""
+
+    opened: list[str | None] = []
+
+    def __init__(self, config: object, *, start_topic: str | None, open_session: str | None):
+        RecordingApp.opened.append(open_session)
+        self.return_code = 0
+
+    def run(self) -> None:
+        pass
+
+
+def test_open_checks_the_id_before_launching_the_app(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "DeepResearchApp", RecordingApp)
+    RecordingApp.opened = []
+    make_sessions("20261123-174801-aaaa", "20261123-174802-bbbb")
+    assert main(["--open", "nope"]) == 2
+    assert "No session 'nope'" in capsys.readouterr().err
+    assert main(["--open", "20261123-1748"]) == 2
+    assert "20261123-174801-aaaa, 20261123-174802-bbbb" in capsys.readouterr().err
+    assert RecordingApp.opened == []
+    assert main(["--open", "20261123-174802"]) == 0
+    assert RecordingApp.opened == ["20261123-174802-bbbb"]  # the app gets the full id
+
+
+def test_help_documents_the_apps_topic_and_open(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.strip().startswith("--open ID ") for line in lines)
+    assert any(line.strip().startswith('"TOPIC" ') for line in lines)
+    assert main(["--open", "x", "--help"]) == 0  # the same help, not a shorter one
+    assert any(
+        line.strip().startswith("--open ID ") for line in capsys.readouterr().out.split("\n")
+    )

@@ -159,7 +159,7 @@ def handler(args: argparse.Namespace) -> int:
             return EXIT_INTERRUPTED
         except SessionNotFound as exc:
             live.stop()
-            fail(str(exc.args[0]) if exc.args else str(exc))
+            fail(str(exc))
             return EXIT_USAGE
         except SessionBusy as exc:
             live.stop()
