@@ -276,3 +276,37 @@ def test_help_documents_the_apps_topic_and_open(capsys: pytest.CaptureFixture[st
     assert any(
         line.strip().startswith("--open ID ") for line in capsys.readouterr().out.split("\n")
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ("500", "research.rounds must be a whole number from 1 to 20 (got 500)"),
+        ("abc", "research.rounds must be a whole number from 1 to 20 (got 'abc')"),
+    ],
+)
+def test_config_set_refuses_what_the_app_refuses(
+    value: str, needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["config", "set", "research.rounds", value]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert needle in err
+    assert "research.rounds: research.rounds" not in err
+    assert not config_path().exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "needle"),
+    [
+        ("--rounds", "500", "must be a whole number from 1 to 20 (got 500)"),
+        ("--rounds", "0", "must be a whole number from 1 to 20 (got 0)"),
+        ("--breadth", "11", "must be a whole number from 1 to 10 (got 11)"),
+    ],
+)
+def test_run_refuses_rounds_and_breadth_out_of_range(
+    flag: str, value: str, needle: str, keys: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "Anything", flag, value])
+    assert exit_info.value.code == 2
+    assert needle in " ".join(capsys.readouterr().err.split())

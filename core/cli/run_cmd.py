@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import time
+from collections.abc import Callable
 
 from rich.console import Group
 from rich.live import Live
@@ -15,6 +16,8 @@ from rich.text import Text
 
 from core.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, EXIT_USAGE
 from core.cli.common import err_console, fail, load_config_or_exit
+from core.config import check_value, requirement
+from core.errors import ConfigError
 from core.events import (
     Error,
     Event,
@@ -40,12 +43,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "error, 3 paused on quota (resume later), 130 interrupted (state saved), 1 failed.",
     )
     parser.add_argument("topic", nargs="?", help="what to research")
-    parser.add_argument("--rounds", type=int, help="research rounds (default from config: 3)")
-    parser.add_argument("--breadth", type=int, help="searches per round at most (default 4)")
+    parser.add_argument(
+        "--rounds",
+        type=_setting("research.rounds"),
+        metavar="N",
+        help=f"research rounds, {requirement('research.rounds')} (default from config: 3)",
+    )
+    parser.add_argument(
+        "--breadth",
+        type=_setting("research.breadth"),
+        metavar="K",
+        help=f"searches per round at most, {requirement('research.breadth')} (default 4)",
+    )
     parser.add_argument("--language", help="report language (default: the topic's)")
     parser.add_argument("--resume", metavar="ID", help="continue a paused or interrupted session")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.set_defaults(func=handler)
+
+
+def _setting(dotted: str) -> Callable[[str], int]:
+    """An argparse ``type`` that checks a flag like the config file checks ``dotted``: the
+    same limits, the same wording, so ``run --rounds 500`` fails as ``config set`` does."""
+
+    def parse(text: str) -> int:
+        try:
+            return int(check_value(dotted, text))
+        except ConfigError as exc:
+            # argparse prefixes "argument --rounds: "; the setting's name would repeat it.
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{dotted} ")) from None
+
+    parse.__name__ = dotted  # argparse names the type in some of its own messages
+    return parse
 
 
 class Progress:
@@ -112,10 +140,6 @@ def handler(args: argparse.Namespace) -> int:
             "with the saved research's own settings"
         )
         return EXIT_USAGE
-    for value, name in ((args.rounds, "--rounds"), (args.breadth, "--breadth")):
-        if value is not None and value < 1:
-            fail(f"{name} must be at least 1")
-            return EXIT_USAGE
     if missing := config.missing_keys():
         for message in missing:
             fail(message)
