@@ -310,3 +310,39 @@ def test_run_refuses_rounds_and_breadth_out_of_range(
         main(["run", "Anything", flag, value])
     assert exit_info.value.code == 2
     assert needle in " ".join(capsys.readouterr().err.split())
+
+
+def test_run_progress_is_plain_lines_when_stderr_is_not_a_terminal(
+    fake_env: tuple[FakeGemini, FakeTavily], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "Heat pumps in cold climates", "--rounds", "1"]) == 0
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "\x1b" not in err  # no colour, no cursor movement
+    lines = err.splitlines()
+    for needle in (
+        "research ",
+        "round 1/1: started",
+        "round 1/1: search 1/",
+        "round 1/1: searches done",
+        "synthesising",
+        "writing the report",
+        f"report written: {captured.out.strip()}",
+        "finished: done",
+    ):
+        assert any(needle in line for line in lines), (needle, err)
+
+
+def test_plain_progress_keeps_warnings_and_waits_on_one_line() -> None:
+    from core.cli.run_cmd import PlainProgress
+    from core.events import RateLimited, Warning
+    from core.state import SessionState
+
+    written: list[str] = []
+    progress = PlainProgress(written.append)
+    progress.on_event(Warning(message="Search failed for 'x':\nquota\nspent"), SessionState())
+    progress.on_event(RateLimited(retry_in_s=12.4, scope="llm"), SessionState())
+    assert written == [
+        "[0:00] warning: Search failed for 'x': quota spent",
+        "[0:00] rate limited (llm): retrying in 12s",
+    ]
