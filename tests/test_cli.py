@@ -346,3 +346,23 @@ def test_plain_progress_keeps_warnings_and_waits_on_one_line() -> None:
         "[0:00] warning: Search failed for 'x': quota spent",
         "[0:00] rate limited (llm): retrying in 12s",
     ]
+
+
+def test_config_show_is_a_valid_config_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tomllib
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "https://gateway.example.com/v1beta/long/path")
+    assert main(["config", "set", "research.language", 'say "hi" \\ [b]']) == 0
+    assert main(["config", "set", "tavily.timeout_s", "12.5"]) == 0
+    capsys.readouterr()
+    assert main(["config", "show"]) == 0
+    out = capsys.readouterr().out
+    data = tomllib.loads(out)
+    assert data["research"]["language"] == 'say "hi" \\ [b]'
+    assert data["tavily"]["timeout_s"] == 12.5
+    assert data["neo4j"]["password"] == ""
+    assert "# from env GOOGLE_GEMINI_BASE_URL" in out
+    assert "# not set" in out
