@@ -9,6 +9,7 @@ overwritten. Nothing here touches the disk at import time.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -189,17 +190,25 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "…" if parts.query else "", ""))
 
 
-MINIMUMS: dict[str, int] = {
-    "gemini.rpm": 0,
-    "gemini.max_retries": 0,
-    "tavily.raw_content_chars": 0,
-    "research.rounds": 1,
-    "research.breadth": 1,
-    "research.results_per_search": 1,
-    "research.concurrency": 1,
-    "research.context_chars": 0,
+ROUNDS_RANGE: tuple[int, int] = (1, 20)
+"""Rounds per research, lowest and highest: the app's forms, ``config set``, the config file
+and ``run --rounds`` all check this one range, so a value one of them takes the others take."""
+BREADTH_RANGE: tuple[int, int] = (1, 10)
+"""Searches per round, lowest and highest (shared like ``ROUNDS_RANGE``)."""
+
+LIMITS: dict[str, tuple[int, int | None]] = {
+    "gemini.rpm": (0, None),
+    "gemini.max_retries": (0, None),
+    "tavily.raw_content_chars": (0, None),
+    "tavily.timeout_s": (1, None),
+    "research.rounds": ROUNDS_RANGE,
+    "research.breadth": BREADTH_RANGE,
+    "research.results_per_search": (1, None),
+    "research.concurrency": (1, None),
+    "research.context_chars": (0, None),
 }
-"""Lower bounds: ``research.breadth = 0`` would plan nothing and quietly search nothing."""
+"""Inclusive (lowest, highest or None) per numeric setting. ``research.breadth = 0`` would
+plan nothing and quietly search nothing; a 0 s timeout would fail every search."""
 NEO4J_SCHEMES: tuple[str, ...] = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 """URI schemes of the Bolt driver (``neo4j://`` routes over a cluster; ``+s`` verifies TLS,
 ``+ssc`` accepts a self-signed certificate). The driver's HTTP preview is not supported."""
@@ -231,52 +240,92 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "tavily.search_depth": ("basic", "advanced"),
 }
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
-def _coerce(section: str, key: str, value: Any, *, source: str) -> Any:
-    """Validate one value (type, range, choice); the message names where it came from."""
-    result = _coerce_type(section, key, value, source=source)
-    dotted = f"{section}.{key}"
-    if dotted in MINIMUMS and result < MINIMUMS[dotted]:
-        raise ConfigError(f"{source}: {dotted} must be at least {MINIMUMS[dotted]}, got {result}")
+
+def _kind(dotted: str) -> type:
+    """The Python type of a setting (its default's), or ConfigError for an unknown one."""
+    section, _, key = dotted.partition(".")
+    if section not in SECTIONS:
+        raise ConfigError(f"unknown setting {dotted} (sections: {', '.join(SECTIONS)})")
+    fields = {f.name: f for f in dataclasses.fields(SECTIONS[section])}
+    if key not in fields:
+        raise ConfigError(f"unknown setting {dotted} (known in [{section}]: {', '.join(fields)})")
+    return type(fields[key].default)
+
+
+def requirement(dotted: str) -> str:
+    """What ``dotted`` accepts, in words: "a whole number from 1 to 20", "true or false",
+    "one of: basic, advanced". The CLI and the config loader word every refusal with it."""
+    if dotted in CHOICES:
+        return "one of: " + ", ".join(CHOICES[dotted])
+    kind = _kind(dotted)
+    if kind is bool:
+        return "true or false"
+    if kind is str:
+        return "text"
+    noun = "a whole number" if kind is int else "a number"
+    low, high = LIMITS.get(dotted, (None, None))
+    if low is not None and high is not None:
+        return f"{noun} from {low} to {high}"
+    if low is not None:
+        return f"{noun} of at least {low}"
+    return noun
+
+
+def _shown(value: Any) -> str:
+    """A refused value as the user wrote it: strings quoted, TOML booleans in lower case."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def check_value(dotted: str, value: Any) -> Any:
+    """``value`` (from the file, the environment or the command line, often a string) as the
+    setting's type and within its limits or choices.
+
+    Raises ConfigError "research.rounds must be a whole number from 1 to 20 (got 'abc')",
+    without saying where the value came from: callers add that.
+    """
+    kind = _kind(dotted)
+    problem = ConfigError(f"{dotted} must be {requirement(dotted)} (got {_shown(value)})")
+    result: Any = None
+    if isinstance(value, kind) and not (kind is not bool and isinstance(value, bool)):
+        result = value
+    elif kind is float and isinstance(value, int) and not isinstance(value, bool):
+        result = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if kind is bool and text.lower() in _TRUE | _FALSE:
+                result = text.lower() in _TRUE
+            elif kind is int:
+                result = int(text)
+            elif kind is float:
+                result = float(text)
+        except ValueError:
+            raise problem from None
+    if result is None:
+        raise problem
     if dotted in CHOICES and result not in CHOICES[dotted]:
-        raise ConfigError(
-            f"{source}: {dotted} must be one of {', '.join(CHOICES[dotted])}, got {result!r}"
-        )
-    if dotted == "neo4j.uri" and result and (problem := neo4j_uri_problem(result)):
-        raise ConfigError(f"{source}: neo4j.uri: {problem}")
+        raise problem
+    if dotted in LIMITS:
+        low, high = LIMITS[dotted]
+        if not math.isfinite(result) or result < low or (high is not None and result > high):
+            shown = _shown(result if isinstance(value, str) else value)
+            raise ConfigError(f"{dotted} must be {requirement(dotted)} (got {shown})")
+    if dotted == "neo4j.uri" and result and (uri_problem := neo4j_uri_problem(result)):
+        raise ConfigError(f"neo4j.uri: {uri_problem}")
     return result
 
 
-def _coerce_type(section: str, key: str, value: Any, *, source: str) -> Any:
-    cls = SECTIONS[section]
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    if key not in fields:
-        raise ConfigError(f"{source}: unknown setting {section}.{key}")
-    default = fields[key].default
-    kind = type(default)
-    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if kind is bool:
-                if text.lower() in {"1", "true", "yes", "on"}:
-                    return True
-                if text.lower() in {"0", "false", "no", "off"}:
-                    return False
-                raise ValueError(text)
-            if kind is int:
-                return int(text)
-            if kind is float:
-                return float(text)
-        except ValueError:
-            raise ConfigError(
-                f"{source}: {section}.{key} must be a {kind.__name__}, got {value!r}"
-            ) from None
-        return value
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    raise ConfigError(f"{source}: {section}.{key} must be a {kind.__name__}, got {value!r}")
+def _coerce(section: str, key: str, value: Any, *, source: str) -> Any:
+    """``check_value``, its message starting with where the value came from (if given)."""
+    try:
+        return check_value(f"{section}.{key}", value)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}" if source else str(exc)) from None
 
 
 def read_file(path: Path) -> dict[str, dict[str, Any]]:
@@ -336,7 +385,7 @@ def set_value(config: Config, dotted: str, value: str) -> Any:
             f"Unknown setting {dotted!r}: use section.key, e.g. gemini.api_key "
             f"(sections: {', '.join(SECTIONS)})"
         )
-    stored = _coerce(section, key, value, source=dotted)
+    stored = _coerce(section, key, value, source="")
     config.file_values.setdefault(section, {})[key] = stored
     setattr(getattr(config, section), key, stored)
     save(config)

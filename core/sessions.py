@@ -69,6 +69,24 @@ class SessionNotFound(KeyError):
         return f"No session {self.session_id!r} in {self.root}"
 
 
+class SessionAmbiguous(SessionNotFound):
+    """An id prefix that starts more than one session's id; the message lists them, so the
+    user can pick one instead of guessing how much more of the id to type."""
+
+    SHOWN = 10
+
+    def __init__(self, session_id: str, root: Path, matches: list[str]) -> None:
+        super().__init__(session_id, root)
+        self.matches = sorted(matches)
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.matches[: self.SHOWN])
+        if len(self.matches) > self.SHOWN:
+            shown += f" and {len(self.matches) - self.SHOWN} more"
+        count = len(self.matches)
+        return f"{self.session_id!r} matches {count} sessions: {shown}; give more of the id"
+
+
 class CorruptSession(ValueError):
     """A session file that cannot be read. Names the file and line; the file is kept."""
 
@@ -417,6 +435,8 @@ class SessionStore:
             matches = [f for f in self._folders() if f.name.startswith(session_id)]
             if len(matches) == 1 and ".." not in session_id:
                 folder = matches[0]
+            elif len(matches) > 1 and ".." not in session_id:
+                raise SessionAmbiguous(session_id, self.root, [f.name for f in matches])
         if folder is None:
             raise SessionNotFound(session_id, self.root)
         return SessionHandle(folder)

@@ -199,3 +199,170 @@ def test_a_data_folder_that_is_a_file_is_a_clear_error(
     assert main(["run", "Anything", "--rounds", "1"]) == 2
     err = capsys.readouterr().err
     assert "not-a-folder" in err and "Traceback" not in err
+
+
+# --- user review: session ids, limits, --open, plain progress, config show -----------------
+
+
+def make_sessions(*ids: str) -> None:
+    """Session folders with nothing in them but an empty event log (enough to be listed)."""
+    from core.config import load
+
+    for session_id in ids:
+        folder = load().sessions_dir / session_id
+        folder.mkdir(parents=True)
+        (folder / "events.jsonl").write_text("", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sessions", "show"],
+        ["sessions", "export"],
+        ["sessions", "delete", "--yes"],
+        ["run", "--resume"],
+    ],
+)
+def test_bad_session_ids_say_what_is_wrong(
+    argv: list[str], keys: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_sessions("20261123-174801-aaaa", "20261123-174802-bbbb")
+    sessions_dir = str(config_path().parent.parent / "data" / "sessions")
+    assert main([*argv, "nope"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"No session 'nope' in {sessions_dir}" in err
+    assert main([*argv, "20261123-1748"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "'20261123-1748' matches 2 sessions" in err
+    assert "20261123-174801-aaaa, 20261123-174802-bbbb" in err
+
+
+class RecordingApp:
+    """Stands in for the Textual app: records what it was asked to open."""
+
+    opened: list[str | None] = []
+
+    def __init__(self, config: object, *, start_topic: str | None, open_session: str | None):
+        RecordingApp.opened.append(open_session)
+        self.return_code = 0
+
+    def run(self) -> None:
+        pass
+
+
+def test_open_checks_the_id_before_launching_the_app(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "DeepResearchApp", RecordingApp)
+    RecordingApp.opened = []
+    make_sessions("20261123-174801-aaaa", "20261123-174802-bbbb")
+    assert main(["--open", "nope"]) == 2
+    assert "No session 'nope'" in capsys.readouterr().err
+    assert main(["--open", "20261123-1748"]) == 2
+    assert "20261123-174801-aaaa, 20261123-174802-bbbb" in capsys.readouterr().err
+    assert RecordingApp.opened == []
+    assert main(["--open", "20261123-174802"]) == 0
+    assert RecordingApp.opened == ["20261123-174802-bbbb"]  # the app gets the full id
+
+
+def test_help_documents_the_apps_topic_and_open(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.strip().startswith("--open ID ") for line in lines)
+    assert any(line.strip().startswith('"TOPIC" ') for line in lines)
+    assert main(["--open", "x", "--help"]) == 0  # the same help, not a shorter one
+    assert any(
+        line.strip().startswith("--open ID ") for line in capsys.readouterr().out.split("\n")
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ("500", "research.rounds must be a whole number from 1 to 20 (got 500)"),
+        ("abc", "research.rounds must be a whole number from 1 to 20 (got 'abc')"),
+    ],
+)
+def test_config_set_refuses_what_the_app_refuses(
+    value: str, needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["config", "set", "research.rounds", value]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert needle in err
+    assert "research.rounds: research.rounds" not in err
+    assert not config_path().exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "needle"),
+    [
+        ("--rounds", "500", "must be a whole number from 1 to 20 (got 500)"),
+        ("--rounds", "0", "must be a whole number from 1 to 20 (got 0)"),
+        ("--breadth", "11", "must be a whole number from 1 to 10 (got 11)"),
+    ],
+)
+def test_run_refuses_rounds_and_breadth_out_of_range(
+    flag: str, value: str, needle: str, keys: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "Anything", flag, value])
+    assert exit_info.value.code == 2
+    assert needle in " ".join(capsys.readouterr().err.split())
+
+
+def test_run_progress_is_plain_lines_when_stderr_is_not_a_terminal(
+    fake_env: tuple[FakeGemini, FakeTavily], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "Heat pumps in cold climates", "--rounds", "1"]) == 0
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "\x1b" not in err  # no colour, no cursor movement
+    lines = err.splitlines()
+    for needle in (
+        "research ",
+        "round 1/1: started",
+        "round 1/1: search 1/",
+        "round 1/1: searches done",
+        "synthesising",
+        "writing the report",
+        f"report written: {captured.out.strip()}",
+        "finished: done",
+    ):
+        assert any(needle in line for line in lines), (needle, err)
+
+
+def test_plain_progress_keeps_warnings_and_waits_on_one_line() -> None:
+    from core.cli.run_cmd import PlainProgress
+    from core.events import RateLimited, Warning
+    from core.state import SessionState
+
+    written: list[str] = []
+    progress = PlainProgress(written.append)
+    progress.on_event(Warning(message="Search failed for 'x':\nquota\nspent"), SessionState())
+    progress.on_event(RateLimited(retry_in_s=12.4, scope="llm"), SessionState())
+    assert written == [
+        "[0:00] warning: Search failed for 'x': quota spent",
+        "[0:00] rate limited (llm): retrying in 12s",
+    ]
+
+
+def test_config_show_is_a_valid_config_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tomllib
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", "https://gateway.example.com/v1beta/long/path")
+    assert main(["config", "set", "research.language", 'say "hi" \\ [b]']) == 0
+    assert main(["config", "set", "tavily.timeout_s", "12.5"]) == 0
+    capsys.readouterr()
+    assert main(["config", "show"]) == 0
+    out = capsys.readouterr().out
+    data = tomllib.loads(out)
+    assert data["research"]["language"] == 'say "hi" \\ [b]'
+    assert data["tavily"]["timeout_s"] == 12.5
+    assert data["neo4j"]["password"] == ""
+    assert "# from env GOOGLE_GEMINI_BASE_URL" in out
+    assert "# not set" in out

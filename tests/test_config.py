@@ -31,7 +31,10 @@ def test_env_overrides_the_file(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ("[gemini]\nrpm = 'fast'\n", "gemini.rpm must be a int"),
+        (
+            "[gemini]\nrpm = 'fast'\n",
+            "gemini.rpm must be a whole number of at least 0 (got 'fast')",
+        ),
         ("[nonsense]\nx = 1\n", "unknown table [nonsense]"),
         ("[research]\nrounds = 3\nbogus = 1\n", "unknown setting research.bogus"),
         ("[research\n", "line 1"),
@@ -63,8 +66,8 @@ def test_urls_in_config_show_lose_their_credentials() -> None:
 @pytest.mark.parametrize(
     ("key", "value", "needle"),
     [
-        ("breadth", "0", "at least 1"),
-        ("rounds", "-2", "at least 1"),
+        ("breadth", "0", r"research.breadth must be a whole number from 1 to 10 \(got 0\)"),
+        ("rounds", "-2", r"research.rounds must be a whole number from 1 to 20 \(got -2\)"),
     ],
 )
 def test_values_out_of_range_are_refused(tmp_path, key: str, value: str, needle: str) -> None:
@@ -121,3 +124,48 @@ def test_an_empty_neo4j_uri_is_allowed(tmp_path) -> None:
     path = tmp_path / "c.toml"
     path.write_text('[neo4j]\nuri = ""\n', encoding="utf-8")
     assert read_file(path)["neo4j"]["uri"] == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (
+            "[research]\nrounds = 21\n",
+            "research.rounds must be a whole number from 1 to 20 (got 21)",
+        ),
+        (
+            "[research]\nbreadth = 11\n",
+            "research.breadth must be a whole number from 1 to 10 (got 11)",
+        ),
+        (
+            "[research]\nreview_queries = 'maybe'\n",
+            "research.review_queries must be true or false (got 'maybe')",
+        ),
+        (
+            "[tavily]\nsearch_depth = 'deep'\n",
+            "tavily.search_depth must be one of: basic, advanced (got 'deep')",
+        ),
+        ("[tavily]\ntimeout_s = 0\n", "tavily.timeout_s must be a number of at least 1 (got 0)"),
+    ],
+)
+def test_the_file_is_held_to_the_apps_limits(tmp_path, text: str, needle: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        read_file(path)
+    assert str(info.value) == f"{path}: {needle}"
+
+
+def test_the_app_forms_use_the_config_limits() -> None:
+    """One source of truth: Home and Settings take their ranges from core.config."""
+    from core.config import BREADTH_RANGE, LIMITS, ROUNDS_RANGE
+    from tui.screens import home, settings
+
+    assert LIMITS["research.rounds"] == ROUNDS_RANGE == (home.MIN_ROUNDS, home.MAX_ROUNDS)
+    assert LIMITS["research.breadth"] == BREADTH_RANGE == (home.MIN_BREADTH, home.MAX_BREADTH)
+    fields = {field.key: field for field in settings.FIELDS}
+    for key, (low, high) in (
+        ("research.rounds", ROUNDS_RANGE),
+        ("research.breadth", BREADTH_RANGE),
+    ):
+        assert (fields[key].minimum, fields[key].maximum) == (low, high)

@@ -157,3 +157,23 @@ def test_ask_end_to_end_with_fake_gemini(
     out = capsys.readouterr().out
     assert "MATCH (t:Topic)" in out and "Topic A" in out
     assert "topics researched so far" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (("graph", "ask", ""), "the question is empty"),
+        (("graph", "ask", "  \t "), "the question is empty"),
+        (("graph", "query", ""), "the Cypher query is empty"),
+        (("graph", "query", "   "), "the Cypher query is empty"),
+    ],
+)
+def test_an_empty_question_or_query_is_a_usage_error(
+    argv: tuple[str, ...], needle: str, fake_env: tuple, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gemini, _ = fake_env
+    assert run(*argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "usage: deepresearch-tui graph" in err
+    assert len(err.strip().splitlines()) == 1
+    assert gemini.model_requests() == []  # nothing was sent to the model

@@ -14,16 +14,36 @@ from collections.abc import Sequence
 
 from core import __version__
 
+APP_USAGE = (
+    'deepresearch-tui [-h] [--version] ["TOPIC" | --open ID]\n       deepresearch-tui COMMAND ...'
+)
+TOPIC_HELP = "open the app and start researching TOPIC right away"
+OPEN_HELP = "open the app on a saved research: its id, or the start of it if only one matches"
+
 
 def _app_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="deepresearch-tui",
-        description="Open the full-screen research app. Headless commands: run, sessions, "
-        "config, graph, import (see `deepresearch-tui COMMAND --help`).",
-    )
-    parser.add_argument("topic", nargs="?", help="start a research on this topic right away")
-    parser.add_argument("--open", metavar="ID", dest="open_session", help="open a saved research")
+    """Parses the app's own arguments (no COMMAND). ``-h`` is handled by ``main`` so that
+    every help request shows the commands and these options together."""
+    parser = argparse.ArgumentParser(prog="deepresearch-tui", usage=APP_USAGE, add_help=False)
+    parser.add_argument("topic", nargs="?", metavar="TOPIC", help=TOPIC_HELP)
+    parser.add_argument("--open", metavar="ID", dest="open_session", help=OPEN_HELP)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def _help_parser() -> argparse.ArgumentParser:
+    """The headless commands' parser with the app's options added as a documented group.
+
+    Only for printing help: parsing goes through ``_app_parser`` or one command's parser,
+    because argparse cannot mix an optional positional TOPIC with sub-commands.
+    """
+    from core.cli import build_parser
+
+    parser = build_parser()
+    parser.usage = APP_USAGE
+    group = parser.add_argument_group("open the app (without a COMMAND)")
+    group.add_argument("topic", nargs="?", metavar='"TOPIC"', help=TOPIC_HELP)
+    group.add_argument("--open", metavar="ID", help=OPEN_HELP)
     return parser
 
 
@@ -34,11 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list and args_list[0] in COMMAND_NAMES:
         args = build_parser(only=args_list[0]).parse_args(args_list)
         return run_command(args)
-    if args_list and args_list[0] in {"-h", "--help"}:
-        build_parser().print_help()
-        print('\nWithout a COMMAND: deepresearch-tui ["TOPIC"] [--open ID] opens the app.')
+    if "-h" in args_list or "--help" in args_list:
+        _help_parser().print_help()
         return 0
-    args = _app_parser().parse_args(args_list)
+    parser = _app_parser()
+    args = parser.parse_args(args_list)
+    if args.topic and args.open_session:
+        parser.error("give a TOPIC to research or --open ID, not both")
     return launch(topic=args.topic, open_session=args.open_session)
 
 
@@ -74,11 +96,21 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def launch(*, topic: str | None = None, open_session: str | None = None) -> int:
-    from core.cli.common import load_config_or_exit
+    """Open the app. A session to open is looked up first: an unknown or ambiguous id is
+    one line on stderr and exit 2, not an empty research screen titled with the typo."""
+    from core.cli.common import fail, load_config_or_exit
 
     config = load_config_or_exit()
     if config is None:
         return 2
+    if open_session is not None:
+        from core.sessions import SessionNotFound, SessionStore
+
+        try:
+            open_session = SessionStore(config.sessions_dir).open(open_session).id
+        except SessionNotFound as exc:
+            fail(str(exc))
+            return 2
     from tui.app import DeepResearchApp
 
     app = DeepResearchApp(config, start_topic=topic, open_session=open_session)

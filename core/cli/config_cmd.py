@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
+from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from core.cli import EXIT_OK, EXIT_USAGE
 from core.cli.common import fail, load_config_or_exit
-from core.config import ENV_OVERRIDES, SECRET_KEYS, effective_values, set_value
+from core.config import ENV_OVERRIDES, SECRET_KEYS, URL_KEYS, effective_values, set_value
 from core.errors import ConfigError
 
 
@@ -29,26 +31,50 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     path.set_defaults(func=config_path)
 
 
+def _toml_value(value: Any) -> str:
+    """``value`` as TOML writes it (strings quoted and escaped), for a ``key = value`` line."""
+    import tomli_w
+
+    return tomli_w.dumps({"v": value}).partition(" = ")[2].rstrip("\n")
+
+
+def _env_name(dotted: str) -> str:
+    """The environment variable that supplied ``dotted`` (the first set one it reads)."""
+    names = ENV_OVERRIDES[dotted]
+    return next((name for name in names if os.environ.get(name, "").strip()), names[0])
+
+
 def show_config(args: argparse.Namespace) -> int:
+    """Print the settings in force as a TOML document.
+
+    Every line is valid TOML, with where a value came from as a ``#`` comment, and no line
+    is wrapped, so the output can be saved as (or pasted into) a config file as it is.
+    """
     config = load_config_or_exit()
     if config is None:
         return EXIT_USAGE
-    console = Console(highlight=False)
-    console.print(f"# {escape(str(config.path))}" + ("" if config.path.exists() else " (absent)"))
+    console = Console(highlight=False, soft_wrap=True)
+    absent = "" if config.path.exists() else " (absent)"
+    console.print(Text(f"# {config.path}{absent}", style="dim"))
     for section, values in effective_values(config).items():
-        console.print(f"\n[bold]\\[{section}][/]")
+        console.print()
+        console.print(Text(f"[{section}]", style="bold"))
         for key, value in values.items():
             dotted = f"{section}.{key}"
-            origin = ""
+            notes = []
+            if dotted in SECRET_KEYS:
+                notes.append("redacted: its last 4 characters" if value else "not set")
+            elif dotted in URL_KEYS and value != getattr(getattr(config, section), key):
+                notes.append("redacted: no credentials or query")
             if dotted in config.env_keys:
-                names = " or ".join(ENV_OVERRIDES[dotted])
-                origin = f"  [dim]# from env {names}[/]"
+                notes.append(f"from env {_env_name(dotted)}")
             elif key in config.file_values.get(section, {}):
-                origin = "  [dim]# from file[/]"
-            shown = escape(f'"{value}"' if isinstance(value, str) else str(value).lower())
-            if dotted in SECRET_KEYS and not value:
-                shown = '""  [yellow](not set)[/]'
-            console.print(f"{key} = {shown}{origin}")
+                notes.append("from file")
+            line = Text(f"{key} = {_toml_value(value)}")
+            if notes:
+                style = "yellow" if notes == ["not set"] else "dim"
+                line.append("  # " + "; ".join(notes), style=style)
+            console.print(line)
     return EXIT_OK
 
 

@@ -156,9 +156,23 @@ def _print_rows(columns: list[str], rows: list[list[Any]], truncated: bool) -> N
     err.print(f"[dim]{note}[/]")
 
 
+def _blank(text: str, what: str, command: str) -> bool:
+    """True (after one usage line on stderr) when ``text`` is empty or only whitespace: an
+    empty question would still cost a model call, and an empty query only a vague error."""
+    if text.strip():
+        return False
+    err.print(
+        f"[bold red]Error:[/] {what} is empty; usage: deepresearch-tui graph {escape(command)}",
+        soft_wrap=True,
+    )
+    return True
+
+
 def query_cmd(args: argparse.Namespace) -> int:
     from core.mindmap.guard import CypherRefused
 
+    if _blank(args.cypher, "the Cypher query", 'query "CYPHER"'):
+        return EXIT_USAGE
     config = _config()
     if config is None:
         return EXIT_USAGE
@@ -195,6 +209,8 @@ def query_cmd(args: argparse.Namespace) -> int:
 
 
 def ask_cmd(args: argparse.Namespace) -> int:
+    if _blank(args.question, "the question", 'ask "QUESTION" [--topic TOPIC]'):
+        return EXIT_USAGE
     config = _config()
     if config is None:
         return EXIT_USAGE

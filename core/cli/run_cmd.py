@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import sys
 import time
+from collections.abc import Callable
 
 from rich.console import Group
 from rich.live import Live
@@ -15,9 +18,20 @@ from rich.text import Text
 
 from core.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, EXIT_USAGE
 from core.cli.common import err_console, fail, load_config_or_exit
+from core.config import check_value, requirement
+from core.errors import ConfigError
 from core.events import (
     Error,
     Event,
+    PhaseStarted,
+    PlanReady,
+    RateLimited,
+    ReportReady,
+    RoundFinished,
+    RoundStarted,
+    SearchFinished,
+    SessionFinished,
+    SessionStarted,
     Warning,
 )
 from core.state import SessionState
@@ -40,12 +54,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "error, 3 paused on quota (resume later), 130 interrupted (state saved), 1 failed.",
     )
     parser.add_argument("topic", nargs="?", help="what to research")
-    parser.add_argument("--rounds", type=int, help="research rounds (default from config: 3)")
-    parser.add_argument("--breadth", type=int, help="searches per round at most (default 4)")
+    parser.add_argument(
+        "--rounds",
+        type=_setting("research.rounds"),
+        metavar="N",
+        help=f"research rounds, {requirement('research.rounds')} (default from config: 3)",
+    )
+    parser.add_argument(
+        "--breadth",
+        type=_setting("research.breadth"),
+        metavar="K",
+        help=f"searches per round at most, {requirement('research.breadth')} (default 4)",
+    )
     parser.add_argument("--language", help="report language (default: the topic's)")
     parser.add_argument("--resume", metavar="ID", help="continue a paused or interrupted session")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.set_defaults(func=handler)
+
+
+def _setting(dotted: str) -> Callable[[str], int]:
+    """An argparse ``type`` that checks a flag like the config file checks ``dotted``: the
+    same limits, the same wording, so ``run --rounds 500`` fails as ``config set`` does."""
+
+    def parse(text: str) -> int:
+        try:
+            return int(check_value(dotted, text))
+        except ConfigError as exc:
+            # argparse prefixes "argument --rounds: "; the setting's name would repeat it.
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{dotted} ")) from None
+
+    parse.__name__ = dotted  # argparse names the type in some of its own messages
+    return parse
 
 
 class Progress:
@@ -96,6 +135,71 @@ class Progress:
         return Group(*parts)
 
 
+class PlainProgress:
+    """Progress as plain lines on stderr, for when it is not a terminal (a log file, a CI job,
+    a pipe): one line per step, each complete when written, with no colour, cursor movement or
+    spinner that would garble a log. The live panel (``Progress``) is for terminals only."""
+
+    def __init__(self, write: Callable[[str], None] | None = None) -> None:
+        self.started = time.monotonic()
+        self.write = write or self._stderr
+
+    @staticmethod
+    def _stderr(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    def line(self, text: str) -> None:
+        """One line, prefixed with the elapsed time; a multi-line message is joined up."""
+        elapsed = int(time.monotonic() - self.started)
+        self.write(f"[{elapsed // 60}:{elapsed % 60:02d}] " + " ".join(text.split()))
+
+    def on_event(self, event: Event, state: SessionState) -> None:
+        """Say what ``event`` means for the run (``state`` has already applied it)."""
+        where = f"round {state.current_round}/{state.rounds_planned or '?'}"
+        if isinstance(event, SessionStarted):
+            if event.resumed:
+                done = state.completed_rounds()
+                self.line(f"resuming {event.session_id} after round {done}: {event.topic}")
+            else:
+                self.line(
+                    f"research {event.session_id}: {event.topic} ({event.rounds} rounds, "
+                    f"up to {event.breadth} searches each)"
+                )
+        elif isinstance(event, RoundStarted):
+            self.line(f"{where}: started")
+        elif isinstance(event, PlanReady):
+            self.line(f"{where}: planned {len(event.queries)} search(es)")
+        elif isinstance(event, SearchFinished):
+            current = state.round
+            if current is not None and not event.error:  # a failure is its own warning
+                done = sum(1 for search in current.searches if search.status != "running")
+                total = len(current.queries) or len(current.searches)
+                self.line(
+                    f"{where}: search {done}/{total} done, {event.results} result(s): {event.query}"
+                )
+        elif isinstance(event, PhaseStarted) and event.phase == "synthesis":
+            self.line(f"{where}: searches done ({len(state.sources)} sources in all); synthesising")
+        elif isinstance(event, PhaseStarted) and event.phase == "report":
+            self.line("writing the report")
+        elif isinstance(event, RoundFinished):
+            self.line(
+                f"{where}: done ({len(state.sources)} sources, {state.llm_calls} LLM calls, "
+                f"tokens {state.tokens_in} in / {state.tokens_out} out)"
+            )
+        elif isinstance(event, ReportReady):
+            how = f" (assembled without the LLM: {event.reason})" if event.fallback else ""
+            self.line(f"report written: {event.path}{how}")
+        elif isinstance(event, RateLimited):
+            self.line(f"rate limited ({event.scope}): retrying in {event.retry_in_s:.0f}s")
+        elif isinstance(event, Warning):
+            self.line(f"{'note' if event.kind == 'info' else 'warning'}: {event.message}")
+        elif isinstance(event, Error):
+            self.line(f"error: {event.message}")
+        elif isinstance(event, SessionFinished):
+            reason = f" ({event.reason})" if event.reason else ""
+            self.line(f"finished: {event.status}{reason}")
+
+
 def handler(args: argparse.Namespace) -> int:
     config = load_config_or_exit()
     if config is None:
@@ -112,10 +216,6 @@ def handler(args: argparse.Namespace) -> int:
             "with the saved research's own settings"
         )
         return EXIT_USAGE
-    for value, name in ((args.rounds, "--rounds"), (args.breadth, "--breadth")):
-        if value is not None and value < 1:
-            fail(f"{name} must be at least 1")
-            return EXIT_USAGE
     if missing := config.missing_keys():
         for message in missing:
             fail(message)
@@ -125,14 +225,19 @@ def handler(args: argparse.Namespace) -> int:
     from core.sessions import SessionBusy, SessionNotFound
 
     progress = Progress()
+    # Not a terminal (redirected, piped, CI): Live would draw nothing at all there, so the
+    # run would look dead until it ends. Plain lines instead.
+    plain = None if sys.stderr.isatty() else PlainProgress()
 
     def on_event(event: Event) -> None:
         progress.state = engine.state
-        if isinstance(event, Warning):
+        if plain is not None:
+            plain.on_event(event, engine.state)
+        elif isinstance(event, Warning):
             label = "[cyan]note:[/]" if event.kind == "info" else "[yellow]warning:[/]"
-            live.console.print(f"{label} {_escape(event.message)}")
+            err_console.print(f"{label} {_escape(event.message)}")
         elif isinstance(event, Error):
-            live.console.print(f"[red]error:[/] {_escape(event.message)}")
+            err_console.print(f"[red]error:[/] {_escape(event.message)}")
 
     engine = ResearchEngine(config, on_event=on_event)
 
@@ -147,26 +252,31 @@ def handler(args: argparse.Namespace) -> int:
         finally:
             await engine.aclose()
 
-    with Live(progress, console=err_console, refresh_per_second=4, transient=True) as live:
+    live = (
+        contextlib.nullcontext()
+        if plain is not None
+        else Live(progress, console=err_console, refresh_per_second=4, transient=True)
+    )
+    with live:
         try:
             result = asyncio.run(main())
         except KeyboardInterrupt:
-            live.stop()
+            _stop(live)
             err_console.print(
                 f"Interrupted. Saved; resume with: deepresearch-tui run --resume "
                 f"{engine.session_id}"
             )
             return EXIT_INTERRUPTED
         except SessionNotFound as exc:
-            live.stop()
-            fail(str(exc.args[0]) if exc.args else str(exc))
+            _stop(live)
+            fail(str(exc))
             return EXIT_USAGE
         except SessionBusy as exc:
-            live.stop()
+            _stop(live)
             fail(str(exc))
             return EXIT_USAGE
         except ValueError as exc:
-            live.stop()
+            _stop(live)
             fail(str(exc))
             return EXIT_USAGE
 
@@ -185,6 +295,12 @@ def handler(args: argparse.Namespace) -> int:
     elif result.status == "failed":
         fail(result.reason)
     return EXIT_BY_STATUS.get(result.status, EXIT_FAILED)
+
+
+def _stop(live: object) -> None:
+    """Clear the live panel (if there is one) before a final message is printed."""
+    if isinstance(live, Live):
+        live.stop()
 
 
 def _escape(text: str) -> str:

@@ -101,7 +101,7 @@ def _open(session_id: str, config: Config | None = None) -> SessionHandle | None
     try:
         return store.open(session_id)
     except SessionNotFound as exc:
-        fail(str(exc.args[0]) if exc.args else f"no session {session_id!r}")
+        fail(str(exc))  # names the folder searched, or lists an ambiguous prefix's matches
         return None
 
 

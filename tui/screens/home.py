@@ -22,6 +22,7 @@ from textual.validation import Function, Number
 from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
+from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
 
 HOME_CSS = tcss("home")
 
-MAX_ROUNDS = 20
-MAX_BREADTH = 10
+MIN_ROUNDS, MAX_ROUNDS = ROUNDS_RANGE
+MIN_BREADTH, MAX_BREADTH = BREADTH_RANGE
 MAX_LANGUAGE = 40
 
 EMPTY_TEXT = (
@@ -107,7 +108,13 @@ class HomeScreen(Screen[None]):
                         self._defaults["rounds"],
                         type="integer",
                         id="rounds",
-                        validators=[Number(1, MAX_ROUNDS, f"Rounds must be 1 to {MAX_ROUNDS}.")],
+                        validators=[
+                            Number(
+                                MIN_ROUNDS,
+                                MAX_ROUNDS,
+                                f"Rounds must be {MIN_ROUNDS} to {MAX_ROUNDS}.",
+                            )
+                        ],
                         validate_on=["submitted"],
                     )
                     rounds.border_title = "Rounds"
@@ -116,7 +123,13 @@ class HomeScreen(Screen[None]):
                         self._defaults["breadth"],
                         type="integer",
                         id="breadth",
-                        validators=[Number(1, MAX_BREADTH, f"Breadth must be 1 to {MAX_BREADTH}.")],
+                        validators=[
+                            Number(
+                                MIN_BREADTH,
+                                MAX_BREADTH,
+                                f"Breadth must be {MIN_BREADTH} to {MAX_BREADTH}.",
+                            )
+                        ],
                         validate_on=["submitted"],
                     )
                     breadth.border_title = "Breadth"

@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch
 from textual.worker import Worker, WorkerState
 
+from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
 from tui.paths import shown_path
 
@@ -62,13 +63,21 @@ FIELDS: tuple[Field, ...] = (
         ("basic", "advanced"),
         help="advanced costs 2 Tavily credits per search",
     ),
-    Field("research-rounds", "research.rounds", "Rounds", "int", maximum=20),
+    Field(
+        "research-rounds",
+        "research.rounds",
+        "Rounds",
+        "int",
+        minimum=ROUNDS_RANGE[0],
+        maximum=ROUNDS_RANGE[1],
+    ),
     Field(
         "research-breadth",
         "research.breadth",
         "Breadth",
         "int",
-        maximum=10,
+        minimum=BREADTH_RANGE[0],
+        maximum=BREADTH_RANGE[1],
         help="searches per round",
     ),
     Field(
