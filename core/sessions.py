@@ -362,6 +362,13 @@ class SessionHandle:
         lock.release()
         return False
 
+    def live_status(self, saved: str) -> str:
+        """A saved status as it stands now: "running" (or "new") while no engine holds the
+        session means the process that ran it is gone (killed, crashed, power cut)."""
+        if saved in ("new", "running") and not self.is_busy():
+            return "interrupted"
+        return saved
+
     def state(self) -> SessionState:
         return SessionState.replay(self.load_events(), session_id=self.id)
 
@@ -459,9 +466,7 @@ class SessionStore:
             handle = SessionHandle(folder)
             try:
                 info = handle.read_info()
-                if info.status in ("new", "running") and not handle.is_busy():
-                    # Saved mid-run by a process that is gone (killed, crashed, power cut).
-                    info.status = "interrupted"
+                info.status = handle.live_status(info.status)
                 infos.append(info)
             except CorruptSession as exc:
                 infos.append(

@@ -131,9 +131,33 @@ def test_run_json_then_sessions_commands(
     assert main(["sessions", "export", session_id, "--format", "md"]) == 0
     assert "Wind turbine recycling" in capsys.readouterr().out
 
+    assert main(["graph", "stats", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["nodes"]["Session"] == 1
     assert main(["sessions", "delete", session_id, "--yes"]) == 0
     capsys.readouterr()
     assert main(["sessions", "show", session_id]) == 2
+    capsys.readouterr()
+    assert main(["graph", "stats", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["nodes"]["Session"] == 0 and stats["nodes"]["Evidence"] == 0, "gone from the graph"
+
+
+def test_show_says_interrupted_for_a_run_whose_process_is_gone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from core import events as ev
+    from core.config import load
+    from core.sessions import SessionRecorder, SessionStore
+
+    handle = SessionStore(load().sessions_dir).create("Killed mid-run")
+    recorder = SessionRecorder(handle)
+    for seq, event in enumerate(
+        [ev.SessionStarted(topic="Killed mid-run", rounds=2, breadth=2)], 1
+    ):
+        recorder(event.stamped(handle.id, seq))
+    assert main(["sessions", "show", handle.id]) == 0
+    out = capsys.readouterr().out
+    assert "interrupted" in out and "running" not in out
 
 
 def test_run_paused_on_daily_quota_exits_3_and_resume_finishes(

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.cli import EXIT_OK, EXIT_USAGE
-from core.cli.common import fail, load_config_or_exit
+from core.cli.common import err_console, fail, load_config_or_exit
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -110,12 +110,13 @@ def show_session(args: argparse.Namespace) -> int:
     if handle is None:
         return EXIT_USAGE
     state = handle.state()
+    status = handle.live_status(state.status)
     console = Console()
     table = Table.grid(padding=(0, 2))
     rows = [
         ("id", handle.id),
         ("topic", state.topic),
-        ("status", state.status + (f" ({state.status_reason})" if state.status_reason else "")),
+        ("status", status + (f" ({state.status_reason})" if state.status_reason else "")),
         ("rounds", f"{state.completed_rounds()}/{state.rounds_planned}"),
         ("sources", str(len(state.sources))),
         ("evidence", str(len(state.evidence))),
@@ -158,7 +159,10 @@ def export_session(args: argparse.Namespace) -> int:
 
 
 def delete_session(args: argparse.Namespace) -> int:
-    handle = _open(args.session_id)
+    config = load_config_or_exit()
+    if config is None:
+        return EXIT_USAGE
+    handle = _open(args.session_id, config)
     if handle is None:
         return EXIT_USAGE
     if not args.yes:
@@ -169,14 +173,15 @@ def delete_session(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in {"y", "yes"}:
             print("Kept.")
             return EXIT_OK
+    from core.deletion import delete_research
     from core.sessions import SessionBusy
 
-    store = _store()
-    assert store is not None
     try:
-        store.delete(handle.id)
+        warning = delete_research(config, handle.id)
     except SessionBusy as exc:
         fail(str(exc))
         return EXIT_USAGE
     print(f"Deleted {handle.id}")
+    if warning:
+        err_console.print(f"[yellow]Warning:[/] {escape(warning)}", soft_wrap=True)
     return EXIT_OK
