@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from core import events as ev
 from core.parsing import ReasoningStreamParser, parse_reasoning
@@ -163,8 +164,101 @@ def bench_full_run(rounds: int) -> None:
     )  # type: ignore[attr-defined]
 
 
+class _SlowStore:
+    """The embedded store plus a network round trip per query: a graph across a network.
+
+    Like ``Neo4jStore``, each write batch costs two queries (count, then MERGE).
+    """
+
+    def __init__(self, inner: Any, delay_s: float) -> None:
+        self._inner, self._delay_s = inner, delay_s
+
+    def apply(self, event: Any) -> Any:
+        from core.mindmap.projection import batch, writes_for
+
+        time.sleep(self._delay_s * 2 * len(batch(writes_for(event))))
+        return self._inner.apply(event)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def bench_slow_graph(rounds: int, delay_ms: float = 20.0) -> None:
+    """The longest the engine's event loop goes without running, with an instant graph and
+    with one that takes ``delay_ms`` per query (a synthesis event is ~24 queries). Writes
+    run on their own thread, so the second should stall the loop no longer than the first
+    (ratio near 1); the wall time grows because each round reads its context only once the
+    graph holds the round before."""
+    from core.mindmap.ladybug_store import LadybugStore
+    from tests.fakes.gemini_server import DEFAULT_GEMINI_KEY, FakeGemini
+    from tests.fakes.tavily_server import DEFAULT_TAVILY_KEY, FakeTavily
+
+    def stall_ms(delay_s: float) -> tuple[float, float]:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["DEEPRESEARCH_TUI_DATA"] = tmp
+            os.environ["DEEPRESEARCH_TUI_CONFIG"] = str(Path(tmp) / "config.toml")
+            gemini, tavily = FakeGemini().start(), FakeTavily().start()
+            store = LadybugStore(Path(tmp) / "graph" / "g.lbug")
+            try:
+                os.environ.update(
+                    GEMINI_API_KEY=DEFAULT_GEMINI_KEY,
+                    TAVILY_API_KEY=DEFAULT_TAVILY_KEY,
+                    GEMINI_BASE_URL=gemini.base_url,
+                    TAVILY_BASE_URL=tavily.base_url,
+                )
+                from core.config import load
+                from core.engine import ResearchEngine, ResearchOptions
+
+                config = load()
+                config.gemini.rpm = 0
+                engine = ResearchEngine(config, store=_SlowStore(store, delay_s))  # type: ignore[arg-type]
+                worst = [0.0]
+
+                async def heartbeat() -> None:
+                    last = time.perf_counter()
+                    while True:
+                        await asyncio.sleep(0.002)
+                        now = time.perf_counter()
+                        worst[0] = max(worst[0], now - last)
+                        last = now
+
+                async def go() -> None:
+                    beat = asyncio.create_task(heartbeat())
+                    try:
+                        await engine.run("Benchmark topic", ResearchOptions(rounds=rounds))
+                    finally:
+                        beat.cancel()
+                        await engine.aclose()
+
+                started = time.perf_counter()
+                asyncio.run(go())
+                return worst[0] * 1000, time.perf_counter() - started
+            finally:
+                store.close()
+                gemini.stop()
+                tavily.stop()
+
+    import google.genai  # noqa: F401  (imported lazily by the engine: not a stall to count)
+
+    def median_of_3(delay_s: float) -> tuple[float, float]:
+        runs = [stall_ms(delay_s) for _ in range(3)]
+        return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+    instant, instant_wall = median_of_3(0.0)
+    slow, slow_wall = median_of_3(delay_ms / 1000)
+    print(
+        f"longest event-loop stall (median of 3), instant graph (baseline) {instant:7.1f} ms, "
+        f"{instant_wall:5.2f} s wall"
+    )
+    print(
+        f"longest event-loop stall (median of 3), {delay_ms:g} ms per graph query {slow:7.1f} ms, "
+        f"{slow_wall:5.2f} s wall   ratio {slow / max(instant, 1e-9):5.1f}x of baseline"
+    )
+
+
 def run(*, events: int = 2000, repeat: int = 20, rounds: int = 3) -> int:
     bench_parser(repeat)
     bench_event_log(events)
     bench_full_run(rounds)
+    bench_slow_graph(rounds)
     return 0

@@ -485,6 +485,7 @@ class ResearchEngine:
         except (asyncio.CancelledError, KeyboardInterrupt):
             self._finish("interrupted", "interrupted while writing the report")
             raise
+        await self._graph_current()  # the usual ending waits here, off the loop
         return self._finish(status, reason)
 
     def _finish(self, status: SessionStatus, reason: str) -> RunResult:
