@@ -39,9 +39,19 @@ from core.events import (
     Warning,
 )
 
-RoundStatus = Literal["running", "done", "failed"]
-PhaseStatus = Literal["pending", "running", "done", "failed"]
-SearchStatus = Literal["running", "done", "failed"]
+RoundStatus = Literal["running", "done", "failed", "stopped", "paused"]
+PhaseStatus = Literal["pending", "running", "done", "failed", "stopped", "paused"]
+SearchStatus = Literal["running", "done", "failed", "stopped", "paused"]
+"""What cut a round, phase or search short: "failed" only when the research failed; a stop,
+an interruption (both "stopped") or a pause ("paused") is not a failure and must not look
+like one."""
+
+_CUT_SHORT: dict[str, Literal["failed", "stopped", "paused"]] = {
+    "failed": "failed",
+    "paused": "paused",
+    "stopped": "stopped",
+    "interrupted": "stopped",
+}
 
 ROUND_PHASES: tuple[Phase, ...] = tuple(p for p in PHASES if p != "report")
 
@@ -144,6 +154,11 @@ class SessionState:
     prior_evidence: int = 0
     graph_nodes: int = 0
     graph_edges: int = 0
+    active_s: float = 0.0
+    """Seconds of the run segments that have ended (SessionStarted … SessionFinished)."""
+    run_started: float | None = None
+    """When the run under way started (None between runs): idle time between a stop and a
+    resume is no research time."""
 
     # -- construction --------------------------------------------------------------------
 
@@ -163,11 +178,20 @@ class SessionState:
     def round(self) -> RoundState | None:
         return self.rounds.get(self.current_round)
 
-    def elapsed(self, now: float) -> float:
-        if not self.started:
-            return 0.0
-        end = now if self.status in ("running", "new") else self.updated
-        return max(0.0, end - self.started)
+    def elapsed(self, now: float | None = None) -> float:
+        """Active research time: the ended run segments plus the one under way.
+
+        The open segment counts up to ``now`` when this process runs it (the live clock),
+        else up to the last event (a replay, or another window's run), so watching and
+        reopening agree. Time between a stop or pause and the resume is not counted.
+        """
+        total = self.active_s
+        if self.run_started is not None:
+            end = self.updated if now is None else max(self.updated, now)
+            total += max(0.0, end - self.run_started)
+        elif not total and self.started:  # a log without SessionStarted (never written so)
+            total = max(0.0, self.updated - self.started)
+        return total
 
     # -- the reducer ---------------------------------------------------------------------
 
@@ -180,9 +204,9 @@ class SessionState:
             self.session_id = event.session_id
         if not self.started:
             self.started = event.timestamp
-        self.updated = max(self.updated, event.timestamp)
         self.last_seq = max(self.last_seq, event.seq)
-        handler(self, event)
+        handler(self, event)  # sees ``updated`` as of the previous event
+        self.updated = max(self.updated, event.timestamp)
         return self
 
     def _round(self, number: int, timestamp: float) -> RoundState | None:
@@ -202,6 +226,11 @@ class SessionState:
     # one method per event type ---------------------------------------------------------
 
     def _session_started(self, e: SessionStarted) -> None:
+        if self.run_started is not None:
+            # The previous run never said it ended (the app was killed): it ran until its
+            # last event.
+            self.active_s += max(0.0, self.updated - self.run_started)
+        self.run_started = e.timestamp
         self.topic = e.topic or self.topic
         self.rounds_planned = e.rounds
         self.breadth = e.breadth
@@ -218,15 +247,18 @@ class SessionState:
         self.status_reason = e.reason
         self.current_phase = None
         self._clear_rate_limit()
-        closing: PhaseStatus = "done" if e.status == "done" else "failed"
+        if self.run_started is not None:
+            self.active_s += max(0.0, e.timestamp - self.run_started)
+            self.run_started = None
+        closing: PhaseStatus = "done" if e.status == "done" else _CUT_SHORT.get(e.status, "stopped")
         for rnd in self.rounds.values():
             rnd.close_phases(e.timestamp, closing)
             for search in rnd.searches:
                 if search.status == "running":  # it never came back
-                    search.status = "failed"
+                    search.status = closing
                     search.error = search.error or e.status
             if rnd.status == "running":
-                rnd.status = "done" if e.status == "done" else "failed"
+                rnd.status = closing
                 rnd.finished = e.timestamp
 
     def _round_started(self, e: RoundStarted) -> None:

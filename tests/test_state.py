@@ -160,12 +160,12 @@ def test_resumed_session_keeps_rounds() -> None:
     assert state.started == 101.0
 
 
-def test_interrupted_round_is_failed_and_restarted_afresh() -> None:
+def test_interrupted_round_is_stopped_not_failed_and_restarted_afresh() -> None:
     events = sample_events()[:25]  # round 2 reasoning running
     state = SessionState.replay(events)
     state.apply(ev.SessionFinished(status="interrupted", timestamp=300))
-    assert state.rounds[2].status == "failed"
-    assert state.rounds[2].phases["reasoning"].status == "failed"
+    assert state.rounds[2].status == "stopped"
+    assert state.rounds[2].phases["reasoning"].status == "stopped"
     state.apply(ev.SessionStarted(topic="t", rounds=2, breadth=3, resumed=True))
     state.apply(ev.RoundStarted(round=2, timestamp=301))
     assert state.rounds[2].status == "running"
@@ -207,4 +207,62 @@ def test_searches_still_out_when_a_session_ends_are_failed() -> None:
     ):
         state.apply(event.stamped("s", seq))
     search = state.rounds[1].searches[0]
-    assert search.status == "failed" and search.error == "interrupted"
+    assert search.status == "stopped" and search.error == "interrupted"
+
+
+def test_only_a_failure_marks_the_cut_round_failed() -> None:
+    """A stop, an interruption or a pause is not a failure: the round it cut says which."""
+    expected = {"failed": "failed", "stopped": "stopped", "interrupted": "stopped"}
+    expected["paused"] = "paused"
+    for status, mark in expected.items():
+        state = SessionState.replay(sample_events()[:25])  # round 2 reasoning running
+        state.apply(ev.SessionFinished(status=status, reason="r", timestamp=300))  # type: ignore[arg-type]
+        assert state.rounds[2].status == mark, status
+        assert state.rounds[2].phases["reasoning"].status == mark, status
+        assert state.rounds[1].status == "done"
+
+
+def _timed(*pairs: tuple[float, ev.Event]) -> list[ev.Event]:
+    return [
+        dataclasses.replace(e, session_id=SID, seq=seq, timestamp=t)
+        for seq, (t, e) in enumerate(pairs, 1)
+    ]
+
+
+def test_elapsed_is_active_time_not_the_idle_gap_between_runs() -> None:
+    """Stopped at 0:39, resumed a minute later: the clock goes on from 0:39, live and replayed."""
+    start = ev.SessionStarted(topic="t", rounds=3, breadth=2)
+    events = _timed(
+        (1000.0, start),
+        (1010.0, ev.RoundStarted(round=1)),
+        (1039.0, ev.SessionFinished(status="stopped", reason="stopped by the user")),
+        (1100.0, dataclasses.replace(start, resumed=True)),  # a minute of idle time
+        (1105.0, ev.RoundStarted(round=2)),
+    )
+    state = SessionState()
+    for event in events[:3]:
+        state.apply(event)
+    assert state.elapsed() == 39.0
+    assert state.elapsed(now=5000.0) == 39.0, "no run under way: the clock stands still"
+    for event in events[3:]:
+        state.apply(event)
+    assert state.elapsed() == 39.0 + 5.0, "replayed: up to the last event"
+    assert state.elapsed(now=1110.0) == 39.0 + 10.0, "live: up to now"
+    assert SessionState.replay(events) == state
+    state.apply(
+        dataclasses.replace(ev.SessionFinished(status="done"), session_id=SID, timestamp=1120.0)
+    )
+    assert state.elapsed(now=9999.0) == 39.0 + 20.0
+
+
+def test_a_run_killed_without_session_finished_counts_to_its_last_event() -> None:
+    start = ev.SessionStarted(topic="t", rounds=3, breadth=2)
+    state = SessionState.replay(
+        _timed(
+            (1000.0, start),
+            (1030.0, ev.RoundStarted(round=1)),  # then the app was killed
+            (2000.0, dataclasses.replace(start, resumed=True)),
+            (2010.0, ev.RoundStarted(round=1)),
+        )
+    )
+    assert state.elapsed() == 30.0 + 10.0

@@ -128,3 +128,35 @@ async def test_compact_or_wide_follows_terminal_resizes() -> None:
         await pilot.resize_terminal(150, 3)
         await pilot.pause()
         assert "sources 0" in str(bar.render())
+
+
+async def test_a_narrow_bar_drops_token_counts_before_sources_and_time() -> None:
+    """80 columns, paused or waiting on a rate limit: the sources and the clock still show."""
+    clock = [T0 + 39]
+    state = state_with(
+        SessionStarted(topic="t", rounds=3, breadth=4, timestamp=T0),
+        RoundStarted(round=1, timestamp=T0 + 1),
+        PhaseStarted(round=1, phase="reasoning", timestamp=T0 + 2),
+        LLMCallFinished(
+            round=1, purpose="reasoning", tokens_in=12_345, tokens_out=2_345, timestamp=T0 + 30
+        ),
+        RateLimited(retry_in_s=15, message="429", timestamp=T0 + 39),
+    )
+    app = BarApp()
+    async with app.run_test(size=(80, 3)):
+        bar = app.query_one(StatusBar)
+        bar.now = lambda: clock[0]
+        bar.live = True
+        bar.review_queries = True
+        bar.show_state(state)
+        room = bar.content_size.width
+        waiting = str(bar.render())
+        assert "retry in 15s" in waiting and "src 0" in waiting and "0:39" in waiting
+        assert "tok" not in waiting, "token counts go first"
+        assert len(waiting) <= room
+        bar.note = "paused (space resumes)"
+        state.rate_limited_until = None
+        bar.show_state(state)
+        paused = str(bar.render())
+        assert "paused (space resumes)" in paused and "src 0" in paused and "0:39" in paused
+        assert len(paused) <= room

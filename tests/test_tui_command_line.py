@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.config import load
-from tests.pilot_helpers import wait_for
+from tests.pilot_helpers import finished, wait_for
 from tests.snapshot_apps.scripted import canned_events, scripted_factory, write_session
 from tui.app import DeepResearchApp
 from tui.screens.home import HomeScreen
@@ -54,7 +54,7 @@ async def test_start_topic_runs_once(keys: None) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen))
         screen = app.screen
         assert isinstance(screen, ResearchScreen)
-        await wait_for(pilot, lambda: screen.state.status == "done" and not screen.running)
+        await finished(pilot, screen)  # and close the report that opened by itself
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
         await _settings_round_trip(pilot, "ctrl+s")  # save

@@ -322,18 +322,15 @@ async def test_delete_asks_and_removes() -> None:
         table.focus()
         table.move_cursor(row=table.get_row_index(ids[1]))
         await pilot.press("d")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         shot(app, "confirm-delete")
         await pilot.press("enter")  # "Keep" has focus
-        await pilot.pause()
-        assert app.screen is screen
+        await wait_for(pilot, lambda: app.screen is screen)
         assert sorted(table.shown_ids) == sorted(ids)
         await pilot.press("delete")  # the Delete key is an alias of d
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("tab", "enter")  # a deliberate move to the Delete button
-        await wait_for(pilot, lambda: table.shown_ids == [ids[0]])
+        await wait_for(pilot, lambda: table.shown_ids == [ids[0]], limit=20)
         from core.sessions import SessionStore
 
         assert [info.id for info in SessionStore(config.sessions_dir).list()] == [ids[0]]

@@ -14,12 +14,12 @@ from typing import Any
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, Switch
+from textual.widgets import DataTable, Footer, Input, Label, Switch
 
 from core.config import load
 from core.mindmap.base import Neighbour, NodeDetail, NodeRef
 from tests.pilot_helpers import wait_for
-from tests.snapshot_apps.scripted import canned_events, scripted_factory, write_session
+from tests.snapshot_apps.scripted import REPORT, canned_events, scripted_factory, write_session
 from tests.test_tui_home_settings import Host, home_loaded, keyed_config, screen_text
 from tui.app import DeepResearchApp, css_paths
 from tui.screens.confirm import ConfirmScreen
@@ -30,7 +30,7 @@ from tui.screens.report import GoToSourceScreen, ReportScreen
 from tui.screens.research import ResearchScreen
 from tui.screens.settings import SettingsScreen
 from tui.screens.source_detail import SourceDetailScreen
-from tui.widgets.sources import SourcesTable, SourcesView, column_widths, fit
+from tui.widgets.sources import SourcesView, column_widths, fit
 
 T0 = 1_763_900_000.0
 
@@ -65,14 +65,22 @@ def shown_bindings(screen: Any) -> dict[str, str]:
 
 
 async def test_go_to_source_from_the_report_with_the_keyboard(keys: None) -> None:
-    session_id = write_session(load().sessions_dir, canned_events())
+    long_report = REPORT + "".join(
+        f"\n## Part {i}\n\nMore on this [{i % 6 + 1}].\n" for i in range(30)
+    )
+    session_id = write_session(load().sessions_dir, canned_events(), report=long_report)
     app = make_app(open_session=session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         research = await replayed(pilot)
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
-        assert shown_bindings(app.screen).get("f") == "Go to source"
+        report = app.screen
+        assert shown_bindings(report).get("f") == "Go to source"
         assert "Go to source" in screen_text(app), "the footer shows the key at 80 columns"
+        doc = report.query_one("#report-doc", VerticalScroll)
+        await wait_for(pilot, lambda: "Part 29" in doc.shown and doc.max_scroll_y > 10)
+        doc.scroll_to(y=10, animate=False)
+        await wait_for(pilot, lambda: doc.scroll_y == 10)
         await pilot.press("f")
         await wait_for(pilot, lambda: isinstance(app.screen, GoToSourceScreen))
         dialog = app.screen
@@ -81,14 +89,21 @@ async def test_go_to_source_from_the_report_with_the_keyboard(keys: None) -> Non
         assert "no source 99" in str(dialog.query_one("#goto-error", Label).render())
         dialog.query_one(Input).value = ""
         await pilot.press("4", "enter")
-        # exactly what a click on citation [4] does: the report closes, source 4 is shown
+        # exactly what a click on citation [4] does: source 4 is shown over the report
         await wait_for(pilot, lambda: isinstance(app.screen, SourceDetailScreen))
         assert app.screen.source.source_id == 4
-        assert app.screen_stack[-2] is research
-        assert research.query_one(ContentSwitcher).current == "sources"
-        table = research.query_one(SourcesTable)
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        assert key == "4"
+        assert app.screen_stack[-2] is report
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is report)
+        await pilot.pause()
+        assert doc.scroll_y == 10, "back where the reader was"
+        # Closing the report and opening it again also keeps the place.
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.screen is research)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await pilot.pause()
+        assert app.screen.query_one("#report-doc", VerticalScroll).scroll_y == 10
 
 
 async def test_go_to_source_escape_keeps_the_report(keys: None) -> None:

@@ -19,7 +19,7 @@ from textual.widgets import ContentSwitcher, DataTable, Markdown
 from core.config import load
 from core.events import ReportReady, SessionFinished
 from core.mindmap.base import Neighbour, NodeDetail, NodeRef, Page
-from tests.pilot_helpers import wait_for
+from tests.pilot_helpers import finished, wait_for
 from tests.snapshot_apps.scripted import (
     PLANS,
     REPORT,
@@ -135,10 +135,9 @@ async def test_start_from_home_streams_into_every_pane(keys: None) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.click("#topic")
         await pilot.press(*"Solid-state batteries", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen))
-        screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status == "done")
-        await wait_for(pilot, lambda: not screen.running)
+        await wait_for(pilot, lambda: any(isinstance(s, ResearchScreen) for s in app.screen_stack))
+        screen = next(s for s in app.screen_stack if isinstance(s, ResearchScreen))
+        await finished(pilot, screen)
         assert screen.state.topic == "Solid-state batteries"
         plan, execution, reflection = PLANS[2]
         assert pane_text(screen, "plan") == plan
@@ -156,7 +155,7 @@ async def test_steps_navigation_selects_the_round(keys: None) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status == "done")
+        await finished(pilot, screen)
         steps = screen.query_one(StepsList)
         steps.focus()
         await pilot.press("home")
@@ -180,7 +179,7 @@ async def test_pane_keys_and_tabs_at_80_columns(keys: None) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status == "done")
+        await finished(pilot, screen)
         assert screen.has_class("-narrow")
         await pilot.press("2")
         execution = screen.query_one("#pane-execution", SectionPane)
@@ -201,7 +200,7 @@ async def test_wide_layout_shows_three_panes(keys: None) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(200, 50)) as pilot:
         screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status == "done")
+        await finished(pilot, screen)
         assert screen.has_class("-wide")
         panes = [screen.query_one(f"#pane-{s}") for s in ("plan", "execution", "reflection")]
         assert all(p.display for p in panes)
@@ -216,7 +215,7 @@ async def test_tall_wide_screens_list_the_newest_sources_under_the_panes(keys: N
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(200, 50)) as pilot:
         screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status == "done")
+        await finished(pilot, screen)
         recent = screen.query_one(RecentSources)
         assert recent.display and recent.region.height > 3
         await wait_for(pilot, lambda: recent.row_count == len(SOURCES))
@@ -236,7 +235,7 @@ async def test_sources_filter_detail_and_open(keys: None, monkeypatch: pytest.Mo
     monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status == "done")
+        await finished(pilot, screen)
         await pilot.press("s")
         assert screen.query_one(ContentSwitcher).current == "sources"
         table = screen.query_one(SourcesTable)
@@ -265,7 +264,7 @@ async def test_mind_map_tree_expands_lazily_with_paging(keys: None) -> None:
     app = make_app(start_topic="Solid-state batteries", store=store)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status == "done")
+        await finished(pilot, screen)
         await pilot.press("m")
         tree = screen.query_one("#mindmap-tree")
         await wait_for(
@@ -311,7 +310,7 @@ async def test_mind_map_unavailable_is_a_message_not_a_crash(keys: None) -> None
     )
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status == "done")
+        await finished(pilot, screen)
         await pilot.press("m")
         label = screen.query_one("#mindmap-message")
         await wait_for(pilot, lambda: "not available" in str(label.render()))
@@ -351,8 +350,7 @@ async def test_reopen_shows_the_same_content(keys: None) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status == "done")
-        await wait_for(pilot, lambda: not screen.running)
+        await finished(pilot, screen)
         live = {s: pane_text(screen, s) for s in ("plan", "execution", "reflection")}
         live_steps = build_entries(screen.state)
         session_id = screen.state.session_id
@@ -371,7 +369,7 @@ async def test_report_streams_links_citations_and_exports(keys: None) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status == "done")
+        await finished(pilot, screen)
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
         report = app.screen
@@ -387,7 +385,7 @@ async def test_report_streams_links_citations_and_exports(keys: None) -> None:
         await wait_for(pilot, lambda: (exports / export_name(topic, sid, "md")).exists())
         await pilot.press("E")
         await wait_for(pilot, lambda: (exports / export_name(topic, sid, "json")).exists())
-        # Following a citation lands on that source in the list, with its details.
+        # Following a citation shows that source's details over the report.
         markdown = doc.document
         markdown.post_message(Markdown.LinkClicked(markdown, "source:3"))
         from tui.screens.source_detail import SourceDetailScreen
@@ -395,9 +393,7 @@ async def test_report_streams_links_citations_and_exports(keys: None) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, SourceDetailScreen))
         assert app.screen.source.source_id == 3
         await pilot.press("escape")
-        table = screen.query_one(SourcesTable)
-        assert screen.query_one(ContentSwitcher).current == "sources"
-        assert table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value == "3"
+        await wait_for(pilot, lambda: app.screen is report)
 
 
 async def test_report_screen_streams_while_chunks_arrive(keys: None) -> None:
@@ -410,12 +406,14 @@ async def test_report_screen_streams_while_chunks_arrive(keys: None) -> None:
         screen = research(app)
         await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
         await wait_for(pilot, lambda: bool(screen.state.report))
-        await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
-        doc = app.screen.query_one("#report-doc")
-        await wait_for(pilot, lambda: bool(doc.shown))
-        assert "Open problems" not in doc.shown
-        screen.engine.release()
+        try:
+            # Writing began while the panes were on screen: the report opened by itself.
+            await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+            doc = app.screen.query_one("#report-doc")
+            await wait_for(pilot, lambda: bool(doc.shown))
+            assert "Open problems" not in doc.shown
+        finally:
+            screen.engine.release()  # a failed assertion must not leave the engine held
         await wait_for(pilot, lambda: "Open problems" in doc.shown)
         assert doc.shown.endswith(link_citations(REPORT.strip()[-30:]) + "\n") or (
             "public programmes" in doc.shown
@@ -526,7 +524,7 @@ async def test_help_and_palette(keys: None) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status == "done")
+        await finished(pilot, screen)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         keys_here = {title: keys for keys, title, _ in app.screen.context_bindings}
@@ -579,6 +577,10 @@ async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResea
             assert pane_text(screen, section).strip(), section
         assert screen.query_one(SourcesTable).row_count == len(state.sources)
         assert Path(state.report_path).stat().st_size > 0  # noqa: ASYNC240
+        # The report opened when it began; back to the research for the mind map.
+        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
         # The real (embedded) mind map shows the topic.
         await pilot.press("m")
         tree = screen.query_one("#mindmap-tree")

@@ -100,3 +100,14 @@ def test_report(snap_compare: Any, fixed_env: Path, size: tuple[int, int]) -> No
         press=["r"],
         run_before=_until_replayed,
     )
+
+
+@pytest.mark.parametrize("size", [(80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_research_failed(snap_compare: Any, fixed_env: Path, size: tuple[int, int]) -> None:
+    """A research that failed on a bad key: the reason and the way out stay above the panes."""
+    from tests.test_tui_research_ux import failed_events
+
+    session_id = write_session(load().sessions_dir, failed_events())
+    assert snap_compare(
+        _app(open_session=session_id), terminal_size=size, run_before=_until_replayed
+    )

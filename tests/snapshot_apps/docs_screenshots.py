@@ -80,6 +80,10 @@ async def _shoot(out: Path, gemini: Any) -> list[Path]:
         written.append(Path(app.save_screenshot("research.svg", path=str(out))))
         gemini.chunk_delay_s = 0.0
         await _wait(pilot, lambda: screen.state.status == "done")
+        # The report opened by itself when it began; the mind map is on the research screen.
+        await _wait(pilot, lambda: not screen.running and app.screen is not screen)
+        await pilot.press("escape")
+        await _wait(pilot, lambda: app.screen is screen)
         app.clear_notifications()
         await pilot.press("m")
         await pilot.pause(0.5)

@@ -2,6 +2,9 @@
 
 The body scrolls as one piece (the tables grow to their full height inside it), so at 80x24
 nothing is cut off: arrows, PageUp/PageDown and the mouse wheel reach the last neighbour.
+A reasoning step's ``content`` is the model's Markdown (headings, numbered lists): it is
+rendered as Markdown under the table, whole, not squeezed into one table cell; line-based
+values (``queries``, one per line) keep their lines.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Footer, Label, Markdown
 
 from tui.widgets.sources import fit
 
@@ -30,6 +33,10 @@ EPOCH_RANGE = (1e9, 1e11)
 """Numbers in this range are plausible Unix times (2001 … 5138); others are left alone."""
 MAX_KEY = 18
 MIN_VALUE = 20
+MARKDOWN_KEYS = frozenset({"content"})
+"""String properties written as Markdown: shown rendered, below the table."""
+LINE_KEYS = frozenset({"queries"})
+"""String properties holding one item per line: one bullet per line in the table."""
 
 
 def is_time_key(key: str) -> bool:
@@ -38,7 +45,13 @@ def is_time_key(key: str) -> bool:
 
 
 def format_value(key: str, value: Any) -> str:
-    """A property as text: Unix times as local ``YYYY-MM-DD HH:MM:SS``, the rest shortened."""
+    """A property as text: Unix times as local ``YYYY-MM-DD HH:MM:SS``, the rest shortened.
+
+    Line-based values (``queries``) become one "• item" per line.
+    """
+    if key.lower() in LINE_KEYS and isinstance(value, str):
+        items = [" ".join(line.split()) for line in value.splitlines()]
+        return "\n".join(f"• {_short(item)}" for item in items if item)
     if (
         is_time_key(key)
         and isinstance(value, int | float)
@@ -104,10 +117,19 @@ class NodeDetailScreen(ModalScreen[None]):
         self.post_message(self.Loaded(detail))
 
     @on(Loaded)
-    def _loaded(self, event: Loaded) -> None:
+    async def _loaded(self, event: Loaded) -> None:
         self.detail = event.detail
         self.error = event.error or ("" if event.detail is not None else "node not found")
         self.query_one("#node-properties", DataTable).loading = False
+        texts = self.markdown_properties()
+        if texts:
+            widgets: list[Any] = []
+            for key, text in texts:
+                widgets.append(Label(key.capitalize(), classes="dialog-heading"))
+                widgets.append(Markdown(text, classes="node-text", open_links=False))
+            await self.query_one("#node-body").mount_all(
+                widgets, after=self.query_one("#node-properties")
+            )
         self._fill()
         self.call_after_refresh(self._fill)  # again once the body has its final width
 
@@ -130,7 +152,8 @@ class NodeDetailScreen(ModalScreen[None]):
             props.add_columns("Property", "Value")
             props.add_row("error", Text(self.error))
             return
-        items = sorted(self.detail.properties.items())
+        texts = {key for key, _ in self.markdown_properties()}
+        items = sorted((k, v) for k, v in self.detail.properties.items() if k not in texts)
         key_width = min(MAX_KEY, max([len("Property"), *(len(str(k)) for k, _ in items)]))
         value_width = max(MIN_VALUE, width - key_width - 4)
         props.add_column("Property", key="key", width=key_width)
@@ -157,6 +180,16 @@ class NodeDetailScreen(ModalScreen[None]):
                 Text(fit(item.node.label, label)),
                 Text(fit(" ".join(str(item.node.title).split()), title)),
             )
+
+    def markdown_properties(self) -> list[tuple[str, str]]:
+        """(key, text) of the Markdown properties that have text, in key order."""
+        if self.detail is None:
+            return []
+        return [
+            (str(key), value)
+            for key, value in sorted(self.detail.properties.items())
+            if str(key).lower() in MARKDOWN_KEYS and isinstance(value, str) and value.strip()
+        ]
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,14 +1,15 @@
 """The report: streams while ``ReportChunk`` events arrive; citations link to the sources.
 
 Citations ``[n]`` become links (``source:n``); following one (a click, or ``f`` and the
-number) closes the report and shows source n in the research screen's source list. A
-trailing ``[12`` that may still grow is held back so a citation split across chunks never
-forces a full re-render.
+number) opens source n's details over the report, so closing them returns to the report
+where the reader was. A trailing ``[12`` that may still grow is held back so a citation
+split across chunks never forces a full re-render.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,7 +99,9 @@ class GoToSourceScreen(ModalScreen[int | None]):
 class ReportScreen(Screen[str | None]):
     """Report of one research; :meth:`show_state` is called after each batch of events.
 
-    Dismisses with ``"source:<n>"`` (a citation was followed), ``"sources"`` or None.
+    Dismisses with ``"sources"`` (show the research's source list) or None. The research
+    screen keeps one instance and shows it again (the reader's place is kept), so the
+    state is caught up on every resume, not only on mount.
     """
 
     BINDINGS = [
@@ -142,6 +145,10 @@ class ReportScreen(Screen[str | None]):
         await self.show_state(self.state)
         self.query_one("#report-doc").focus()
 
+    async def on_screen_resume(self) -> None:
+        """Shown again: catch up with what arrived while it was closed or covered."""
+        await self.show_state(self.state)
+
     async def show_state(self, state: Any) -> None:
         self.state = state
         if not self._ready:  # not composed yet: on_mount shows the latest state
@@ -182,7 +189,8 @@ class ReportScreen(Screen[str | None]):
         event.stop()
         href = event.href
         if href.startswith("source:"):
-            self.dismiss(href)
+            with contextlib.suppress(ValueError):
+                self.show_source(int(href.split(":", 1)[1]))
         elif href.startswith(("http://", "https://")):
             self.app.open_url(href)
 
@@ -203,8 +211,18 @@ class ReportScreen(Screen[str | None]):
     def action_sources(self) -> None:
         self.dismiss("sources")
 
+    def show_source(self, source_id: int) -> None:
+        """Source ``source_id``'s details over the report (closing them comes back here)."""
+        from tui.screens.source_detail import SourceDetailScreen
+
+        source = (getattr(self.state, "sources", {}) or {}).get(source_id)
+        if source is None:
+            self.notify(f"There is no source [{source_id}].", severity="warning")
+            return
+        self.app.push_screen(SourceDetailScreen(source, self.state.evidence))
+
     def action_go_to_source(self) -> None:
-        """Like clicking citation ``[n]``: ask for n, then close with ``"source:n"``."""
+        """Like clicking citation ``[n]``: ask for n, then show that source's details."""
         source_ids = [int(n) for n in getattr(self.state, "sources", {}) or {}]
         if not source_ids:
             self.notify("This research has no sources yet.", severity="warning")
@@ -212,7 +230,7 @@ class ReportScreen(Screen[str | None]):
 
         def chosen(number: int | None) -> None:
             if number is not None:
-                self.dismiss(f"source:{number}")
+                self.show_source(number)
 
         self.app.push_screen(GoToSourceScreen(source_ids), chosen)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, Tab, Tabs
 from textual.worker import Worker, WorkerState
@@ -31,6 +33,7 @@ from core.events import (
     Error,
     Event,
     MindMapUpdated,
+    PhaseStarted,
     RateLimited,
     ReportReady,
     SessionFinished,
@@ -42,15 +45,31 @@ from tui.messages import EventsReady, ShowSource
 from tui.paths import shown_path
 from tui.screens.review import ReviewQueriesScreen
 from tui.widgets.mindmap_tree import MindMapTree, MindMapView
+from tui.widgets.notice import ResearchNotice, notice_for
 from tui.widgets.panes import SectionPane
 from tui.widgets.recent_sources import RecentSources
 from tui.widgets.sources import SourcesTable, SourcesView
 from tui.widgets.status_bar import StatusBar
-from tui.widgets.steps import StepsList, build_entries
+from tui.widgets.steps import StepsList, build_entries, step_detail
 
 SECTIONS = ("plan", "execution", "reflection")
+COUNTDOWN = re.compile(r"\s*\(?\b(?:retry|retrying) in [\d.]+\s*s(?:econds)?\b\)?", re.I)
+"""A "retry in 15s" inside a provider's message (the status bar owns the countdown)."""
+TOAST_CHARS = 120
+"""Toasts are glances (max 60 columns wide): the full text is in the steps list and notice."""
 RESUMABLE = {"paused", "interrupted", "stopped", "failed"}
 VIEWS = ("panes", "sources", "mindmap")
+
+
+def shorten(text: str, limit: int = TOAST_CHARS) -> str:
+    """``text`` on one line, cut at a word boundary with "…" (never mid-word)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut[limit // 2 :]:  # do not end mid-word
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-—") + "…"
 
 
 class ResearchScreen(Screen[None]):
@@ -152,6 +171,10 @@ class ResearchScreen(Screen[None]):
         self._engine_task: asyncio.Task[Any] | None = None
         self._report_screen: Any = None
         self._pause_requested = False
+        self.stopping = False
+        """Stop was pressed and the engine is finishing the call under way."""
+        self._toasts: dict[str, Notification] = {}
+        """The last toast of each kind, so the next one of that kind replaces it."""
         self.busy_elsewhere = False
         """A reopened research that another window's engine is running right now."""
         self._search_warned_rounds: set[int] = set()
@@ -173,6 +196,7 @@ class ResearchScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield StatusBar(id="status")
+        yield ResearchNotice(id="notice")
         with Horizontal(id="research-body"):
             yield StepsList(id="steps")
             with ContentSwitcher(initial="panes", id="views"):
@@ -257,18 +281,33 @@ class ResearchScreen(Screen[None]):
         if worker.group == "research":
             self._pause_requested = False
             if state == WorkerState.SUCCESS:
+                # One short toast; the notice above the panes keeps the reason and what next.
                 result = worker.result
                 status = getattr(result, "status", "") or self.state.status
-                self.notify(f"Research {status}.", title=self.state.topic or "Research")
+                said = self._toasts.get("error")
+                if status != "failed" or said is None or said.has_expired:
+                    # (a failure whose error toast is still up: that toast says it already)
+                    word = {
+                        "failed": "failed",
+                        "stopped": "was stopped",
+                        "interrupted": "was interrupted",
+                    }.get(status, f"is {status}")
+                    self._toast(
+                        "finished",
+                        f"The research {word}.",
+                        title=self.state.topic or "Research",
+                        severity="error" if status == "failed" else "information",
+                    )
             elif state == WorkerState.ERROR:
                 error = worker.error
                 if isinstance(error, asyncio.CancelledError):
-                    self.notify("Research interrupted; press space to resume it later.")
+                    self._toast("finished", "Research interrupted; space resumes it.")
                 else:
                     message = f"Research failed: {type(error).__name__}: {error}"
                     self.notes.append(message)
-                    self.notify(message, severity="error", timeout=15)
+                    self._toast("finished", message, severity="error", timeout=15)
             if state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+                self.stopping = False
                 dialog, self._back_dialog = self._back_dialog, None
                 if dialog is not None and dialog.is_attached:
                     dialog.dismiss(False)  # "interrupt it?" no longer applies: nothing runs
@@ -295,7 +334,12 @@ class ResearchScreen(Screen[None]):
         await self._refresh_all()
 
     def _react(self, event: Event) -> None:
-        """Live-only side effects: notifications (a replay does not re-announce them)."""
+        """Live-only side effects: toasts (a replay does not re-announce them).
+
+        Toasts are short and one per kind of event (the next replaces the last): the status
+        bar counts a wait down, the notice keeps a failure's reason, the steps list keeps
+        every warning and error in full.
+        """
         if isinstance(event, Warning):
             if event.kind == "search":
                 # One toast per round: a dead search API would otherwise bury the panes;
@@ -303,30 +347,79 @@ class ResearchScreen(Screen[None]):
                 if event.round in self._search_warned_rounds:
                     return
                 self._search_warned_rounds.add(event.round)
-                message = f"{event.message}\n(further search failures: see the steps list)"
-                self.notify(message, severity="warning", timeout=8)
+                self._toast(
+                    "warning:search",
+                    f"{shorten(event.message)}\n(more in the steps list)",
+                    severity="warning",
+                )
                 return
-            severity = "information" if event.kind == "info" else "warning"
-            self.notify(event.message, severity=severity, timeout=8)
+            if event.kind == "report":
+                return  # "written without the LLM": the report's own toast says it
+            severity: SeverityLevel = "information" if event.kind == "info" else "warning"
+            self._toast(f"warning:{event.kind}", shorten(event.message), severity=severity)
         elif isinstance(event, Error):
-            self.notify(event.message, title=event.kind, severity="error", timeout=15)
+            # The message as the engine wrote it, titled by its kind (no prefix added here).
+            self._toast(
+                "error", shorten(event.message), title=event.kind, severity="error", timeout=10
+            )
         elif isinstance(event, RateLimited):
             what = {"llm": "Gemini", "search": "Search", "rpm": "Request budget"}.get(
                 event.scope, event.scope
             )
-            reason = event.message.splitlines()[0][:140] if event.message else ""
-            self.notify(
-                f"{what}: retrying in {event.retry_in_s:.0f}s" + (f" — {reason}" if reason else ""),
-                title="Waiting",
+            # The status bar counts the wait down; a number frozen in a toast would disagree.
+            reason = COUNTDOWN.sub("", event.message.splitlines()[0] if event.message else "")
+            self._toast(
+                "wait",
+                shorten(reason, 90) or "Rate-limited; retrying soon.",
+                title=f"Waiting: {what}",
                 severity="warning",
-                timeout=min(10.0, max(3.0, event.retry_in_s)),
+                timeout=6,
             )
         elif isinstance(event, MindMapUpdated):
             self.mindmap_stale = True
+        elif isinstance(event, PhaseStarted) and event.phase == "report":
+            self._report_started()
         elif isinstance(event, ReportReady):
-            self.notify(f"Report saved to {shown_path(event.path)}", title="Report", timeout=10)
-        elif isinstance(event, SessionFinished) and event.reason and event.status != "done":
-            self.notify(f"{event.status}: {event.reason}", severity="warning", timeout=10)
+            how = "Written without the LLM; saved" if event.fallback else "Saved"
+            self._toast("report", f"{how} to {shown_path(event.path)}", title="Report", timeout=10)
+
+    def _toast(
+        self,
+        key: str,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float = 8.0,
+    ) -> None:
+        """Show a toast that replaces the previous toast of the same ``key`` still shown.
+
+        The previous one is expired (its timeout set to 0), so adding the new one reaps it
+        and the toast rack drops its toast: no private Textual call, and it works even when
+        the previous one is still on its way to the screen.
+        """
+        previous = self._toasts.get(key)
+        if previous is not None:
+            previous.timeout = 0
+        notification = Notification(message, title, severity, timeout, markup=False)
+        self._toasts[key] = notification
+        self.app.post_message(Notify(notification))
+
+    def _report_started(self) -> None:
+        """The report is being written: let the user watch it instead of a still screen.
+
+        Only when this screen is what the user looks at, showing the panes (the round's
+        text, which no longer changes): a dialog, the source list or the mind map is never
+        pulled away from them; the notice and a toast say "r shows it" instead.
+        """
+        report = self._report_screen
+        if report is not None and report.is_attached and report.is_active:
+            return
+        watching_panes = self.query_one(ContentSwitcher).current == "panes"
+        if self.app.screen is self and watching_panes:
+            self.call_later(self.action_report)
+        else:
+            self._toast("report", "Writing the report; r shows it as it is written.")
 
     async def _refresh_all(self) -> None:
         state = self.state
@@ -334,7 +427,7 @@ class ResearchScreen(Screen[None]):
             self.sub_title = state.topic
         self._refresh_status()
         steps = self.query_one(StepsList)
-        entries = build_entries(state, self.notes)
+        entries = build_entries(state, self.notes, paused=self.engine_paused)
         steps.show_entries(entries)
         if self.pinned_round is None:
             # Following: the highlight rides along with the newest step of the current round.
@@ -351,15 +444,25 @@ class ResearchScreen(Screen[None]):
         if report is not None and report.is_attached and report.is_active:
             await report.show_state(state)
 
+    @property
+    def engine_paused(self) -> bool:
+        """The engine runs here and holds (a pause makes no event, so the state cannot say)."""
+        return self.running and bool(getattr(self.engine, "paused", False))
+
     def _refresh_status(self) -> None:
         bar = self.query_one(StatusBar)
         bar.review_queries = self.review_enabled
-        engine = self.engine
-        bar.live = self.running
+        running = self.running
+        bar.live = running
         bar.note = ""
-        if self.running and engine is not None and getattr(engine, "paused", False):
+        if running and self.stopping:
+            bar.note = "stopping…"
+        elif self.engine_paused:
             bar.note = "paused (space resumes)"
         bar.show_state(self.state)
+        self.query_one(ResearchNotice).show(
+            notice_for(self.state, running=running, stopping=self.stopping)
+        )
 
     @property
     def shown_round(self) -> int:
@@ -421,11 +524,8 @@ class ResearchScreen(Screen[None]):
                 "This research is running in another window; showing what it has saved.",
                 timeout=8,
             )
-        elif self.state.status in RESUMABLE:
-            self.notify(
-                f"This research is {self.state.status}. Press space to resume it.",
-                timeout=8,
-            )
+        # A failed, paused, stopped or interrupted research says why in the notice above the
+        # panes, and for as long as it stays so (a toast here would only repeat it).
 
     # --- steps and panes ------------------------------------------------------------------
 
@@ -444,6 +544,10 @@ class ResearchScreen(Screen[None]):
             return
         if entry.id == "report":
             self.action_report()
+        elif detail := step_detail(self.state, entry, self.notes):
+            from tui.screens.step_detail import StepDetailScreen
+
+            self.app.push_screen(StepDetailScreen(*detail))
         else:
             self.action_show_pane(entry.pane or self.active_pane)
 
@@ -552,20 +656,36 @@ class ResearchScreen(Screen[None]):
         self.app.push_screen(NodeDetailScreen(message.ref, self.get_store))
 
     def action_report(self) -> None:
+        """Show the report screen: the same one each time, so it opens where it was left.
+
+        It is installed (kept while closed) for as long as this screen lives: closing it and
+        pressing ``r`` again, or coming back from a source it cites, keeps the scroll
+        position and the streamed document.
+        """
         from tui.screens.report import ReportScreen
 
-        screen = ReportScreen(self.state, self.config)
-        self._report_screen = screen
+        screen = self._report_screen
+        if screen is None:
+            screen = self._report_screen = ReportScreen(self.state, self.config)
+            self.app.install_screen(screen, f"report-{id(self)}")
+        if screen.is_active:
+            return
 
         def closed(result: str | None) -> None:
-            self._report_screen = None
             if result == "sources":
                 self.action_view("sources")
-            elif result and result.startswith("source:"):
-                with contextlib.suppress(ValueError):
-                    self.show_source(int(result.split(":", 1)[1]))
 
         self.app.push_screen(screen, closed)
+
+    def _drop_report(self) -> None:
+        """Uninstall and remove the kept report screen (this screen is going away)."""
+        screen, self._report_screen = self._report_screen, None
+        if screen is None:
+            return
+        with contextlib.suppress(Exception):  # still on the stack while the app exits
+            self.app.uninstall_screen(screen)
+            if screen.is_attached:
+                screen.remove()
 
     def action_ask(self) -> None:
         from tui.screens.ask import AskScreen, default_llm_factory
@@ -603,12 +723,14 @@ class ResearchScreen(Screen[None]):
         Space is two bindings, "Pause" and "Resume"; exactly one of them is active.
         """
         if action == "pause_resume":
-            paused = self.running and bool(getattr(self.engine, "paused", False))
+            paused = self.engine_paused
+            if self.stopping and self.running:
+                return False  # the stop is under way: neither pausing nor resuming applies
             if parameters == ("pause",):
                 return self.running and not paused
             return paused or self.can_resume
         if action == "stop":
-            return self.running
+            return self.running and not self.stopping
         return True
 
     def action_pause_resume(self, intent: str = "") -> None:
@@ -617,12 +739,13 @@ class ResearchScreen(Screen[None]):
             if engine.paused:
                 engine.unpause()
                 self._pause_requested = False
-                self.notify("Resumed.")
+                self._toast("pause", "Resumed.")
             else:
                 engine.pause()
                 self._pause_requested = True
-                self.notify("Pausing after the current step (space resumes).")
+                self._toast("pause", "Pausing after the current step (space resumes).")
             self._refresh_status()
+            self.call_later(self._refresh_all)  # what runs now shows ⏸ (or spins again)
             self.refresh_bindings()
             return
         if self.can_resume:
@@ -633,9 +756,9 @@ class ResearchScreen(Screen[None]):
     def resume(self) -> None:
         """Resume a paused / interrupted saved research in this screen."""
         topic = self.state.topic
-        short = topic if len(topic) <= 60 else topic[:59].rstrip() + "…"
-        self.notify(f"Resuming “{short}”…")
+        self._toast("pause", f"Resuming “{shorten(topic, 60)}”…")
         self._run_engine("resume", self.state.session_id)
+        self._refresh_status()  # the notice goes: the research runs again
         self.refresh_bindings()
 
     def action_stop(self) -> None:
@@ -644,7 +767,11 @@ class ResearchScreen(Screen[None]):
             return
         self.review.cancel()
         self.engine.stop()
-        self.notify("Stopping: the current call finishes, then a partial report is written.")
+        # No toast: the notice and the status bar say "stopping…" until the engine is done.
+        self.stopping = True
+        self._refresh_status()
+        self.call_later(self._refresh_all)
+        self.refresh_bindings()
 
     def action_toggle_review(self) -> None:
         self.review_enabled = not self.review_enabled
@@ -676,3 +803,4 @@ class ResearchScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.interrupt()
+        self._drop_report()

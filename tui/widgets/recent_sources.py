@@ -15,7 +15,11 @@ from tui.widgets.sources import column_widths, source_cells
 
 
 class RecentSources(DataTable):
-    """Sources in the order found, following the newest while the reader is at the bottom."""
+    """Newest source first; the reader's row stays under the cursor as new ones arrive.
+
+    Newest first because the strip answers "what was just found": the top rows are the
+    ones to glance at, and a short strip never has to scroll to show them.
+    """
 
     HEADERS = {"n": "#", "title": "Newest sources", "domain": "Domain", "round": "Rnd"}
 
@@ -36,9 +40,12 @@ class RecentSources(DataTable):
         self.clear(columns=True)
         for key, cells in widths.items():
             self.add_column(self.HEADERS[key], key=key, width=cells)
-        for n in sorted(self.sources):
-            self._add_row(self.sources[n])
+        self._fill()
         return True
+
+    def _fill(self) -> None:
+        for n in sorted(self.sources, reverse=True):
+            self._add_row(self.sources[n])
 
     def on_resize(self) -> None:
         self._layout()
@@ -54,17 +61,23 @@ class RecentSources(DataTable):
         new = [n for n in sorted(sources) if n not in self.sources]
         if not new:
             return
-        following = self.scroll_y >= self.max_scroll_y - 1
         for n in new:
             self.sources[n] = sources[n]
         if not self.widths:
-            if not self._layout():
-                return  # not laid out yet (hidden): the rows are added on the first resize
+            self._layout()  # not laid out yet (hidden): the rows are added on the first resize
+            return
+        # New rows go on top: rebuild, then put the cursor back on the reader's source,
+        # unless the reader is at the top (following the newest).
+        following = self.cursor_row <= 0 and self.scroll_y <= 0
+        key = None
+        if not following and self.row_count:
+            key = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key
+        self.clear()
+        self._fill()
+        if key is not None:
+            self.move_cursor(row=self.get_row_index(key))
         else:
-            for n in new:
-                self._add_row(sources[n])
-        if following:
-            self.scroll_end(animate=False)
+            self.scroll_home(animate=False)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

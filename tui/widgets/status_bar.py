@@ -4,13 +4,17 @@ Everything shown comes from the session state (event timestamps), so a replayed 
 shows what the live one showed. A clock runs only while something moves on its own: the
 rate-limit countdown (while ``rate_limited_until`` lies in the future) and the elapsed time
 of a research running in this process (``live``); the interval stops when neither does.
+Elapsed is active research time (``SessionState.elapsed``): a stop-and-resume gap is not
+counted. A narrow terminal drops the least useful parts first (see ``render_text``).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from textual.content import Content
 from textual.markup import escape
 from textual.timer import Timer
 from textual.widgets import Static
@@ -40,6 +44,27 @@ STATUS_STYLE = {
     "interrupted": "$warning",
     "failed": "$error",
 }
+
+
+SEPARATOR = " │ "
+
+
+@dataclass(frozen=True)
+class _Part:
+    full: str
+    short: str
+    keep: int
+    """0: never dropped; higher numbers are dropped first when the line is too wide."""
+    glue: str = SEPARATOR
+    """What joins it to the part before (short labels: tokens read "LLM 3 · 1.2k/80 tok")."""
+
+
+def _join(texts: list[tuple[str, int, str]]) -> str:
+    return "".join((glue if i else "") + text for i, (text, _, glue) in enumerate(texts))
+
+
+def _cells(markup: str) -> int:
+    return Content.from_markup(markup).cell_length
 
 
 class StatusBar(Static):
@@ -88,49 +113,78 @@ class StatusBar(Static):
             self._timer = None
 
     def render_text(self) -> str:
-        """Most important first (round, phase, status) so a narrow terminal cuts the least."""
+        """The parts that fit, by priority: what the user acts on survives a narrow terminal.
+
+        Full labels if everything fits, else short ones, else the least important parts are
+        dropped first (tokens, then LLM calls, searches, the review flag) so the round, the
+        status, the rate-limit countdown, the sources count and the elapsed time stay.
+        """
         state = self._state
         if state is None:
             return ""
-        compact = 0 < self.size.width < 110
-        parts: list[str] = []
+        room = self.content_size.width
+        parts = self._parts(state)
+        for short in (False, True):
+            texts = [
+                (p.short, p.keep, p.glue) if short else (p.full, p.keep, SEPARATOR) for p in parts
+            ]
+            texts = [part for part in texts if part[0]]
+            line = _join(texts)
+            if room <= 0 or _cells(line) <= room:
+                return line
+        # Still too wide: drop the least important parts, the later one first on a tie.
+        while len(texts) > 1:
+            drop = max(range(len(texts)), key=lambda i: (texts[i][1], i))
+            if texts[drop][1] == 0:
+                break
+            del texts[drop]
+            line = _join(texts)
+            if _cells(line) <= room:
+                break
+        return line
+
+    def _parts(self, state: Any) -> list[_Part]:
+        """Every part in display order: (full label, short label, how dispensable)."""
+        parts: list[_Part] = []
         current = state.current_round or 0
         planned = state.rounds_planned or "?"
         head = f"[b]Round {current}/{planned}[/b]"
         if state.current_phase:
             head += f" {escape(str(state.current_phase))}"
-        parts.append(head)
+        parts.append(_Part(head, head, 0))
         status = str(state.status)
-        implied = status == "running" and (
-            bool(self.note)  # "paused (space resumes)" says more than "running"
-            or (compact and bool(state.current_phase))  # narrow: the phase says it runs
-        )
-        if not implied:
-            color = STATUS_STYLE.get(status, "$text-muted")
-            parts.append(f"[{color}]{escape(status)}[/]")
+        if not (status == "running" and self.note):  # "paused (space resumes)" says more
+            word = f"[{STATUS_STYLE.get(status, '$text-muted')}]{escape(status)}[/]"
+            # short form: while a phase is named, "running" goes without saying
+            implied = status == "running" and bool(state.current_phase)
+            parts.append(_Part(word, "" if implied else word, 1))
         if self.note:
-            parts.append(f"[b $warning]{escape(self.note)}[/]")
+            note = f"[b $warning]{escape(self.note)}[/]"
+            parts.append(_Part(note, note, 0))
         until = state.rate_limited_until
         if until:
             left = until - self.now()
             if left > 0:
-                parts.append(f"[b $warning]waiting: retry in {int(left + 0.999)}s[/]")
+                wait = f"[b $warning]waiting: retry in {int(left + 0.999)}s[/]"
+                parts.append(_Part(wait, f"[b $warning]retry in {int(left + 0.999)}s[/]", 0))
         tokens_in, tokens_out = human_count(state.tokens_in), human_count(state.tokens_out)
-        if compact:
-            parts.append(f"LLM {state.llm_calls} · {tokens_in}/{tokens_out} tok")
-            parts.append(f"search {state.searches_done}")
-            parts.append(f"src {len(state.sources)}")
-        else:
-            parts.append(f"LLM calls {state.llm_calls}")
-            parts.append(f"tokens {tokens_in} in / {tokens_out} out")
-            parts.append(f"searches {state.searches_done}")
-            parts.append(f"sources {len(state.sources)}")
+        parts.append(_Part(f"LLM calls {state.llm_calls}", f"LLM {state.llm_calls}", 5))
+        parts.append(
+            _Part(
+                f"tokens {tokens_in} in / {tokens_out} out",
+                f"{tokens_in}/{tokens_out} tok",
+                6,
+                glue=" · ",
+            )
+        )
+        parts.append(_Part(f"searches {state.searches_done}", f"search {state.searches_done}", 4))
+        parts.append(_Part(f"sources {len(state.sources)}", f"src {len(state.sources)}", 2))
         if state.started and state.updated:
-            end = max(state.updated, self.now()) if self.live else state.updated
-            parts.append(human_duration(end - state.started))
+            elapsed = human_duration(state.elapsed(self.now() if self.live else None))
+            parts.append(_Part(elapsed, elapsed, 2))
         if self.review_queries:
-            parts.append("[$accent]review[/]" if compact else "[$accent]review queries[/]")
-        return " │ ".join(parts)
+            parts.append(_Part("[$accent]review queries[/]", "[$accent]review[/]", 3))
+        return parts
 
     def on_resize(self) -> None:
         self._redraw()

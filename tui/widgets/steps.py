@@ -1,13 +1,15 @@
 """The steps list: one entry per round and phase, each search, warnings and errors.
 
 Entries are derived from the session state, so live and replayed sessions list the same
-steps. Updates are a diff by entry id (new ids appended, changed prompts replaced), so the
+steps. Only a failure is marked ✖: a step cut short by a stop or an interruption gets a
+neutral ■, one held by a pause ⏸ (a user who stops a research has not seen it fail).
+Updates are a diff by entry id (new ids appended, changed prompts replaced), so the
 highlight and scroll position survive a stream of events.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
@@ -21,6 +23,8 @@ ICONS = {
     "running": ("◐", "$accent"),
     "done": ("✔", "$success"),
     "failed": ("✖", "$error"),
+    "stopped": ("■", "$text-muted"),
+    "paused": ("⏸", "$warning"),
     "warning": ("⚠", "$warning"),
 }
 PHASE_LABELS = {
@@ -115,8 +119,20 @@ def _query_label(query: str, topic: str) -> str:
     return query
 
 
-def build_entries(state: Any, notes: list[str] | tuple[str, ...] = ()) -> list[StepEntry]:
-    """Flatten the state (plus UI-side notes such as a crashed worker) into list rows."""
+def build_entries(
+    state: Any, notes: list[str] | tuple[str, ...] = (), *, paused: bool = False
+) -> list[StepEntry]:
+    """Flatten the state (plus UI-side notes such as a crashed worker) into list rows.
+
+    ``paused``: the engine holds (a pause makes no event), so what runs shows ⏸, not a spinner.
+    """
+    entries = _entries(state, notes)
+    if paused:
+        entries = [replace(e, status="paused") if e.status == "running" else e for e in entries]
+    return entries
+
+
+def _entries(state: Any, notes: list[str] | tuple[str, ...]) -> list[StepEntry]:
     entries: list[StepEntry] = []
     warnings_by_round: dict[int, list[tuple[int, Any]]] = {}
     for index, warning in enumerate(getattr(state, "warnings", [])):
@@ -148,8 +164,10 @@ def build_entries(state: Any, notes: list[str] | tuple[str, ...] = ()) -> list[S
                         detail = f"{search.results} results"
                         if search.ms:
                             detail += f", {search.ms / 1000:.1f}s"
-                    elif search.error:
+                    elif search.status == "failed" and search.error:
                         detail = "failed"
+                    elif search.status in ("stopped", "paused"):
+                        detail = search.error or search.status  # "interrupted", "stopped"
                     entries.append(
                         StepEntry(
                             f"r{number}:search:{index}",
@@ -259,3 +277,46 @@ class StepsList(OptionList):
     def highlight_id(self, entry_id: str) -> None:
         if entry_id in self._entries:
             self.highlighted = self._order.index(entry_id)
+
+
+def step_detail(
+    state: Any, entry: StepEntry, notes: list[str] | tuple[str, ...] = ()
+) -> tuple[str, str] | None:
+    """Title and full plain text of a step whose row says too little (or is cut off).
+
+    Errors, warnings, UI-side problems and searches have one; plan, reflect and round rows
+    have a pane that shows them instead (None).
+    """
+    kind, rest = entry.id[:1], entry.id[1:]
+    if kind in ("e", "w", "n") and rest.isdigit():
+        index = int(rest)
+        if kind == "e" and index < len(state.errors):
+            error = state.errors[index]
+            return f"Error: {error.kind}", error.message
+        if kind == "w" and index < len(state.warnings):
+            warning = state.warnings[index]
+            title = "Note" if warning.kind == "info" else f"Warning: {warning.kind}"
+            return title, warning.message
+        if kind == "n" and index < len(notes):
+            return "Problem", notes[index]
+        return None
+    parts = entry.id.split(":")
+    if len(parts) != 3 or parts[1] != "search" or not parts[0][1:].isdigit():
+        return None
+    rnd = state.rounds.get(int(parts[0][1:]))
+    index = int(parts[2])
+    if rnd is None or index >= len(rnd.searches):
+        return None
+    search = rnd.searches[index]
+    lines = [search.query, "", f"Round {rnd.number} · {search.status}"]
+    if search.status == "done":
+        lines[-1] += f" · {search.results} results"
+        if search.ms:
+            lines[-1] += f" in {search.ms / 1000:.1f}s"
+    if search.error and search.status == "failed":
+        lines += ["", search.error]
+    sources = [state.sources[n] for n in search.source_ids if n in state.sources]
+    if sources:
+        lines += ["", "Sources:"]
+        lines += [f"[{s.source_id}] {s.title or s.url} ({s.domain})" for s in sources]
+    return "Search", "\n".join(lines)
