@@ -12,12 +12,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,9 @@ def bench_event_log(events: int) -> None:
     )
 
 
-def bench_full_run(rounds: int) -> None:
+@contextlib.contextmanager
+def _fake_world() -> Iterator[tuple[Path, Any]]:
+    """A temporary data folder and the loopback fakes, with a config pointing at them."""
     from tests.fakes.gemini_server import DEFAULT_GEMINI_KEY, FakeGemini
     from tests.fakes.tavily_server import DEFAULT_TAVILY_KEY, FakeTavily
 
@@ -138,24 +141,30 @@ def bench_full_run(rounds: int) -> None:
                 TAVILY_BASE_URL=tavily.base_url,
             )
             from core.config import load
-            from core.engine import ResearchEngine, ResearchOptions
 
             config = load()
             config.gemini.rpm = 0
-            engine = ResearchEngine(config)
-
-            async def go() -> object:
-                try:
-                    return await engine.run("Benchmark topic", ResearchOptions(rounds=rounds))
-                finally:
-                    await engine.aclose()
-
-            started = time.perf_counter()
-            result = asyncio.run(go())
-            wall = time.perf_counter() - started
+            yield Path(tmp), config
         finally:
             gemini.stop()
             tavily.stop()
+
+
+def bench_full_run(rounds: int) -> None:
+    from core.engine import ResearchEngine, ResearchOptions
+
+    with _fake_world() as (_tmp, config):
+        engine = ResearchEngine(config)
+
+        async def go() -> object:
+            try:
+                return await engine.run("Benchmark topic", ResearchOptions(rounds=rounds))
+            finally:
+                await engine.aclose()
+
+        started = time.perf_counter()
+        result = asyncio.run(go())
+        wall = time.perf_counter() - started
     events = engine.state.last_seq
     print(
         f"research {rounds} rounds against the loopback fakes: {wall:6.2f} s wall, "
@@ -189,28 +198,13 @@ def bench_slow_graph(rounds: int, delay_ms: float = 20.0) -> None:
     run on their own thread, so the second should stall the loop no longer than the first
     (ratio near 1); the wall time grows because each round reads its context only once the
     graph holds the round before."""
+    from core.engine import ResearchEngine, ResearchOptions
     from core.mindmap.ladybug_store import LadybugStore
-    from tests.fakes.gemini_server import DEFAULT_GEMINI_KEY, FakeGemini
-    from tests.fakes.tavily_server import DEFAULT_TAVILY_KEY, FakeTavily
 
     def stall_ms(delay_s: float) -> tuple[float, float]:
-        with tempfile.TemporaryDirectory() as tmp:
-            os.environ["DEEPRESEARCH_TUI_DATA"] = tmp
-            os.environ["DEEPRESEARCH_TUI_CONFIG"] = str(Path(tmp) / "config.toml")
-            gemini, tavily = FakeGemini().start(), FakeTavily().start()
-            store = LadybugStore(Path(tmp) / "graph" / "g.lbug")
+        with _fake_world() as (tmp, config):
+            store = LadybugStore(tmp / "graph" / "g.lbug")
             try:
-                os.environ.update(
-                    GEMINI_API_KEY=DEFAULT_GEMINI_KEY,
-                    TAVILY_API_KEY=DEFAULT_TAVILY_KEY,
-                    GEMINI_BASE_URL=gemini.base_url,
-                    TAVILY_BASE_URL=tavily.base_url,
-                )
-                from core.config import load
-                from core.engine import ResearchEngine, ResearchOptions
-
-                config = load()
-                config.gemini.rpm = 0
                 engine = ResearchEngine(config, store=_SlowStore(store, delay_s))  # type: ignore[arg-type]
                 worst = [0.0]
 
@@ -235,8 +229,6 @@ def bench_slow_graph(rounds: int, delay_ms: float = 20.0) -> None:
                 return worst[0] * 1000, time.perf_counter() - started
             finally:
                 store.close()
-                gemini.stop()
-                tavily.stop()
 
     import google.genai  # noqa: F401  (imported lazily by the engine: not a stall to count)
 
