@@ -151,7 +151,7 @@ def _fake_world() -> Iterator[tuple[Path, Any]]:
 
 
 def bench_full_run(rounds: int) -> None:
-    from core.engine import ResearchEngine, ResearchOptions
+    from core.research import ResearchEngine, ResearchOptions
 
     with _fake_world() as (_tmp, config):
         engine = ResearchEngine(config)
@@ -198,8 +198,8 @@ def bench_slow_graph(rounds: int, delay_ms: float = 20.0) -> None:
     run on their own thread, so the second should stall the loop no longer than the first
     (ratio near 1); the wall time grows because each round reads its context only once the
     graph holds the round before."""
-    from core.engine import ResearchEngine, ResearchOptions
     from core.mindmap.ladybug_store import LadybugStore
+    from core.research import ResearchEngine, ResearchOptions
 
     def stall_ms(delay_s: float) -> tuple[float, float]:
         with _fake_world() as (tmp, config):

@@ -17,7 +17,7 @@ CASES = [
     ("python -c pass (baseline)", "pass"),
     ("deepresearch-tui --version", "from tui.cli import main; main(['--version'])"),
     ("deepresearch-tui config path", "from tui.cli import main; main(['config', 'path'])"),
-    ("import core.engine", "import core.engine"),
+    ("import core.research", "import core.research"),
     ("import tui.app (Textual)", "import tui.app"),
     ("import google.genai (kept lazy)", "import google.genai"),
 ]

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from core.config import Config, load
-from core.engine import ResearchEngine, ResearchOptions
 from core.events import (
     Event,
     LLMChunk,
@@ -22,6 +21,7 @@ from core.events import (
 )
 from core.mindmap.base import GraphDelta, MindMapContext
 from core.report import CITATION
+from core.research import ResearchEngine, ResearchOptions
 from core.sessions import CorruptSession, SessionStore
 from core.state import SessionState
 from core.urls import normalise_url
@@ -528,11 +528,11 @@ def test_an_interrupt_while_starting_still_leaves_a_resumable_session(
     engine = ResearchEngine(config)
     opening: list[asyncio.Event] = []
 
-    async def slow_open_store() -> None:
+    async def slow_open_store(config: Config) -> None:
         opening[0].set()
         await asyncio.sleep(30)  # a graph server that never answers
 
-    monkeypatch.setattr(engine, "_open_store", slow_open_store)
+    monkeypatch.setattr(engine.graph, "open", slow_open_store)
 
     async def go() -> None:
         opening.append(asyncio.Event())
@@ -761,12 +761,13 @@ def test_pause_from_another_thread_holds_the_real_engine_until_unpaused(
     runner = threading.Thread(target=asyncio.run, args=(go(),), daemon=True)
     runner.start()
     assert paused.wait(20)
-    time.sleep(0.5)  # whatever step was under way finishes
-    held = len(seen)
-    time.sleep(0.7)
-    assert len(seen) == held, "nothing happens while paused"
+    assert engine.held.wait(20), "the engine never reached its gate"
+    held = len(seen)  # held at the gate: no step can run, so no event can follow
     assert not outcome
+    assert type(seen[-1]).__name__ != "SessionFinished"
     engine.unpause()
     runner.join(30)
+    assert not engine.held.is_set()
+    assert len(seen) > held
     assert outcome and getattr(outcome[0], "status", None) == "done"
     assert getattr(outcome[0], "rounds", None) == 2

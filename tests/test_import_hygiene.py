@@ -19,7 +19,7 @@ def core_modules() -> list[str]:
 
 def test_core_imports_no_textual() -> None:
     modules = core_modules()
-    assert "core.engine" in modules and "core.mindmap.base" in modules
+    assert "core.research.engine" in modules and "core.mindmap.base" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"

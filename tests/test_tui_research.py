@@ -2,7 +2,7 @@
 
 Most tests drive a scripted engine (tests/snapshot_apps/scripted.py) that has the real
 engine's API and saves through the real session recorder; the ``real engine`` tests at the
-end run ``core.engine.ResearchEngine`` against the loopback Gemini/Tavily fakes. Nothing
+end run ``core.research.ResearchEngine`` against the loopback Gemini/Tavily fakes. Nothing
 sleeps for a fixed time: tests wait for conditions (``wait_for``) or for workers.
 """
 
@@ -327,10 +327,9 @@ async def test_pause_resume_and_stop(keys: None) -> None:
         assert engine.paused
         await wait_for(pilot, lambda: "paused" in str(screen.query_one("#status").render()))
         engine.release()
-        await pilot.pause(0.05)
-        seen = len(engine.emitted)
-        await pilot.pause(0.1)
-        assert len(engine.emitted) == seen  # paused: nothing more happens
+        await wait_for(pilot, engine.held.is_set)
+        seen = len(engine.emitted)  # held at the gate: nothing more happens until resumed
+        assert engine.paused
         await pilot.press("space")
         assert not engine.paused
         await wait_for(pilot, lambda: len(engine.emitted) > seen)

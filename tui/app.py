@@ -35,7 +35,7 @@ def css_paths() -> list[Path]:
 
 def make_options(config: Any, **overrides: Any) -> Any:
     """Research options from the config plus the form's values."""
-    from core.engine import ResearchOptions
+    from core.research import ResearchOptions
 
     return ResearchOptions.from_config(config, **overrides)
 

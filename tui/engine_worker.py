@@ -21,7 +21,7 @@ from tui.messages import EventsReady
 
 
 class EngineLike(Protocol):
-    """What the UI needs from ``core.engine.ResearchEngine`` (tests inject fakes like it)."""
+    """What the UI needs from ``core.research.ResearchEngine`` (tests inject fakes like it)."""
 
     paused: bool
     session_id: str | None
@@ -39,7 +39,7 @@ EngineFactory = Callable[..., EngineLike]
 
 def default_engine_factory(config: Any, **kwargs: Any) -> EngineLike:
     """The real engine, imported only when a research starts (keeps start-up fast)."""
-    from core.engine import ResearchEngine
+    from core.research import ResearchEngine
 
     return ResearchEngine(config, **kwargs)
 

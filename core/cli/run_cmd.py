@@ -221,7 +221,7 @@ def handler(args: argparse.Namespace) -> int:
             fail(message)
         return EXIT_USAGE
 
-    from core.engine import ResearchEngine, ResearchOptions
+    from core.research import ResearchEngine, ResearchOptions
     from core.sessions import SessionBusy, SessionNotFound
 
     progress = Progress()
@@ -280,7 +280,7 @@ def handler(args: argparse.Namespace) -> int:
             fail(str(exc))
             return EXIT_USAGE
 
-    from core.engine import RunResult
+    from core.research import RunResult
 
     assert isinstance(result, RunResult)
     if args.json:

@@ -29,7 +29,7 @@ async def _wait(pilot: Any, ready: Callable[[], bool]) -> None:
 
 async def _saved_researches() -> None:
     from core.config import load
-    from core.engine import ResearchEngine, ResearchOptions
+    from core.research import ResearchEngine, ResearchOptions
 
     config = load()
     config.gemini.rpm = 0

@@ -1,4 +1,4 @@
-"""A scripted stand-in for ``core.engine.ResearchEngine`` and a canned, deterministic session.
+"""A scripted stand-in for ``core.research.ResearchEngine`` and a canned, deterministic session.
 
 The fake has the engine's API (``run``/``resume``/``pause``/``unpause``/``stop``,
 ``paused``, ``session_id``) and saves through the real ``SessionRecorder``, so a research it
@@ -255,6 +255,8 @@ class ScriptedEngine:
         self._stop = threading.Event()
         self.gate = threading.Event()
         self.holding = threading.Event()
+        self.held = threading.Event()
+        """Set while paused at the gate, like ``ResearchEngine.held``."""
         self.reviewed: list[tuple[int, list[str]]] = []
         self.emitted: list[Event] = []
         self.started = threading.Event()
@@ -339,8 +341,10 @@ class ScriptedEngine:
             if self.hold_at is not None and index == self.hold_at:
                 self.holding.set()
                 await asyncio.to_thread(self.gate.wait)
-            while self.paused:  # noqa: ASYNC110 - mirrors the engine's checkpoint
+            while self.paused:
+                self.held.set()
                 await asyncio.sleep(0.01)
+            self.held.clear()
             if self._stop.is_set():
                 return self._stopped()
             if isinstance(event, PlanReady) and self.review_queries is not None:

@@ -1,0 +1,388 @@
+"""The research engine: rounds of context → reasoning → search → synthesis, then a report.
+
+Async and UI-free. Every step is an event (``core.events``) that is first saved (events.jsonl,
+research_log.md), then queued for the mind map (written on its own thread, so a slow graph
+never stalls the loop), then handed to ``on_event`` (the TUI or the CLI progress).
+Because the event log is the source of truth, resuming is replaying it and going on from the
+first round that did not finish.
+
+This module wires the parts together and holds the loop (``_rounds``) and its one routing
+decision (``after_round``); each step lives in ``core.research.phases``, the pause/stop gate
+in ``gate``, the model call and its error mapping in ``llm_call``, source ids in ``sources``
+and the mind map in ``graph_link``.
+
+``pause``, ``unpause`` and ``stop`` may be called from any thread (the TUI's UI thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import threading
+from collections.abc import Callable
+from typing import Literal
+
+from core.config import Config
+from core.events import (
+    Error,
+    Event,
+    RoundFinished,
+    RoundStarted,
+    SessionFinished,
+    SessionStarted,
+    SessionStatus,
+    Warning,
+)
+from core.llm.base import LLMProvider
+from core.mindmap.base import MindMapStore
+from core.ratelimit import RateLimiter
+from core.redaction import scrub, secret_values
+from core.research.gate import RunGate
+from core.research.graph_link import GraphLink
+from core.research.llm_call import LLMCall
+from core.research.options import ResearchOptions, RunResult
+from core.research.outcomes import Failed, Paused, Stopped
+from core.research.phases import (
+    build_context,
+    reason,
+    search_all,
+    synthesise,
+    write_fallback,
+    write_report,
+)
+from core.research.providers import Providers
+from core.research.run import QueryReviewer, Run
+from core.research.sources import SourceBook
+from core.search.base import SearchProvider
+from core.sessions import RunLock, SessionHandle, SessionRecorder, SessionStore
+from core.state import SessionState
+
+_MESSAGE_FIELDS = ("message", "reason", "error")
+"""Event fields that carry error text from outside (and so might quote a secret)."""
+
+Route = Literal["next_round", "report"]
+
+
+def after_round(n: int, covered: bool, options: ResearchOptions) -> Route:
+    """The one routing decision: another round, or the report."""
+    return "next_round" if n < options.rounds and not covered else "report"
+
+
+class ResearchEngine:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        llm: LLMProvider | None = None,
+        search: SearchProvider | None = None,
+        store: MindMapStore | None = None,
+        sessions: SessionStore | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        review_queries: QueryReviewer | None = None,
+    ) -> None:
+        self.config = config
+        self.providers = Providers(config, llm, search)
+        self.sessions = sessions or SessionStore(config.sessions_dir)
+        self.on_event = on_event
+        self.review_queries = review_queries
+        self.limiter = RateLimiter(config.gemini.rpm)
+        self.gate = RunGate()
+        self.graph = GraphLink(store, self._emit)
+        self.session_id: str | None = None
+        self.state = SessionState()
+        self._handle: SessionHandle | None = None
+        self._recorder: SessionRecorder | None = None
+        self._log: Callable[[Event], None] | None = None
+        self._seq = 0
+        self._run_lock: RunLock | None = None
+        self._secrets = secret_values(config)
+
+    # --- control (thread-safe) -------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return self.gate.paused
+
+    @property
+    def held(self) -> threading.Event:
+        """Set while the research waits at the gate (paused): nothing happens until unpause."""
+        return self.gate.held
+
+    def pause(self) -> None:
+        """Hold before the next step (the call under way finishes)."""
+        self.gate.pause()
+
+    def unpause(self) -> None:
+        self.gate.unpause()
+
+    def stop(self) -> None:
+        """Finish the call under way, then write a (partial) report and save."""
+        self.gate.stop()
+
+    @property
+    def graph_wait_s(self) -> float:
+        """Longest wait for the mind map to catch up (``graph_link.GRAPH_WAIT_S``)."""
+        return self.graph.wait_s
+
+    @graph_wait_s.setter
+    def graph_wait_s(self, seconds: float) -> None:
+        self.graph.wait_s = seconds
+
+    @property
+    def llm(self) -> LLMProvider:
+        return self.providers.llm
+
+    @property
+    def search(self) -> SearchProvider:
+        return self.providers.search
+
+    async def aclose(self) -> None:
+        self.graph.stop_feeding()
+        await self.providers.aclose()
+        self.graph.close()
+
+    # --- events ----------------------------------------------------------------------
+
+    def _emit(self, event: Event) -> Event:
+        """Stamp, save, project and publish one event. Saving comes first: nothing is lost."""
+        self._seq += 1
+        event = self._scrubbed(event).stamped(self.session_id or "", self._seq)
+        if self._recorder is not None:
+            self._recorder(event)
+            self.state = self._recorder.state
+        else:
+            self.state.apply(event)
+        if self._log is not None:
+            try:
+                self._log(event)
+            except Exception as exc:  # the log is derived from the events: warn, go on
+                self._log = None
+                self._emit(
+                    Warning(message=f"research_log.md is no longer updated: {exc}", kind="log")
+                )
+        self.graph.submit(event)
+        if self.on_event is not None:
+            with contextlib.suppress(Exception):  # a broken listener must not stop research
+                self.on_event(event)
+        return event
+
+    def _scrubbed(self, event: Event) -> Event:
+        """``event`` without any configured secret in its messages (providers scrub their
+        own key already; this also covers gateway tokens in base URLs and the graph's
+        password, whatever text an error quoted)."""
+        changes = {}
+        for name in _MESSAGE_FIELDS:
+            text = getattr(event, name, None)
+            if isinstance(text, str) and text:
+                clean = scrub(text, self._secrets)
+                if clean != text:
+                    changes[name] = clean
+        return dataclasses.replace(event, **changes) if changes else event
+
+    # --- entry points ----------------------------------------------------------------
+
+    async def run(self, topic: str, options: ResearchOptions | None = None) -> RunResult:
+        """A new research on ``topic``, saved as a new session."""
+        topic = " ".join(topic.split())
+        if not topic:
+            raise ValueError("The topic is empty.")
+        self.gate.bind()
+        self._attach(self.sessions.create(topic))
+        try:
+            return await self._start(
+                topic, options or ResearchOptions.from_config(self.config), first_round=1
+            )
+        finally:
+            self._release()
+
+    async def resume(self, session_id: str) -> RunResult:
+        """Go on with a paused, stopped or interrupted session from its first unfinished round."""
+        self.gate.bind()
+        handle = self.sessions.open(session_id)
+        self._attach(handle)
+        state = self.state
+        # Killed before its first event (while the graph opened): session.json has the topic.
+        topic = state.topic or handle.read_info().topic
+        if state.status == "done" or not topic:
+            self._release()
+            why = "is already finished" if topic else "holds no research (no topic was saved)"
+            raise ValueError(f"Session {session_id} {why}; nothing to resume.")
+        options = ResearchOptions.from_config(self.config)
+        if state.rounds_planned:  # it started: go on with its own settings, not today's config
+            options.rounds, options.breadth = state.rounds_planned, state.breadth
+            options.language = state.language
+        try:
+            return await self._start(
+                topic, options, first_round=state.completed_rounds() + 1, resumed=True
+            )
+        finally:
+            self._release()
+
+    def _attach(self, handle: SessionHandle) -> None:
+        """Record into ``handle``; its saved events (if resuming) are the starting state.
+
+        Claims the session first (``SessionBusy`` if another engine runs it), so two runs
+        never write one events.jsonl.
+        """
+        from core.researchlog import ResearchLogWriter
+
+        self._run_lock = handle.claim()
+        try:
+            self._handle = handle
+            self.session_id = handle.id
+            self._recorder = SessionRecorder(handle)
+            self.state = state = self._recorder.state
+            self._seq = state.last_seq
+            self._log = ResearchLogWriter(handle.log_path, state=state)
+        except BaseException:  # e.g. a corrupt log: the session must stay deletable
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        self.graph.stop_feeding()
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
+
+    def _new_run(self, topic: str, options: ResearchOptions) -> Run:
+        assert self._handle is not None
+        return Run(
+            topic=topic,
+            options=options,
+            config=self.config,
+            state=self.state,
+            emit=self._emit,
+            gate=self.gate,
+            llm_call=LLMCall(self.config.gemini, self.limiter, self._emit),
+            providers=self.providers,
+            sources=SourceBook(self.state, self._emit),
+            graph=self.graph,
+            report_path=self._handle.report_path,
+            review_queries=self.review_queries,
+        )
+
+    async def _start(
+        self, topic: str, options: ResearchOptions, *, first_round: int, resumed: bool = False
+    ) -> RunResult:
+        def started(prior: int) -> SessionStarted:
+            return SessionStarted(
+                topic=topic,
+                rounds=options.rounds,
+                breadth=options.breadth,
+                language=options.language,
+                model=self.config.gemini.model,
+                search_provider="tavily",
+                resumed=resumed,
+                prior_evidence=prior,
+            )
+
+        run = self._new_run(topic, options)
+        try:
+            await self.graph.open(self.config)
+            prior = self.state.prior_evidence if resumed else await self.graph.prior_evidence(topic)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            # Interrupted while opening the graph: still leave a session that says so.
+            self._emit(started(self.state.prior_evidence))
+            self._finish("interrupted", "interrupted while starting; resume to continue")
+            raise
+        self._emit(started(prior))
+        if prior and not resumed:
+            self._emit(
+                Warning(
+                    message=f"Known topic: {prior} evidence items from earlier researches "
+                    "are part of this research's context.",
+                    kind="info",
+                )
+            )
+        try:
+            return await self._research(run, first_round)
+        except Exception as exc:
+            # A bug or an unexpected failure must not leave the session "running" forever:
+            # say what happened, keep what was gathered, and end it as failed.
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            with contextlib.suppress(Exception):  # whatever broke, try to end the session
+                self._emit(Error(kind="internal", message=reason, recoverable=False))
+                write_fallback(run, reason)
+            return self._finish("failed", reason)
+
+    # --- the loop --------------------------------------------------------------------
+
+    async def _rounds(self, run: Run, first_round: int) -> None:
+        """Round after round until the routing says "report"; the gate sits between steps."""
+        gate = run.gate
+        for n in range(first_round, run.options.rounds + 1):
+            await gate.checkpoint()
+            run.emit(RoundStarted(round=n))
+            context = await build_context(run, n)
+            await gate.checkpoint()
+            plan = await reason(run, n, context)
+            await gate.checkpoint()
+            sources = await search_all(run, n, plan.queries)
+            await gate.checkpoint()
+            covered = await synthesise(run, n, plan, sources)
+            run.emit(RoundFinished(round=n))
+            if after_round(n, covered, run.options) == "report":
+                if covered and n < run.options.rounds:
+                    run.emit(_covered_note(n))
+                return
+
+    async def _research(self, run: Run, first_round: int) -> RunResult:
+        """The rounds, then the report; every way a research can end is decided here."""
+        status: SessionStatus = "done"
+        reason = ""
+        try:
+            await self._rounds(run, first_round)
+        except Stopped:
+            status, reason = "stopped", "stopped by the user"
+        except Paused as paused:
+            return self._finish("paused", paused.reason)
+        except Failed as failed:
+            self._emit(Error(kind=failed.kind, message=failed.reason, recoverable=False))
+            write_fallback(run, failed.reason)
+            return self._finish("failed", failed.reason)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self._finish("interrupted", "interrupted; resume to continue")
+            raise
+        if status == "done" and not self.state.sources:
+            reason = (
+                "no sources were retrieved: every search failed "
+                "(check the Tavily key, its quota and the network)"
+            )
+            self._emit(Error(kind="search", message=reason, recoverable=True))
+            write_fallback(run, reason)
+            return self._finish("failed", reason)
+        try:
+            await write_report(run, stopped=status == "stopped")
+        except Paused as paused:
+            write_fallback(run, f"the daily quota is spent ({paused.reason})")
+            return self._finish("paused", paused.reason)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            self._finish("interrupted", "interrupted while writing the report")
+            raise
+        await self.graph.current()  # the usual ending waits here, off the loop
+        return self._finish(status, reason)
+
+    def _finish(self, status: SessionStatus, reason: str) -> RunResult:
+        self.graph.settle()
+        self._emit(SessionFinished(status=status, reason=reason))
+        state = self.state
+        return RunResult(
+            session_id=self.session_id or "",
+            status=status,
+            report_path=state.report_path,
+            rounds=state.completed_rounds(),
+            llm_calls=state.llm_calls,
+            tokens_in=state.tokens_in,
+            tokens_out=state.tokens_out,
+            sources=len(state.sources),
+            reason=reason,
+        )
+
+
+def _covered_note(n: int) -> Warning:
+    return Warning(
+        message=f"The model judged the topic covered after round {n}; writing the report.",
+        kind="info",
+        round=n,
+    )

@@ -1,0 +1,87 @@
+"""The run gate: where a research may be paused, resumed or stopped between steps.
+
+``pause``, ``unpause`` and ``stop`` may be called from any thread (the TUI's UI thread); the
+gate itself is an ``asyncio.Event`` on the engine's own loop, changed there via
+``call_soon_threadsafe``. A step under way always finishes: the gate is only looked at in
+``checkpoint``, between steps.
+
+``held`` is a thread-safe signal that is set while work waits at the gate and cleared when
+it goes on, so a caller (a test, a UI) can wait for "the research is really holding now"
+instead of sleeping and hoping nothing happens meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+
+from core.research.outcomes import Stopped
+
+
+class RunGate:
+    def __init__(self) -> None:
+        self._paused = False
+        self._open: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop = threading.Event()
+        self._waiting = 0
+        self.held = threading.Event()
+        """Set while at least one step waits at the closed gate."""
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def pause(self) -> None:
+        """Hold before the next step (the call under way finishes)."""
+        self._paused = True
+        self._on_loop(lambda gate: gate.clear())
+
+    def unpause(self) -> None:
+        self._paused = False
+        self._on_loop(lambda gate: gate.set())
+
+    def stop(self) -> None:
+        """Finish the call under way, then let the loop write a (partial) report."""
+        self._stop.set()
+        self.unpause()
+
+    def clear_stop(self) -> None:
+        """The report is being written: a stop has been honoured, it must not end that too."""
+        self._stop.clear()
+
+    def bind(self) -> None:
+        """Bind the gate to the running loop (at the start of every run or resume)."""
+        self._loop = asyncio.get_running_loop()
+        self._open = asyncio.Event()
+        if not self._paused:
+            self._open.set()
+
+    async def checkpoint(self, *, allow_stop: bool = True) -> None:
+        """Wait while paused; raise ``Stopped`` if a stop was asked for (and is allowed here)."""
+        gate = self._open
+        if gate is not None and not gate.is_set():
+            self._waiting += 1
+            self.held.set()
+            try:
+                await gate.wait()
+            finally:
+                self._waiting -= 1
+                if not self._waiting:
+                    self.held.clear()
+        if allow_stop and self._stop.is_set():
+            raise Stopped
+
+    def _on_loop(self, change: Callable[[asyncio.Event], None]) -> None:
+        """Change the gate on the engine's loop, whichever thread asks."""
+        gate, loop = self._open, self._loop
+        if gate is None or loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing to hold
+            loop.call_soon_threadsafe(change, gate)

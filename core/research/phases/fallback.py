@@ -1,0 +1,28 @@
+"""The fallback report: built from the session's evidence without the model, so a research
+that lost its LLM (quota, key, outage) still ends with a page, never an empty one."""
+
+from __future__ import annotations
+
+from core.events import ReportReady, Warning
+from core.report import fallback_report
+from core.research.run import Run
+from core.sessions import write_atomic
+
+
+def write_fallback(run: Run, reason: str) -> None:
+    state = run.state
+    text = fallback_report(
+        topic=run.topic,
+        reason=reason,
+        summary=state.summary,
+        evidence=state.evidence,
+        sources=state.sources,
+    )
+    run.emit(Warning(message=f"Report written without the LLM: {reason}", kind="report"))
+    save_report(run, text, fallback=True, reason=reason)
+
+
+def save_report(run: Run, text: str, *, fallback: bool, reason: str) -> None:
+    """Write ``report.md`` whole (a reader never sees half of it), then say where it is."""
+    write_atomic(run.report_path, text)
+    run.emit(ReportReady(path=str(run.report_path), fallback=fallback, reason=reason))

@@ -1,0 +1,66 @@
+"""Search: every planned query, concurrently (bounded), de-duplicated by URL in the source book."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from core.errors import AuthError, ProviderError, QuotaExhausted
+from core.events import PhaseStarted, SearchFinished, SearchStarted, SourceAdded, Warning
+from core.ratelimit import call_with_retries
+from core.research.llm_call import announce_wait
+from core.research.outcomes import Failed
+from core.research.run import Run
+
+
+async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
+    """The round's sources: new ones, and ones an earlier, unfinished attempt at this same
+    round had found (after a resume). A failed query is a warning; a rejected key ends the
+    research, since every other search would fail the same way."""
+    run.emit(PhaseStarted(round=n, phase="search"))
+    options = run.options
+    slots = asyncio.Semaphore(max(1, options.concurrency))
+    round_ids: set[int] = set()
+
+    async def on_wait(delay: float, error: ProviderError, attempt: int) -> None:
+        announce_wait(run.emit, "search", delay, error, attempt)
+
+    async def one(query: str) -> None:
+        async with slots:
+            await run.gate.checkpoint(allow_stop=False)
+            run.emit(SearchStarted(round=n, query=query))
+            started = time.monotonic()
+            try:
+                hits = await call_with_retries(
+                    lambda: run.providers.search.search(
+                        query, max_results=options.results_per_search
+                    ),
+                    max_retries=2,
+                    base_delay_s=0.5,
+                    max_wait_s=30.0,
+                    on_wait=on_wait,
+                )
+            except AuthError as exc:
+                raise Failed(
+                    "auth", f"{exc} The research stopped: no search can run without it."
+                ) from exc
+            except (ProviderError, QuotaExhausted) as exc:
+                ms = int((time.monotonic() - started) * 1000)
+                run.emit(
+                    Warning(message=f"Search failed for {query!r}: {exc}", kind="search", round=n)
+                )
+                run.emit(SearchFinished(round=n, query=query, ms=ms, error=str(exc)[:300]))
+                return
+            ids = run.sources.add(n, query, hits, round_ids)
+            ms = int((time.monotonic() - started) * 1000)
+            run.emit(SearchFinished(round=n, query=query, source_ids=ids, results=len(hits), ms=ms))
+
+    try:
+        # A TaskGroup, not gather: when one search raises (a bug, a quota pause), its
+        # siblings are cancelled instead of emitting events after the session ended.
+        async with asyncio.TaskGroup() as group:
+            for query in queries:
+                group.create_task(one(query))
+    except BaseExceptionGroup as failures:
+        raise failures.exceptions[0] from None  # the loop's own handlers take it
+    return [run.state.sources[i] for i in sorted(round_ids)]
