@@ -38,8 +38,6 @@ from core.events import (
     SessionFinished,
     SessionStarted,
     SourceAdded,
-    StreamRestarted,
-    SynthesisReady,
     Warning,
 )
 from core.parsing import extract_queries, parse_reasoning
@@ -113,28 +111,34 @@ def _is_llm_kind(kind: str) -> bool:
 class ResearchLogWriter:
     """An event sink that appends seed-format sections to ``research_log.md``.
 
-    Opening an existing log (a resumed session) appends to it. Pass the replayed ``state``
-    when resuming so the first new step knows the topic, summary and sources.
+    Opening an existing log (a resumed session) appends to it. The writer keeps no state of
+    its own: it reads the research's live ``state`` (topic, summary, sources, context, the
+    streamed report), which the event bus has already brought up to date with the event
+    being written. Without a ``state`` (a log written on its own, as in tests) it keeps one,
+    applying each event to it first.
     """
 
     def __init__(self, path: Path, state: SessionState | None = None) -> None:
+        from core.state import SessionState
+
         self.path = Path(path)
-        self.topic = ""
-        self.search_api = "tavily"
-        self.summary = ""
-        self.context = ""
-        self.sources: dict[int, SourceAdded] = {}
-        self.report_parts: list[str] = []
-        if state is not None:
-            self.topic = state.topic
-            self.summary = state.summary
-            self.search_api = state.search_provider or self.search_api
-            self.sources = dict(state.sources)
+        self._owns_state = state is None
+        self.state = state if state is not None else SessionState()
 
     def __call__(self, event: Event) -> None:
+        if self._owns_state:
+            self.state.apply(event)
         text = self._render(event)
         if text:
             self._write(text)
+
+    @property
+    def topic(self) -> str:
+        return self.state.topic
+
+    @property
+    def search_api(self) -> str:
+        return self.state.search_provider or "tavily"
 
     def _write(self, text: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,20 +159,9 @@ class ResearchLogWriter:
     def _render(self, e: Event) -> str:
         if isinstance(e, SessionStarted):
             return self._session_started(e)
-        if isinstance(e, ContextBuilt):
-            self.context = e.text
-        elif isinstance(e, SynthesisReady):
-            if e.summary:
-                self.summary = e.summary
-        elif isinstance(e, SourceAdded):
-            self.sources[e.source_id] = e
-        elif isinstance(e, ReportChunk):
-            self.report_parts.append(e.text)
-        elif isinstance(e, StreamRestarted) and e.purpose == "report":
-            self.report_parts = []  # a retried report stream starts over
-        elif isinstance(e, PlanReady):
+        if isinstance(e, PlanReady):
             return self._reasoning_step(e)
-        elif isinstance(e, SearchStarted):
+        if isinstance(e, SearchStarted):
             body = f"Search API: {self.search_api}\nSearch Query: {_one_line(e.query)}"
             return self._section("Web Research Step", e.timestamp, body)
         elif isinstance(e, SearchFinished):
@@ -185,7 +178,6 @@ class ResearchLogWriter:
             body = f"Research paused: {_one_line(e.reason)}" if e.reason else "Research paused."
             return self._section("Reasoning Error", e.timestamp, body)
         elif isinstance(e, PhaseStarted) and e.phase == "report":
-            self.report_parts = []
             return self._section(
                 "Final Report Generation", e.timestamp, "Starting the final research report."
             )
@@ -194,8 +186,6 @@ class ResearchLogWriter:
         return ""
 
     def _session_started(self, e: SessionStarted) -> str:
-        self.topic = e.topic or self.topic
-        self.search_api = e.search_provider or self.search_api
         head = ""
         if not self._has_content():
             head = (
@@ -213,12 +203,16 @@ class ResearchLogWriter:
             line = f"Created a new Topic node for: {_one_line(self.topic)}"
         return head + self._section("Mind Map Initialization", e.timestamp, line)
 
+    def _context(self, n: int) -> str:
+        rnd = self.state.rounds.get(n)
+        return rnd.context if rnd is not None else ""
+
     def _reasoning_step(self, e: PlanReady) -> str:
         fields = [
             ("Research Topic", _one_line(self.topic)),
-            ("Current Summary", _safe(self.summary.strip())),
+            ("Current Summary", _safe(self.state.summary.strip())),
             ("Search Query", QUERY_SEPARATOR.join(_one_line(q) for q in e.queries)),
-            ("Mind Map Context", _safe(self.context.strip())),
+            ("Mind Map Context", _safe(self._context(e.round).strip())),
             ("Reflection Context", _safe(e.reflection.strip())),
             ("Planning Context", _safe(e.plan.strip())),
         ]
@@ -226,7 +220,8 @@ class ResearchLogWriter:
         return self._section("Reasoning Step", e.timestamp, body)
 
     def _search_results(self, e: SearchFinished) -> str:
-        found = [self.sources[i] for i in e.source_ids if i in self.sources]
+        sources = self.state.sources
+        found = [sources[i] for i in e.source_ids if i in sources]
         raw: dict[str, Any] = {
             "query": e.query,
             "results": [
@@ -250,7 +245,7 @@ class ResearchLogWriter:
         try:
             text = Path(e.path).read_text(encoding="utf-8")
         except (OSError, ValueError):
-            text = "".join(self.report_parts)
+            text = self.state.report
         out = ""
         if e.fallback:
             reason = _safe(e.reason) or "The LLM could not write the report."

@@ -32,11 +32,6 @@ from typing import Any, Literal
 
 from core.events import (
     Event,
-    ReportReady,
-    RoundFinished,
-    SessionFinished,
-    SessionStarted,
-    SynthesisReady,
     UnknownEvent,
     from_dict,
     to_dict,
@@ -497,38 +492,6 @@ def _is_session(folder: Path) -> bool:
     return (folder / EVENTS_FILE).is_file() or (folder / META_FILE).is_file()
 
 
-# --- recording -----------------------------------------------------------------------------
-
-_INFO_EVENTS = (SessionStarted, RoundFinished, SessionFinished, ReportReady, SynthesisReady)
-
-
-class SessionRecorder:
-    """An event sink: saves every event and keeps ``session.json`` and ``.state`` current.
-
-    Created on an existing session (resume) it starts from the replayed state.
-    """
-
-    def __init__(self, handle: SessionHandle) -> None:
-        self.handle = handle
-        self.state = handle.state()
-        self._created = handle.read_info().created or self.state.started
-
-    def __call__(self, event: Event) -> None:
-        self.handle.append(event)  # the one write that must succeed: it raises
-        self.state.apply(event)
-        if isinstance(event, _INFO_EVENTS):
-            try:
-                self.write_info()
-            except OSError as exc:  # derived from the events; read_info rebuilds it
-                log.warning("could not update %s: %s", self.handle.meta_path, exc)
-
-    def write_info(self) -> None:
-        info = SessionInfo.from_state(self.state, self.handle.id)
-        if self._created:
-            info.created = self._created
-        self.handle.write_info(info)
-
-
 # --- export --------------------------------------------------------------------------------
 
 
@@ -608,3 +571,12 @@ def export_session(
     else:
         raise ValueError(f"unknown export format {fmt!r} (use md or json)")
     return scrub(text, secret_values)
+
+
+def __getattr__(name: str) -> object:
+    """``SessionRecorder`` moved to ``core.record``; the old import path keeps working."""
+    if name == "SessionRecorder":
+        from core.record.journal import SessionRecorder
+
+        return SessionRecorder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

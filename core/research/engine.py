@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import threading
 from collections.abc import Callable
 from typing import Literal
@@ -37,7 +36,8 @@ from core.events import (
 from core.llm.base import LLMProvider
 from core.mindmap.base import MindMapStore
 from core.ratelimit import RateLimiter
-from core.redaction import scrub, secret_values
+from core.record import Derived, EventBus, Journal, SessionSummary
+from core.redaction import secret_values
 from core.research.gate import RunGate
 from core.research.graph_link import GraphLink
 from core.research.llm_call import LLMCall
@@ -55,11 +55,8 @@ from core.research.providers import Providers
 from core.research.run import QueryReviewer, Run
 from core.research.sources import SourceBook
 from core.search.base import SearchProvider
-from core.sessions import RunLock, SessionHandle, SessionRecorder, SessionStore
+from core.sessions import RunLock, SessionHandle, SessionStore
 from core.state import SessionState
-
-_MESSAGE_FIELDS = ("message", "reason", "error")
-"""Event fields that carry error text from outside (and so might quote a secret)."""
 
 Route = Literal["next_round", "report"]
 
@@ -82,21 +79,17 @@ class ResearchEngine:
         review_queries: QueryReviewer | None = None,
     ) -> None:
         self.config = config
+        self.on_event = on_event
         self.providers = Providers(config, llm, search)
         self.sessions = sessions or SessionStore(config.sessions_dir)
-        self.on_event = on_event
         self.review_queries = review_queries
         self.limiter = RateLimiter(config.gemini.rpm)
         self.gate = RunGate()
         self.graph = GraphLink(store, self._emit)
-        self.session_id: str | None = None
-        self.state = SessionState()
+        self.bus = EventBus(secret_values(config))
+        self.bus.listeners.append(self._publish)
         self._handle: SessionHandle | None = None
-        self._recorder: SessionRecorder | None = None
-        self._log: Callable[[Event], None] | None = None
-        self._seq = 0
         self._run_lock: RunLock | None = None
-        self._secrets = secret_values(config)
 
     # --- control (thread-safe) -------------------------------------------------------
 
@@ -144,41 +137,17 @@ class ResearchEngine:
 
     # --- events ----------------------------------------------------------------------
 
-    def _emit(self, event: Event) -> Event:
-        """Stamp, save, project and publish one event. Saving comes first: nothing is lost."""
-        self._seq += 1
-        event = self._scrubbed(event).stamped(self.session_id or "", self._seq)
-        if self._recorder is not None:
-            self._recorder(event)
-            self.state = self._recorder.state
-        else:
-            self.state.apply(event)
-        if self._log is not None:
-            try:
-                self._log(event)
-            except Exception as exc:  # the log is derived from the events: warn, go on
-                self._log = None
-                self._emit(
-                    Warning(message=f"research_log.md is no longer updated: {exc}", kind="log")
-                )
-        self.graph.submit(event)
-        if self.on_event is not None:
-            with contextlib.suppress(Exception):  # a broken listener must not stop research
-                self.on_event(event)
-        return event
+    @property
+    def state(self) -> SessionState:
+        """The live state of the research, owned by the event bus."""
+        return self.bus.state
 
-    def _scrubbed(self, event: Event) -> Event:
-        """``event`` without any configured secret in its messages (providers scrub their
-        own key already; this also covers gateway tokens in base URLs and the graph's
-        password, whatever text an error quoted)."""
-        changes = {}
-        for name in _MESSAGE_FIELDS:
-            text = getattr(event, name, None)
-            if isinstance(text, str) and text:
-                clean = scrub(text, self._secrets)
-                if clean != text:
-                    changes[name] = clean
-        return dataclasses.replace(event, **changes) if changes else event
+    @property
+    def session_id(self) -> str | None:
+        return self.bus.session_id or None
+
+    def _emit(self, event: Event) -> Event:
+        return self.bus.emit(event)
 
     # --- entry points ----------------------------------------------------------------
 
@@ -230,14 +199,25 @@ class ResearchEngine:
         self._run_lock = handle.claim()
         try:
             self._handle = handle
-            self.session_id = handle.id
-            self._recorder = SessionRecorder(handle)
-            self.state = state = self._recorder.state
-            self._seq = state.last_seq
-            self._log = ResearchLogWriter(handle.log_path, state=state)
+            state = handle.state()
+            self.bus.attach(handle.id, state, Journal(handle))
+            self.bus.derived = [
+                Derived(SessionSummary(handle, state), "session.json is no longer updated"),
+                Derived(
+                    ResearchLogWriter(handle.log_path, state=state),
+                    "research_log.md is no longer updated",
+                ),
+                Derived(self.graph.submit, "the mind map is no longer updated", kind="graph"),
+            ]
         except BaseException:  # e.g. a corrupt log: the session must stay deletable
             self._release()
             raise
+
+    def _publish(self, event: Event) -> None:
+        """The last sink: whoever listens (the TUI, the CLI progress); read at each event
+        so it can be set after the engine is built."""
+        if self.on_event is not None:
+            self.on_event(event)
 
     def _release(self) -> None:
         self.graph.stop_feeding()

@@ -198,7 +198,8 @@ def canned_events(*, topic: str = TOPIC, rounds: int = 2, with_report: bool = Tr
 
 def write_session(sessions_dir: Path, events: list[Event], *, report: str | None = None) -> str:
     """Save ``events`` as a session (stamped, fsynced, session.json kept) and return its id."""
-    from core.sessions import SessionRecorder, SessionStore
+    from core.record import SessionRecorder
+    from core.sessions import SessionStore
 
     store = SessionStore(sessions_dir)
     handle = store.create(TOPIC)
@@ -285,7 +286,8 @@ class ScriptedEngine:
     # --- running --------------------------------------------------------------------------
 
     async def run(self, topic: str, options: Any = None) -> Any:
-        from core.sessions import SessionRecorder, SessionStore
+        from core.record import SessionRecorder
+        from core.sessions import SessionStore
 
         handle = SessionStore(self.config.sessions_dir).create(topic)
         self._handle = handle
@@ -299,7 +301,8 @@ class ScriptedEngine:
         return await self._play(script)
 
     async def resume(self, session_id: str) -> Any:
-        from core.sessions import SessionRecorder, SessionStore
+        from core.record import SessionRecorder
+        from core.sessions import SessionStore
 
         handle = SessionStore(self.config.sessions_dir).open(session_id)
         self._handle = handle
