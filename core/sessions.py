@@ -8,7 +8,7 @@ Layout of ``<sessions dir>/<id>/``:
   never silently skipped, and the file is left as it is.
 - ``session.json``: a summary for listings (``SessionInfo``), written atomically. It is a
   cache: when missing or broken it is rebuilt from the events.
-- ``research_log.md`` (``core.researchlog``) and ``report.md`` (the engine).
+- ``research_log.md`` (``core.record.research_log``) and ``report.md`` (the engine).
 
 Reopening a session is replaying its events through ``core.state.SessionState``.
 """

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core import events as ev
-from core.researchlog import SNIPPET_CHARS, ResearchLogWriter, parse_seed_log
+from core.record.research_log import SNIPPET_CHARS, ResearchLogWriter, parse_seed_log
 from core.state import SessionState
 
 SID = "20261123-154012-a1b2"

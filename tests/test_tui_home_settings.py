@@ -73,7 +73,7 @@ class Host(App[None]):
         self.push_screen(SettingsScreen(self.config))
 
     def export_research(self, session_id: str, fmt: str) -> None:
-        from core.exports import write_export
+        from core.record.exports import write_export
 
         write_export(self.config, session_id, fmt)  # type: ignore[arg-type]
 
@@ -372,7 +372,7 @@ async def test_confirm_question_is_shown_whole() -> None:
 @pytest.mark.parametrize("fmt", ["md", "json"])
 async def test_export_writes_a_file_that_outlives_the_research(fmt: str) -> None:
     from core import sessions
-    from core.exports import export_name
+    from core.record.exports import export_name
 
     config = keyed_config()
     (session_id,) = make_sessions(config, ["export this"])

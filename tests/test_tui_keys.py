@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.config import load
-from core.exports import export_name
+from core.record.exports import export_name
 from tests.pilot_helpers import wait_for
 from tests.snapshot_apps.scripted import canned_events, scripted_factory, write_session
 from tui.app import DeepResearchApp

@@ -376,7 +376,7 @@ async def test_report_streams_links_citations_and_exports(keys: None) -> None:
         await wait_for(pilot, lambda: "source:3" in doc.shown)
         assert "Toyota targets 2027" in doc.shown
         await pilot.press("e")
-        from core.exports import export_name
+        from core.record.exports import export_name
 
         exports = screen.config.data_dir / "exports"
         sid = screen.state.session_id

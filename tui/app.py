@@ -297,13 +297,13 @@ class DeepResearchApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="app-export")
     def export_research(self, session_id: str, fmt: str) -> None:
-        """Write a saved research to ``<data dir>/exports`` (``core.exports``); say where.
+        """Write a saved research to ``<data dir>/exports`` (``core.record.exports``); say where.
 
         The one export path of the app: the list, the report and the palette all call it.
         """
         from textual.markup import escape
 
-        from core.exports import write_export
+        from core.record.exports import write_export
         from tui.paths import shown_path
 
         try:

@@ -1,7 +1,8 @@
 """``deepresearch-tui import FILE``: a saved session from the original tool's research log.
 
-The log is parsed into the same events a live run emits (``core.researchlog.parse_seed_log``),
-so an imported research opens, lists and exports like any other. Prints the new session id.
+The log is parsed into the same events a live run emits
+(``core.record.research_log.parse_seed_log``), so an imported research opens, lists and
+exports like any other. Prints the new session id.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def handler(args: argparse.Namespace) -> int:
         fail(f"Cannot read {path}: {exc.strerror or exc}")
         return EXIT_USAGE
 
-    from core.researchlog import parse_seed_log
+    from core.record.research_log import parse_seed_log
 
     try:
         events = parse_seed_log(text)

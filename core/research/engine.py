@@ -194,7 +194,7 @@ class ResearchEngine:
         Claims the session first (``SessionBusy`` if another engine runs it), so two runs
         never write one events.jsonl.
         """
-        from core.researchlog import ResearchLogWriter
+        from core.record.research_log import ResearchLogWriter
 
         self._run_lock = handle.claim()
         try:
