@@ -25,19 +25,16 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from core.events import (
     Event,
     UnknownEvent,
     from_dict,
-    to_dict,
     to_json,
 )
-from core.redaction import scrub
 from core.state import SessionState
 
 log = logging.getLogger(__name__)
@@ -492,91 +489,15 @@ def _is_session(folder: Path) -> bool:
     return (folder / EVENTS_FILE).is_file() or (folder / META_FILE).is_file()
 
 
-# --- export --------------------------------------------------------------------------------
-
-
-def _sources_md(state: SessionState) -> str:
-    lines = ["## Sources", ""]
-    for source_id, source in sorted(state.sources.items()):
-        title = " ".join(source.title.split()) or source.url
-        lines.append(f"{source_id}. [{title}]({source.url})")
-    return "\n".join(lines) + "\n"
-
-
-def _report_text(handle: SessionHandle, state: SessionState) -> str:
-    try:
-        text = handle.report_path.read_text("utf-8")
-        if text.strip():
-            return text
-    except OSError:
-        pass
-    if state.report.strip():
-        return state.report
-    lines = [f"# {state.topic or handle.id}", ""]
-    if state.summary:
-        lines += [state.summary.strip(), ""]
-    if state.evidence:
-        lines += ["## Evidence", ""]
-        for item in state.evidence:
-            cites = "".join(f"[{i}]" for i in item.get("source_ids", []) if i in state.sources)
-            lines.append(f"- {item.get('claim', '')} {cites}".rstrip())
-        lines.append("")
-    return "\n".join(lines)
-
-
-def export_session(
-    handle: SessionHandle,
-    fmt: Literal["md", "json"],
-    *,
-    secret_values: Iterable[str] = (),
-) -> str:
-    """The session as Markdown (report + every source) or JSON (info, state, events).
-
-    Events never hold API keys; ``secret_values`` (e.g. the configured keys) are scrubbed
-    anyway, as a second line of defence.
-    """
-    state = handle.state()
-    if fmt == "md":
-        text = _report_text(handle, state).rstrip() + "\n\n" + _sources_md(state)
-    elif fmt == "json":
-        events = handle.load_events()
-        info = handle.read_info()
-        payload = {
-            "info": info.to_dict(),
-            "state summary": {
-                "topic": state.topic,
-                "status": state.status,
-                "status_reason": state.status_reason,
-                "rounds_done": state.completed_rounds(),
-                "rounds_planned": state.rounds_planned,
-                "summary": state.summary,
-                "questions": state.questions,
-                "concepts": state.concepts,
-                "report_path": state.report_path,
-                "report_fallback": state.report_fallback,
-                "llm_calls": state.llm_calls,
-                "tokens_in": state.tokens_in,
-                "tokens_out": state.tokens_out,
-                "warnings": [w.message for w in state.warnings],
-                "errors": [f"{e.kind}: {e.message}" for e in state.errors],
-            },
-            "sources": [
-                {k: v for k, v in to_dict(s).items() if k not in ("type", "session_id", "seq")}
-                for _, s in sorted(state.sources.items())
-            ],
-            "evidence": state.evidence,
-            "events": [to_dict(e) for e in events],
-        }
-        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-    else:
-        raise ValueError(f"unknown export format {fmt!r} (use md or json)")
-    return scrub(text, secret_values)
-
-
 def __getattr__(name: str) -> object:
-    """``SessionRecorder`` moved to ``core.record``; the old import path keeps working."""
+    """``SessionRecorder`` and ``export_session`` moved to ``core.record``; the old import
+    path keeps working."""
     if name == "SessionRecorder":
         from core.record.journal import SessionRecorder
 
         return SessionRecorder
+    if name == "export_session":
+        from core.record.exports import export_session
+
+        return export_session
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -708,7 +708,7 @@ def test_no_configured_secret_reaches_an_event_a_log_or_an_export(
 ) -> None:
     """Errors from outside may quote secrets the provider that raised them does not know
     (here the graph driver quotes the Neo4j password, Tavily the key): none gets saved."""
-    from core.sessions import export_session
+    from core.record.exports import export_session
 
     _, tavily = fake_env
     password = "graph-pass-8271"

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from core import events as ev
+from core.record import SessionRecorder
+from core.record.exports import export_session
 from core.sessions import (
     ID_RE,
     CorruptSession,
     SessionHandle,
     SessionInfo,
     SessionNotFound,
-    SessionRecorder,
     SessionStore,
-    export_session,
     load_events,
 )
 from core.state import SessionState

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -258,182 +257,51 @@ def ask_cmd(args: argparse.Namespace) -> int:
 # --- rebuild ------------------------------------------------------------------------------
 
 
-def _load_events(path: Path) -> list[Any]:
-    from core.sessions import load_events
-
-    return load_events(path)
-
-
 def rebuild_cmd(args: argparse.Namespace) -> int:
+    from core.record.rebuild import GraphReadOnly, rebuild_graph
+
     config = _config()
     if config is None:
         return EXIT_USAGE
     store = _open(config, read_only=False)
     try:
-        if store.read_only:
-            err.print(
-                "[bold red]Error:[/] the mind map is open read-only; close the app "
-                "that uses it and run rebuild again"
-            )
-            return EXIT_FAILED
-        files = sorted(config.sessions_dir.glob("*/events.jsonl"))
-        nodes = edges = events = 0
-        failed: list[str] = []
-        for path in files:
-            try:
-                loaded = _load_events(path)
-            except Exception as exc:  # one broken session must not stop the others
-                failed.append(f"{path}: {exc}")
-                continue
-            apply_many = getattr(store, "apply_many", None)
-            if apply_many is not None:
-                delta = apply_many(loaded)
-                nodes, edges = nodes + delta.nodes, edges + delta.edges
-            else:
-                for event in loaded:
-                    delta = store.apply(event)
-                    nodes, edges = nodes + delta.nodes, edges + delta.edges
-            events += len(loaded)
-        # Researches deleted from disk leave the graph too (their folder is gone, and an
-        # unreadable one above is kept: it is still there to be repaired).
-        on_disk = {path.parent.name for path in files}
-        gone = sorted(store.session_ids() - on_disk)
-        forgotten = sum(store.forget_session(sid) for sid in gone)
-        stats = store.stats()
+        done = rebuild_graph(config, store)
+    except GraphReadOnly as exc:
+        err.print(f"[bold red]Error:[/] {escape(str(exc))}")
+        return EXIT_FAILED
     finally:
         store.close()
-    for line in failed:
+    for line in done.skipped:
         err.print(f"[yellow]Skipped:[/] {escape(line)}")
-    removed = f" Removed {len(gone)} deleted research(es) ({forgotten} nodes)." if gone else ""
-    _out().print(
-        f"Rebuilt from {len(files) - len(failed)} research(es), {events} events: "
-        f"{nodes} new nodes, {edges} new relations.{removed} Graph now holds "
-        f"{sum(stats.nodes.values())} nodes and {sum(stats.relations.values())} relations."
+    removed = (
+        f" Removed {done.removed} deleted research(es) ({done.forgotten_nodes} nodes)."
+        if done.removed
+        else ""
     )
-    return EXIT_FAILED if failed else EXIT_OK
+    _out().print(
+        f"Rebuilt from {done.researches} research(es), {done.events} events: "
+        f"{done.nodes} new nodes, {done.edges} new relations.{removed} Graph now holds "
+        f"{done.total_nodes} nodes and {done.total_relations} relations."
+    )
+    return EXIT_FAILED if done.skipped else EXIT_OK
 
 
 # --- export -------------------------------------------------------------------------------
 
 
-def cypher_literal(value: Any) -> str:
-    """A Cypher literal for a plain value; strings escaped so the file loads as written."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else "null"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
-    text = str(value)
-    out = []
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "'":
-            out.append("\\'")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ch in "\u2028\u2029":
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return "'" + "".join(out) + "'"
-
-
-def to_cypher(data: dict[str, Any]) -> str:
-    from core.mindmap import schema
-
-    lines = [
-        f"// deepresearch-tui mind map export of research {data['session_id']!r}".replace("\n", " ")
-    ]
-    for node in data["nodes"]:
-        label = node["label"]
-        if label not in schema.NODE_TABLES:
-            continue
-        props = [
-            f"n.{k} = {cypher_literal(v)}"
-            for k, v in node["properties"].items()
-            if k != "id" and k in schema.NODE_TABLES[label]
-        ]
-        stmt = f"MERGE (n:{label} {{id: {cypher_literal(node['id'])}}})"
-        if props:
-            stmt += " SET " + ", ".join(props)
-        lines.append(stmt + ";")
-    labels = {n["id"]: n["label"] for n in data["nodes"]}
-    for edge in data["edges"]:
-        rel = edge["type"]
-        if rel not in schema.REL_TABLES:
-            continue
-        props = ", ".join(
-            f"{k}: {cypher_literal(v)}"
-            for k, v in edge["properties"].items()
-            if k in schema.REL_TABLES[rel][1]
-        )
-        body = f" {{{props}}}" if props else ""
-        lines.append(
-            f"MATCH (a:{labels[edge['source']]} {{id: {cypher_literal(edge['source'])}}}), "
-            f"(b:{labels[edge['target']]} {{id: {cypher_literal(edge['target'])}}}) "
-            f"MERGE (a)-[:{rel}{body}]->(b);"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def to_graphml(data: dict[str, Any]) -> str:
-    import xml.etree.ElementTree as ET
-
-    root = ET.Element("graphml", xmlns="http://graphml.graphdrawing.org/xmlns")
-    node_keys = sorted({k for n in data["nodes"] for k in n["properties"]} | {"label"})
-    edge_keys = sorted({k for e in data["edges"] for k in e["properties"]} | {"type"})
-    for kind, keys in (("node", node_keys), ("edge", edge_keys)):
-        for key in keys:
-            ET.SubElement(
-                root,
-                "key",
-                {"id": f"{kind}_{key}", "for": kind, "attr.name": key, "attr.type": "string"},
-            )
-    graph = ET.SubElement(root, "graph", id=str(data["session_id"]), edgedefault="directed")
-
-    def clean(value: Any) -> str:
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        # XML 1.0 cannot carry most control characters even escaped.
-        return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20)
-
-    for node in data["nodes"]:
-        el = ET.SubElement(graph, "node", id=clean(node["id"]))
-        ET.SubElement(el, "data", key="node_label").text = node["label"]
-        for key, value in node["properties"].items():
-            ET.SubElement(el, "data", key=f"node_{key}").text = clean(value)
-    for i, edge in enumerate(data["edges"]):
-        el = ET.SubElement(
-            graph, "edge", id=f"e{i}", source=clean(edge["source"]), target=clean(edge["target"])
-        )
-        ET.SubElement(el, "data", key="edge_type").text = edge["type"]
-        for key, value in edge["properties"].items():
-            ET.SubElement(el, "data", key=f"edge_{key}").text = clean(value)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
-
-
 def export_cmd(args: argparse.Namespace) -> int:
+    from core.record.graph_export import GraphExportUnsupported, export_graph
+
     config = _config()
     if config is None:
         return EXIT_USAGE
     store = _open(config, read_only=True)
     try:
-        export = getattr(store, "export_session", None)
-        if export is None:
-            err.print("[bold red]Error:[/] this store cannot export")
-            return EXIT_FAILED
         try:
-            data = export(args.session_id)
+            text = export_graph(store, args.session_id, args.format)
+        except GraphExportUnsupported as exc:
+            err.print(f"[bold red]Error:[/] {escape(str(exc))}")
+            return EXIT_FAILED
         except KeyError:
             err.print(
                 f"[bold red]Error:[/] no research {escape(args.session_id)!s} in the "
@@ -442,12 +310,6 @@ def export_cmd(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     finally:
         store.close()
-    if args.format == "json":
-        text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
-    elif args.format == "cypher":
-        text = to_cypher(data)
-    else:
-        text = to_graphml(data)
     if args.output:
         path = Path(args.output).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)

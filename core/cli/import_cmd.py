@@ -8,7 +8,6 @@ exports like any other. Prints the new session id.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 
 from core.cli import EXIT_OK, EXIT_USAGE
@@ -53,25 +52,8 @@ def handler(args: argparse.Namespace) -> int:
     config = load_config_or_exit()
     if config is None:
         return EXIT_USAGE
+    from core.record.seed_import import import_events
+
     session_id = import_events(config.sessions_dir, events)
     print(session_id)
     return EXIT_OK
-
-
-def import_events(sessions_dir: Path, events: list) -> str:
-    """Record parsed events as a new session (report.md written first); returns its id."""
-    from core.events import ReportChunk, ReportReady, SessionStarted
-    from core.sessions import SessionRecorder, SessionStore, write_atomic
-
-    topic = next((e.topic for e in events if isinstance(e, SessionStarted)), "")
-    handle = SessionStore(sessions_dir).create(topic)
-    recorder = SessionRecorder(handle)
-    report_parts: list[str] = []
-    for event in events:
-        if isinstance(event, ReportChunk):
-            report_parts.append(event.text)
-        if isinstance(event, ReportReady):
-            write_atomic(handle.report_path, "".join(report_parts))
-            event = dataclasses.replace(event, path=str(handle.report_path))
-        recorder(event.stamped(handle.id, event.seq))
-    return handle.id

@@ -141,8 +141,8 @@ def export_session(args: argparse.Namespace) -> int:
     handle = _open(args.session_id, config)
     if handle is None:
         return EXIT_USAGE
+    from core.record.exports import export_session as render
     from core.redaction import secret_values
-    from core.sessions import export_session as render
 
     text = render(handle, args.format, secret_values=secret_values(config))
     if args.output:

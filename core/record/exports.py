@@ -8,13 +8,17 @@ on one topic never overwrite each other.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from core.redaction import secret_values
-from core.sessions import SessionStore, export_session
+from core.events import to_dict
+from core.redaction import scrub, secret_values
+from core.sessions import SessionHandle, SessionStore
+from core.state import SessionState
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -40,3 +44,81 @@ def write_export(config: Config, session_id: str, fmt: Literal["md", "json"]) ->
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def _sources_md(state: SessionState) -> str:
+    lines = ["## Sources", ""]
+    for source_id, source in sorted(state.sources.items()):
+        title = " ".join(source.title.split()) or source.url
+        lines.append(f"{source_id}. [{title}]({source.url})")
+    return "\n".join(lines) + "\n"
+
+
+def _report_text(handle: SessionHandle, state: SessionState) -> str:
+    try:
+        text = handle.report_path.read_text("utf-8")
+        if text.strip():
+            return text
+    except OSError:
+        pass
+    if state.report.strip():
+        return state.report
+    lines = [f"# {state.topic or handle.id}", ""]
+    if state.summary:
+        lines += [state.summary.strip(), ""]
+    if state.evidence:
+        lines += ["## Evidence", ""]
+        for item in state.evidence:
+            cites = "".join(f"[{i}]" for i in item.get("source_ids", []) if i in state.sources)
+            lines.append(f"- {item.get('claim', '')} {cites}".rstrip())
+        lines.append("")
+    return "\n".join(lines)
+
+
+def export_session(
+    handle: SessionHandle,
+    fmt: Literal["md", "json"],
+    *,
+    secret_values: Iterable[str] = (),
+) -> str:
+    """The session as Markdown (report + every source) or JSON (info, state, events).
+
+    Events never hold API keys; ``secret_values`` (e.g. the configured keys) are scrubbed
+    anyway, as a second line of defence.
+    """
+    state = handle.state()
+    if fmt == "md":
+        text = _report_text(handle, state).rstrip() + "\n\n" + _sources_md(state)
+    elif fmt == "json":
+        events = handle.load_events()
+        info = handle.read_info()
+        payload = {
+            "info": info.to_dict(),
+            "state summary": {
+                "topic": state.topic,
+                "status": state.status,
+                "status_reason": state.status_reason,
+                "rounds_done": state.completed_rounds(),
+                "rounds_planned": state.rounds_planned,
+                "summary": state.summary,
+                "questions": state.questions,
+                "concepts": state.concepts,
+                "report_path": state.report_path,
+                "report_fallback": state.report_fallback,
+                "llm_calls": state.llm_calls,
+                "tokens_in": state.tokens_in,
+                "tokens_out": state.tokens_out,
+                "warnings": [w.message for w in state.warnings],
+                "errors": [f"{e.kind}: {e.message}" for e in state.errors],
+            },
+            "sources": [
+                {k: v for k, v in to_dict(s).items() if k not in ("type", "session_id", "seq")}
+                for _, s in sorted(state.sources.items())
+            ],
+            "evidence": state.evidence,
+            "events": [to_dict(e) for e in events],
+        }
+        text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    else:
+        raise ValueError(f"unknown export format {fmt!r} (use md or json)")
+    return scrub(text, secret_values)
