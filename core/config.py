@@ -396,17 +396,11 @@ def save(config: Config) -> Path:
     """Write the file values (not env overrides) atomically with mode 0600."""
     import tomli_w
 
+    from core.atomic import write_atomic
+
     path = config.path
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        tomli_w.dump(config.file_values, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, tomli_w.dumps(config.file_values), mode=0o600)
 
 
 def effective_values(config: Config, *, reveal: bool = False) -> dict[str, dict[str, Any]]:

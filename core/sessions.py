@@ -22,13 +22,13 @@ import os
 import re
 import secrets
 import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.atomic import write_atomic
 from core.events import (
     Event,
     UnknownEvent,
@@ -241,19 +241,6 @@ class SessionInfo:
                 raise ValueError(f"{f.name} must be a {kind.__name__}")
             values[f.name] = value
         return cls(**values)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- one run at a time ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from core.atomic import SHARED, write_atomic
 from core.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from core.cli.common import err_console as err
 from core.cli.common import load_config_or_exit
@@ -313,7 +314,7 @@ def export_cmd(args: argparse.Namespace) -> int:
     if args.output:
         path = Path(args.output).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text, mode=SHARED)
         err.print(f"Wrote {escape(str(path))}")
     else:
         sys.stdout.write(text)

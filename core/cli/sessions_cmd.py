@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from core.atomic import SHARED, write_atomic
 from core.cli import EXIT_OK, EXIT_USAGE
 from core.cli.common import err_console, fail, load_config_or_exit
 
@@ -148,7 +149,7 @@ def export_session(args: argparse.Namespace) -> int:
     if args.output:
         path = Path(args.output).expanduser()
         try:
-            path.write_text(text, encoding="utf-8")
+            write_atomic(path, text, mode=SHARED)
         except OSError as exc:
             fail(f"cannot write {path}: {exc.strerror}")
             return EXIT_USAGE

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from core.atomic import SHARED, write_atomic
 from core.events import to_dict
 from core.redaction import scrub, secret_values
 from core.sessions import SessionHandle, SessionStore
@@ -40,10 +41,7 @@ def write_export(config: Config, session_id: str, fmt: Literal["md", "json"]) ->
     folder = config.data_dir / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / export_name(handle.read_info().topic, handle.id, fmt)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_atomic(path, text, mode=SHARED)
 
 
 def _sources_md(state: SessionState) -> str:

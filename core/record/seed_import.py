@@ -20,8 +20,9 @@ def import_log(sessions_dir: Path, text: str) -> str:
 
 def import_events(sessions_dir: Path, events: list[Event]) -> str:
     """Record parsed events as a new session (report.md written first); returns its id."""
+    from core.atomic import SHARED, write_atomic
     from core.record.journal import SessionRecorder
-    from core.sessions import SessionStore, write_atomic
+    from core.sessions import SessionStore
 
     topic = next((e.topic for e in events if isinstance(e, SessionStarted)), "")
     handle = SessionStore(sessions_dir).create(topic)
@@ -31,7 +32,7 @@ def import_events(sessions_dir: Path, events: list[Event]) -> str:
         if isinstance(event, ReportChunk):
             report_parts.append(event.text)
         if isinstance(event, ReportReady):
-            write_atomic(handle.report_path, "".join(report_parts))
+            write_atomic(handle.report_path, "".join(report_parts), mode=SHARED)
             event = dataclasses.replace(event, path=str(handle.report_path))
         recorder(event.stamped(handle.id, event.seq))
     return handle.id

@@ -3,10 +3,10 @@ that lost its LLM (quota, key, outage) still ends with a page, never an empty on
 
 from __future__ import annotations
 
+from core.atomic import SHARED, write_atomic
 from core.events import ReportReady, Warning
 from core.report import fallback_report
 from core.research.run import Run
-from core.sessions import write_atomic
 
 
 def write_fallback(run: Run, reason: str) -> None:
@@ -24,5 +24,5 @@ def write_fallback(run: Run, reason: str) -> None:
 
 def save_report(run: Run, text: str, *, fallback: bool, reason: str) -> None:
     """Write ``report.md`` whole (a reader never sees half of it), then say where it is."""
-    write_atomic(run.report_path, text)
+    write_atomic(run.report_path, text, mode=SHARED)
     run.emit(ReportReady(path=str(run.report_path), fallback=fallback, reason=reason))
