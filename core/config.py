@@ -176,18 +176,10 @@ def redact(value: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """A URL without credentials or query string (gateways put tokens in either)."""
-    from urllib.parse import urlsplit, urlunsplit
+    """A URL without credentials or query string, marked where they were (for display)."""
+    from core.redaction import url_without_credentials
 
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-    except ValueError:
-        return "<unparseable URL>"
-    netloc = f"…@{host}" if (parts.username or parts.password) else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "…" if parts.query else "", ""))
+    return url_without_credentials(url, marked=True, invalid="<unparseable URL>")
 
 
 ROUNDS_RANGE: tuple[int, int] = (1, 20)

@@ -16,7 +16,6 @@ One place for what both the store and the Settings screen's "Test connection" ne
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -28,19 +27,10 @@ RETRY_S = 5.0
 LIVENESS_CHECK_S = 30.0
 """Idle time after which a pooled connection is checked (one RESET) before reuse."""
 
-_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]*@")
-
 
 def safe_uri(uri: str) -> str:
     """The URI without any user:password@ part (and without query or fragment)."""
-    try:
-        parts = urlsplit(uri)
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-    except ValueError:
-        return "<invalid uri>"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return redaction.url_without_credentials(uri)
 
 
 def split_userinfo(uri: str, user: str, password: str) -> tuple[str, str, str]:
@@ -81,7 +71,7 @@ def scrub(text: str, uri: str, secrets: Iterable[str] = ()) -> str:
     """
     if uri:
         text = text.replace(uri, safe_uri(uri))
-    text = _USERINFO.sub(r"\g<scheme>", text)
+    text = redaction.strip_userinfo(text)
     return redaction.scrub(text, (*secrets, uri_password(uri)))
 
 
