@@ -205,14 +205,19 @@ class RateLimited(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Warning(Event):
+class WarningRaised(Event):
+    """Something went wrong but the research goes on (named so it does not shadow the
+    builtin ``Warning``; events.jsonl files written before the rename say "Warning")."""
+
     message: str
     kind: str = "general"
     round: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class Error(Event):
+class ErrorRaised(Event):
+    """The research cannot go on as asked (saved before the rename as "Error")."""
+
     kind: str
     message: str
     recoverable: bool = False
@@ -255,9 +260,13 @@ class UnknownEvent(ValueError):
     """A line whose ``type`` this version does not know (written by a newer version)."""
 
 
+OLD_TYPE_NAMES = {"Warning": "WarningRaised", "Error": "ErrorRaised"}
+"""Type names older events.jsonl files use for events renamed since; read as the new ones."""
+
+
 def from_dict(data: dict[str, Any]) -> Event:
     kind = data.get("type")
-    cls = _REGISTRY.get(str(kind))
+    cls = _REGISTRY.get(OLD_TYPE_NAMES.get(str(kind), str(kind)))
     if cls is None:
         raise UnknownEvent(f"unknown event type {kind!r}")
     names = {f.name for f in dataclasses.fields(cls)}

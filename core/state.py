@@ -14,7 +14,7 @@ from typing import Any, Literal
 from core.events import (
     PHASES,
     ContextBuilt,
-    Error,
+    ErrorRaised,
     Event,
     LLMCallFinished,
     LLMChunk,
@@ -36,7 +36,7 @@ from core.events import (
     SourceAdded,
     StreamRestarted,
     SynthesisReady,
-    Warning,
+    WarningRaised,
 )
 
 RoundStatus = Literal["running", "done", "failed", "stopped", "paused"]
@@ -148,8 +148,8 @@ class SessionState:
     searches_done: int = 0
     rate_limited_until: float | None = None
     rate_limit_message: str = ""
-    warnings: list[Warning] = field(default_factory=list)
-    errors: list[Error] = field(default_factory=list)
+    warnings: list[WarningRaised] = field(default_factory=list)
+    errors: list[ErrorRaised] = field(default_factory=list)
     last_seq: int = 0
     prior_evidence: int = 0
     graph_nodes: int = 0
@@ -362,12 +362,12 @@ class SessionState:
         self.rate_limited_until = e.timestamp + e.retry_in_s
         self.rate_limit_message = e.message
 
-    def _warning(self, e: Warning) -> None:
+    def _warning(self, e: WarningRaised) -> None:
         self.warnings.append(e)
         if rnd := self.rounds.get(e.round):
             rnd.warnings.append(e.message)
 
-    def _error(self, e: Error) -> None:
+    def _error(self, e: ErrorRaised) -> None:
         self.errors.append(e)
 
     def _report_chunk(self, e: ReportChunk) -> None:
@@ -411,8 +411,8 @@ _HANDLERS: dict[type[Event], Any] = {
     SynthesisReady: SessionState._synthesis_ready,
     MindMapUpdated: SessionState._mind_map_updated,
     RateLimited: SessionState._rate_limited,
-    Warning: SessionState._warning,
-    Error: SessionState._error,
+    WarningRaised: SessionState._warning,
+    ErrorRaised: SessionState._error,
     ReportChunk: SessionState._report_chunk,
     ReportReady: SessionState._report_ready,
     StreamRestarted: SessionState._stream_restarted,

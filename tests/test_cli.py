@@ -359,12 +359,12 @@ def test_run_progress_is_plain_lines_when_stderr_is_not_a_terminal(
 
 def test_plain_progress_keeps_warnings_and_waits_on_one_line() -> None:
     from core.cli.run_cmd import PlainProgress
-    from core.events import RateLimited, Warning
+    from core.events import RateLimited, WarningRaised
     from core.state import SessionState
 
     written: list[str] = []
     progress = PlainProgress(written.append)
-    progress.on_event(Warning(message="Search failed for 'x':\nquota\nspent"), SessionState())
+    progress.on_event(WarningRaised(message="Search failed for 'x':\nquota\nspent"), SessionState())
     progress.on_event(RateLimited(retry_in_s=12.4, scope="llm"), SessionState())
     assert written == [
         "[0:00] warning: Search failed for 'x': quota spent",

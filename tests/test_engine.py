@@ -17,7 +17,7 @@ from core.events import (
     RateLimited,
     SessionFinished,
     SourceAdded,
-    Warning,
+    WarningRaised,
 )
 from core.mindmap.base import GraphDelta, MindMapContext
 from core.report import CITATION
@@ -184,7 +184,7 @@ def test_search_errors_become_warnings_and_the_run_completes(
     tavily.queue_error(status, times=errors)
     _, seen, result = run_engine(config, "Coral reef restoration", rounds=1)
     assert result.status == "done"
-    warnings = [e for e in seen if isinstance(e, Warning) and e.kind == "search"]
+    warnings = [e for e in seen if isinstance(e, WarningRaised) and e.kind == "search"]
     assert len(warnings) >= 1
     assert result.sources > 0
 
@@ -221,7 +221,7 @@ def test_report_falls_back_without_the_llm_and_says_why(
     report = Path(result.report_path).read_text(encoding="utf-8")
     assert "without the LLM" in report.split("\n\n")[1]
     assert re.search(r"\[\d+\]", report), "the fallback cites the gathered evidence"
-    assert any(isinstance(e, Warning) and e.kind == "report" for e in seen)
+    assert any(isinstance(e, WarningRaised) and e.kind == "report" for e in seen)
 
 
 def test_prompts_stay_bounded_over_many_rounds(
@@ -305,12 +305,12 @@ def test_a_known_topic_starts_from_what_earlier_researches_found(
 ) -> None:
     gemini, _ = fake_env
     _, first, _ = run_engine(config, "Tidal  Energy in Europe", rounds=1)
-    assert not any(isinstance(e, Warning) and e.kind == "info" for e in first)
+    assert not any(isinstance(e, WarningRaised) and e.kind == "info" for e in first)
     gemini.clear()
     _, second, _ = run_engine(config, "tidal energy in europe", rounds=1)
     started = next(e for e in second if type(e).__name__ == "SessionStarted")
     assert started.prior_evidence > 0
-    assert any(isinstance(e, Warning) and "Known topic" in e.message for e in second)
+    assert any(isinstance(e, WarningRaised) and "Known topic" in e.message for e in second)
     first_prompt = gemini.model_requests("reasoning")[0].prompt
     assert "Facts found" in first_prompt, "round 1 of the second research has earlier facts"
 
@@ -349,7 +349,7 @@ def test_a_rejected_gemini_key_fails_clearly_with_a_fallback_page(
     assert result.status == "failed"
     assert "API key" in result.reason
     assert "AIzaWRONG" not in result.reason
-    errors = [e for e in seen if type(e).__name__ == "Error"]
+    errors = [e for e in seen if type(e).__name__ == "ErrorRaised"]
     assert errors and errors[0].kind == "auth"
     report = Path(result.report_path).read_text(encoding="utf-8")
     assert "without the LLM" in report and "No evidence was gathered" in report
@@ -385,7 +385,7 @@ def test_a_rejected_search_key_stops_the_research_at_once(
     _, seen, result = run_engine(config, "Sea otters", rounds=3)
     assert result.status == "failed"
     assert "Tavily rejected the API key" in result.reason
-    assert any(type(e).__name__ == "Error" and e.kind == "auth" for e in seen)
+    assert any(type(e).__name__ == "ErrorRaised" and e.kind == "auth" for e in seen)
     assert len(gemini.model_requests("reasoning")) == 1, "round 1 only"
     assert len(gemini.model_requests("report")) == 0
 
@@ -397,7 +397,7 @@ def test_a_research_whose_every_search_failed_is_failed_not_done(
     tavily.queue_error(400, times=1000)
     _, seen, result = run_engine(config, "Kelp forests", rounds=2)
     assert result.status == "failed" and result.sources == 0
-    assert any(type(e).__name__ == "Error" and e.kind == "search" for e in seen)
+    assert any(type(e).__name__ == "ErrorRaised" and e.kind == "search" for e in seen)
     assert "every search failed" in result.reason
     assert len(gemini.model_requests("report")) == 0, "no report call without sources"
     assert "without the LLM" in Path(result.report_path).read_text(encoding="utf-8")
@@ -432,7 +432,7 @@ def test_a_result_with_a_broken_url_is_skipped_not_fatal(
     ]
     _, seen, result = run_engine(config, "Broken links", rounds=1, search=StubSearch(hits))
     assert result.status == "done" and result.sources == 1
-    assert any(isinstance(e, Warning) and "broken URL" in e.message for e in seen)
+    assert any(isinstance(e, WarningRaised) and "broken URL" in e.message for e in seen)
 
 
 def test_an_unexpected_error_ends_the_session_as_failed(
@@ -441,7 +441,7 @@ def test_an_unexpected_error_ends_the_session_as_failed(
     search = StubSearch(error=RuntimeError("boom"))
     _, seen, result = run_engine(config, "Unexpected", rounds=1, search=search)
     assert result.status == "failed" and "RuntimeError: boom" in result.reason
-    assert any(type(e).__name__ == "Error" and e.kind == "internal" for e in seen)
+    assert any(type(e).__name__ == "ErrorRaised" and e.kind == "internal" for e in seen)
     handle = SessionStore(config.sessions_dir).open(result.session_id)
     assert handle.state().status == "failed", "saved as failed, not left running"
     assert Path(result.report_path).is_file()
@@ -466,7 +466,7 @@ def test_a_garbled_synthesis_is_retried_then_skipped_without_failing(
     _, seen, result = run_engine(config, "Garbled answers", rounds=1)
     assert garbled["count"] == 2, "one retry of the bad answer"
     assert result.status == "done"
-    assert any(isinstance(e, Warning) and e.kind == "synthesis" for e in seen)
+    assert any(isinstance(e, WarningRaised) and e.kind == "synthesis" for e in seen)
     assert "without the LLM" not in Path(result.report_path).read_text(encoding="utf-8")
 
 
@@ -590,7 +590,7 @@ def test_an_answer_cut_at_the_output_limit_is_flagged(
     gemini.finish_reason = "MAX_TOKENS"
     _engine, seen, result = run_engine(config, "Long answers", rounds=1)
     assert result.status == "done"
-    cut = [e for e in seen if isinstance(e, Warning) and "output limit" in e.message]
+    cut = [e for e in seen if isinstance(e, WarningRaised) and "output limit" in e.message]
     assert {w.message.split("'s ")[1].split(" ")[0] for w in cut} >= {"reasoning", "report"}
 
 
@@ -649,7 +649,7 @@ def test_a_silent_graph_never_stalls_the_research(
     finally:
         store.release.set()
     assert getattr(result, "status", None) == "done"
-    silent = [e for e in seen if isinstance(e, Warning) and e.kind == "graph"]
+    silent = [e for e in seen if isinstance(e, WarningRaised) and e.kind == "graph"]
     assert len(silent) == 1 and "did not answer within 0.3 s" in silent[0].message
     assert any(isinstance(e, LLMChunk) for e in seen), "streaming went on meanwhile"
 
@@ -660,7 +660,7 @@ def test_a_failed_graph_write_is_said_once_and_the_research_goes_on(
     store = _SlowGraph(fail_on="PlanReady")
     engine, seen, result = run_engine(config, "Failing graph", rounds=2, store=store)
     assert result.status == "done"
-    failed = [e for e in seen if isinstance(e, Warning) and e.kind == "graph"]
+    failed = [e for e in seen if isinstance(e, WarningRaised) and e.kind == "graph"]
     assert len(failed) == 1 and "graph server said no" in failed[0].message
     assert "SynthesisReady" not in store.applied, "nothing is written after the failure"
     assert engine.state.rounds[2].synthesis is not None
@@ -721,9 +721,9 @@ def test_no_configured_secret_reaches_an_event_a_log_or_an_export(
     monkeypatch.setattr("core.mindmap.factory.open_store", refuse)
     _engine, seen, result = run_engine(config, "Quoted secrets", rounds=1, breadth=2)
     assert result.status == "done", result.reason
-    graph = [e for e in seen if isinstance(e, Warning) and e.kind == "graph"]
+    graph = [e for e in seen if isinstance(e, WarningRaised) and e.kind == "graph"]
     assert graph and "could not log in as neo4j/[redacted]" in graph[0].message
-    assert any(isinstance(e, Warning) and "Rejected the key" in e.message for e in seen)
+    assert any(isinstance(e, WarningRaised) and "Rejected the key" in e.message for e in seen)
     handle = SessionStore(config.sessions_dir).open(result.session_id)
     saved = [
         handle.events_path.read_text("utf-8"),

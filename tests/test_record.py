@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.events import Event, PhaseStarted, RoundStarted, Warning
+from core.events import Event, PhaseStarted, RoundStarted, WarningRaised
 from core.record import Derived, EventBus
 from core.record.seed_import import import_log
 from core.sessions import SessionStore
@@ -18,7 +18,7 @@ def test_the_bus_stamps_scrubs_applies_then_fans_out() -> None:
     state = bus.state
     bus.journal = lambda event: seen.append((event, len(state.rounds)))
     bus.emit(RoundStarted(round=1))
-    bus.emit(Warning(message="gateway said s3cret-token-123 is bad", kind="llm"))
+    bus.emit(WarningRaised(message="gateway said s3cret-token-123 is bad", kind="llm"))
     assert [e.seq for e, _ in seen] == [1, 2]
     assert seen[0][1] == 0, "the journal saves before the state applies the event"
     assert 1 in state.rounds
@@ -36,7 +36,7 @@ def test_a_failing_derived_sink_is_dropped_with_one_warning_and_the_journal_goes
     bus.derived = [Derived(broken, "research_log.md is no longer updated")]
     bus.emit(RoundStarted(round=1))
     bus.emit(PhaseStarted(round=1, phase="context"))
-    warnings = [e for e in saved if isinstance(e, Warning)]
+    warnings = [e for e in saved if isinstance(e, WarningRaised)]
     assert len(warnings) == 1 and "no longer updated: disk full" in warnings[0].message
     assert len(saved) == 3 and not bus.derived
 
@@ -63,3 +63,19 @@ def test_import_log_is_a_core_service(tmp_path: Path) -> None:
     assert state.topic == "Peat bogs"
     with pytest.raises(ValueError):
         import_log(tmp_path, "just some text")
+
+
+def test_events_saved_before_the_rename_still_read(tmp_path: Path) -> None:
+    from core.events import ErrorRaised, WarningRaised
+    from core.sessions import load_events
+
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        '{"type":"Warning","seq":1,"message":"old warning","kind":"search"}\n'
+        '{"type":"Error","seq":2,"kind":"auth","message":"old error"}\n',
+        encoding="utf-8",
+    )
+    warning, error = load_events(path)
+    assert isinstance(warning, WarningRaised) and warning.message == "old warning"
+    assert isinstance(error, ErrorRaised) and error.kind == "auth"
+    assert warning.type == "WarningRaised"

@@ -138,8 +138,8 @@ def run_events(report_path: Path, *, fallback: bool = False) -> list[ev.Event]:
             ev.PlanReady(
                 round=2, plan="p2", execution="", reflection="r2", queries=["logical qubits"]
             ),
-            ev.Warning(message="Gemini call failed after retries: 503", kind="llm", round=2),
-            ev.Warning(message="Mind map unavailable", kind="graph"),
+            ev.WarningRaised(message="Gemini call failed after retries: 503", kind="llm", round=2),
+            ev.WarningRaised(message="Mind map unavailable", kind="graph"),
             ev.RoundFinished(round=2),
             ev.PhaseStarted(round=2, phase="report"),
             ev.ReportChunk(text="streamed text"),

@@ -29,7 +29,7 @@ def sample_events() -> list[ev.Event]:
         ev.SourceAdded(round=1, source_id=1, url="https://x.org/1", title="X1", query="a"),
         ev.SearchFinished(round=1, query="a", source_ids=[1], results=1, ms=30),
         ev.SearchFinished(round=1, query="b", error="Tavily 429"),
-        ev.Warning(message="search b failed", kind="search", round=1),
+        ev.WarningRaised(message="search b failed", kind="search", round=1),
         ev.PhaseStarted(round=1, phase="synthesis"),
         ev.SynthesisReady(
             round=1,

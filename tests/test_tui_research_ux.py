@@ -15,13 +15,13 @@ from textual.widgets import ContentSwitcher, DataTable, Markdown
 
 from core.config import load
 from core.events import (
-    Error,
+    ErrorRaised,
     LLMChunk,
     PhaseStarted,
     RateLimited,
     RoundStarted,
     SessionFinished,
-    Warning,
+    WarningRaised,
 )
 from core.mindmap.base import NodeDetail, NodeRef
 from core.state import SessionState
@@ -50,7 +50,7 @@ def failed_events() -> list[Any]:
     at = events[cut].timestamp
     return [
         *events[: cut + 1],
-        Error(kind="auth", message=AUTH, timestamp=at + 1),
+        ErrorRaised(kind="auth", message=AUTH, timestamp=at + 1),
         SessionFinished(status="failed", reason=AUTH, timestamp=at + 1),
     ]
 
@@ -224,7 +224,7 @@ async def test_warnings_of_one_kind_do_not_stack(keys: None) -> None:
         screen = await replayed(pilot)
         app.clear_notifications()
         for n in range(3):
-            warning = Warning(message=f"graph write {n} slow", kind="graph")
+            warning = WarningRaised(message=f"graph write {n} slow", kind="graph")
             await screen.apply_events([warning.stamped("s", 100 + n)], live=True)
         await pilot.pause()
         assert [n.message for n in app._notifications] == ["graph write 2 slow"]
@@ -237,7 +237,9 @@ async def test_an_error_toast_is_the_engine_s_message_titled_by_its_kind(keys: N
         screen = await replayed(pilot)
         app.clear_notifications()
         for n in range(2):
-            error = Error(kind="auth", message="Gemini rejected the API key: API key not valid.")
+            error = ErrorRaised(
+                kind="auth", message="Gemini rejected the API key: API key not valid."
+            )
             await screen.apply_events([error.stamped("s", 100 + n)], live=True)
         await pilot.pause()
         toasts = [(t.title, t.message) for t in app._notifications]

@@ -21,7 +21,7 @@ from core.cli.common import err_console, fail, load_config_or_exit
 from core.config import check_value, requirement
 from core.errors import ConfigError
 from core.events import (
-    Error,
+    ErrorRaised,
     Event,
     PhaseStarted,
     PlanReady,
@@ -32,7 +32,7 @@ from core.events import (
     SearchFinished,
     SessionFinished,
     SessionStarted,
-    Warning,
+    WarningRaised,
 )
 from core.state import SessionState
 
@@ -191,9 +191,9 @@ class PlainProgress:
             self.line(f"report written: {event.path}{how}")
         elif isinstance(event, RateLimited):
             self.line(f"rate limited ({event.scope}): retrying in {event.retry_in_s:.0f}s")
-        elif isinstance(event, Warning):
+        elif isinstance(event, WarningRaised):
             self.line(f"{'note' if event.kind == 'info' else 'warning'}: {event.message}")
-        elif isinstance(event, Error):
+        elif isinstance(event, ErrorRaised):
             self.line(f"error: {event.message}")
         elif isinstance(event, SessionFinished):
             reason = f" ({event.reason})" if event.reason else ""
@@ -233,10 +233,10 @@ def handler(args: argparse.Namespace) -> int:
         progress.state = engine.state
         if plain is not None:
             plain.on_event(event, engine.state)
-        elif isinstance(event, Warning):
+        elif isinstance(event, WarningRaised):
             label = "[cyan]note:[/]" if event.kind == "info" else "[yellow]warning:[/]"
             err_console.print(f"{label} {_escape(event.message)}")
-        elif isinstance(event, Error):
+        elif isinstance(event, ErrorRaised):
             err_console.print(f"[red]error:[/] {_escape(event.message)}")
 
     engine = ResearchEngine(config, on_event=on_event)

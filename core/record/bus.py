@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from core.events import Event, Warning
+from core.events import Event, WarningRaised
 from core.redaction import scrub
 from core.state import SessionState
 
@@ -86,7 +86,7 @@ class EventBus:
                 derived.sink(event)
             except Exception as exc:  # derived from the events: warn once, go on
                 self.derived.remove(derived)
-                self.emit(Warning(message=f"{derived.what}: {exc}", kind=derived.kind))
+                self.emit(WarningRaised(message=f"{derived.what}: {exc}", kind=derived.kind))
         for listener in self.listeners:
             with contextlib.suppress(Exception):  # a broken listener must not stop research
                 listener(event)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.events import (
     ContextBuilt,
-    Error,
+    ErrorRaised,
     Event,
     PhaseStarted,
     PlanReady,
@@ -38,7 +38,7 @@ from core.events import (
     SessionFinished,
     SessionStarted,
     SourceAdded,
-    Warning,
+    WarningRaised,
 )
 from core.parsing import extract_queries, parse_reasoning
 
@@ -166,7 +166,7 @@ class ResearchLogWriter:
             return self._section("Web Research Step", e.timestamp, body)
         elif isinstance(e, SearchFinished):
             return self._search_results(e)
-        elif isinstance(e, (Warning, Error)) and _is_llm_kind(e.kind):
+        elif isinstance(e, (WarningRaised, ErrorRaised)) and _is_llm_kind(e.kind):
             return self._section("Reasoning Error", e.timestamp, _safe(e.message))
         elif isinstance(e, RateLimited) and e.scope == "llm":
             body = (
@@ -431,7 +431,7 @@ def parse_seed_log(text: str) -> list[Event]:
             message = body.strip()[:2000]
             if name == "Final Report Generation Error":
                 imp.report_error = _one_line(message)[:500]
-            imp.add(Warning(message=message, kind=kind, round=imp.round), ts)
+            imp.add(WarningRaised(message=message, kind=kind, round=imp.round), ts)
         elif name == "Final Report Generation":
             imp.finish_round(ts)
             imp.add(PhaseStarted(round=imp.round, phase="report"), ts)

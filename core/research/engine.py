@@ -24,14 +24,14 @@ from typing import Literal
 
 from core.config import Config
 from core.events import (
-    Error,
+    ErrorRaised,
     Event,
     RoundFinished,
     RoundStarted,
     SessionFinished,
     SessionStarted,
     SessionStatus,
-    Warning,
+    WarningRaised,
 )
 from core.llm.base import LLMProvider
 from core.mindmap.base import MindMapStore
@@ -269,7 +269,7 @@ class ResearchEngine:
         self._emit(started(prior))
         if prior and not resumed:
             self._emit(
-                Warning(
+                WarningRaised(
                     message=f"Known topic: {prior} evidence items from earlier researches "
                     "are part of this research's context.",
                     kind="info",
@@ -282,7 +282,7 @@ class ResearchEngine:
             # say what happened, keep what was gathered, and end it as failed.
             reason = f"internal error: {type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):  # whatever broke, try to end the session
-                self._emit(Error(kind="internal", message=reason, recoverable=False))
+                self._emit(ErrorRaised(kind="internal", message=reason, recoverable=False))
                 write_fallback(run, reason)
             return self._finish("failed", reason)
 
@@ -318,7 +318,7 @@ class ResearchEngine:
         except Paused as paused:
             return self._finish("paused", paused.reason)
         except Failed as failed:
-            self._emit(Error(kind=failed.kind, message=failed.reason, recoverable=False))
+            self._emit(ErrorRaised(kind=failed.kind, message=failed.reason, recoverable=False))
             write_fallback(run, failed.reason)
             return self._finish("failed", failed.reason)
         except (asyncio.CancelledError, KeyboardInterrupt):
@@ -329,7 +329,7 @@ class ResearchEngine:
                 "no sources were retrieved: every search failed "
                 "(check the Tavily key, its quota and the network)"
             )
-            self._emit(Error(kind="search", message=reason, recoverable=True))
+            self._emit(ErrorRaised(kind="search", message=reason, recoverable=True))
             write_fallback(run, reason)
             return self._finish("failed", reason)
         try:
@@ -360,8 +360,8 @@ class ResearchEngine:
         )
 
 
-def _covered_note(n: int) -> Warning:
-    return Warning(
+def _covered_note(n: int) -> WarningRaised:
+    return WarningRaised(
         message=f"The model judged the topic covered after round {n}; writing the report.",
         kind="info",
         round=n,

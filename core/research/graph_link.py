@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable
 
 from core.config import Config
-from core.events import Event, Warning
+from core.events import Event, WarningRaised
 from core.mindmap.base import GraphDelta, MindMapStore
 from core.mindmap.projector import GraphProjector
 
@@ -43,10 +43,10 @@ class GraphLink:
                 self.store, warnings = await asyncio.to_thread(open_store, config)
             except Exception as exc:  # the research goes on without a graph
                 self.failed = True
-                self._emit(Warning(message=f"Mind map unavailable: {exc}", kind="graph"))
+                self._emit(WarningRaised(message=f"Mind map unavailable: {exc}", kind="graph"))
                 return
             for message in warnings:
-                self._emit(Warning(message=message, kind="graph"))
+                self._emit(WarningRaised(message=message, kind="graph"))
         if not self.failed:
             self.projector = GraphProjector(self.store)
 
@@ -81,7 +81,7 @@ class GraphLink:
             return True
         self.failed = True
         self._emit(
-            Warning(
+            WarningRaised(
                 message=f"{problem}; going on without it. "
                 "`deepresearch-tui graph rebuild` restores it from the saved events.",
                 kind="graph",
@@ -104,7 +104,7 @@ class GraphLink:
         try:
             context = await asyncio.to_thread(self.store.context, topic, budget_chars=budget_chars)
         except Exception as exc:
-            self._emit(Warning(message=f"Mind map context unavailable: {exc}", kind="graph"))
+            self._emit(WarningRaised(message=f"Mind map context unavailable: {exc}", kind="graph"))
             return "", 0
         return context.render(budget_chars), context.items
 

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from core.config import GeminiConfig
 from core.errors import AuthError, BadOutputError, ProviderError, QuotaExhausted, RateLimitError
-from core.events import Event, LLMCallFinished, RateLimited, StreamRestarted, Warning
+from core.events import Event, LLMCallFinished, RateLimited, StreamRestarted, WarningRaised
 from core.ratelimit import RateLimiter, call_with_retries
 from core.research.outcomes import Failed, Paused
 
@@ -101,7 +101,7 @@ class LLMCall:
         )
         if getattr(response, "truncated", False):
             emit(
-                Warning(
+                WarningRaised(
                     message=f"Gemini's {purpose} answer stopped at the model's output limit, "
                     "so it is cut short.",
                     kind="llm",

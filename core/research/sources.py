@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.events import Event, SourceAdded, Warning
+from core.events import Event, SourceAdded, WarningRaised
 from core.search.base import SearchHit
 from core.state import SessionState
 from core.urls import normalise_url
@@ -36,7 +36,7 @@ class SourceBook:
                 key = normalise_url(hit.url)
             except ValueError:
                 self._emit(
-                    Warning(
+                    WarningRaised(
                         message=f"Skipped a result with a broken URL: {hit.url[:200]!r}",
                         kind="search",
                         round=n,

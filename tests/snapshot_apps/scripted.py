@@ -34,7 +34,7 @@ from core.events import (
     SessionStarted,
     SourceAdded,
     SynthesisReady,
-    Warning,
+    WarningRaised,
 )
 
 T0 = 1_763_900_000.0
@@ -153,7 +153,7 @@ def canned_events(*, topic: str = TOPIC, rounds: int = 2, with_report: bool = Tr
             )
         if n == 1:
             add(
-                Warning(
+                WarningRaised(
                     message="Search “battery recall 2025” returned no results.",
                     kind="search",
                     round=n,

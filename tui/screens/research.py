@@ -30,14 +30,14 @@ from textual.widgets import ContentSwitcher, Footer, Header, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from core.events import (
-    Error,
+    ErrorRaised,
     Event,
     MindMapUpdated,
     PhaseStarted,
     RateLimited,
     ReportReady,
     SessionFinished,
-    Warning,
+    WarningRaised,
 )
 from core.state import SessionState
 from tui.engine_worker import EngineFactory, EventPipe, QueryReviewBridge, default_engine_factory
@@ -340,7 +340,7 @@ class ResearchScreen(Screen[None]):
         bar counts a wait down, the notice keeps a failure's reason, the steps list keeps
         every warning and error in full.
         """
-        if isinstance(event, Warning):
+        if isinstance(event, WarningRaised):
             if event.kind == "search":
                 # One toast per round: a dead search API would otherwise bury the panes;
                 # every failure is still listed in the steps.
@@ -357,7 +357,7 @@ class ResearchScreen(Screen[None]):
                 return  # "written without the LLM": the report's own toast says it
             severity: SeverityLevel = "information" if event.kind == "info" else "warning"
             self._toast(f"warning:{event.kind}", shorten(event.message), severity=severity)
-        elif isinstance(event, Error):
+        elif isinstance(event, ErrorRaised):
             # The message as the engine wrote it, titled by its kind (no prefix added here).
             self._toast(
                 "error", shorten(event.message), title=event.kind, severity="error", timeout=10

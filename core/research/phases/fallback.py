@@ -4,7 +4,7 @@ that lost its LLM (quota, key, outage) still ends with a page, never an empty on
 from __future__ import annotations
 
 from core.atomic import SHARED, write_atomic
-from core.events import ReportReady, Warning
+from core.events import ReportReady, WarningRaised
 from core.report import fallback_report
 from core.research.run import Run
 
@@ -18,7 +18,7 @@ def write_fallback(run: Run, reason: str) -> None:
         evidence=state.evidence,
         sources=state.sources,
     )
-    run.emit(Warning(message=f"Report written without the LLM: {reason}", kind="report"))
+    run.emit(WarningRaised(message=f"Report written without the LLM: {reason}", kind="report"))
     save_report(run, text, fallback=True, reason=reason)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core import prompts
-from core.events import LLMChunk, PhaseStarted, PlanReady, Warning
+from core.events import LLMChunk, PhaseStarted, PlanReady, WarningRaised
 from core.parsing import ReasoningStreamParser
 from core.research.phases.context import Context
 from core.research.run import Run
@@ -88,7 +88,7 @@ async def _queries(run: Run, n: int, planned: list[str]) -> list[str]:
     queries = planned[:breadth]
     if len(planned) > breadth:
         run.emit(
-            Warning(
+            WarningRaised(
                 message=f"The plan had {len(planned)} searches; running the first "
                 f"{breadth} (breadth).",
                 kind="plan",
@@ -99,7 +99,7 @@ async def _queries(run: Run, n: int, planned: list[str]) -> list[str]:
         queries = [run.topic] if n == 1 else []
         if queries:
             run.emit(
-                Warning(
+                WarningRaised(
                     message="The plan had no <SEARCH> tags; searching the topic.",
                     kind="plan",
                     round=n,

@@ -4,7 +4,7 @@ retrieved are removed. When the model cannot write it, the fallback report stand
 from __future__ import annotations
 
 from core import prompts
-from core.events import PhaseStarted, ReportChunk, Warning
+from core.events import PhaseStarted, ReportChunk, WarningRaised
 from core.report import finalise_report
 from core.research.outcomes import Failed
 from core.research.phases.fallback import save_report, write_fallback
@@ -45,7 +45,7 @@ async def write_report(run: Run, *, stopped: bool) -> None:
     checked = finalise_report(response.text, state.sources)
     if checked.dropped:
         run.emit(
-            Warning(
+            WarningRaised(
                 message="Removed citations to sources that were never retrieved: "
                 + ", ".join(f"[{i}]" for i in checked.dropped),
                 kind="report",

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from core.errors import AuthError, ProviderError, QuotaExhausted
-from core.events import PhaseStarted, SearchFinished, SearchStarted, SourceAdded, Warning
+from core.events import PhaseStarted, SearchFinished, SearchStarted, SourceAdded, WarningRaised
 from core.ratelimit import call_with_retries
 from core.research.llm_call import announce_wait
 from core.research.outcomes import Failed
@@ -47,7 +47,9 @@ async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
             except (ProviderError, QuotaExhausted) as exc:
                 ms = int((time.monotonic() - started) * 1000)
                 run.emit(
-                    Warning(message=f"Search failed for {query!r}: {exc}", kind="search", round=n)
+                    WarningRaised(
+                        message=f"Search failed for {query!r}: {exc}", kind="search", round=n
+                    )
                 )
                 run.emit(SearchFinished(round=n, query=query, ms=ms, error=str(exc)[:300]))
                 return

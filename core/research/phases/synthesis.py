@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from core import prompts
-from core.events import MindMapUpdated, PhaseStarted, SourceAdded, SynthesisReady, Warning
+from core.events import MindMapUpdated, PhaseStarted, SourceAdded, SynthesisReady, WarningRaised
 from core.research.outcomes import Failed
 from core.research.phases.reasoning import Plan
 from core.research.run import Run
@@ -16,7 +16,7 @@ async def synthesise(run: Run, n: int, plan: Plan, sources: list[SourceAdded]) -
     """True when the model judged the topic covered. No sources: no call (and a warning)."""
     if len(sources) > prompts.SOURCES_IN_PROMPT:
         run.emit(
-            Warning(
+            WarningRaised(
                 message=f"Round {n} found {len(sources)} sources; its synthesis reads "
                 f"the first {prompts.SOURCES_IN_PROMPT} (lower research.breadth or "
                 "research.results_per_search to keep them all).",
@@ -26,7 +26,7 @@ async def synthesise(run: Run, n: int, plan: Plan, sources: list[SourceAdded]) -
         )
     if not sources:
         run.emit(
-            Warning(
+            WarningRaised(
                 message=f"Round {n} found no new sources; skipping its synthesis call.",
                 kind="search",
                 round=n,
@@ -55,7 +55,7 @@ async def synthesise(run: Run, n: int, plan: Plan, sources: list[SourceAdded]) -
             raise
         # The round's sources stay saved; only its summary and evidence are missing.
         run.emit(
-            Warning(
+            WarningRaised(
                 message=f"Round {n}'s synthesis was skipped: {failed.reason}",
                 kind="synthesis",
                 round=n,
