@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import COMMAND_NAMES, build_parser, parser_command_names
 from core.config import config_path
 from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.tavily_server import FakeTavily
 from tui.cli import main
+from tui.cli.parser import COMMAND_NAMES, build_parser, parser_command_names
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -358,9 +358,9 @@ def test_run_progress_is_plain_lines_when_stderr_is_not_a_terminal(
 
 
 def test_plain_progress_keeps_warnings_and_waits_on_one_line() -> None:
-    from core.cli.run_cmd import PlainProgress
     from core.events import RateLimited, WarningRaised
     from core.state import SessionState
+    from tui.cli.run_cmd import PlainProgress
 
     written: list[str] = []
     progress = PlainProgress(written.append)

@@ -1,4 +1,5 @@
-"""The engine never imports the UI: importing every ``core`` module loads no Textual."""
+"""The engine never imports a front end: importing every ``core`` module loads no Textual
+and no Rich, and ``core`` holds no command line (that lives in ``tui.cli``)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,15 @@ def core_modules() -> list[str]:
     return [m.name for m in pkgutil.walk_packages(core.__path__, "core.")]
 
 
-def test_core_imports_no_textual() -> None:
+def test_core_imports_no_textual_and_no_rich() -> None:
     modules = core_modules()
     assert "core.research.engine" in modules and "core.mindmap.base" in modules
+    assert not [m for m in modules if m == "core.cli" or m.startswith("core.cli.")]
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
-        "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -347,7 +347,7 @@ def test_round_trip_our_log(tmp_path: Path) -> None:
 
 
 def _import_parser() -> argparse.ArgumentParser:
-    from core.cli import import_cmd
+    from tui.cli import import_cmd
 
     parser = argparse.ArgumentParser(prog="deepresearch-tui")
     import_cmd.register(parser.add_subparsers(dest="command"))

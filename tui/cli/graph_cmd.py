@@ -21,9 +21,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.atomic import SHARED, write_atomic
-from core.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from core.cli.common import err_console as err
-from core.cli.common import load_config_or_exit
+from tui.cli.common import err_console as err
+from tui.cli.common import load_config_or_exit
+from tui.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -1,7 +1,7 @@
 """The ``deepresearch-tui`` entry point.
 
 With a command (``run``, ``sessions``, ``config``, ``graph``, ``import``) it runs headless via
-``core.cli``; otherwise it opens the full-screen app: ``deepresearch-tui`` (Home),
+``tui.cli.parser``; otherwise it opens the full-screen app: ``deepresearch-tui`` (Home),
 ``deepresearch-tui "TOPIC"`` (start straight away) or ``deepresearch-tui --open ID``.
 Textual is imported only on that last path, so headless commands start fast.
 """
@@ -37,7 +37,7 @@ def _help_parser() -> argparse.ArgumentParser:
     Only for printing help: parsing goes through ``_app_parser`` or one command's parser,
     because argparse cannot mix an optional positional TOPIC with sub-commands.
     """
-    from core.cli import build_parser
+    from tui.cli.parser import build_parser
 
     parser = build_parser()
     parser.usage = APP_USAGE
@@ -49,7 +49,7 @@ def _help_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    from core.cli import COMMAND_NAMES, build_parser
+    from tui.cli.parser import COMMAND_NAMES, build_parser
 
     if args_list and args_list[0] in COMMAND_NAMES:
         args = build_parser(only=args_list[0]).parse_args(args_list)
@@ -73,9 +73,9 @@ def run_command(args: argparse.Namespace) -> int:
     """
     import os
 
-    from core.cli.common import fail
     from core.errors import ConfigError
     from core.sessions import CorruptSession, SessionBusy
+    from tui.cli.common import fail
 
     try:
         return int(args.func(args))
@@ -98,7 +98,7 @@ def run_command(args: argparse.Namespace) -> int:
 def launch(*, topic: str | None = None, open_session: str | None = None) -> int:
     """Open the app. A session to open is looked up first: an unknown or ambiguous id is
     one line on stderr and exit 2, not an empty research screen titled with the typo."""
-    from core.cli.common import fail, load_config_or_exit
+    from tui.cli.common import fail, load_config_or_exit
 
     config = load_config_or_exit()
     if config is None:

@@ -13,8 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.atomic import SHARED, write_atomic
-from core.cli import EXIT_OK, EXIT_USAGE
-from core.cli.common import err_console, fail, load_config_or_exit
+from tui.cli.common import err_console, fail, load_config_or_exit
+from tui.cli.parser import EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     from core.config import Config

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.cli import EXIT_OK, EXIT_USAGE
-from core.cli.common import fail, load_config_or_exit
+from tui.cli.common import fail, load_config_or_exit
+from tui.cli.parser import EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

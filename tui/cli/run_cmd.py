@@ -16,8 +16,6 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from core.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, EXIT_USAGE
-from core.cli.common import err_console, fail, load_config_or_exit
 from core.config import check_value, requirement
 from core.errors import ConfigError
 from core.events import (
@@ -35,6 +33,8 @@ from core.events import (
     WarningRaised,
 )
 from core.state import SessionState
+from tui.cli.common import err_console, fail, load_config_or_exit
+from tui.cli.parser import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, EXIT_USAGE
 
 EXIT_BY_STATUS = {
     "done": EXIT_OK,

@@ -19,11 +19,11 @@ EXIT_INTERRUPTED = 130
 
 
 COMMAND_MODULES = {
-    "run": "core.cli.run_cmd",
-    "sessions": "core.cli.sessions_cmd",
-    "config": "core.cli.config_cmd",
-    "graph": "core.cli.graph_cmd",
-    "import": "core.cli.import_cmd",
+    "run": "tui.cli.run_cmd",
+    "sessions": "tui.cli.sessions_cmd",
+    "config": "tui.cli.config_cmd",
+    "graph": "tui.cli.graph_cmd",
+    "import": "tui.cli.import_cmd",
 }
 COMMAND_NAMES = frozenset(COMMAND_MODULES)
 """Known without building the parser, so ``--version`` and the app launch import nothing

@@ -9,10 +9,10 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from core.cli import EXIT_OK, EXIT_USAGE
-from core.cli.common import fail, load_config_or_exit
 from core.config import ENV_OVERRIDES, SECRET_KEYS, URL_KEYS, effective_values, set_value
 from core.errors import ConfigError
+from tui.cli.common import fail, load_config_or_exit
+from tui.cli.parser import EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
