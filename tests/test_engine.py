@@ -771,3 +771,28 @@ def test_pause_from_another_thread_holds_the_real_engine_until_unpaused(
     assert len(seen) > held
     assert outcome and getattr(outcome[0], "status", None) == "done"
     assert getattr(outcome[0], "rounds", None) == 2
+
+
+def test_clients_are_built_before_the_first_round(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    """Set-up (the SDK import, the clients) happens while the mind map opens, not inside
+    round 1's reasoning call."""
+    ready_at_round_one: list[bool] = []
+    engine = ResearchEngine(config)
+
+    def on_event(event: Event) -> None:
+        if type(event).__name__ == "RoundStarted" and not ready_at_round_one:
+            ready_at_round_one.append(engine.providers.ready)
+
+    engine.on_event = on_event
+
+    async def go() -> object:
+        try:
+            return await engine.run("Warm clients", ResearchOptions(rounds=1, breadth=1))
+        finally:
+            await engine.aclose()
+
+    result = asyncio.run(go())
+    assert getattr(result, "status", None) == "done"
+    assert ready_at_round_one == [True]

@@ -259,7 +259,9 @@ class ResearchEngine:
 
         run = self._new_run(topic, options)
         try:
-            await self.graph.open(self.config)
+            await asyncio.gather(
+                self.graph.open(self.config), asyncio.to_thread(self.providers.prepare)
+            )
             prior = self.state.prior_evidence if resumed else await self.graph.prior_evidence(topic)
         except (asyncio.CancelledError, KeyboardInterrupt):
             # Interrupted while opening the graph: still leave a session that says so.

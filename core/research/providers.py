@@ -64,6 +64,21 @@ class Providers:
             self._search = build_search(self.config)
         return self._search
 
+    @property
+    def ready(self) -> bool:
+        """Both clients are built (so the first round pays no set-up)."""
+        return self._llm is not None and self._search is not None
+
+    def prepare(self) -> None:
+        """Build both clients now. Meant for a worker thread while the mind map opens, so
+        the SDK imports and client set-up (a second or two for google-genai) happen before
+        the first round and off the engine's loop. A client that cannot be built (no key)
+        is left for its first use, which raises in the phase that needs it, as before."""
+        with contextlib.suppress(Exception):
+            _ = self.llm
+        with contextlib.suppress(Exception):
+            _ = self.search
+
     async def aclose(self) -> None:
         for provider in (self._llm, self._search):
             if provider is not None:
