@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from core import prompts
+from core import ingest, prompts
 from core.config import Config
 from core.errors import (
     AuthError,
@@ -186,6 +186,7 @@ class ResearchEngine:
         """Writes events into the mind map off the loop (see core/mindmap/projector.py)."""
         self.graph_wait_s = GRAPH_WAIT_S
         self._known_urls: dict[str, int] = {}
+        self._url_fence = ingest.UrlFence()
         self._run_lock: RunLock | None = None
         self._secrets = secret_values(config)
 
@@ -324,7 +325,7 @@ class ResearchEngine:
 
     async def run(self, topic: str, options: ResearchOptions | None = None) -> RunResult:
         """A new research on ``topic``, saved as a new session."""
-        topic = " ".join(topic.split())
+        topic = ingest.clean_line(topic, ingest.TOPIC_CHARS)
         if not topic:
             raise ValueError("The topic is empty.")
         self._open_gate()
@@ -818,10 +819,13 @@ class ResearchEngine:
         """
         ids: list[int] = []
         for hit in hits:
-            if not hit.url:
+            url = self._url_fence.admit(hit.url)
+            if url is None:  # javascript:, file:, data: ...: never a source
+                if (message := self._url_fence.warning()) is not None:
+                    self._emit(Warning(message=message, kind="search", round=n))
                 continue
             try:
-                key = normalise_url(hit.url)
+                key = normalise_url(url)
             except ValueError:
                 self._emit(
                     Warning(
@@ -846,8 +850,8 @@ class ResearchEngine:
                 SourceAdded(
                     round=n,
                     source_id=source_id,
-                    url=hit.url,
-                    title=" ".join(hit.title.split()) or hit.url,
+                    url=url,
+                    title=" ".join(hit.title.split()) or url,
                     snippet=snippet,
                     query=query,
                     score=hit.score,

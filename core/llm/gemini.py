@@ -23,6 +23,7 @@ from core.errors import (
     RateLimitError,
     TransientError,
 )
+from core.ingest import strip_controls
 from core.llm.base import LLMResponse, TextCallback
 
 PROVIDER = "gemini"
@@ -297,14 +298,18 @@ class GeminiProvider:
 
 
 def _chunk_text(resp: Any) -> str:
-    """Text parts of the first candidate, skipping thought summaries."""
+    """Text parts of the first candidate, skipping thought summaries.
+
+    The door for model output: a model can be made to echo a page's escape sequences, so
+    control characters are removed here, before the text is parsed, stored or shown.
+    """
     out: list[str] = []
     for cand in (resp.candidates or [])[:1]:
         content = cand.content
         for part in content.parts if content and content.parts else []:
             if part.text and not part.thought:
                 out.append(part.text)
-    return "".join(out)
+    return strip_controls("".join(out))
 
 
 def _hit_token_limit(resp: Any) -> bool:
