@@ -205,3 +205,25 @@ def safe(text: Any) -> str:
     The second line of defence at every output, for text saved before ingest cleaned it.
     """
     return strip_controls(text if isinstance(text, str) else str(text if text is not None else ""))
+
+
+_MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def md_inline(text: Any) -> str:
+    """Outside text for one line of a Markdown file or view: controls and line breaks
+    removed, Markdown punctuation backslash-escaped, so a title like
+    ``[click](javascript:…)`` is shown as those characters, never as a link."""
+    return _MD_SPECIAL_RE.sub(r"\\\1", clean_line(text, TEXT_CHARS))
+
+
+def md_url(url: Any) -> str:
+    """A URL for a Markdown ``<autolink>`` or ``(link)``: one token, no angle brackets,
+    parentheses or spaces left to end it early."""
+    return (
+        clean_url(url)
+        .replace("<", "%3C")
+        .replace(">", "%3E")
+        .replace("(", "%28")
+        .replace(")", "%29")
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core import ingest
 from core.events import (
     ContextBuilt,
     Error,
@@ -331,7 +333,14 @@ def parse_seed_log(text: str) -> list[Event]:
 
     Language-agnostic: only the "## <Section> - <timestamp>" headers and the English field
     labels are read. Raises ValueError when the text is not such a log.
+
+    A log is outside text as a whole: every event it yields passes ``core.ingest`` (control
+    sequences removed, sizes bounded) and only its http(s) sources are kept.
     """
+    return [ingest.clean_event(event) for event in _parse_seed_log(text)]
+
+
+def _parse_seed_log(text: str) -> list[Event]:
     text = text.replace("\r\n", "\n")
     sections = list(_SECTION_RE.finditer(text))
     title = _TITLE_RE.search(text)
@@ -486,10 +495,11 @@ def _import_results(imp: _Importer, body: str, ts: float) -> None:
     ids: list[int] = []
     for title, url in pairs:
         detail = details.get(url, {})
+        if ingest.web_url(url) is None:  # javascript:, file:, data: ... never a source
+            continue
         if url not in imp.urls:
             imp.urls[url] = len(imp.urls) + 1
             snippet = detail.get("snippet") or detail.get("content") or ""
-            score = detail.get("score", 0.0)
             imp.add(
                 SourceAdded(
                     round=imp.round,
@@ -498,7 +508,7 @@ def _import_results(imp: _Importer, body: str, ts: float) -> None:
                     title=_one_line(title),
                     snippet=_one_line(str(snippet))[:SNIPPET_CHARS],
                     query=query,
-                    score=float(score) if isinstance(score, (int, float)) else 0.0,
+                    score=_score(detail.get("score", 0.0)),
                 ),
                 ts,
             )
@@ -510,3 +520,14 @@ def _import_results(imp: _Importer, body: str, ts: float) -> None:
         ts,
     )
     imp.pending_query = ""
+
+
+def _score(value: Any) -> float:
+    """A finite float score; 0.0 for text, a bool, NaN or an integer too big for a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    try:
+        score = float(value)
+    except OverflowError:
+        return 0.0
+    return score if math.isfinite(score) else 0.0

@@ -24,6 +24,7 @@ from rich.table import Table
 from core.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from core.cli.common import err_console as err
 from core.cli.common import load_config_or_exit
+from core.ingest import safe
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -150,7 +151,7 @@ def _print_rows(columns: list[str], rows: list[list[Any]], truncated: bool) -> N
     out = _out()
     table = Table(*columns, show_lines=False)
     for row in rows:
-        table.add_row(*(escape(_cell(v)) for v in row))
+        table.add_row(*(escape(safe(_cell(v))) for v in row))
     out.print(table)
     note = f"{len(rows)} row(s)" + (" (more were cut by the limit)" if truncated else "")
     err.print(f"[dim]{note}[/]")
@@ -251,7 +252,7 @@ def ask_cmd(args: argparse.Namespace) -> int:
         err.print(f"[bold red]Error:[/] {escape(result.error)}")
         return EXIT_FAILED
     out.print("[bold]Answer[/]")
-    out.print(escape(result.answer))
+    out.print(escape(safe(result.answer)))
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from core.cli import EXIT_OK, EXIT_USAGE
 from core.cli.common import err_console, fail, load_config_or_exit
+from core.ingest import safe
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -82,7 +83,7 @@ def list_sessions(args: argparse.Namespace) -> int:
     for info in infos:
         table.add_row(
             info.id,
-            escape(info.topic),
+            escape(safe(info.topic)),
             info.status,
             f"{info.rounds_done}/{info.rounds_planned}",
             str(info.sources),
@@ -126,11 +127,11 @@ def show_session(args: argparse.Namespace) -> int:
         ("report", str(handle.report_path) if handle.report_path.exists() else "(none yet)"),
     ]
     for name, value in rows:
-        table.add_row(f"[bold]{name}[/]", escape(value))
+        table.add_row(f"[bold]{name}[/]", escape(safe(value)))
     console.print(table)
     if state.summary:
         console.print("\n[bold]Summary[/]")
-        console.print(escape(state.summary))
+        console.print(escape(safe(state.summary)))
     return EXIT_OK
 
 

@@ -21,6 +21,8 @@ from textual.message import Message
 from textual.widgets import Label, Tree
 from textual.widgets.tree import TreeNode
 
+from core.ingest import clean_line
+
 PAGE = 50
 
 
@@ -39,7 +41,7 @@ SHORT_LABELS = {"ReasoningStep": "Step"}
 
 def node_label(ref: Any) -> Text:
     """Tree labels are Rich Text (the Tree widget copies and styles them)."""
-    title = ref.title or ref.id
+    title = clean_line(ref.title or ref.id, 10_000)
     if title.startswith(f"{ref.label} "):  # "Round 2" needs no "Round" in front
         label = Text(title, style="bold")
     else:

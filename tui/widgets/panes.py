@@ -18,6 +18,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Markdown
 from textual.widgets.markdown import MarkdownStream
 
+from core.ingest import safe
+
 SECTION_TITLES = {"plan": "Plan", "execution": "Execution", "reflection": "Reflection"}
 EMPTY = "*Nothing yet.*"
 
@@ -56,6 +58,7 @@ class StreamingMarkdown(VerticalScroll):
         set with ``update()`` and then extended with ``append()`` would lose its last
         block. A fresh document is therefore cleared and streamed from the start.
         """
+        text = safe(text)  # outside text, even from an old session, never drives the terminal
         if text == self.shown:
             return
         if self.shown and text.startswith(self.shown):
