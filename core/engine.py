@@ -67,6 +67,7 @@ from core.report import fallback_report, finalise_report
 from core.search.base import SearchHit, SearchProvider
 from core.sessions import RunLock, SessionHandle, SessionRecorder, SessionStore
 from core.state import SessionState
+from core.synthesis_schema import validate_synthesis
 from core.urls import normalise_url
 
 T = TypeVar("T")
@@ -897,42 +898,30 @@ class ResearchEngine:
                 )
             )
             return False
-        data = response.data if isinstance(response.data, dict) else {}
-        valid_ids = set(self.state.sources)
-        evidence = []
-        for item in data.get("evidence") or []:
-            if not isinstance(item, dict) or not str(item.get("claim", "")).strip():
-                continue
-            ids = [
-                int(i) for i in item.get("source_ids") or [] if _is_int(i) and int(i) in valid_ids
-            ]
-            evidence.append(
-                {
-                    "claim": str(item["claim"]).strip(),
-                    "source_ids": ids,
-                    "confidence": _confidence(item.get("confidence")),
-                }
-            )
-        relations = [
-            {k: str(r.get(k, "")).strip() for k in ("source", "target", "relation")}
-            for r in data.get("relations") or []
-            if isinstance(r, dict) and r.get("source") and r.get("target")
-        ]
+        checked = validate_synthesis(
+            response.data, valid_ids=self.state.sources, previous_summary=self.state.summary
+        )
+        if checked.warnings:
+            verb = "was repaired" if checked.usable else "was skipped"
+            message = f"Round {n}'s synthesis answer {verb}: " + "; ".join(checked.warnings)
+            self._emit(Warning(message=message[:2000], kind="synthesis", round=n))
+        if not checked.usable:
+            return False
         self._emit(
             SynthesisReady(
                 round=n,
-                summary=str(data.get("summary") or self.state.summary),
-                evidence=evidence,
-                concepts=[str(c).strip() for c in data.get("concepts") or [] if str(c).strip()],
-                relations=relations,
-                questions=[str(q).strip() for q in data.get("questions") or [] if str(q).strip()],
-                covered=bool(data.get("covered", False)),
+                summary=checked.summary,
+                evidence=checked.evidence,
+                concepts=checked.concepts,
+                relations=checked.relations,
+                questions=checked.questions,
+                covered=checked.covered,
             )
         )
         await self._graph_current()
         delta = self._graph_delta()
         self._emit(MindMapUpdated(round=n, nodes=delta.nodes, edges=delta.edges))
-        return bool(data.get("covered", False))
+        return checked.covered
 
     # --- report ----------------------------------------------------------------------
 
@@ -998,17 +987,3 @@ class ResearchEngine:
         tmp.replace(path)
         self._emit(ReportReady(path=str(path), fallback=fallback, reason=reason))
 
-
-def _is_int(value: Any) -> bool:
-    try:
-        int(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _confidence(value: Any) -> float:
-    try:
-        return max(0.0, min(1.0, float(value)))
-    except (TypeError, ValueError):
-        return 0.5
