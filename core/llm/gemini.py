@@ -229,6 +229,12 @@ class GeminiProvider:
             resp = await self._client.aio.models.generate_content(
                 model=self.model, contents=prompt, config=config
             )
+        except RecursionError as exc:
+            # The SDK parses a structured answer itself: nesting deep enough to exhaust its
+            # parser is an unusable answer, like invalid JSON, not a failed call.
+            raise BadOutputError(
+                "Gemini returned JSON nested too deeply to read.", provider=PROVIDER
+            ) from exc
         except Exception as exc:
             raise self._translate(exc) from exc
         text = _chunk_text(resp)
