@@ -986,4 +986,3 @@ class ResearchEngine:
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
         self._emit(ReportReady(path=str(path), fallback=fallback, reason=reason))
-

@@ -40,9 +40,7 @@ KEYWORDS: dict[str, Section] = {
 _OPEN_RE = re.compile(r"<\s{0,8}search\s{0,8}>", re.IGNORECASE)
 _CLOSE_RE = re.compile(r"<\s{0,8}/\s{0,8}search\s{0,8}>", re.IGNORECASE)
 # What the tail of a chunk may look like when it is the beginning of an opening tag.
-_PARTIAL_OPEN_RE = re.compile(
-    r"<\s{0,8}(?:s(?:e(?:a(?:r(?:c(?:h\s{0,8})?)?)?)?)?)?", re.IGNORECASE
-)
+_PARTIAL_OPEN_RE = re.compile(r"<\s{0,8}(?:s(?:e(?:a(?:r(?:c(?:h\s{0,8})?)?)?)?)?)?", re.IGNORECASE)
 _MAX_PARTIAL = 40
 _MAX_CLOSE = 40
 """Longer than the longest closing tag (1 + 8 + 1 + 8 + 6 + 8 + 1 characters)."""
