@@ -100,27 +100,36 @@ class CorruptSession(ValueError):
 # --- events.jsonl --------------------------------------------------------------------------
 
 
+class _TornLine(ValueError):
+    """Not JSON at all: what a write cut short by a crash leaves as the last line."""
+
+
 def _parse_line(raw: bytes) -> Event:
-    """One line to an event; raises UnknownEvent for a newer version's type, ValueError else."""
+    """One line to an event; raises UnknownEvent for a newer version's type, ``_TornLine``
+    for text that is not a JSON value, ValueError for a complete line that is not a valid
+    event (wrong field types included: ``core.events.validate``)."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"not valid JSON ({exc})") from exc
+        raise _TornLine(f"not valid JSON ({exc})") from exc
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     try:
         return from_dict(data)
     except UnknownEvent:
         raise
-    except TypeError as exc:  # missing required fields
+    except TypeError as exc:  # a field the dataclass itself refuses
         raise ValueError(f"not a valid {data.get('type')} event ({exc})") from exc
 
 
 def load_events(path: Path) -> list[Event]:
     """Every event in an ``events.jsonl``. Missing file: []. Unknown types are skipped.
 
-    A broken *last* line is what a crash mid-write leaves: it is dropped. A broken line
-    anywhere else raises ``CorruptSession`` naming the file and line.
+    A *last* line that is not JSON is what a crash mid-write leaves: it is dropped. Any
+    other bad line (broken JSON before the end, or a complete line whose fields are missing
+    or of the wrong type, wherever it is) raises ``CorruptSession`` naming file and line.
     """
     try:
         data = path.read_bytes()
@@ -136,9 +145,11 @@ def load_events(path: Path) -> list[Event]:
             events.append(_parse_line(raw))
         except UnknownEvent:
             continue
-        except ValueError as exc:
+        except _TornLine as exc:
             if index == last:
                 break
+            raise CorruptSession(path, index + 1, str(exc)) from None
+        except ValueError as exc:
             raise CorruptSession(path, index + 1, str(exc)) from None
     return events
 
@@ -181,8 +192,11 @@ def _repair_tail(path: Path) -> None:
             valid = True
         except UnknownEvent:
             valid = True
-        except ValueError:
+        except _TornLine:
             valid = not tail.strip()
+        except ValueError as exc:  # a whole line, but not an event: never append after it
+            line = data_lines(handle, start)
+            raise CorruptSession(path, line, str(exc)) from None
         if valid and not ends_with_newline:
             handle.seek(size)
             handle.write(b"\n")
@@ -190,6 +204,12 @@ def _repair_tail(path: Path) -> None:
             handle.truncate(start)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def data_lines(handle: Any, end: int) -> int:
+    """The 1-based number of the line starting at byte ``end`` of an open file."""
+    handle.seek(0)
+    return handle.read(end).count(b"\n") + 1
 
 
 # --- session.json --------------------------------------------------------------------------
@@ -211,6 +231,10 @@ class SessionInfo:
     llm_calls: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    events_bytes: int = 0
+    """Size of events.jsonl when this was written: a listing re-reads (and so validates) a
+    log only when it has changed since, so a damaged log is flagged without reading every
+    healthy one on each listing."""
 
     @classmethod
     def from_state(cls, state: SessionState, session_id: str = "") -> SessionInfo:
@@ -386,6 +410,17 @@ class SessionHandle:
             info.updated = info.updated or info.created
         return info
 
+    def verify(self, info: SessionInfo) -> None:
+        """Raise ``CorruptSession`` when the event log is damaged: read (and so validated)
+        again unless it is exactly as the app last left it (``info.events_bytes``)."""
+        size = _size(self.events_path)
+        if size == 0:
+            if _records_progress(info):
+                raise CorruptSession(self.events_path, 1, _emptied(info))
+            return
+        if size != info.events_bytes:
+            self.load_events()
+
     def write_info(self, info: SessionInfo) -> None:
         """Atomically (temp file + rename): a reader never sees half a file."""
         text = json.dumps(info.to_dict(), ensure_ascii=False, indent=2) + "\n"
@@ -466,6 +501,7 @@ class SessionStore:
             handle = SessionHandle(folder)
             try:
                 info = handle.read_info()
+                handle.verify(info)
                 info.status = handle.live_status(info.status)
                 infos.append(info)
             except CorruptSession as exc:
@@ -510,8 +546,12 @@ class SessionRecorder:
 
     def __init__(self, handle: SessionHandle) -> None:
         self.handle = handle
-        self.state = handle.state()
-        self._created = handle.read_info().created or self.state.started
+        events = handle.load_events()  # CorruptSession here: nothing is ever appended
+        info = handle.read_info()
+        if not events and _records_progress(info):
+            raise CorruptSession(handle.events_path, 1, _emptied(info))
+        self.state = SessionState.replay(events, session_id=handle.id)
+        self._created = info.created or self.state.started
 
     def __call__(self, event: Event) -> None:
         self.handle.append(event)  # the one write that must succeed: it raises
@@ -526,7 +566,28 @@ class SessionRecorder:
         info = SessionInfo.from_state(self.state, self.handle.id)
         if self._created:
             info.created = self._created
+        info.events_bytes = _size(self.handle.events_path)
         self.handle.write_info(info)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _records_progress(info: SessionInfo) -> bool:
+    """session.json says the research ran, so its event log cannot rightly be empty."""
+    return info.status != "new" or info.rounds_done > 0 or info.sources > 0
+
+
+def _emptied(info: SessionInfo) -> str:
+    return (
+        f"the event log is empty, but session.json records a {info.status} research with "
+        f"{info.rounds_done} round(s) and {info.sources} source(s): the log was emptied or "
+        "lost, so it cannot be resumed (starting again from round 1 would hide that)"
+    )
 
 
 # --- export --------------------------------------------------------------------------------
