@@ -16,6 +16,7 @@ Reopening a session is replaying its events through ``core.state.SessionState``.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import logging
 import os
@@ -54,6 +55,8 @@ REPORT_FILE = "report.md"
 
 ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4}$")
 """What ``create`` makes, e.g. "20261123-154012-a1b2": sortable by time, safe as a folder."""
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+"""A write refused for want of space: the command failed (exit 1), it was no usage error."""
 _SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -361,14 +364,19 @@ class SessionHandle:
             if not self._tail_checked:
                 _repair_tail(self.events_path)
                 self._tail_checked = True
-            fd = os.open(self.events_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                written = 0
-                while written < len(line):
-                    written += os.write(fd, line[written:])
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                fd = os.open(self.events_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    written = 0
+                    while written < len(line):
+                        written += os.write(fd, line[written:])
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except OSError as exc:  # os.write names no file: the user must know which disk
+                if exc.filename is None:
+                    raise OSError(exc.errno, exc.strerror, str(self.events_path)) from exc
+                raise
 
     def load_events(self) -> list[Event]:
         return load_events(self.events_path)
