@@ -9,7 +9,9 @@ Facts this is built on (ladybug 0.22, checked):
   one is prepared and a prepared statement is a single statement. Untrusted text therefore
   always runs with parameters (a dummy one if it has none), never through the
   multi-statement path;
-- ``BEGIN TRANSACTION READ ONLY`` refuses writes, and ``set_query_timeout`` bounds a query.
+- ``BEGIN TRANSACTION READ ONLY`` refuses writes; ``set_query_timeout`` is only checked
+  between blocks of work, so Cypher we did not write runs in a child process with a
+  deadline and a memory cap (``core.mindmap.ladybug_query``).
 Reads use their own connection (readers do not wait for a writer's transaction).
 
 A full disk is the one fault the native library does not survive (checked with a 3 MB
@@ -215,22 +217,11 @@ class LadybugStore(CypherGraphStore):
     def _run_read_only(
         self, cypher: str, params: dict[str, Any], *, timeout_s: float, max_rows: int
     ) -> tuple[list[str], list[list[Any]]]:
-        # A parameter forces the prepared (single-statement) path even if the query has none.
-        params = params or {"_single_statement": 0}
-        conn = self._read_conn
-        with self._read_lock:
-            conn.set_query_timeout(max(1, int(timeout_s * 1000)))
-            conn.execute("BEGIN TRANSACTION READ ONLY")
-            try:
-                result = conn.execute(cypher, params)
-                columns = list(result.get_column_names())  # type: ignore[union-attr]
-                rows = [list(r) for r in result.get_n(max_rows)]  # type: ignore[union-attr]
-            finally:
-                try:
-                    conn.execute("ROLLBACK")
-                finally:
-                    conn.set_query_timeout(0)
-        return columns, rows
+        """In a child process that can be killed at the deadline (``ladybug_query``)."""
+        from core.mindmap.ladybug_query import run_bounded
+
+        self._usable()
+        return run_bounded(self.path, cypher, params, timeout_s=timeout_s, max_rows=max_rows)
 
     def close(self) -> None:
         if self._broken:
