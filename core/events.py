@@ -200,10 +200,18 @@ class RoundFinished(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class RateLimited(Event):
+    """A retry is about to wait ``retry_in_s`` seconds (not only after a 429).
+
+    ``cause`` says what is waited out, in words for a label ("rate limited", "server
+    error", "timed out", "connection failed", "unusable answer"); empty in logs written
+    before it existed (``core.ratelimit.wait_label`` then reads the message).
+    """
+
     retry_in_s: float
     scope: str = "llm"
     message: str = ""
     attempt: int = 1
+    cause: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,6 +15,7 @@ Reopening a session is replaying its events through ``core.state.SessionState``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import json
@@ -26,7 +27,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -344,9 +345,9 @@ class RunLock:
 class SessionHandle:
     """One session folder. Appends are thread-safe (the engine may emit from several tasks)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, session_id: str | None = None) -> None:
         self.folder = folder
-        self.id = folder.name
+        self.id = session_id or folder.name
         self.events_path = folder / EVENTS_FILE
         self.meta_path = folder / META_FILE
         self.log_path = folder / LOG_FILE
@@ -391,7 +392,28 @@ class SessionHandle:
             lock = self.claim()
         except SessionBusy:
             return True
+        except OSError:  # a folder we may not write: a read-only mount, a backup copy
+            return self._busy_read_only()
         lock.release()
+        return False
+
+    def _busy_read_only(self) -> bool:
+        """``is_busy`` through a read-only descriptor (``flock`` needs no write access).
+        No lock file at all: no engine ever held this copy of the session."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return False
+        try:
+            fd = os.open(self.folder / RUN_LOCK_FILE, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)  # also drops the shared lock just taken
         return False
 
     def live_status(self, saved: str) -> str:
@@ -423,7 +445,7 @@ class SessionHandle:
         again unless it is exactly as the app last left it (``info.events_bytes``)."""
         size = _size(self.events_path)
         if size == 0:
-            if _records_progress(info):
+            if _records_progress(info) and self.events_path.exists():
                 raise CorruptSession(self.events_path, 1, _emptied(info))
             return
         if size != info.events_bytes:
@@ -452,6 +474,12 @@ class SessionStore:
         return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
 
     def create(self, topic: str) -> SessionHandle:
+        """A new session folder holding its ``session.json``; nothing is left on failure.
+
+        A topic that is not valid Unicode text (bytes from a terminal in another encoding
+        arrive as lone surrogates) is refused before any folder exists.
+        """
+        _check_topic(topic)
         self.root.mkdir(parents=True, exist_ok=True)
         for _ in range(100):
             folder = self.root / self.new_id()
@@ -461,9 +489,42 @@ class SessionStore:
                 continue
             handle = SessionHandle(folder)
             now = time.time()
-            handle.write_info(SessionInfo(id=handle.id, topic=topic, created=now, updated=now))
+            try:
+                handle.write_info(SessionInfo(id=handle.id, topic=topic, created=now, updated=now))
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)  # no empty folder in the listing
+                raise
             return handle
         raise RuntimeError(f"could not create a new session folder in {self.root}")
+
+    @contextlib.contextmanager
+    def staged(self, topic: str) -> Iterator[tuple[SessionHandle, Path]]:
+        """A new session built in a hidden folder (``.staging-<id>``, which no listing
+        shows) and renamed to its final place when the block ends without an error; on an
+        error the staging folder is removed. Yields (handle, final folder)."""
+        _check_topic(topic)
+        self.root.mkdir(parents=True, exist_ok=True)
+        for _ in range(100):
+            session_id = self.new_id()
+            final, hidden = self.root / session_id, self.root / f".staging-{session_id}"
+            if final.exists():
+                continue
+            try:
+                hidden.mkdir()
+            except FileExistsError:
+                continue
+            break
+        else:
+            raise RuntimeError(f"could not create a new session folder in {self.root}")
+        handle = SessionHandle(hidden, session_id=session_id)
+        try:
+            now = time.time()
+            handle.write_info(SessionInfo(id=session_id, topic=topic, created=now, updated=now))
+            yield handle, final
+            os.rename(hidden, final)  # fails rather than merge if the id was taken meanwhile
+        except BaseException:
+            shutil.rmtree(hidden, ignore_errors=True)
+            raise
 
     def _folder(self, session_id: str) -> Path | None:
         if (
@@ -522,8 +583,16 @@ class SessionStore:
                         updated=_folder_time(folder),
                     )
                 )
-            except OSError:
-                continue
+            except OSError as exc:  # listed, not hidden: the user must see it is there
+                infos.append(
+                    SessionInfo(
+                        id=handle.id,
+                        topic=f"(unreadable: {exc.strerror or exc})",
+                        status="corrupt",
+                        created=_folder_time(folder),
+                        updated=_folder_time(folder),
+                    )
+                )
         infos.sort(key=lambda i: (i.updated or i.created, i.id), reverse=True)
         return infos
 
@@ -535,6 +604,16 @@ class SessionStore:
         if SessionHandle(folder).is_busy():
             raise SessionBusy(folder.name)
         shutil.rmtree(folder)
+
+
+def _check_topic(topic: str) -> None:
+    try:
+        topic.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "The topic is not valid UTF-8 text (check the terminal's encoding); "
+            "nothing was created."
+        ) from None
 
 
 def _is_session(folder: Path) -> bool:
