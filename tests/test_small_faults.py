@@ -132,14 +132,16 @@ def test_a_failed_import_removes_its_staging_folder(
     assert list(root.iterdir()) == []
 
 
-def _child_run(fake_gemini: Any, sig: int, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """``run --json`` in a child process, sent ``sig`` while its first model call runs."""
+def _child_run(
+    fake_gemini: Any, sig: int, tmp_path: Path, at_call: int = 1
+) -> subprocess.CompletedProcess[str]:
+    """``run --json`` in a child process, sent ``sig`` while model call ``at_call`` runs."""
     child: dict[str, subprocess.Popen[str]] = {}
-    sent: list[bool] = []
+    calls: list[int] = []
 
     def answer(req: Any) -> Any:
-        if not sent:
-            sent.append(True)
+        calls.append(1)
+        if len(calls) == at_call:
             child["p"].send_signal(sig)
         return default_answer(req.prompt)
 
@@ -265,3 +267,16 @@ def test_parallel_config_sets_all_land(tmp_path: Path) -> None:
         assert str(values[section][name]) == value
     leftovers = [p.name for p in load().path.parent.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+@pytest.mark.parametrize("at_call", [1, 2, 3, 4])
+def test_sigkill_at_any_model_call_leaves_a_session_that_resumes_to_done(
+    fake_env: tuple[Any, Any], at_call: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    done = _child_run(fake_env[0], signal.SIGKILL, tmp_path, at_call=at_call)
+    assert done.returncode == -signal.SIGKILL
+    (info,) = _sessions().list()
+    assert info.status == "interrupted"
+    fake_env[0].responder = None
+    assert main(["run", "--resume", info.id, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "done"
