@@ -1,9 +1,12 @@
 """Configuration: a TOML file at the platform's config path, overridden by environment variables.
 
-Read with ``tomllib``, written with ``tomli-w`` (mode 0600: it holds API keys). Only values
-that came from the file are ever written back, so an API key given through the environment
-never lands on disk. A broken file is reported with its path, line and column and is never
-overwritten. Nothing here touches the disk at import time.
+Read with ``tomllib``, written with ``tomlkit`` (mode 0600: it holds API keys), which edits
+the user's document in place so their comments and layout survive a ``config set``. Only
+values that came from the file are ever written back, so an API key given through the
+environment never lands on disk. A broken file, or a value of the wrong type, is reported
+with its path and line and is never overwritten. Writes go through a unique temporary file
+and an atomic rename under an advisory lock, so two ``config set`` calls at once both land.
+Nothing here touches the disk at import time.
 """
 
 from __future__ import annotations
@@ -346,15 +349,49 @@ def read_file(path: Path) -> dict[str, dict[str, Any]]:
             "Fix or remove it; it has not been changed."
         ) from exc
     tables: dict[str, dict[str, Any]] = {}
+    text = raw.decode("utf-8")
     for section, values in data.items():
         if section not in SECTIONS or not isinstance(values, dict):
+            where = _where(path, text, section)
             raise ConfigError(
-                f"Config file {path}: unknown table [{section}] (known: {', '.join(SECTIONS)})"
+                f"Config file {where}: unknown table [{section}] (known: {', '.join(SECTIONS)})"
             )
         tables[section] = {
-            key: _coerce(section, key, value, source=str(path)) for key, value in values.items()
+            key: _coerce(section, key, value, source=_where(path, text, section, key))
+            for key, value in values.items()
         }
     return tables
+
+
+def _line_of(text: str, section: str, key: str | None = None) -> int | None:
+    """The line (1-based) where ``[section]`` (or its ``key``) is set, found by reading the
+    text the way people write TOML: a ``[section]`` header then ``key = ...`` lines, or a
+    dotted ``section.key = ...``. None when it is written some other way."""
+    import re
+
+    header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]\s*(#.*)?$")
+    any_header = re.compile(r"^\s*\[")
+    dotted = re.compile(rf"^\s*{re.escape(section)}\s*\.\s*{re.escape(key or '')}\s*=")
+    assignment = re.compile(rf"^\s*[\"']?{re.escape(key or '')}[\"']?\s*=")
+    inside = False
+    header_line = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if header.match(line):
+            inside, header_line = True, header_line or number
+            if key is None:
+                return number
+            continue
+        if any_header.match(line):
+            inside = False
+            continue
+        if key is not None and (dotted.match(line) or (inside and assignment.match(line))):
+            return number
+    return header_line
+
+
+def _where(path: Path, text: str, section: str, key: str | None = None) -> str:
+    line = _line_of(text, section, key)
+    return f"{path}, line {line}" if line else str(path)
 
 
 def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -378,7 +415,11 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Conf
 
 
 def set_value(config: Config, dotted: str, value: str) -> Any:
-    """Set ``section.key`` in the file values (validated) and save. Returns the stored value."""
+    """Set ``section.key`` in the file (validated) and save. Returns the stored value.
+
+    Only this one key is changed in the file as it is *now* (re-read under the lock), so a
+    parallel ``config set`` of another key is not undone by this one.
+    """
     section, _, key = dotted.partition(".")
     if section not in SECTIONS or not key:
         raise ConfigError(
@@ -386,27 +427,106 @@ def set_value(config: Config, dotted: str, value: str) -> Any:
             f"(sections: {', '.join(SECTIONS)})"
         )
     stored = _coerce(section, key, value, source="")
+
+    def change(doc: Any) -> None:
+        _set_in(doc, section, key, stored)
+
+    _rewrite(config.path, change)
     config.file_values.setdefault(section, {})[key] = stored
     setattr(getattr(config, section), key, stored)
-    save(config)
     return stored
 
 
 def save(config: Config) -> Path:
-    """Write the file values (not env overrides) atomically with mode 0600."""
-    import tomli_w
+    """Write the file values (not env overrides): the document on disk is edited to match,
+    keeping its comments and the order the user chose."""
 
-    path = config.path
+    def sync(doc: Any) -> None:
+        for section in SECTIONS:
+            wanted = config.file_values.get(section, {})
+            table = doc.get(section)
+            if table is not None and hasattr(table, "keys"):
+                for key in [k for k in table if k not in wanted]:
+                    del table[key]
+            for key, value in wanted.items():
+                _set_in(doc, section, key, value)
+
+    _rewrite(config.path, sync)
+    return config.path
+
+
+def _set_in(doc: Any, section: str, key: str, value: Any) -> None:
+    """``doc[section][key] = value``, leaving an equal value (and its formatting) alone."""
+    import tomlkit
+
+    table = doc.get(section)
+    if table is None or not hasattr(table, "keys"):
+        table = tomlkit.table()
+        doc[section] = table
+    current = table.get(key)
+    if current is not None and _plain(current) == value and type(_plain(current)) is type(value):
+        return
+    table[key] = value
+
+
+def _plain(item: Any) -> Any:
+    unwrap = getattr(item, "unwrap", None)
+    return unwrap() if callable(unwrap) else item
+
+
+def _rewrite(path: Path, change: Any) -> None:
+    """Read-modify-write ``path`` under a lock: a unique temp file, fsync, atomic rename."""
+    import tempfile
+
+    import tomlkit
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        tomli_w.dump(config.file_values, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-    return path
+    with _file_lock(path):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
+        try:
+            doc = tomlkit.parse(text)
+        except Exception as exc:  # tomlkit's parse errors have no common base we can name
+            raise ConfigError(
+                f"Config file {path} is not valid TOML ({exc}); fix or remove it, it has "
+                "not been changed."
+            ) from exc
+        change(doc)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(tomlkit.dumps(doc))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+class _file_lock:
+    """An advisory ``flock`` on ``<config>.lock`` (a no-op where ``fcntl`` is missing)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path.with_name(path.name + ".lock")
+        self._fd: int | None = None
+
+    def __enter__(self) -> _file_lock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return self
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the lock
+            self._fd = None
 
 
 def effective_values(config: Config, *, reveal: bool = False) -> dict[str, dict[str, Any]]:

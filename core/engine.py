@@ -61,7 +61,7 @@ from core.llm.base import LLMProvider
 from core.mindmap.base import GraphDelta, MindMapStore
 from core.mindmap.projector import GraphProjector
 from core.parsing import ReasoningStreamParser
-from core.ratelimit import RateLimiter, call_with_retries
+from core.ratelimit import RateLimiter, call_with_retries, wait_cause
 from core.redaction import scrub, secret_values
 from core.report import fallback_report, finalise_report
 from core.search.base import SearchHit, SearchProvider
@@ -680,7 +680,11 @@ class ResearchEngine:
         """A retry is about to wait ``delay`` seconds: say so (the UI counts it down)."""
         self._emit(
             RateLimited(
-                retry_in_s=round(delay, 2), scope=scope, message=str(error)[:300], attempt=attempt
+                retry_in_s=round(delay, 2),
+                scope=scope,
+                message=str(error)[:300],
+                attempt=attempt,
+                cause=wait_cause(error),
             )
         )
 

@@ -45,6 +45,7 @@ from core.events import (
     Warning,
 )
 from core.parsing import extract_queries, parse_reasoning
+from core.ratelimit import wait_label
 
 if TYPE_CHECKING:
     from core.state import SessionState
@@ -179,7 +180,8 @@ class ResearchLogWriter:
             return self._section("Reasoning Error", e.timestamp, _safe(e.message))
         elif isinstance(e, RateLimited) and e.scope == "llm":
             body = (
-                f"Rate limited (attempt {e.attempt}): waiting {e.retry_in_s:g}s, then "
+                f"{wait_label(e).capitalize()} (attempt {e.attempt}): waiting "
+                f"{e.retry_in_s:g}s, then "
                 f"retrying. {_one_line(e.message)}"
             )
             return self._section("Reasoning Error", e.timestamp, body)
@@ -476,6 +478,18 @@ def _parse_seed_log(text: str) -> list[Event]:
     return imp.events
 
 
+def _score(value: Any) -> float:
+    """A search score from an imported log as a plain finite float (0.0 if it is not one):
+    a literal like ``10**400`` would overflow ``float()`` and ``1e999`` is infinite."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    try:
+        number = float(value)
+    except OverflowError:
+        return 0.0
+    return number if math.isfinite(number) else 0.0
+
+
 def _import_results(imp: _Importer, body: str, ts: float) -> None:
     imp.ensure_round(ts)
     f = _fields(body)
@@ -520,14 +534,3 @@ def _import_results(imp: _Importer, body: str, ts: float) -> None:
         ts,
     )
     imp.pending_query = ""
-
-
-def _score(value: Any) -> float:
-    """A finite float score; 0.0 for text, a bool, NaN or an integer too big for a float."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0.0
-    try:
-        score = float(value)
-    except OverflowError:
-        return 0.0
-    return score if math.isfinite(score) else 0.0

@@ -153,7 +153,8 @@ def test_the_file_is_held_to_the_apps_limits(tmp_path, text: str, needle: str) -
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         read_file(path)
-    assert str(info.value) == f"{path}: {needle}"
+    # Every case sets its value on line 2, and the message says so (issue 10: it did not).
+    assert str(info.value) == f"{path}, line 2: {needle}"
 
 
 def test_the_app_forms_use_the_config_limits() -> None:

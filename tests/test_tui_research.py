@@ -482,6 +482,27 @@ async def test_quit_while_running_asks_first(keys: None) -> None:
         await wait_for(pilot, lambda: not screen.running)
 
 
+async def test_sigterm_interrupts_the_running_research_and_quits(keys: None) -> None:
+    import os
+    import signal
+
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=5))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = research(app)
+        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        # Checked first: without a handler the signal would end the test process itself.
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)
+        interrupted: list[bool] = []
+        real_interrupt = screen.interrupt
+        screen.interrupt = lambda: (interrupted.append(True), real_interrupt())[1]
+        os.kill(os.getpid(), signal.SIGTERM)
+        await wait_for(pilot, lambda: bool(interrupted))
+        screen.engine.release()
+        await wait_for(pilot, lambda: not screen.running)
+    assert app.return_code in (0, None)
+    assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
+
+
 async def test_the_interrupt_question_closes_when_the_research_ends(keys: None) -> None:
     from tui.screens.confirm import ConfirmScreen
 

@@ -85,6 +85,7 @@ class DeepResearchApp(App[None]):
     def on_mount(self) -> None:
         from tui.screens.home import HomeScreen
 
+        self._handle_sigterm(True)
         self.push_screen(HomeScreen(self.config))
         if self.config.missing_keys():
             self._open_settings(first_launch=True)
@@ -255,7 +256,22 @@ class DeepResearchApp(App[None]):
                 self.notify, message, title="Mind map", severity="warning", timeout=10
             )
 
+    def _handle_sigterm(self, on: bool) -> None:
+        """SIGTERM (``kill``, a logout, a container stop) quits like ``q`` answered yes: a
+        running research is interrupted and saved, and the terminal is restored, instead
+        of the process dying in raw mode. Only the main thread's loop can take signals."""
+        import asyncio
+        import signal
+
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            if on:
+                loop.add_signal_handler(signal.SIGTERM, self._interrupt_and_exit)
+            else:
+                loop.remove_signal_handler(signal.SIGTERM)
+
     def on_unmount(self) -> None:
+        self._handle_sigterm(False)
         store, self._store = self._store, None
         if store is not None:
             with contextlib.suppress(Exception):  # closing at exit must not raise

@@ -75,7 +75,8 @@ def run_command(args: argparse.Namespace) -> int:
 
     from core.cli.common import fail
     from core.errors import ConfigError
-    from core.sessions import CorruptSession, SessionBusy
+    from core.mindmap.ladybug_store import GraphWriteFailed
+    from core.sessions import DISK_FULL_ERRNOS, CorruptSession, SessionBusy
 
     try:
         return int(args.func(args))
@@ -90,7 +91,11 @@ def run_command(args: argparse.Namespace) -> int:
         if isinstance(exc, OSError):
             where = f" ({exc.filename})" if exc.filename else ""
             fail(f"{exc.strerror or exc}{where}")
-            return 2
+            # A full disk is not a usage mistake: the command failed (1), the usage code is 2.
+            return 1 if exc.errno in DISK_FULL_ERRNOS else 2
+        if isinstance(exc, GraphWriteFailed):
+            fail(str(exc))
+            return 1
         fail(f"unexpected {type(exc).__name__}: {exc} (DEEPRESEARCH_TUI_DEBUG=1 shows details)")
         return 1
 

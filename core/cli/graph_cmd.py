@@ -259,12 +259,6 @@ def ask_cmd(args: argparse.Namespace) -> int:
 # --- rebuild ------------------------------------------------------------------------------
 
 
-def _load_events(path: Path) -> list[Any]:
-    from core.sessions import load_events
-
-    return load_events(path)
-
-
 def rebuild_cmd(args: argparse.Namespace) -> int:
     config = _config()
     if config is None:
@@ -277,41 +271,26 @@ def rebuild_cmd(args: argparse.Namespace) -> int:
                 "that uses it and run rebuild again"
             )
             return EXIT_FAILED
-        files = sorted(config.sessions_dir.glob("*/events.jsonl"))
-        nodes = edges = events = 0
-        failed: list[str] = []
-        for path in files:
-            try:
-                loaded = _load_events(path)
-            except Exception as exc:  # one broken session must not stop the others
-                failed.append(f"{path}: {exc}")
-                continue
-            apply_many = getattr(store, "apply_many", None)
-            if apply_many is not None:
-                delta = apply_many(loaded)
-                nodes, edges = nodes + delta.nodes, edges + delta.edges
-            else:
-                for event in loaded:
-                    delta = store.apply(event)
-                    nodes, edges = nodes + delta.nodes, edges + delta.edges
-            events += len(loaded)
-        # Researches deleted from disk leave the graph too (their folder is gone, and an
-        # unreadable one above is kept: it is still there to be repaired).
-        on_disk = {path.parent.name for path in files}
-        gone = sorted(store.session_ids() - on_disk)
-        forgotten = sum(store.forget_session(sid) for sid in gone)
+        from core.mindmap.rebuild import rebuild
+
+        report = rebuild(store, config.sessions_dir)
         stats = store.stats()
     finally:
         store.close()
-    for line in failed:
+    for line in report.failed:
         err.print(f"[yellow]Skipped:[/] {escape(line)}")
-    removed = f" Removed {len(gone)} deleted research(es) ({forgotten} nodes)." if gone else ""
-    _out().print(
-        f"Rebuilt from {len(files) - len(failed)} research(es), {events} events: "
-        f"{nodes} new nodes, {edges} new relations.{removed} Graph now holds "
-        f"{sum(stats.nodes.values())} nodes and {sum(stats.relations.values())} relations."
+    removed = (
+        f" Removed {report.forgotten_sessions} deleted research(es) "
+        f"({report.forgotten_nodes} nodes)."
+        if report.forgotten_sessions
+        else ""
     )
-    return EXIT_FAILED if failed else EXIT_OK
+    _out().print(
+        f"Rebuilt from {report.files - len(report.failed)} research(es), {report.events} "
+        f"events: {report.nodes} new nodes, {report.edges} new relations.{removed} Graph now "
+        f"holds {sum(stats.nodes.values())} nodes and {sum(stats.relations.values())} relations."
+    )
+    return EXIT_FAILED if report.failed else EXIT_OK
 
 
 # --- export -------------------------------------------------------------------------------

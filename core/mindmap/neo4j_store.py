@@ -26,7 +26,7 @@ from typing import Any
 
 from core.mindmap import schema
 from core.mindmap.cypher_store import CypherGraphStore
-from core.mindmap.guard import CypherRefused
+from core.mindmap.guard import CypherRefused, QueryTimeout
 from core.mindmap.neo4j_connect import open_driver, safe_uri
 from core.mindmap.projection import Batch
 
@@ -158,8 +158,15 @@ class Neo4jStore(CypherGraphStore):
             result.consume()
             return keys, rows
 
-        with self._session(read=True) as session:
-            return session.execute_read(work)
+        try:
+            with self._session(read=True) as session:
+                return session.execute_read(work)
+        except self._neo4j.exceptions.Neo4jError as exc:
+            # The server ends a transaction past its timeout (and its memory guard one
+            # past dbms.memory.transaction.total.max): say which, not a driver trace.
+            if "TransactionTimedOut" in str(getattr(exc, "code", "") or ""):
+                raise QueryTimeout(timeout_s) from exc
+            raise
 
     def close(self) -> None:
         self._driver.close()
