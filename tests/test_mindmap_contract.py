@@ -131,7 +131,7 @@ def _neo4j_store() -> CypherGraphStore:
     return store
 
 
-@pytest.fixture(params=["ladybug", "neo4j"])
+@pytest.fixture(params=["ladybug", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CypherGraphStore]:
     if request.param == "neo4j":
         if not NEO4J_TEST_ENV["NEO4J_URI"]:
