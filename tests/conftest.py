@@ -35,6 +35,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"NEO4J_REQUIRED=1, yet this Neo4j test was skipped: {reason}"
     return report
 
+
 _REAL_ENV = (
     "GEMINI_API_KEY",
     "GOOGLE_API_KEY",
