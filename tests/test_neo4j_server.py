@@ -12,6 +12,7 @@ does; users the tests create are named ``drt_test_*`` and dropped again.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
