@@ -13,10 +13,15 @@ does; users the tests create are named ``drt_test_*`` and dropped again.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -323,3 +328,136 @@ def test_server_gone_mid_research_research_goes_on_and_rebuild_restores(
 
     assert main(["graph", "rebuild"]) == 0  # NEO4J_URI: the server itself, up all along
     assert count(admin, database, q, sid=sid) > 0, "rebuild brought round 2 in"
+
+
+# --- end to end: a headless research and the graph commands -------------------------------
+
+
+def test_headless_research_and_every_graph_command_on_neo4j(
+    on_neo4j: Settings,
+    admin: Any,
+    fake_env: tuple[FakeGemini, FakeTavily],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from tui.cli import main
+
+    database = on_neo4j[3]
+    assert main(["run", "Wind turbine recycling", "--rounds", "2", "--json"]) == 0
+    sid = json.loads(capsys.readouterr().out)["session_id"]
+    assert count(admin, database, "MATCH (s:Session {id: $sid}) RETURN count(s)", sid=sid) == 1
+
+    assert main(["graph", "stats", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["backend"] == "neo4j" and on_neo4j[2] not in json.dumps(stats)
+    assert stats["nodes"]["Session"] == 1 and stats["nodes"]["Evidence"] > 0
+
+    assert main(["graph", "query", "MATCH (t:Topic) RETURN t.name", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == [["Wind turbine recycling"]]
+    assert main(["graph", "query", "MATCH (n) DETACH DELETE n"]) == 2  # the text guard
+    assert "Refused" in capsys.readouterr().err
+    store = Neo4jStore(*on_neo4j, read_only=True)
+    try:  # the store's own guard, for a write the text guard did not see
+        with pytest.raises(CypherRefused, match="planner says this query writes"):
+            store._run_read_only("MATCH (n) DETACH DELETE n", {}, timeout_s=5, max_rows=5)
+    finally:
+        store.close()
+    assert (
+        stats["nodes"]
+        == json.loads((main(["graph", "stats", "--json"]), capsys.readouterr().out)[1])["nodes"]
+    ), "nothing was deleted"
+
+    assert main(["graph", "ask", "Which topics were researched?"]) == 0
+    assert "Wind turbine recycling" in capsys.readouterr().out
+
+    target = tmp_path / "graph.json"
+    assert main(["graph", "export", sid, "-o", str(target)]) == 0
+    exported = json.loads(target.read_text(encoding="utf-8"))
+    assert {n["label"] for n in exported["nodes"]} >= {"Session", "Topic", "Evidence"}
+
+    admin.execute_query("MATCH (e:Evidence) DETACH DELETE e", database_=database)
+    assert main(["graph", "rebuild"]) == 0
+    capsys.readouterr()
+    assert main(["graph", "stats", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["nodes"] == stats["nodes"], "rebuilt in line"
+
+
+# --- a graph a team shares: several processes at once --------------------------------------
+
+_READER = r"""
+import json, os, sys, time, neo4j
+uri, user, password, database, stop = sys.argv[1:6]
+driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+problems, reads, last = [], 0, 0
+check = '''
+MATCH (e:Evidence) WITH count(e) AS evidence
+OPTIONAL MATCH (o:Evidence) WHERE NOT (:Session)-[:HAS_EVIDENCE]->(o)
+WITH evidence, count(o) AS orphans
+OPTIONAL MATCH (s:Session)-[:HAS_EVIDENCE]->(x:Evidence) WHERE x.session_id <> s.id
+RETURN evidence, orphans, count(x) AS crossed
+'''
+while not os.path.exists(stop) or reads < 3:
+    manager = driver.execute_query_bookmark_manager
+    with driver.session(database=database, bookmark_manager=manager) as s:
+        evidence, orphans, crossed = s.execute_read(lambda tx: tx.run(check).single().values())
+    reads += 1
+    if orphans or crossed:
+        problems.append([evidence, orphans, crossed])
+    if evidence < last:
+        problems.append(["went back", last, evidence])
+    last = evidence
+    time.sleep(0.05)
+driver.close()
+print(json.dumps({"reads": reads, "problems": problems}))
+"""
+
+
+def test_two_researches_in_two_processes_share_one_graph(
+    on_neo4j: Settings,
+    admin: Any,
+    fake_env: tuple[FakeGemini, FakeTavily],
+    tmp_path: Path,
+) -> None:
+    """Unlike the embedded store (one writer), a Neo4j server takes writes from several
+    processes: both researches land whole, the shared topic is one node with both sessions,
+    a third process reading all along never sees half a round, and each research can still
+    be forgotten on its own."""
+    uri, user, password, database = on_neo4j
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    stop = tmp_path / "writers-done"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _READER, uri, user, password, database, str(stop)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    cli = [sys.executable, "-m", "tui.cli"]
+    topic = ["Heat pumps in cold climates", "heat pumps in COLD climates"]
+    writers = [
+        subprocess.Popen(
+            [*cli, "run", t, "--rounds", "2", "--json"], stdout=subprocess.PIPE, text=True, env=env
+        )
+        for t in topic
+    ]
+    outputs = [w.communicate(timeout=240)[0] for w in writers]
+    stop.touch()
+    read = json.loads(reader.communicate(timeout=60)[0])
+    assert [w.returncode for w in writers] == [0, 0], outputs
+    sids = [json.loads(out)["session_id"] for out in outputs]
+    assert len(set(sids)) == 2
+
+    one = "MATCH (t:Topic)-[:HAS_SESSION]->(s:Session) RETURN count(DISTINCT t), count(s)"
+    records, _, _ = admin.execute_query(one, database_=database)
+    assert list(records[0].values()) == [1, 2], "one topic, both researches under it"
+    per_session = "MATCH (:Session {id: $sid})-[:HAS_EVIDENCE]->(e) RETURN count(e)"
+    each = [count(admin, database, per_session, sid=sid) for sid in sids]
+    assert all(n > 0 for n in each)
+    assert count(admin, database, "MATCH (e:Evidence) RETURN count(e)") == sum(each)
+    assert read["reads"] >= 3 and read["problems"] == []
+
+    from tui.cli import main
+
+    assert main(["sessions", "delete", sids[0], "--yes"]) == 0
+    assert count(admin, database, per_session, sid=sids[0]) == 0
+    assert count(admin, database, per_session, sid=sids[1]) == each[1]
+    assert count(admin, database, "MATCH (t:Topic) RETURN count(t)") == 1
