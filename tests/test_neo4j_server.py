@@ -461,3 +461,51 @@ def test_two_researches_in_two_processes_share_one_graph(
     assert count(admin, database, per_session, sid=sids[0]) == 0
     assert count(admin, database, per_session, sid=sids[1]) == each[1]
     assert count(admin, database, "MATCH (t:Topic) RETURN count(t)") == 1
+
+
+# --- the TUI on Neo4j --------------------------------------------------------------------------
+
+
+async def test_tui_research_on_neo4j_shows_the_mind_map_and_node_details(
+    on_neo4j: Settings, admin: Any, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    from textual.widgets import DataTable
+
+    from tests.pilot_helpers import wait_for
+    from tui.app import DeepResearchApp
+    from tui.screens.node_detail import NodeDetailScreen
+    from tui.screens.report import ReportScreen
+    from tui.screens.research import ResearchScreen
+
+    config = load()
+    assert config.graph.backend == "neo4j"
+    config.research.rounds, config.research.breadth = 1, 2
+    app = DeepResearchApp(config, start_topic="Tidal energy")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ResearchScreen)
+        await wait_for(pilot, lambda: screen.state.status not in ("new", "running"), 90)
+        await wait_for(pilot, lambda: not screen.running, 30)
+        assert screen.state.status == "done", (screen.state.status_reason, screen.notes)
+        sid = screen.state.session_id
+        assert count(admin, on_neo4j[3], "MATCH (s:Session {id: $sid}) RETURN count(s)", sid=sid)
+        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen), 30)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("m")
+        tree = screen.query_one("#mindmap-tree")
+        await wait_for(pilot, lambda: any(c.data.kind == "node" for c in tree.root.children), 30)
+        topic = next(c for c in tree.root.children if c.data.kind == "node")
+        assert "Tidal energy" in str(topic.label)
+        tree.move_cursor(topic)
+        await pilot.press("right")
+        await wait_for(pilot, lambda: any(c.data.kind == "node" for c in topic.children), 30)
+        session = next(c for c in topic.children if c.data.kind == "node")
+        assert sid in str(session.label)
+        tree.move_cursor(session)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, NodeDetailScreen), 30)
+        props = app.screen.query_one("#node-properties", DataTable)
+        await wait_for(pilot, lambda: props.row_count > 0, 30)
+        neighbours = app.screen.query_one("#node-neighbours", DataTable)
+        assert neighbours.row_count > 0  # its topic and its steps, read from the server
