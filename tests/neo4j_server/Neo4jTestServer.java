@@ -38,6 +38,7 @@ public final class Neo4jTestServer {
         Path home = Path.of(args[0]);
         int port = Integer.parseInt(args[1]);
 
+        long started = System.nanoTime();
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
@@ -49,6 +50,7 @@ public final class Neo4jTestServer {
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(64))
                 .build();
 
+        long built = System.nanoTime();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             dbms.shutdown();
@@ -59,7 +61,10 @@ public final class Neo4jTestServer {
                 "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
                 Map.of("password", password));
 
-        System.out.println("READY bolt://127.0.0.1:" + port);
+        long ready = System.nanoTime();
+        System.out.println("READY bolt://127.0.0.1:" + port + " (DBMS up in "
+                + (built - started) / 1_000_000 + " ms, password set in "
+                + (ready - built) / 1_000_000 + " ms)");
         System.out.flush();
         stopped.await();
     }
