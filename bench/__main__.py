@@ -1,4 +1,4 @@
-"""``python -m bench engine|mindmap|startup [...]``: run one benchmark, print its figures."""
+"""``python -m bench engine|mindmap|neo4j|startup [...]``: run one benchmark, print its figures."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     engine.add_argument("--events", type=int, default=2000, help="events to append and replay")
     engine.add_argument("--rounds", type=int, default=3, help="rounds of the full research")
     engine.add_argument("--repeat", type=int, default=20, help="timed repetitions")
+    neo4j = commands.add_parser("neo4j", help="the mind map on Neo4j (NEO4J_URI) vs LadybugDB")
+    neo4j.add_argument("--nodes", type=int, default=10_000, help="graph size (default 10000)")
+    neo4j.add_argument("--repeat", type=int, default=20, help="timed repetitions per read")
+    neo4j.add_argument("--rounds", type=int, default=3, help="rounds of the stall research")
     startup = commands.add_parser("startup", help="CLI and import start-up times")
     startup.add_argument("--repeat", type=int, default=7, help="processes per figure")
     args = parser.parse_args(argv)
@@ -27,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.bench_engine import run as run_engine
 
         return run_engine(events=args.events, repeat=args.repeat, rounds=args.rounds)
+    if args.bench == "neo4j":
+        from bench.bench_neo4j import run as run_neo4j
+
+        return run_neo4j(nodes=args.nodes, repeat=args.repeat, rounds=args.rounds)
     if args.bench == "mindmap":
         from bench.bench_mindmap import run
 

@@ -21,6 +21,21 @@ NEO4J_TEST_ENV: dict[str, str] = {
 """The Neo4j contract suite's server, read once before any test isolates the environment
 (``isolated_home`` removes these, so only that suite, reading this copy, ever sees them)."""
 
+NEO4J_REQUIRED = os.environ.get("NEO4J_REQUIRED", "") == "1"
+"""Set by .ci/run, which starts a server: then a ``neo4j``-marked test that skips has failed
+(a skip there means the server half silently did not run)."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report: pytest.TestReport = yield
+    if NEO4J_REQUIRED and report.skipped and item.get_closest_marker("neo4j"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"NEO4J_REQUIRED=1, yet this Neo4j test was skipped: {reason}"
+    return report
+
+
 _REAL_ENV = (
     "GEMINI_API_KEY",
     "GOOGLE_API_KEY",

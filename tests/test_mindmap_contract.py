@@ -131,7 +131,7 @@ def _neo4j_store() -> CypherGraphStore:
     return store
 
 
-@pytest.fixture(params=["ladybug", "neo4j"])
+@pytest.fixture(params=["ladybug", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CypherGraphStore]:
     if request.param == "neo4j":
         if not NEO4J_TEST_ENV["NEO4J_URI"]:
@@ -449,3 +449,41 @@ def test_write_smuggled_past_the_text_guard_is_refused_by_the_store(
     assert totals(store) == before
     # and the store still answers afterwards
     assert store.run_read_query("MATCH (n:Topic) RETURN count(n)").rows == [[1]]
+
+
+def test_query_values_have_one_shape_on_both_backends(store: CypherGraphStore) -> None:
+    """`graph query` and "ask" show nodes, relationships and paths the same way whichever
+    graph answers (a Ladybug path is a map of _NODES/_RELS, a neo4j Path an object)."""
+    apply_all(store, round_events("s1", TOPIC, 1))
+    row = store.run_read_query(
+        "MATCH p = (t:Topic)-[r:HAS_SESSION]->(s:Session) RETURN t, r, p, s.id"
+    ).rows[0]
+    topic, rel, path, sid = row
+    assert topic["_label"] == "Topic" and topic["name"] == TOPIC
+    assert rel == {"_label": "HAS_SESSION"}
+    assert [n["_label"] for n in path] == ["Topic", "Session"]
+    assert path[1]["id"] == sid == "s1"
+
+
+def test_non_ascii_names_merge_and_round_trip(store: CypherGraphStore) -> None:
+    """Composed and decomposed accents are one topic; CJK, RTL, emoji (4-byte UTF-8) and
+    long multi-byte names survive both drivers and index limits (counted in bytes)."""
+    import unicodedata
+
+    from core.mindmap import schema
+
+    composed = "Énergie solaire — 太陽光 — طاقة 🌞"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    apply_all(store, round_events("s-nfc", composed, 1))
+    apply_all(store, round_events("s-nfd", decomposed.upper(), 1, t0=9000.0))
+    roots = store.roots()
+    assert len(roots) == 1 and roots[0].child_count == 2
+    assert store.prior_evidence(composed) == 4
+    found = store.run_read_query("MATCH (t:Topic) RETURN t.name").rows
+    assert found == [[composed]]
+    wide = "🔋電池" * 3000  # 9,000 characters, 30,000 bytes of UTF-8
+    apply_all(store, round_events("s-wide", wide, 1))
+    detail = store.node(schema.topic_id(wide))
+    assert detail is not None and detail.properties["name"] == wide
+    assert len(detail.properties["key"].encode()) < 8000

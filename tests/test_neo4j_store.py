@@ -1,8 +1,10 @@
 """Neo4jStore without a server: bounded waits, credentials, schema rights, the EXPLAIN guard.
 
-No Neo4j server can run here, so these use a silent loopback listener (a port that accepts
-and never speaks Bolt) and the fake driver in ``tests/fakes/neo4j_driver.py``; the contract
-suite covers the behaviour against a real server when ``NEO4J_URI`` is set.
+These use a silent loopback listener (a port that accepts and never speaks Bolt) and the
+fake driver in ``tests/fakes/neo4j_driver.py``, for what a real server cannot be made to do
+here (a community server has no roles, so it never refuses schema rights). The contract
+suite and ``tests/test_neo4j_server.py`` cover the behaviour against a real server
+(``tests/neo4j_server/start.sh``) when ``NEO4J_URI`` is set.
 """
 
 from __future__ import annotations
