@@ -93,6 +93,7 @@ class TavilySearch:
                     content=str(item.get("content") or ""),
                     score=score,
                     raw_content=raw,
+                    provider=PROVIDER,
                 )
             )
         return hits
