@@ -26,7 +26,9 @@ def by_name(report: dict) -> dict[str, dict]:
 
 
 def test_the_default_stack_against_the_fakes_is_ready(
-    fake_env: tuple[FakeGemini, FakeTavily], capsys: pytest.CaptureFixture[str]
+    fake_env: tuple[FakeGemini, FakeTavily],
+    capsys: pytest.CaptureFixture[str],
+    isolated_home: Path,
 ) -> None:
     gemini, tavily = fake_env
     code, report = doctor_json([], capsys)
@@ -35,6 +37,7 @@ def test_the_default_stack_against_the_fakes_is_ready(
     assert checks["llm:gemini"]["ok"] and checks["search:tavily"]["ok"]
     assert checks["graph:ladybug"]["ok"]
     assert len(gemini.model_requests()) == 1 and len(tavily.search_requests()) == 1
+    assert not (isolated_home / "data" / "graph").exists()  # a check leaves no files
 
 
 def test_a_local_stack_with_a_missing_model_names_the_fix(

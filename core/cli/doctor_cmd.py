@@ -202,7 +202,14 @@ async def _check_search(config: Config, name: str, *, required: bool) -> Check:
 def _check_graph(config: Config) -> Check:
     from core.mindmap.factory import open_store
 
+    from core.mindmap.factory import DB_FILE
+
     backend = config.graph.backend
+    if backend != "neo4j" and not (config.graph_path / DB_FILE).exists():
+        # Opening would create it: a check must not leave files behind.
+        return Check(
+            "graph", backend, True, f"none yet; the first research creates {config.graph_path}"
+        )
     try:
         store, warnings = open_store(config, read_only=True)
     except Exception as exc:  # any failure to open is the finding itself
