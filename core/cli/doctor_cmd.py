@@ -200,9 +200,7 @@ async def _check_search(config: Config, name: str, *, required: bool) -> Check:
 
 
 def _check_graph(config: Config) -> Check:
-    from core.mindmap.factory import open_store
-
-    from core.mindmap.factory import DB_FILE
+    from core.mindmap.factory import DB_FILE, open_store
 
     backend = config.graph.backend
     if backend != "neo4j" and not (config.graph_path / DB_FILE).exists():
