@@ -328,3 +328,19 @@ def test_extract_json_finds_the_object(text: str) -> None:
 def test_extract_json_refuses_prose() -> None:
     with pytest.raises(json.JSONDecodeError):
         extract_json("I cannot answer that.")
+
+
+async def test_a_server_refusing_stream_options_is_asked_without_them_once(
+    fake_openai: FakeOpenAI,
+) -> None:
+    fake_openai.refuse_stream_options = True
+    llm = provider(fake_openai)
+    try:
+        first = await llm.stream_text(REASONING_PROMPT)
+        second = await llm.stream_text(REASONING_PROMPT)
+    finally:
+        await llm.aclose()
+    assert "**PLANNING**" in first.text and "**PLANNING**" in second.text
+    assert second.usage_estimated is True
+    sent = ["stream_options" in r.body for r in fake_openai.chat_requests()]
+    assert sent == [True, False, False]

@@ -194,13 +194,15 @@ class OpenAICompatProvider:
                 answer.append(visible)
                 await _call(on_text, visible)
 
-        stream = await self._first_token_guard(self._open_stream(messages))
+        # One deadline for the whole wait: the response headers and the first real token.
+        deadline = time.monotonic() + self.first_token_timeout_s
+        stream = await self._first_token_guard(self._open_stream(messages), deadline)
         async with contextlib.aclosing(_closing_iter(stream)) as chunks:
             first = True
             while True:
                 try:
                     step = chunks.__anext__()
-                    chunk = await (self._first_token_guard(step) if first else step)
+                    chunk = await (self._first_token_guard(step, deadline) if first else step)
                 except StopAsyncIteration:
                     break
                 except ProviderError:
@@ -350,10 +352,10 @@ class OpenAICompatProvider:
                 raise _FormatRefused(error) from exc
             raise error from exc
 
-    async def _first_token_guard(self, awaitable: Any) -> Any:
-        """Await the start of an answer with the first-token timeout, as a clear error."""
+    async def _first_token_guard(self, awaitable: Any, deadline: float) -> Any:
+        """Await the start of an answer until ``deadline``; a timeout is a clear error."""
         try:
-            return await asyncio.wait_for(awaitable, timeout=self.first_token_timeout_s)
+            return await asyncio.wait_for(awaitable, timeout=max(0.0, deadline - time.monotonic()))
         except TimeoutError as exc:
             raise TransientError(
                 f"The model {self.model} at {server_label(self.base_url)} sent no first token "

@@ -73,6 +73,7 @@ class FakeOpenAI(LoopbackServer):
         refuse_json_object: bool = False,
         think: bool = False,
         reasoning_deltas: bool = False,
+        refuse_stream_options: bool = False,
         responder: Responder | None = None,
     ) -> None:
         super().__init__(port=port)
@@ -87,6 +88,8 @@ class FakeOpenAI(LoopbackServer):
         """Wrap every answer's start in ``<think>…</think>`` (as Qwen3/DeepSeek-R1 do)."""
         self.reasoning_deltas = reasoning_deltas
         """Send the thinking as ``reasoning_content`` deltas before the answer."""
+        self.refuse_stream_options = refuse_stream_options
+        """Answer 400 to ``stream_options``, as some older llama.cpp builds do."""
         self.responder = responder
         self.errors = ErrorQueue()
         self._error_headers: list[dict[str, str]] = []
@@ -151,6 +154,9 @@ class FakeOpenAI(LoopbackServer):
                 404,
                 openai_error(404, f"model '{body.get('model')}' not found", code="model_not_found"),
             )
+            return
+        if self.refuse_stream_options and "stream_options" in body:
+            self._send(h, 400, openai_error(400, "Unrecognized request argument: stream_options"))
             return
         fmt = (body.get("response_format") or {}).get("type")
         if (fmt == "json_schema" and self.refuse_json_schema) or (
