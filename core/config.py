@@ -84,6 +84,59 @@ class Neo4jConfig:
     database: str = "neo4j"
 
 
+LLM_PROVIDERS: tuple[str, ...] = ("gemini", "openai")
+SEARCH_PROVIDERS: tuple[str, ...] = ("tavily", "ddgs", "searxng", "local")
+
+
+@dataclass
+class ProvidersConfig:
+    llm: str = "gemini"
+    """"gemini" or "openai" (any OpenAI-compatible server: Ollama, LM Studio, vLLM, …)."""
+    search: str = "tavily"
+    """The search chain, comma-separated, tried in this order: tavily,ddgs,searxng,local."""
+    private: bool = False
+    """Only local documents and an LLM on loopback or a private network may be used."""
+
+    @property
+    def search_chain(self) -> list[str]:
+        return [name.strip() for name in self.search.split(",") if name.strip()]
+
+
+@dataclass
+class OpenAIConfig:
+    base_url: str = ""
+    """E.g. http://localhost:11434/v1 (Ollama), http://localhost:1234/v1 (LM Studio)."""
+    api_key: str = ""
+    """Optional: local servers need none."""
+    model: str = ""
+    timeout_s: float = 600.0
+    first_token_timeout_s: float = 300.0
+    """A large local model may take minutes to load before its first token."""
+    rpm: int = 0
+    """Client-side requests per minute; 0: no limit (local servers)."""
+    max_retries: int = 5
+
+
+@dataclass
+class SearxngConfig:
+    base_url: str = ""
+    timeout_s: float = 20.0
+
+
+@dataclass
+class DdgsConfig:
+    backend: str = "auto"
+    """ddgs engines, comma-separated (duckduckgo, bing, brave, …) or "auto"."""
+    region: str = "us-en"
+    timeout_s: float = 10.0
+
+
+@dataclass
+class LocalDocsConfig:
+    folders: list[str] = field(default_factory=list)
+    """Folders of .md, .txt, .html and .pdf files to search."""
+
+
 @dataclass
 class Config:
     gemini: GeminiConfig = field(default_factory=GeminiConfig)
@@ -91,6 +144,11 @@ class Config:
     research: ResearchConfig = field(default_factory=ResearchConfig)
     graph: GraphConfig = field(default_factory=GraphConfig)
     neo4j: Neo4jConfig = field(default_factory=Neo4jConfig)
+    providers: ProvidersConfig = field(default_factory=ProvidersConfig)
+    openai: OpenAIConfig = field(default_factory=OpenAIConfig)
+    searxng: SearxngConfig = field(default_factory=SearxngConfig)
+    ddgs: DdgsConfig = field(default_factory=DdgsConfig)
+    local: LocalDocsConfig = field(default_factory=LocalDocsConfig)
     path: Path = field(default_factory=lambda: config_path())
     """Where this config was read from (and where ``save`` writes)."""
     file_values: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -111,19 +169,45 @@ class Config:
         return Path(self.graph.path).expanduser() if self.graph.path else data_dir() / "graph"
 
     def missing_keys(self) -> list[str]:
-        """Human sentences naming each missing key, the env var and the config file."""
+        """Human sentences naming each missing key, the env var and the config file.
+
+        Only the chosen providers count: an OpenAI-compatible LLM needs no Gemini key, a
+        chain without Tavily no Tavily key."""
         missing = []
-        if not self.gemini.api_key:
+        if self.providers.llm == "openai":
+            if not self.openai.base_url:
+                missing.append(
+                    "No OpenAI-compatible server: set OPENAI_BASE_URL (e.g. "
+                    "http://localhost:11434/v1 for Ollama), or run `deepresearch-tui config "
+                    f"set openai.base_url URL` (writes {self.path})."
+                )
+            if not self.openai.model:
+                missing.append(
+                    "No model for the OpenAI-compatible server: set OPENAI_MODEL, or run "
+                    f"`deepresearch-tui config set openai.model NAME` (writes {self.path})."
+                )
+        elif not self.gemini.api_key:
             missing.append(
                 f"No Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or run "
                 f"`deepresearch-tui config set gemini.api_key KEY` (writes {self.path}). "
                 f"Get a key at {GEMINI_KEY_URL}"
             )
-        if not self.tavily.api_key:
+        chain = self.providers.search_chain
+        if "tavily" in chain and not self.tavily.api_key:
             missing.append(
                 f"No Tavily API key: set TAVILY_API_KEY, or run "
                 f"`deepresearch-tui config set tavily.api_key KEY` (writes {self.path}). "
                 f"Get a key at {TAVILY_KEY_URL}"
+            )
+        if "searxng" in chain and not self.searxng.base_url:
+            missing.append(
+                "No SearXNG URL: set SEARXNG_URL, or run `deepresearch-tui config set "
+                f"searxng.base_url URL` (writes {self.path})."
+            )
+        if "local" in chain and not self.local.folders:
+            missing.append(
+                "No document folders for local search: pass --docs PATH, or run "
+                f"`deepresearch-tui config set local.folders PATH` (writes {self.path})."
             )
         return missing
 
@@ -134,6 +218,11 @@ SECTIONS: dict[str, type] = {
     "research": ResearchConfig,
     "graph": GraphConfig,
     "neo4j": Neo4jConfig,
+    "providers": ProvidersConfig,
+    "openai": OpenAIConfig,
+    "searxng": SearxngConfig,
+    "ddgs": DdgsConfig,
+    "local": LocalDocsConfig,
 }
 
 ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
@@ -146,9 +235,13 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "neo4j.user": ("NEO4J_USER", "NEO4J_USERNAME"),
     "neo4j.password": ("NEO4J_PASSWORD",),
     "neo4j.database": ("NEO4J_DATABASE",),
+    "openai.base_url": ("OPENAI_BASE_URL",),
+    "openai.api_key": ("OPENAI_API_KEY",),
+    "openai.model": ("OPENAI_MODEL",),
+    "searxng.base_url": ("SEARXNG_URL",),
 }
 
-SECRET_KEYS = frozenset({"gemini.api_key", "tavily.api_key", "neo4j.password"})
+SECRET_KEYS = frozenset({"gemini.api_key", "tavily.api_key", "neo4j.password", "openai.api_key"})
 
 
 def config_path() -> Path:
@@ -167,7 +260,9 @@ def data_dir() -> Path:
     return user_data_path(APP_NAME)
 
 
-URL_KEYS = frozenset({"gemini.base_url", "tavily.base_url", "neo4j.uri"})
+URL_KEYS = frozenset(
+    {"gemini.base_url", "tavily.base_url", "neo4j.uri", "openai.base_url", "searxng.base_url"}
+)
 """Settings holding URLs, which may carry ``user:password@`` or a ``?key=`` token."""
 
 
@@ -209,6 +304,12 @@ LIMITS: dict[str, tuple[int, int | None]] = {
     "research.results_per_search": (1, None),
     "research.concurrency": (1, None),
     "research.context_chars": (0, None),
+    "openai.timeout_s": (1, None),
+    "openai.first_token_timeout_s": (1, None),
+    "openai.rpm": (0, None),
+    "openai.max_retries": (0, None),
+    "searxng.timeout_s": (1, None),
+    "ddgs.timeout_s": (1, None),
 }
 """Inclusive (lowest, highest or None) per numeric setting. ``research.breadth = 0`` would
 plan nothing and quietly search nothing; a 0 s timeout would fail every search."""
@@ -240,6 +341,7 @@ def neo4j_uri_problem(uri: str) -> str | None:
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "graph.backend": ("ladybug", "neo4j"),
+    "providers.llm": LLM_PROVIDERS,
     "tavily.search_depth": ("basic", "advanced"),
 }
 
@@ -255,6 +357,8 @@ def _kind(dotted: str) -> type:
     fields = {f.name: f for f in dataclasses.fields(SECTIONS[section])}
     if key not in fields:
         raise ConfigError(f"unknown setting {dotted} (known in [{section}]: {', '.join(fields)})")
+    if fields[key].default_factory is not dataclasses.MISSING:
+        return type(fields[key].default_factory())
     return type(fields[key].default)
 
 
@@ -263,7 +367,11 @@ def requirement(dotted: str) -> str:
     "one of: basic, advanced". The CLI and the config loader word every refusal with it."""
     if dotted in CHOICES:
         return "one of: " + ", ".join(CHOICES[dotted])
+    if dotted == "providers.search":
+        return "a comma-separated chain of " + ", ".join(SEARCH_PROVIDERS)
     kind = _kind(dotted)
+    if kind is list:
+        return f"a list of folder paths (in one string, separated by {os.pathsep!r})"
     if kind is bool:
         return "true or false"
     if kind is str:
@@ -294,6 +402,12 @@ def check_value(dotted: str, value: Any) -> Any:
     kind = _kind(dotted)
     problem = ConfigError(f"{dotted} must be {requirement(dotted)} (got {_shown(value)})")
     result: Any = None
+    if kind is list:
+        if isinstance(value, str):
+            value = [part for part in value.split(os.pathsep) if part.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise problem
+        return [v.strip() for v in value]
     if isinstance(value, kind) and not (kind is not bool and isinstance(value, bool)):
         result = value
     elif kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -320,6 +434,12 @@ def check_value(dotted: str, value: Any) -> Any:
             raise ConfigError(f"{dotted} must be {requirement(dotted)} (got {shown})")
     if dotted == "neo4j.uri" and result and (uri_problem := neo4j_uri_problem(result)):
         raise ConfigError(f"neo4j.uri: {uri_problem}")
+    if dotted == "providers.search":
+        names = [name.strip() for name in result.split(",") if name.strip()]
+        unknown = [name for name in names if name not in SEARCH_PROVIDERS]
+        if not names or unknown or len(set(names)) != len(names):
+            raise problem
+        result = ",".join(names)
     return result
 
 

@@ -24,6 +24,7 @@ COMMAND_MODULES = {
     "config": "core.cli.config_cmd",
     "graph": "core.cli.graph_cmd",
     "import": "core.cli.import_cmd",
+    "doctor": "core.cli.doctor_cmd",
 }
 COMMAND_NAMES = frozenset(COMMAND_MODULES)
 """Known without building the parser, so ``--version`` and the app launch import nothing

@@ -96,6 +96,7 @@ class TavilySearch:
                     content=ingest.clean_text(item.get("content") or "", ingest.SNIPPET_CHARS),
                     score=_score(item.get("score")),
                     raw_content=raw,
+                    provider=PROVIDER,
                 )
             )
         return hits
