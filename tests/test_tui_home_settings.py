@@ -701,9 +701,7 @@ async def test_tab_order_is_screen_order_and_enter_on_test_does_not_save() -> No
         assert "Type a Neo4j URI first" in screen.test_result[1]
         assert not config.path.exists()
         assert isinstance(app.screen, SettingsScreen) and not screen.saved
-        order = [
-            widget.id for widget in screen.focus_chain if isinstance(widget, Button)
-        ]
+        order = [widget.id for widget in screen.focus_chain if isinstance(widget, Button)]
         assert order == ["test-neo4j", "save", "cancel"]
         await pilot.press("tab")
         assert screen.focused is not None and screen.focused.id == "save"
