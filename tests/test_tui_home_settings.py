@@ -706,3 +706,21 @@ async def test_tab_order_is_screen_order_and_enter_on_test_does_not_save() -> No
         await pilot.press("tab")
         assert screen.focused is not None and screen.focused.id == "save"
         assert screen.focused.region.overlaps(screen.region)
+
+
+async def test_an_http_neo4j_uri_is_explained_not_sent_to_the_driver(
+    fake_neo4j: FakeNeo4j,
+) -> None:
+    app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        screen.query_one("#neo4j-uri", Input).value = "http://localhost:7474"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: screen.test_result is not None)
+        ok, text = screen.test_result
+        assert ok is False
+        assert "bolt://localhost:7687" in text and "neo4j://localhost:7687" in text
+        assert not fake_neo4j.drivers  # never handed to the driver
+        _, problems = screen.collect()
+        assert any("bolt://localhost:7687" in problem for problem in problems)
