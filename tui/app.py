@@ -85,6 +85,29 @@ class DeepResearchApp(App[None]):
         self._store_error: str = ""
         self._store_lock = threading.Lock()
 
+    # --- toasts ---------------------------------------------------------------------------
+
+    def max_toasts(self) -> int:
+        """How many toasts may stand at once: stacked, they covered the report at 80x24."""
+        return 1 if self.size.height < 30 else 3
+
+    def on_notify(self, _event: Any) -> None:
+        # Runs before Textual's own handler adds the toast: trim once it is in.
+        self.call_later(self._trim_toasts)
+
+    def _trim_toasts(self) -> None:
+        """Drop the oldest toasts beyond ``max_toasts`` (the newest win).
+
+        Textual has no public limit; ``_notifications`` and ``_unnotify`` are what its own
+        ``clear_notifications`` uses (Textual is pinned below 9).
+        """
+        notifications = self._notifications
+        if len(notifications) <= self.max_toasts():
+            return
+        while len(notifications) > self.max_toasts():
+            self._unnotify(next(iter(notifications)), refresh=False)
+        self._refresh_notifications()
+
     # --- start-up -------------------------------------------------------------------------
 
     def on_mount(self) -> None:
