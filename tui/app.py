@@ -313,20 +313,19 @@ class DeepResearchApp(App[None]):
         store = self._store
         if store is None or getattr(store, "backend", "") != "ladybug" or self.store_in_use():
             return
-        pending = bool(getattr(store, "pending", False))
         with self._store_lock:
             if self._store is not store:
                 return
             self._store = None
             self._store_error = ""
-        self._close_store(store, catch_up=pending)
+        self._close_store(store)
 
     @work(thread=True, exit_on_error=False, group="store-release")
-    def _close_store(self, store: Any, *, catch_up: bool) -> None:
+    def _close_store(self, store: Any) -> None:
+        """Close, then add research queued meanwhile (ours or another process's) if the
+        graph is free now: the queue empties by itself, not at the next manual rebuild."""
         with contextlib.suppress(Exception):  # a failed close must not crash the app
             store.close()
-        if not catch_up:
-            return
         from core.mindmap.pending import catch_up_if_free
 
         done = catch_up_if_free(self.config)
