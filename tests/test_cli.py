@@ -390,3 +390,77 @@ def test_config_show_is_a_valid_config_file(
     assert data["neo4j"]["password"] == ""
     assert "# from env GOOGLE_GEMINI_BASE_URL" in out
     assert "# not set" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["sesions"], "did you mean `deepresearch-tui sessions`?"),
+        (["grpah"], "did you mean `deepresearch-tui graph`?"),
+        (["list"], "did you mean `deepresearch-tui sessions list`?"),
+        (["doctor"], "is not a command (the commands are config, graph, import, run, sessions"),
+    ],
+)
+def test_a_misspelt_command_is_not_a_research_topic(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui import cli
+
+    launched: list[str | None] = []
+    monkeypatch.setattr(cli, "launch", lambda **kw: launched.append(kw["topic"]) or 0)
+    assert main(argv) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert said in err and "deepresearch-tui run" in err
+    assert launched == []
+    # A real topic still opens the app on it, one word or several.
+    assert main(["wind turbine recycling"]) == 0
+    assert main(["photosynthesis"]) == 0
+    assert launched == ["wind turbine recycling", "photosynthesis"]
+
+
+def saved_session() -> str:
+    from core.config import load
+    from tests.snapshot_apps.scripted import canned_events, write_session
+
+    return write_session(load().sessions_dir, canned_events())
+
+
+def test_dash_output_is_standard_output(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    session_id = saved_session()
+    assert main(["sessions", "export", session_id, "--format", "md", "-o", "-"]) == 0
+    assert "Solid-state" in capsys.readouterr().out
+    assert main(["graph", "rebuild"]) == 0
+    capsys.readouterr()
+    assert main(["graph", "export", session_id, "--format", "json", "-o", "-"]) == 0
+    assert session_id in capsys.readouterr().out
+    assert not (tmp_path / "-").exists()
+
+
+def test_graph_export_takes_the_short_ids_sessions_takes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    session_id = saved_session()
+    assert main(["graph", "rebuild"]) == 0
+    capsys.readouterr()
+    short = session_id[:-3]
+    assert main(["sessions", "show", short]) == 0
+    capsys.readouterr()
+    assert main(["graph", "export", short, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)
+
+
+def test_sessions_show_prints_paths_whole_at_80_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.config import load
+
+    monkeypatch.setenv("COLUMNS", "80")
+    session_id = saved_session()
+    report = load().sessions_dir / session_id / "report.md"
+    assert len(str(report)) > 70
+    assert main(["sessions", "show", session_id]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.split() == ["report", str(report)] for line in lines), lines

@@ -664,3 +664,63 @@ async def test_system_commands_and_saved_research_provider() -> None:
         assert app.opened == ids
         discovered = [hit async for hit in provider.discover()]
         assert discovered and "palette topic" in str(discovered[0].display)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_settings_buttons_are_on_screen_above_the_footer(size: tuple[int, int]) -> None:
+    """Save and Cancel were docked under the Footer: invisible, yet reachable with Tab."""
+    from textual.widgets import Button, Footer
+
+    app = Host(config_mod.load(), lambda app: SettingsScreen(app.config, first_launch=True))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        footer = screen.query_one(Footer).region
+        for button_id in ("save", "cancel"):
+            region = screen.query_one(f"#{button_id}", Button).region
+            assert region.area > 0, button_id
+            assert screen.region.contains_region(region), button_id
+            assert not region.overlaps(footer), button_id
+            assert region.bottom <= footer.y, button_id
+        shot(app, "settings-buttons")
+
+
+async def test_tab_order_is_screen_order_and_enter_on_test_does_not_save() -> None:
+    from textual.widgets import Button
+
+    config = config_mod.load()
+    app = Host(config, lambda app: SettingsScreen(app.config, first_launch=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        screen.query_one("#test-neo4j", Button).focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.test_result is not None)
+        assert "Type a Neo4j URI first" in screen.test_result[1]
+        assert not config.path.exists()
+        assert isinstance(app.screen, SettingsScreen) and not screen.saved
+        order = [widget.id for widget in screen.focus_chain if isinstance(widget, Button)]
+        assert order == ["test-neo4j", "save", "cancel"]
+        await pilot.press("tab")
+        assert screen.focused is not None and screen.focused.id == "save"
+        assert screen.focused.region.overlaps(screen.region)
+
+
+async def test_an_http_neo4j_uri_is_explained_not_sent_to_the_driver(
+    fake_neo4j: FakeNeo4j,
+) -> None:
+    app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        screen.query_one("#neo4j-uri", Input).value = "http://localhost:7474"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: screen.test_result is not None)
+        ok, text = screen.test_result
+        assert ok is False
+        assert "bolt://localhost:7687" in text and "neo4j://localhost:7687" in text
+        assert not fake_neo4j.drivers  # never handed to the driver
+        _, problems = screen.collect()
+        assert any("bolt://localhost:7687" in problem for problem in problems)

@@ -95,3 +95,64 @@ async def test_research_palette_export_writes_the_file(keys: None) -> None:
         path = load().data_dir / "exports" / export_name(screen.state.topic, session_id, "json")
         await wait_for(pilot, lambda: path.exists())
         await wait_for(pilot, lambda: any("Exported" in n.message for n in app._notifications))
+
+
+def _footer_text(app: Any) -> str:
+    from textual.widgets import Footer
+
+    footer = app.screen.query_one(Footer)
+    return " ".join(
+        f"{item.key_display} {item.description}" for item in footer.query("FooterKey").results()
+    )
+
+
+async def test_home_slash_filters_from_an_empty_topic_and_quit_is_shown(keys: None) -> None:
+    from textual.widgets import Input
+
+    from tui.screens.home import HomeScreen
+
+    app = DeepResearchApp(load(), engine_factory=scripted_factory())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+        home = app.screen
+        topic = home.query_one("#topic", Input)
+        await wait_for(pilot, lambda: home.focused is topic)
+        await pilot.pause()
+        footer = _footer_text(app)
+        assert "/ Filter" in footer and "Quit" in footer, footer
+        await pilot.press("slash")
+        assert home.focused is home.query_one("#filter", Input)
+        assert topic.value == ""
+        # In a topic with text "/" is text, and the footer stops offering it.
+        topic.focus()
+        await pilot.press(*"TCP", "slash", "I", "P")
+        assert topic.value == "TCP/IP"
+        await pilot.pause()
+        assert "Filter" not in _footer_text(app)
+        # In the filter itself "/" is text too.
+        home.query_one("#filter", Input).focus()
+        await pilot.press("slash")
+        assert home.query_one("#filter", Input).value == "/"
+
+
+async def test_space_in_the_mind_map_pauses_as_the_footer_says(keys: None) -> None:
+    from tui.widgets.mindmap_tree import MindMapTree
+
+    app = DeepResearchApp(
+        load(),
+        start_topic="Solid-state batteries",
+        engine_factory=scripted_factory(hold_at=10),
+        store_factory=lambda config: (_NoStore(), []),
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(screen.focused, MindMapTree))
+        assert "space Pause" in _footer_text(app)
+        await pilot.press("space")
+        assert screen.engine.paused
+        await pilot.press("space")
+        assert not screen.engine.paused
+        screen.engine.release()

@@ -278,7 +278,7 @@ async def test_mind_map_tree_expands_lazily_with_paging(keys: None) -> None:
         await wait_for(pilot, lambda: [c.data.kind for c in topic.children] == ["node", "node"])
         round1 = topic.children[0]
         tree.move_cursor(round1)
-        await pilot.press("space")
+        await pilot.press("right")  # space is pause/resume here too, as the footer says
         await wait_for(pilot, lambda: len(round1.children) == 51)
         more = round1.children[-1]
         assert more.data.kind == "more" and "10 left" in str(more.label)

@@ -61,7 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = commands.add_parser("export", help="export one research's part of the graph")
     export.add_argument("session_id", metavar="SESSION_ID")
     export.add_argument("--format", choices=("json", "cypher", "graphml"), default="json")
-    export.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    export.add_argument(
+        "-o", "--output", metavar="PATH", help="write here instead of stdout (- is stdout)"
+    )
     export.set_defaults(func=export_cmd)
 
 
@@ -267,8 +269,9 @@ def rebuild_cmd(args: argparse.Namespace) -> int:
     try:
         if store.read_only:
             err.print(
-                "[bold red]Error:[/] the mind map is open read-only; close the app "
-                "that uses it and run rebuild again"
+                "[bold red]Error:[/] the mind map is in use by another deepresearch-tui "
+                "process (a research running, or the mind map on screen); run rebuild "
+                "again when it is free (research queued meanwhile is added by itself)"
             )
             return EXIT_FAILED
         from core.mindmap.rebuild import rebuild
@@ -406,6 +409,15 @@ def export_cmd(args: argparse.Namespace) -> int:
     config = _config()
     if config is None:
         return EXIT_USAGE
+    from core.sessions import SessionAmbiguous, SessionNotFound, SessionStore
+
+    try:  # the same id resolution as `sessions`: a unique start of the id is enough
+        session_id = SessionStore(config.sessions_dir).open(args.session_id).id
+    except SessionAmbiguous as exc:
+        err.print(f"[bold red]Error:[/] {escape(str(exc))}")
+        return EXIT_USAGE
+    except SessionNotFound:  # deleted from disk, maybe still in the graph: try it as given
+        session_id = args.session_id
     store = _open(config, read_only=True)
     try:
         export = getattr(store, "export_session", None)
@@ -413,10 +425,10 @@ def export_cmd(args: argparse.Namespace) -> int:
             err.print("[bold red]Error:[/] this store cannot export")
             return EXIT_FAILED
         try:
-            data = export(args.session_id)
+            data = export(session_id)
         except KeyError:
             err.print(
-                f"[bold red]Error:[/] no research {escape(args.session_id)!s} in the "
+                f"[bold red]Error:[/] no research {escape(session_id)!s} in the "
                 "mind map (run `deepresearch-tui graph rebuild` if it is saved)"
             )
             return EXIT_USAGE
@@ -428,7 +440,7 @@ def export_cmd(args: argparse.Namespace) -> int:
         text = to_cypher(data)
     else:
         text = to_graphml(data)
-    if args.output:
+    if args.output and args.output != "-":  # "-" is standard output, as usual
         path = Path(args.output).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -290,6 +290,7 @@ def handler(args: argparse.Namespace) -> int:
     from core.engine import RunResult
 
     assert isinstance(result, RunResult)
+    _catch_up_mind_map(config)
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False))
     elif result.report_path:
@@ -343,6 +344,24 @@ def _interrupted(engine: Any) -> Any:
         tokens_out=state.tokens_out,
         sources=len(state.sources),
     )
+
+
+def _catch_up_mind_map(config: Any) -> None:
+    """A run whose graph was held elsewhere queued its research: add it now if free."""
+    from core.mindmap.pending import catch_up_if_free, pending_sessions
+
+    try:
+        done = catch_up_if_free(config)
+    except Exception as exc:  # the research is saved; the queue waits for the next writer
+        err_console.print(f"[yellow]warning:[/] mind map catch-up failed: {_escape(str(exc))}")
+        return
+    if done.message():
+        err_console.print(f"[cyan]note:[/] {_escape(done.message())}")
+    elif pending_sessions(config.graph_path):
+        err_console.print(
+            "[cyan]note:[/] the mind map is still in use by another process; this research "
+            "is queued and is added to it by itself the next time the graph is free."
+        )
 
 
 def _stop(live: object) -> None:

@@ -35,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = commands.add_parser("export", help="export a research as markdown or JSON")
     export.add_argument("session_id", metavar="ID")
     export.add_argument("--format", choices=("md", "json"), default="md")
-    export.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    export.add_argument(
+        "-o", "--output", metavar="PATH", help="write here instead of stdout (- is stdout)"
+    )
     export.set_defaults(func=export_session)
 
     delete = commands.add_parser("delete", help="delete a saved research")
@@ -113,7 +115,6 @@ def show_session(args: argparse.Namespace) -> int:
     state = handle.state()
     status = handle.live_status(state.status)
     console = Console()
-    table = Table.grid(padding=(0, 2))
     rows = [
         ("id", handle.id),
         ("topic", state.topic),
@@ -126,9 +127,11 @@ def show_session(args: argparse.Namespace) -> int:
         ("folder", str(handle.folder)),
         ("report", str(handle.report_path) if handle.report_path.exists() else "(none yet)"),
     ]
+    width = max(len(name) for name, _ in rows)
     for name, value in rows:
-        table.add_row(f"[bold]{name}[/]", escape(safe(value)))
-    console.print(table)
+        # One line each, never wrapped or cut by us (soft_wrap): a path is there to be
+        # copied whole, whatever the terminal's width.
+        console.print(f"[bold]{name:<{width}}[/]  {escape(safe(value))}", soft_wrap=True)
     if state.summary:
         console.print("\n[bold]Summary[/]")
         console.print(escape(safe(state.summary)))
@@ -146,7 +149,7 @@ def export_session(args: argparse.Namespace) -> int:
     from core.sessions import export_session as render
 
     text = render(handle, args.format, secret_values=secret_values(config))
-    if args.output:
+    if args.output and args.output != "-":  # "-" is standard output, as usual
         path = Path(args.output).expanduser()
         try:
             path.write_text(text, encoding="utf-8")

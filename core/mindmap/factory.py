@@ -3,13 +3,14 @@
 The graph is a projection of the event log, so a store we cannot open is never fatal:
 Neo4j down or refusing our credentials -> the embedded store for this run (``graph
 rebuild`` can re-project into Neo4j later); the embedded file locked by another process ->
-open it read-only. Each fallback is returned as a warning sentence for the UI, and so is
-what an opened store wants said (Neo4j refusing our constraints). An embedded file that
+open it read-only and queue this process's research for the next writer
+(``core.mindmap.pending``), which any writable open catches up on. An embedded file that
 cannot be opened at all (a WAL torn by a full disk or a crash) is moved aside, kept under a
-timestamped name, and a fresh graph is rebuilt from the saved researches' event logs.
-The driver's error text is scrubbed (``neo4j_connect.scrub``): URLs lose their
-``user:password@``, and the password is masked wherever it appears when it is long enough
-to be told apart from ordinary words.
+timestamped name, and a fresh graph is rebuilt from the saved researches' event logs. Each
+fallback is returned as a warning sentence for the UI, and so is what an opened store wants
+said (Neo4j refusing our constraints). The driver's error text is scrubbed
+(``neo4j_connect.scrub``): URLs lose their ``user:password@``, and the password is masked
+wherever it appears when it is long enough to be told apart from ordinary words.
 """
 
 from __future__ import annotations
@@ -27,21 +28,38 @@ log = logging.getLogger(__name__)
 
 
 def open_ladybug(config: Config, *, read_only: bool = False) -> tuple[MindMapStore, list[str]]:
+    """The embedded store. Held by another process: read-only, with this process's research
+    queued for the next writer (``pending``); opened for writing: catch up on the queue."""
+    from core.mindmap.pending import PendingProjectionStore, catch_up, catch_up_if_free
+
     path = config.graph_path / DB_FILE
     if read_only and not path.exists():
         # A read-only open cannot create the file; an empty writable store is the same view.
         read_only = False
+    caught_up = ""
+    if read_only:
+        # A reader (graph stats, query, export) is a moment the graph may be free: queued
+        # research is added first, so what it reads is complete.
+        caught_up = catch_up_if_free(config).message()
     try:
-        return LadybugStore(path, read_only=read_only), []
+        store = LadybugStore(path, read_only=read_only)
     except GraphDamaged as exc:
         return _recover(config, path, exc, read_only=read_only)
     except GraphLocked:
-        store = LadybugStore(path, read_only=True)
-        return store, [
-            f"The mind map at {path} is in use by another deepresearch-tui process: opened "
-            "read-only, so this run's findings are saved in its session log only "
-            "(run `deepresearch-tui graph rebuild` later to add them)."
-        ]
+        held = LadybugStore(path, read_only=True)
+        queued = PendingProjectionStore(held, config.graph_path)
+        return queued, [HELD_TEXT]  # type: ignore[return-value]
+    if read_only:
+        return store, [caught_up] if caught_up else []
+    done = catch_up(store, config.graph_path, config.sessions_dir)
+    return store, [done.message()] if done.message() else []
+
+
+HELD_TEXT = (
+    "The mind map is in use by another deepresearch-tui process (the embedded graph has "
+    "one writer), so it is open read-only here: this research is saved as usual and queued "
+    "for the mind map, which adds it by itself the next time the graph is free."
+)
 
 
 def set_aside(path: Path) -> Path:

@@ -83,6 +83,13 @@ class MindMapTree(Tree[NodeData]):
         self.show_root = False
         self.guide_depth = 3
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Space is the research's pause/resume key, as the footer says, here too: the
+        Tree's own space (toggle a node) steps aside, and right/left/enter expand."""
+        if action == "toggle_node":
+            return False
+        return super().check_action(action, parameters)
+
     def action_expand_node(self) -> None:
         node = self.cursor_node
         if node is not None and node.allow_expand:
@@ -210,7 +217,7 @@ class MindMapView(Vertical):
         self.loaded = False
 
     def compose(self) -> ComposeResult:
-        yield Label("enter: details · →/space: expand · ←: collapse · a: ask", id="mindmap-message")
+        yield Label("enter: details · →: expand · ←: collapse · a: ask", id="mindmap-message")
         yield MindMapTree(self.get_store, id="mindmap-tree")
 
     @property

@@ -111,12 +111,27 @@ def _reasoning_entries(number: int, rnd: Any) -> list[StepEntry]:
     ]
 
 
-def _query_label(query: str, topic: str) -> str:
-    """Queries often repeat the topic: show what differs, so the steps can be told apart."""
-    head = topic.strip()
-    if head and len(query) > len(head) + 3 and query.casefold().startswith(head.casefold()):
-        return "… " + query[len(head) :].strip()
+def _query_label(query: str, topic: str, shared: str = "") -> str:
+    """Queries often repeat the topic, or start alike (the same phrase for a whole round):
+    show what differs, so the steps can be told apart."""
+    for head in (topic.strip(), shared):
+        if head and len(query) > len(head) + 3 and query.casefold().startswith(head.casefold()):
+            return "… " + query[len(head) :].strip()
     return query
+
+
+def _shared_start(queries: list[str]) -> str:
+    """The words a round's queries all start with (at least 12 characters), else ""."""
+    if len(queries) < 2:
+        return ""
+    lowered = [q.casefold() for q in queries]
+    size = 0
+    while size < min(map(len, lowered)) and len({q[size] for q in lowered}) == 1:
+        size += 1
+    common = lowered[0][:size]
+    if not all(len(q) > len(common) and q[len(common)].isspace() for q in queries):
+        common = common[: common.rfind(" ") + 1] if " " in common else ""
+    return queries[0][: len(common)].strip() if len(common.strip()) >= 12 else ""
 
 
 def build_entries(
@@ -158,6 +173,7 @@ def _entries(state: Any, notes: list[str] | tuple[str, ...]) -> list[StepEntry]:
                 continue
             phase = phases.get(name)
             if name == "search" and rnd.searches:
+                shared = _shared_start([search.query for search in rnd.searches])
                 for index, search in enumerate(rnd.searches):
                     detail = ""
                     if search.status == "done":
@@ -172,7 +188,8 @@ def _entries(state: Any, notes: list[str] | tuple[str, ...]) -> list[StepEntry]:
                         StepEntry(
                             f"r{number}:search:{index}",
                             number,
-                            f"» {_query_label(search.query, getattr(state, 'topic', ''))}",
+                            "» "
+                            + _query_label(search.query, getattr(state, "topic", ""), shared),
                             _status(search.status),
                             detail,
                             indent=1,
