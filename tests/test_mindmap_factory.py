@@ -14,7 +14,7 @@ from core.mindmap.factory import open_store
 from core.mindmap.ladybug_store import DB_FILE, LadybugStore
 from core.mindmap.neo4j_connect import safe_uri
 from tests.fakes.neo4j_driver import FakeNeo4j
-from tests.test_mindmap_contract import TOPIC, apply_all, round_events
+from tests.mindmap_support import TOPIC, apply_all, round_events
 
 
 def test_default_is_ladybug_under_graph_path() -> None:
