@@ -16,7 +16,7 @@ from core.mindmap.base import MindMapStore
 from core.mindmap.cypher_store import CypherGraphStore
 from core.mindmap.ladybug_store import LadybugStore
 from tests.conftest import NEO4J_TEST_ENV
-from tests.mindmap_support import (
+from tests.core.mindmap.mindmap_support import (
     TOPIC,
     apply_all,
     contract_neo4j_store,

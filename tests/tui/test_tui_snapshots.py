@@ -5,7 +5,7 @@ timestamps (no clock on screen), the session id is fixed and the data folder sit
 per-test home folder (the Report screen shows its path as ``~/data/...``, the same in every
 run and never shared between two runs), and the saved-list "started" column is pinned (its
 clock time depends on the time zone).
-Update baselines with ``pytest tests/test_tui_snapshots.py --snapshot-update`` and look at them.
+Update baselines with ``pytest tests/tui/test_tui_snapshots.py --snapshot-update`` and look at them.
 """
 
 from __future__ import annotations

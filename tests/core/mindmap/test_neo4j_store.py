@@ -111,7 +111,7 @@ def test_store_and_settings_build_the_same_bounded_driver(fake_neo4j: FakeNeo4j)
 
 def test_every_session_chains_on_the_drivers_bookmarks(fake_neo4j: FakeNeo4j) -> None:
     """Reads on a routed cluster must see the store's own writes."""
-    from tests.mindmap_support import TOPIC, round_events
+    from tests.core.mindmap.mindmap_support import TOPIC, round_events
 
     store = Neo4jStore("neo4j://db.example:7687", "neo4j", "pw")
     store.apply(round_events("s1", TOPIC, 1)[0])
@@ -254,7 +254,7 @@ EMPTY = "MATCH (n) RETURN count(n) = 0"
 @pytest.fixture
 def contract_server(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The contract suite pointed at a (fake) server, as if NEO4J_* were set at start."""
-    import tests.mindmap_support as contract
+    import tests.core.mindmap.mindmap_support as contract
 
     for name, value in {
         "NEO4J_URI": "bolt://db.example:7687",
