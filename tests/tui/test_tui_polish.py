@@ -7,7 +7,6 @@ Each test fails on the code before its fix. Nothing sleeps: tests wait for condi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,15 +17,26 @@ from textual.widgets import DataTable, Footer, Input, Label, Switch
 
 from core.config import load
 from core.mindmap.base import Neighbour, NodeDetail, NodeRef
-from tests.pilot_helpers import wait_for
+from tests.conftest import AppBuilder
+from tests.pilot_helpers import (
+    DialogHost,
+    Host,
+    engine_held,
+    home_loaded,
+    keyed_config,
+    replayed,
+    report_opened,
+    research_screen,
+    screen_text,
+    shown_bindings,
+    wait_for,
+)
 from tests.snapshot_apps.scripted import REPORT, canned_events, scripted_factory, write_session
-from tests.test_tui_home_settings import Host, home_loaded, keyed_config, screen_text
-from tui.app import DeepResearchApp, css_paths
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen, shorten
 from tui.screens.home import HomeScreen
 from tui.screens.node_detail import NodeDetailScreen, format_value
-from tui.screens.report import GoToSourceScreen, ReportScreen
+from tui.screens.report import GoToSourceScreen
 from tui.screens.research import ResearchScreen
 from tui.screens.settings import SettingsScreen
 from tui.screens.source_detail import SourceDetailScreen
@@ -35,36 +45,12 @@ from tui.widgets.sources import SourcesView, column_widths, fit
 T0 = 1_763_900_000.0
 
 
-class NoStore:
-    def roots(self) -> list[Any]:
-        return []
-
-
-def make_app(**kwargs: Any) -> DeepResearchApp:
-    kwargs.setdefault("engine_factory", scripted_factory())
-    kwargs.setdefault("store_factory", lambda config: (NoStore(), []))
-    return DeepResearchApp(load(), **kwargs)
-
-
-async def replayed(pilot: Any) -> ResearchScreen:
-    app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen) and app.screen.replayed)
-    return app.screen
-
-
-def shown_bindings(screen: Any) -> dict[str, str]:
-    """Key -> description of the bindings the footer shows now."""
-    return {
-        key: active.binding.description
-        for key, active in screen.active_bindings.items()
-        if active.binding.show and active.enabled
-    }
-
-
 # --- 1. Report: follow a citation with the keyboard -----------------------------------------
 
 
-async def test_go_to_source_from_the_report_with_the_keyboard(keys: None) -> None:
+async def test_go_to_source_from_the_report_with_the_keyboard(
+    keys: None, make_app: AppBuilder
+) -> None:
     long_report = REPORT + "".join(
         f"\n## Part {i}\n\nMore on this [{i % 6 + 1}].\n" for i in range(30)
     )
@@ -73,10 +59,11 @@ async def test_go_to_source_from_the_report_with_the_keyboard(keys: None) -> Non
     async with app.run_test(size=(80, 24)) as pilot:
         research = await replayed(pilot)
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await report_opened(pilot)
         report = app.screen
         assert shown_bindings(report).get("f") == "Go to source"
-        assert "Go to source" in screen_text(app), "the footer shows the key at 80 columns"
+        # the footer shows the key at 80 columns (it redraws its bindings after the push)
+        await wait_for(pilot, lambda: "Go to source" in screen_text(app), "f in the footer")
         doc = report.query_one("#report-doc", VerticalScroll)
         await wait_for(pilot, lambda: "Part 29" in doc.shown and doc.max_scroll_y > 10)
         doc.scroll_to(y=10, animate=False)
@@ -101,18 +88,18 @@ async def test_go_to_source_from_the_report_with_the_keyboard(keys: None) -> Non
         await pilot.press("r")
         await wait_for(pilot, lambda: app.screen is research)
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await report_opened(pilot)
         await pilot.pause()
         assert app.screen.query_one("#report-doc", VerticalScroll).scroll_y == 10
 
 
-async def test_go_to_source_escape_keeps_the_report(keys: None) -> None:
+async def test_go_to_source_escape_keeps_the_report(keys: None, make_app: AppBuilder) -> None:
     session_id = write_session(load().sessions_dir, canned_events())
     app = make_app(open_session=session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await replayed(pilot)
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await report_opened(pilot)
         report = app.screen
         await pilot.press("f")
         await wait_for(pilot, lambda: isinstance(app.screen, GoToSourceScreen))
@@ -134,17 +121,6 @@ class BigStore:
             for i in range(15)
         ]
         return NodeDetail(NodeRef(node_id, "Evidence", "claim"), props, neighbours)
-
-
-class DialogHost(App[None]):
-    CSS_PATH = css_paths()
-
-    def __init__(self, make_screen: Callable[[], Any]) -> None:
-        super().__init__()
-        self.make_screen = make_screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self.make_screen())
 
 
 def test_time_properties_are_local_dates() -> None:
@@ -344,12 +320,11 @@ async def test_settings_focused_field_is_marked() -> None:
 # --- 6. App: quitting a running research, the palette ---------------------------------------
 
 
-async def test_ctrl_q_asks_while_a_research_runs(keys: None) -> None:
+async def test_ctrl_q_asks_while_a_research_runs(keys: None, make_app: AppBuilder) -> None:
     app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=5))
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, ResearchScreen)
-        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
         try:
             await _quit_while_running(pilot, screen)
         finally:
@@ -380,7 +355,7 @@ async def _quit_while_running(pilot: Any, screen: ResearchScreen) -> None:
     await wait_for(pilot, lambda: app._exit)
 
 
-async def test_palette_offers_only_actions_that_apply(keys: None) -> None:
+async def test_palette_offers_only_actions_that_apply(keys: None, make_app: AppBuilder) -> None:
     session_id = write_session(load().sessions_dir, canned_events())
     app = make_app(open_session=session_id)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -12,7 +12,7 @@ from core.errors import RateLimitError
 from core.llm.base import LLMResponse
 from core.mindmap.ask import ask_mind_map, extract_cypher
 from core.mindmap.ladybug_store import LadybugStore
-from tests.test_mindmap_contract import TOPIC, apply_all, round_events, totals
+from tests.core.mindmap.mindmap_support import TOPIC, apply_all, round_events, totals
 
 
 class StubLLM:

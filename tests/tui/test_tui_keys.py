@@ -11,34 +11,16 @@ from typing import Any
 
 from core.config import load
 from core.exports import export_name
-from tests.pilot_helpers import wait_for
-from tests.snapshot_apps.scripted import canned_events, scripted_factory, write_session
+from tests.conftest import AppBuilder
+from tests.pilot_helpers import replayed, report_opened, wait_for
+from tests.snapshot_apps.scripted import canned_events, write_session
 from tui.app import DeepResearchApp
 from tui.screens.help import HelpScreen
-from tui.screens.report import ReportScreen
-from tui.screens.research import ResearchScreen
 
 
-class _NoStore:
-    def roots(self) -> list[Any]:
-        return []
-
-
-async def _replayed(pilot: Any) -> ResearchScreen:
-    app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen) and app.screen.replayed)
-    await pilot.pause()
-    return app.screen
-
-
-def _app() -> DeepResearchApp:
+def _app(make_app: AppBuilder) -> DeepResearchApp:
     session_id = write_session(load().sessions_dir, canned_events())
-    return DeepResearchApp(
-        load(),
-        open_session=session_id,
-        engine_factory=scripted_factory(),
-        store_factory=lambda config: (_NoStore(), []),
-    )
+    return make_app(open_session=session_id)
 
 
 async def _help_rows(pilot: Any) -> dict[str, str]:
@@ -52,10 +34,12 @@ async def _help_rows(pilot: Any) -> dict[str, str]:
     return rows
 
 
-async def test_research_help_and_palette_list_every_binding(keys: None) -> None:
-    app = _app()
+async def test_research_help_and_palette_list_every_binding(
+    keys: None, make_app: AppBuilder
+) -> None:
+    app = _app(make_app)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await _replayed(pilot)
+        screen = await replayed(pilot)
         rows = await _help_rows(pilot)
         for key in ("1", "2", "3", "tab", "shift+tab", "v", "s", "m", "r", "a", "q"):
             assert key in rows, key
@@ -66,12 +50,14 @@ async def test_research_help_and_palette_list_every_binding(keys: None) -> None:
         assert "plan" in plan and plan.endswith("key 1")
 
 
-async def test_report_help_and_palette_list_export_and_sources(keys: None) -> None:
-    app = _app()
+async def test_report_help_and_palette_list_export_and_sources(
+    keys: None, make_app: AppBuilder
+) -> None:
+    app = _app(make_app)
     async with app.run_test(size=(100, 30)) as pilot:
-        research = await _replayed(pilot)
+        research = await replayed(pilot)
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await report_opened(pilot)
         report = app.screen
         rows = await _help_rows(pilot)
         assert rows["e"] == "Export as Markdown" and rows["E"] == "Export as JSON"
@@ -85,10 +71,10 @@ async def test_report_help_and_palette_list_export_and_sources(keys: None) -> No
         await wait_for(pilot, lambda: path.exists())
 
 
-async def test_research_palette_export_writes_the_file(keys: None) -> None:
-    app = _app()
+async def test_research_palette_export_writes_the_file(keys: None, make_app: AppBuilder) -> None:
+    app = _app(make_app)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await _replayed(pilot)
+        screen = await replayed(pilot)
         commands = {c.title: c for c in app.get_system_commands(screen)}
         commands["Export as JSON"].callback()
         session_id = screen.state.session_id

@@ -25,34 +25,29 @@ from core.events import (
 )
 from core.mindmap.base import NodeDetail, NodeRef
 from core.state import SessionState
-from tests.pilot_helpers import wait_for
-from tests.snapshot_apps.scripted import canned_events, scripted_factory, write_session
-from tests.test_tui_home_settings import screen_text
-from tests.test_tui_polish import DialogHost, make_app, replayed, shown_bindings
+from tests.conftest import AppBuilder
+from tests.pilot_helpers import (
+    DialogHost,
+    engine_held,
+    replayed,
+    report_opened,
+    research_screen,
+    screen_text,
+    shown_bindings,
+    wait_for,
+)
+from tests.snapshot_apps.scripted import (
+    AUTH,
+    canned_events,
+    failed_events,
+    scripted_factory,
+    write_session,
+)
 from tui.screens.node_detail import NodeDetailScreen
-from tui.screens.report import ReportScreen
-from tui.screens.research import ResearchScreen
 from tui.screens.step_detail import StepDetailScreen
 from tui.widgets.notice import ResearchNotice, notice_for
 from tui.widgets.recent_sources import RecentSources
 from tui.widgets.steps import StepsList, build_entries
-
-AUTH = (
-    "Gemini rejected the API key: API key not valid. Please pass a valid API key. "
-    "Check GEMINI_API_KEY or the config file (the whole sentence must stay readable)."
-)
-
-
-def failed_events() -> list[Any]:
-    """Round 1's plan is streaming when Gemini refuses the key: the research fails."""
-    events = canned_events(with_report=False)
-    cut = next(i for i, e in enumerate(events) if isinstance(e, LLMChunk))
-    at = events[cut].timestamp
-    return [
-        *events[: cut + 1],
-        Error(kind="auth", message=AUTH, timestamp=at + 1),
-        SessionFinished(status="failed", reason=AUTH, timestamp=at + 1),
-    ]
 
 
 def stamped(events: list[Any]) -> SessionState:
@@ -62,7 +57,9 @@ def stamped(events: list[Any]) -> SessionState:
 # --- 1. the reason a research failed or paused stays on screen ------------------------------
 
 
-async def test_a_failed_research_keeps_its_reason_and_the_way_out_on_screen(keys: None) -> None:
+async def test_a_failed_research_keeps_its_reason_and_the_way_out_on_screen(
+    keys: None, make_app: AppBuilder
+) -> None:
     session_id = write_session(load().sessions_dir, failed_events())
     app = make_app(open_session=session_id)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -110,6 +107,7 @@ def test_the_notice_says_why_and_what_next_for_each_way_a_research_ends() -> Non
 
 async def test_the_report_opens_when_writing_starts_unless_the_user_looks_elsewhere(
     keys: None,
+    make_app: AppBuilder,
 ) -> None:
     """The live path (engine → screen) is in test_report_screen_streams_while_chunks_arrive;
     here the choice: open it over the panes, never over the source list (a toast instead)."""
@@ -129,18 +127,17 @@ async def test_the_report_opens_when_writing_starts_unless_the_user_looks_elsewh
         assert any("r shows it" in n.message for n in app._notifications)
         await pilot.press("s")  # back to the panes
         await screen.apply_events([report_starts], live=True)
-        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await report_opened(pilot)
 
 
 # --- 3. a stop is not a failure ---------------------------------------------------------------
 
 
-async def test_stopping_says_so_and_hides_pause_and_stop(keys: None) -> None:
+async def test_stopping_says_so_and_hides_pause_and_stop(keys: None, make_app: AppBuilder) -> None:
     app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=12))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, ResearchScreen)
-        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
         assert {"space", "x"} <= set(shown_bindings(screen))
         engine = screen.engine
         engine.stop = lambda: None  # the engine is "finishing its call": the stop is pending
@@ -185,6 +182,7 @@ def test_what_runs_while_the_engine_holds_shows_paused_not_a_spinner() -> None:
 
 async def test_rate_limit_toasts_replace_each_other_and_leave_the_countdown_to_the_bar(
     keys: None,
+    make_app: AppBuilder,
 ) -> None:
     session_id = write_session(load().sessions_dir, canned_events(with_report=False)[:10])
     app = make_app(open_session=session_id)
@@ -217,7 +215,7 @@ def test_shorten_cuts_at_a_word_boundary() -> None:
     assert shorten("short", 40) == "short"
 
 
-async def test_warnings_of_one_kind_do_not_stack(keys: None) -> None:
+async def test_warnings_of_one_kind_do_not_stack(keys: None, make_app: AppBuilder) -> None:
     session_id = write_session(load().sessions_dir, canned_events(with_report=False)[:10])
     app = make_app(open_session=session_id)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -230,7 +228,9 @@ async def test_warnings_of_one_kind_do_not_stack(keys: None) -> None:
         assert [n.message for n in app._notifications] == ["graph write 2 slow"]
 
 
-async def test_an_error_toast_is_the_engine_s_message_titled_by_its_kind(keys: None) -> None:
+async def test_an_error_toast_is_the_engine_s_message_titled_by_its_kind(
+    keys: None, make_app: AppBuilder
+) -> None:
     session_id = write_session(load().sessions_dir, canned_events(with_report=False)[:10])
     app = make_app(open_session=session_id)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -247,7 +247,9 @@ async def test_an_error_toast_is_the_engine_s_message_titled_by_its_kind(keys: N
 # --- 7. the report keeps its place (see also test_tui_polish's go-to-source test) ------------
 
 
-async def test_a_citation_opens_the_source_over_the_report(keys: None) -> None:
+async def test_a_citation_opens_the_source_over_the_report(
+    keys: None, make_app: AppBuilder
+) -> None:
     from tui.screens.source_detail import SourceDetailScreen
 
     session_id = write_session(load().sessions_dir, canned_events())
@@ -255,7 +257,7 @@ async def test_a_citation_opens_the_source_over_the_report(keys: None) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await replayed(pilot)
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await report_opened(pilot)
         report = app.screen
         doc = report.query_one("#report-doc").document
         doc.post_message(Markdown.LinkClicked(doc, "source:2"))
@@ -302,6 +304,7 @@ async def test_node_detail_renders_content_as_markdown_and_queries_one_per_line(
 
 async def test_wide_terminals_widen_the_steps_and_list_the_newest_source_first(
     keys: None,
+    make_app: AppBuilder,
 ) -> None:
     session_id = write_session(load().sessions_dir, canned_events())
     app = make_app(open_session=session_id)
@@ -320,6 +323,7 @@ async def test_wide_terminals_widen_the_steps_and_list_the_newest_source_first(
 
 async def test_new_sources_go_on_top_and_the_cursor_stays_on_the_reader_s_row(
     keys: None,
+    make_app: AppBuilder,
 ) -> None:
     events = canned_events()
     first = next(

@@ -13,8 +13,8 @@ from core.config import Config, load
 from core.mindmap.factory import open_store
 from core.mindmap.ladybug_store import DB_FILE, LadybugStore
 from core.mindmap.neo4j_connect import safe_uri
+from tests.core.mindmap.mindmap_support import TOPIC, apply_all, round_events
 from tests.fakes.neo4j_driver import FakeNeo4j
-from tests.test_mindmap_contract import TOPIC, apply_all, round_events
 
 
 def test_default_is_ladybug_under_graph_path() -> None:
@@ -101,7 +101,7 @@ def test_locked_by_another_process_opens_read_only() -> None:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).parent.parent,
+        cwd=Path(__file__).parents[3],
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"

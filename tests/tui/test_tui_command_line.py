@@ -9,22 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from core.config import load
-from tests.pilot_helpers import finished, wait_for
+from tests.conftest import AppBuilder
+from tests.pilot_helpers import finished, replayed, research_screen, wait_for
 from tests.snapshot_apps.scripted import canned_events, scripted_factory, write_session
 from tui.app import DeepResearchApp
 from tui.screens.home import HomeScreen
-from tui.screens.research import ResearchScreen
 from tui.screens.settings import SettingsScreen
 
 TOPIC = "Solid-state batteries"
 
 
-class _NoStore:
-    def roots(self) -> list[Any]:
-        return []
-
-
-def make_app(**kwargs: Any) -> tuple[DeepResearchApp, list[int]]:
+def counted(make_app: AppBuilder, **kwargs: Any) -> tuple[DeepResearchApp, list[int]]:
     """The app with the scripted engine; the list counts the engines it made."""
     made: list[int] = []
     factory = scripted_factory()
@@ -33,10 +28,7 @@ def make_app(**kwargs: Any) -> tuple[DeepResearchApp, list[int]]:
         made.append(1)
         return factory(*args, **kw)
 
-    app = DeepResearchApp(
-        load(), engine_factory=counting, store_factory=lambda config: (_NoStore(), []), **kwargs
-    )
-    return app, made
+    return make_app(engine_factory=counting, **kwargs), made
 
 
 async def _settings_round_trip(pilot: Any, close_key: str) -> None:
@@ -48,12 +40,10 @@ async def _settings_round_trip(pilot: Any, close_key: str) -> None:
     await pilot.pause()
 
 
-async def test_start_topic_runs_once(keys: None) -> None:
-    app, made = make_app(start_topic=TOPIC)
+async def test_start_topic_runs_once(keys: None, make_app: AppBuilder) -> None:
+    app, made = counted(make_app, start_topic=TOPIC)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen))
-        screen = app.screen
-        assert isinstance(screen, ResearchScreen)
+        screen = await research_screen(pilot)
         await finished(pilot, screen)  # and close the report that opened by itself
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
@@ -63,14 +53,11 @@ async def test_start_topic_runs_once(keys: None) -> None:
         assert len(made) == 1
 
 
-async def test_open_session_opens_once(keys: None) -> None:
+async def test_open_session_opens_once(keys: None, make_app: AppBuilder) -> None:
     session_id = write_session(load().sessions_dir, canned_events())
-    app, _ = make_app(open_session=session_id)
+    app, _ = counted(make_app, open_session=session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen))
-        screen = app.screen
-        assert isinstance(screen, ResearchScreen)
-        await wait_for(pilot, lambda: screen.replayed)
+        await replayed(pilot)
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
         await _settings_round_trip(pilot, "escape")  # cancel
@@ -78,9 +65,11 @@ async def test_open_session_opens_once(keys: None) -> None:
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_topic_waits_in_the_form_when_first_settings_is_cancelled() -> None:
+async def test_topic_waits_in_the_form_when_first_settings_is_cancelled(
+    make_app: AppBuilder,
+) -> None:
     """No keys: Settings opens first; cancelling it leaves the topic typed in, not lost."""
-    app, made = make_app(start_topic=TOPIC)
+    app, made = counted(make_app, start_topic=TOPIC)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
         await pilot.press("escape")

@@ -113,7 +113,7 @@ def test_store_and_settings_build_the_same_bounded_driver(fake_neo4j: FakeNeo4j)
 
 def test_every_session_chains_on_the_drivers_bookmarks(fake_neo4j: FakeNeo4j) -> None:
     """Reads on a routed cluster must see the store's own writes."""
-    from tests.test_mindmap_contract import TOPIC, round_events
+    from tests.core.mindmap.mindmap_support import TOPIC, round_events
 
     store = Neo4jStore("neo4j://db.example:7687", "neo4j", "pw")
     store.apply(round_events("s1", TOPIC, 1)[0])
@@ -256,7 +256,7 @@ EMPTY = "MATCH (n) RETURN count(n) = 0"
 @pytest.fixture
 def contract_server(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The contract suite pointed at a (fake) server, as if NEO4J_* were set at start."""
-    import tests.test_mindmap_contract as contract
+    import tests.core.mindmap.mindmap_support as contract
 
     for name, value in {
         "NEO4J_URI": "bolt://db.example:7687",
@@ -265,7 +265,7 @@ def contract_server(monkeypatch: pytest.MonkeyPatch) -> Any:
         "NEO4J_DATABASE": "scratch",
     }.items():
         monkeypatch.setitem(contract.NEO4J_TEST_ENV, name, value)
-    monkeypatch.setattr(contract, "_NEO4J_VERDICT", [])
+    monkeypatch.setattr(contract, "NEO4J_VERDICT", [])
     return contract
 
 
@@ -276,7 +276,7 @@ def test_contract_suite_uses_the_credentials_captured_before_isolation(
 
     assert "NEO4J_PASSWORD" not in os.environ  # isolated_home removed it for this test
     fake_neo4j.answers = {MARKED: [[False]], EMPTY: [[True]]}
-    store = contract_server._neo4j_store()
+    store = contract_server.contract_neo4j_store()
     store.close()
     assert fake_neo4j.last.config["auth"] == ("tester", "pw-from-env")
     assert fake_neo4j.last.sessions[-1]["database"] == "scratch"
@@ -287,7 +287,7 @@ def test_contract_suite_refuses_a_database_it_did_not_create(
 ) -> None:
     fake_neo4j.answers = {MARKED: [[False]], EMPTY: [[False]]}
     with pytest.raises(pytest.skip.Exception, match="throw-away database"):
-        contract_server._neo4j_store()
+        contract_server.contract_neo4j_store()
     ran = [q for driver in fake_neo4j.drivers for q in driver.queries]
     assert ran == [MARKED, EMPTY]  # looked, changed nothing (no schema, no delete, no marker)
 
@@ -296,7 +296,7 @@ def test_contract_suite_marks_an_empty_database_and_reuses_a_marked_one(
     fake_neo4j: FakeNeo4j, contract_server: Any
 ) -> None:
     fake_neo4j.answers = {MARKED: [[True]], EMPTY: [[False]]}
-    contract_server._neo4j_store().close()
+    contract_server.contract_neo4j_store().close()
     ran = [q for driver in fake_neo4j.drivers for q in driver.queries]
     assert "MERGE (:DeepResearchTuiTestMarker)" in ran
     assert ran[-1] == "MATCH (n) WHERE NOT n:DeepResearchTuiTestMarker DETACH DELETE n"

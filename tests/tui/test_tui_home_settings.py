@@ -1,14 +1,10 @@
 """Home, Settings, Help, Confirm and the command palette, each in a tiny host app.
 
-The host app stands in for ``tui.app.DeepResearchApp``: it defines the actions the screens
-and the palette call (``action_settings``, ``action_help``, ``action_open_session``,
-``action_new_research``) and records the messages Home posts.
+The host app (``tests.pilot_helpers.Host``) stands in for ``tui.app.DeepResearchApp``.
 """
 
 from __future__ import annotations
 
-import functools
-import html
 import os
 import re
 import stat
@@ -18,81 +14,31 @@ from typing import Any
 
 import pytest
 from neo4j.exceptions import ServiceUnavailable
-from textual.app import App, ComposeResult
-from textual.pilot import Pilot
+from textual.app import App
 from textual.widgets import Input, Static
 
 from core import config as config_mod
 from core.config import Config
 from tests.fakes.neo4j_driver import FakeNeo4j
-from tests.pilot_helpers import wait_for as wait_for_condition
+from tests.pilot_helpers import (
+    GEMINI_KEY,
+    TAVILY_KEY,
+    Host,
+    home_loaded,
+    keyed_config,
+    screen_text,
+    wait_for,
+)
 from tui.commands import SavedResearchProvider, system_commands
 from tui.screens.confirm import ConfirmScreen
-from tui.screens.help import ALL_KEYS, HelpScreen, screen_bindings
+from tui.screens.help import ALL_KEYS, HelpScreen
 from tui.screens.home import HomeScreen
 from tui.screens.settings import TEST_TIMEOUT_S, SettingsScreen
 from tui.widgets.session_table import SessionTable, humanize_age, started_label
 
 SIZES = [(80, 24), (200, 50)]
-GEMINI_KEY = "AIzaFAKE-gemini-key-0123456789-abcd"
-TAVILY_KEY = "tvly-FAKE-tavily-key-9876543210-wxyz"
 SHOTS = os.environ.get("DRT_SCREENSHOTS")
 """Set to a folder to save SVG screenshots of every screen while the tests run."""
-
-
-class Host(App[None]):
-    """Pushes one screen; implements the app-side contract the screens rely on."""
-
-    def __init__(self, config: Config, make_screen: Any) -> None:
-        super().__init__()
-        self.config = config
-        self.make_screen = make_screen
-        self.started: list[HomeScreen.StartResearch] = []
-        self.opened: list[str] = []
-        self.results: list[Any] = []
-
-    def compose(self) -> ComposeResult:
-        yield Static("host")
-
-    def on_mount(self) -> None:
-        self.push_screen(self.make_screen(self), self.results.append)
-
-    def on_home_screen_start_research(self, message: HomeScreen.StartResearch) -> None:
-        self.started.append(message)
-
-    def on_home_screen_open_session(self, message: HomeScreen.OpenSession) -> None:
-        self.opened.append(message.session_id)
-
-    def action_open_session(self, session_id: str) -> None:
-        self.opened.append(session_id)
-
-    def action_new_research(self) -> None:
-        self.started.append("new")  # type: ignore[arg-type]
-
-    def action_settings(self) -> None:
-        self.push_screen(SettingsScreen(self.config))
-
-    def export_research(self, session_id: str, fmt: str) -> None:
-        from core.exports import write_export
-
-        write_export(self.config, session_id, fmt)  # type: ignore[arg-type]
-
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen(screen_bindings(self.screen)))
-
-
-def screen_text(app: App[Any]) -> str:
-    """Everything visible, one line per screen row, taken from the exported SVG screenshot.
-
-    The SVG is what ``save_screenshot`` writes, so a key that is not in here is not on screen.
-    """
-    svg = app.export_screenshot()
-    rows: dict[int, list[str]] = {}
-    for line, text in re.findall(
-        r'<text [^>]*?clip-path="url\(#[^)]*?-line-(\d+)\)">(.*?)</text>', svg
-    ):
-        rows.setdefault(int(line), []).append(html.unescape(text).replace("\xa0", " "))
-    return "\n".join("".join(parts) for _, parts in sorted(rows.items()))
 
 
 def shot(app: App[Any], name: str) -> None:
@@ -100,25 +46,6 @@ def shot(app: App[Any], name: str) -> None:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         width, height = app.size
         app.save_screenshot(f"{name}-{width}x{height}.svg", path=SHOTS)
-
-
-def keyed_config() -> Config:
-    config = config_mod.load()
-    config.gemini.api_key = GEMINI_KEY
-    config.tavily.api_key = TAVILY_KEY
-    return config
-
-
-wait_for = functools.partial(wait_for_condition, limit=5.0)
-"""Let the app run until ``condition()`` is true (workers finish) — no fixed sleeps."""
-
-
-async def home_loaded(pilot: Pilot[Any]) -> HomeScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, HomeScreen)
-    await wait_for(pilot, lambda: screen.loaded)
-    await pilot.pause()
-    return screen
 
 
 # --- Home: the form ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from core import events as ev
 from core.cli import graph_cmd
 from core.config import load
 from core.mindmap.ladybug_store import LadybugStore
-from tests.test_mindmap_contract import round_events
+from tests.core.mindmap.mindmap_support import round_events
 
 WEIRD = "O'Brien \"q\" \\ back\nline — 배터리 '); MATCH (n) DETACH DELETE n //"
 

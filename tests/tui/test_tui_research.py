@@ -19,7 +19,8 @@ from textual.widgets import ContentSwitcher, DataTable, Markdown
 from core.config import load
 from core.events import ReportReady, SessionFinished
 from core.mindmap.base import Neighbour, NodeDetail, NodeRef, Page
-from tests.pilot_helpers import finished, wait_for
+from tests.conftest import AppBuilder
+from tests.pilot_helpers import engine_held, finished, report_opened, research_screen, wait_for
 from tests.snapshot_apps.scripted import (
     PLANS,
     REPORT,
@@ -30,7 +31,7 @@ from tests.snapshot_apps.scripted import (
     write_session,
 )
 from tui.app import DeepResearchApp
-from tui.screens.report import ReportScreen, link_citations, stable_text
+from tui.screens.report import link_citations, stable_text
 from tui.screens.research import ResearchScreen
 from tui.widgets.panes import SectionPane
 from tui.widgets.sources import SourcesTable
@@ -71,19 +72,6 @@ class MemoryStore:
         self.closed = True
 
 
-def make_app(**kwargs: Any) -> DeepResearchApp:
-    kwargs.setdefault("engine_factory", scripted_factory())
-    store = kwargs.pop("store", None) or MemoryStore()
-    kwargs.setdefault("store_factory", lambda config: (store, []))
-    return DeepResearchApp(load(), **kwargs)
-
-
-def research(app: DeepResearchApp) -> ResearchScreen:
-    screen = app.screen
-    assert isinstance(screen, ResearchScreen), type(screen)
-    return screen
-
-
 def pane_text(screen: ResearchScreen, section: str) -> str:
     return screen.query_one(f"#pane-{section}", SectionPane).doc.shown
 
@@ -115,7 +103,7 @@ def test_steps_follow_the_state() -> None:
 # --- first launch ---------------------------------------------------------------------------
 
 
-async def test_first_launch_without_keys_opens_settings() -> None:
+async def test_first_launch_without_keys_opens_settings(make_app: AppBuilder) -> None:
     from tui.screens.settings import SettingsScreen
 
     app = make_app()
@@ -127,7 +115,7 @@ async def test_first_launch_without_keys_opens_settings() -> None:
 # --- a live research with the scripted engine ----------------------------------------------
 
 
-async def test_start_from_home_streams_into_every_pane(keys: None) -> None:
+async def test_start_from_home_streams_into_every_pane(keys: None, make_app: AppBuilder) -> None:
     from tui.screens.home import HomeScreen
 
     app = make_app()
@@ -151,10 +139,10 @@ async def test_start_from_home_streams_into_every_pane(keys: None) -> None:
         assert "Round 2/2" in status and "done" in status
 
 
-async def test_steps_navigation_selects_the_round(keys: None) -> None:
+async def test_steps_navigation_selects_the_round(keys: None, make_app: AppBuilder) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await finished(pilot, screen)
         steps = screen.query_one(StepsList)
         steps.focus()
@@ -175,10 +163,10 @@ async def test_steps_navigation_selects_the_round(keys: None) -> None:
         await wait_for(pilot, lambda: pane_text(screen, "execution") == PLANS[1][1])
 
 
-async def test_pane_keys_and_tabs_at_80_columns(keys: None) -> None:
+async def test_pane_keys_and_tabs_at_80_columns(keys: None, make_app: AppBuilder) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await finished(pilot, screen)
         assert screen.has_class("-narrow")
         await pilot.press("2")
@@ -196,10 +184,10 @@ async def test_pane_keys_and_tabs_at_80_columns(keys: None) -> None:
         assert screen.active_pane == "plan"
 
 
-async def test_wide_layout_shows_three_panes(keys: None) -> None:
+async def test_wide_layout_shows_three_panes(keys: None, make_app: AppBuilder) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(200, 50)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await finished(pilot, screen)
         assert screen.has_class("-wide")
         panes = [screen.query_one(f"#pane-{s}") for s in ("plan", "execution", "reflection")]
@@ -209,12 +197,14 @@ async def test_wide_layout_shows_three_panes(keys: None) -> None:
         assert xs == sorted(xs) and len(set(xs)) == 3
 
 
-async def test_tall_wide_screens_list_the_newest_sources_under_the_panes(keys: None) -> None:
+async def test_tall_wide_screens_list_the_newest_sources_under_the_panes(
+    keys: None, make_app: AppBuilder
+) -> None:
     from tui.widgets.recent_sources import RecentSources
 
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(200, 50)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await finished(pilot, screen)
         recent = screen.query_one(RecentSources)
         assert recent.display and recent.region.height > 3
@@ -229,12 +219,14 @@ async def test_tall_wide_screens_list_the_newest_sources_under_the_panes(keys: N
         assert not recent.display, "short or narrow terminals keep the room for the panes"
 
 
-async def test_sources_filter_detail_and_open(keys: None, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_sources_filter_detail_and_open(
+    keys: None, monkeypatch: pytest.MonkeyPatch, make_app: AppBuilder
+) -> None:
     opened: list[str] = []
     app = make_app(start_topic="Solid-state batteries")
     monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await finished(pilot, screen)
         await pilot.press("s")
         assert screen.query_one(ContentSwitcher).current == "sources"
@@ -259,11 +251,11 @@ async def test_sources_filter_detail_and_open(keys: None, monkeypatch: pytest.Mo
         assert screen.query_one(ContentSwitcher).current == "panes"
 
 
-async def test_mind_map_tree_expands_lazily_with_paging(keys: None) -> None:
+async def test_mind_map_tree_expands_lazily_with_paging(keys: None, make_app: AppBuilder) -> None:
     store = MemoryStore()
     app = make_app(start_topic="Solid-state batteries", store=store)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await finished(pilot, screen)
         await pilot.press("m")
         tree = screen.query_one("#mindmap-tree")
@@ -298,18 +290,15 @@ async def test_mind_map_tree_expands_lazily_with_paging(keys: None) -> None:
     assert store.closed
 
 
-async def test_mind_map_unavailable_is_a_message_not_a_crash(keys: None) -> None:
+async def test_mind_map_unavailable_is_a_message_not_a_crash(
+    keys: None, make_app: AppBuilder
+) -> None:
     def broken(config: Any) -> Any:
         raise OSError("graph folder is read-only")
 
-    app = DeepResearchApp(
-        load(),
-        engine_factory=scripted_factory(),
-        store_factory=broken,
-        start_topic="Solid-state batteries",
-    )
+    app = make_app(store_factory=broken, start_topic="Solid-state batteries")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await finished(pilot, screen)
         await pilot.press("m")
         label = screen.query_one("#mindmap-message")
@@ -317,28 +306,28 @@ async def test_mind_map_unavailable_is_a_message_not_a_crash(keys: None) -> None
         assert "read-only" in str(label.render())
 
 
-async def test_pause_resume_and_stop(keys: None) -> None:
+async def test_pause_resume_and_stop(keys: None, make_app: AppBuilder) -> None:
     app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=10))
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
-        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
         engine: ScriptedEngine = screen.engine
         await pilot.press("space")
         assert engine.paused
         await wait_for(pilot, lambda: "paused" in str(screen.query_one("#status").render()))
         engine.release()
-        await pilot.pause(0.05)
+        # Released but paused: the run waits at its pause checkpoint with nothing more emitted.
+        await wait_for(pilot, engine.held.is_set, "the engine held at its pause checkpoint")
         seen = len(engine.emitted)
-        await pilot.pause(0.1)
-        assert len(engine.emitted) == seen  # paused: nothing more happens
+        assert seen == 10, "nothing after the hold point"
         await pilot.press("space")
         assert not engine.paused
-        await wait_for(pilot, lambda: len(engine.emitted) > seen)
+        await wait_for(pilot, lambda: len(engine.emitted) > seen, "events again after unpause")
     # Stop (on a fresh run): a partial report and a "stopped" session.
     app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=12))
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
-        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
         await pilot.press("x")
         await wait_for(pilot, lambda: screen.state.status == "stopped")
         await wait_for(pilot, lambda: not screen.running)
@@ -346,10 +335,10 @@ async def test_pause_resume_and_stop(keys: None) -> None:
         assert any(isinstance(e, ReportReady) for e in screen.engine.emitted)
 
 
-async def test_reopen_shows_the_same_content(keys: None) -> None:
+async def test_reopen_shows_the_same_content(keys: None, make_app: AppBuilder) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await finished(pilot, screen)
         live = {s: pane_text(screen, s) for s in ("plan", "execution", "reflection")}
         live_steps = build_entries(screen.state)
@@ -358,20 +347,20 @@ async def test_reopen_shows_the_same_content(keys: None) -> None:
         await wait_for(pilot, lambda: not isinstance(app.screen, ResearchScreen))
     app = make_app(open_session=session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await wait_for(pilot, lambda: screen.replayed)
         assert {s: pane_text(screen, s) for s in live} == live
         assert build_entries(screen.state) == live_steps
         assert screen.query_one(SourcesTable).row_count == len(SOURCES)
 
 
-async def test_report_streams_links_citations_and_exports(keys: None) -> None:
+async def test_report_streams_links_citations_and_exports(keys: None, make_app: AppBuilder) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await finished(pilot, screen)
         await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await report_opened(pilot)
         report = app.screen
         doc = report.query_one("#report-doc")
         await wait_for(pilot, lambda: "source:3" in doc.shown)
@@ -396,19 +385,19 @@ async def test_report_streams_links_citations_and_exports(keys: None) -> None:
         await wait_for(pilot, lambda: app.screen is report)
 
 
-async def test_report_screen_streams_while_chunks_arrive(keys: None) -> None:
+async def test_report_screen_streams_while_chunks_arrive(keys: None, make_app: AppBuilder) -> None:
     events = canned_events()
     hold = next(i for i, e in enumerate(events) if e.type == "ReportChunk") + 1
     app = make_app(
         start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=hold)
     )
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
-        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
         await wait_for(pilot, lambda: bool(screen.state.report))
         try:
             # Writing began while the panes were on screen: the report opened by itself.
-            await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+            await report_opened(pilot)
             doc = app.screen.query_one("#report-doc")
             await wait_for(pilot, lambda: bool(doc.shown))
             assert "Open problems" not in doc.shown
@@ -420,7 +409,7 @@ async def test_report_screen_streams_while_chunks_arrive(keys: None) -> None:
         )
 
 
-async def test_review_queries_dialog_edits_the_plan(keys: None) -> None:
+async def test_review_queries_dialog_edits_the_plan(keys: None, make_app: AppBuilder) -> None:
     app = make_app(start_topic="Solid-state batteries")
     app.config.research.review_queries = True
     async with app.run_test(size=(100, 30)) as pilot:
@@ -448,13 +437,15 @@ async def test_review_queries_dialog_edits_the_plan(keys: None) -> None:
         assert screen.state.rounds[1].queries == ["my own query"]
 
 
-async def test_engine_failure_is_a_notification_and_a_step(keys: None) -> None:
+async def test_engine_failure_is_a_notification_and_a_step(
+    keys: None, make_app: AppBuilder
+) -> None:
     app = make_app(
         start_topic="Solid-state batteries",
         engine_factory=scripted_factory(fail_with=RuntimeError("boom")),
     )
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await wait_for(pilot, lambda: bool(screen.notes))
         assert "boom" in screen.notes[0]
         steps = screen.query_one(StepsList)
@@ -462,14 +453,14 @@ async def test_engine_failure_is_a_notification_and_a_step(keys: None) -> None:
         assert any("boom" in n.message for n in app._notifications)
 
 
-async def test_quit_while_running_asks_first(keys: None) -> None:
+async def test_quit_while_running_asks_first(keys: None, make_app: AppBuilder) -> None:
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.home import HomeScreen
 
     app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=5))
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
-        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("n")
@@ -482,7 +473,9 @@ async def test_quit_while_running_asks_first(keys: None) -> None:
         await wait_for(pilot, lambda: not screen.running)
 
 
-async def test_sigterm_interrupts_the_running_research_and_quits(keys: None) -> None:
+async def test_sigterm_interrupts_the_running_research_and_quits(
+    keys: None, make_app: AppBuilder
+) -> None:
     import os
     import signal
 
@@ -503,13 +496,16 @@ async def test_sigterm_interrupts_the_running_research_and_quits(keys: None) -> 
     assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
 
 
-async def test_the_interrupt_question_closes_when_the_research_ends(keys: None) -> None:
+
+async def test_the_interrupt_question_closes_when_the_research_ends(
+    keys: None, make_app: AppBuilder
+) -> None:
     from tui.screens.confirm import ConfirmScreen
 
     app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=5))
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
-        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         screen.engine.release()
@@ -517,7 +513,9 @@ async def test_the_interrupt_question_closes_when_the_research_ends(keys: None) 
         await wait_for(pilot, lambda: screen.state.status == "done")
 
 
-async def test_resume_an_interrupted_research(keys: None, tmp_path: Path) -> None:
+async def test_resume_an_interrupted_research(
+    keys: None, tmp_path: Path, make_app: AppBuilder
+) -> None:
     config = load()
     events = canned_events(with_report=False)
     cut = next(i for i, e in enumerate(events) if e.type == "RoundStarted" and e.round == 2)
@@ -530,7 +528,7 @@ async def test_resume_an_interrupted_research(keys: None, tmp_path: Path) -> Non
     )
     app = make_app(open_session=session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await wait_for(pilot, lambda: screen.replayed)
         assert screen.state.status == "interrupted"
         await pilot.press("space")
@@ -539,12 +537,12 @@ async def test_resume_an_interrupted_research(keys: None, tmp_path: Path) -> Non
         assert pane_text(screen, "plan") == PLANS[2][0]
 
 
-async def test_help_and_palette(keys: None) -> None:
+async def test_help_and_palette(keys: None, make_app: AppBuilder) -> None:
     from tui.screens.help import HelpScreen
 
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await finished(pilot, screen)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
@@ -588,8 +586,8 @@ def real_app(fake_env: Any) -> Callable[..., DeepResearchApp]:
 async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResearchApp]) -> None:
     app = real_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = research(app)
-        await wait_for(pilot, lambda: screen.state.status not in ("new", "running"), 60)
+        screen = await research_screen(pilot)
+        await wait_for(pilot, lambda: screen.state.status not in ("new", "running"), limit=60)
         await wait_for(pilot, lambda: not screen.running)
         state = screen.state
         assert state.status == "done", (state.status, state.status_reason, screen.notes)
@@ -599,7 +597,7 @@ async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResea
         assert screen.query_one(SourcesTable).row_count == len(state.sources)
         assert Path(state.report_path).stat().st_size > 0  # noqa: ASYNC240
         # The report opened when it began; back to the research for the mind map.
-        await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await report_opened(pilot)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         # The real (embedded) mind map shows the topic.
@@ -615,7 +613,7 @@ async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResea
         live = {s: pane_text(screen, s) for s in ("plan", "execution", "reflection")}
     app = real_app(open_session=session_id)
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await wait_for(pilot, lambda: screen.replayed)
         assert {s: pane_text(screen, s) for s in live} == live
         assert screen.state.status == "done"
@@ -664,11 +662,13 @@ def _cut_off_session() -> str:
     return write_session(load().sessions_dir, events[:cut])
 
 
-async def test_a_research_cut_off_mid_run_reopens_as_interrupted(keys: None) -> None:
+async def test_a_research_cut_off_mid_run_reopens_as_interrupted(
+    keys: None, make_app: AppBuilder
+) -> None:
     session_id = _cut_off_session()
     app = make_app(open_session=session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await wait_for(pilot, lambda: screen.replayed)
         assert screen.state.status == "interrupted"
         assert not any(e.status == "running" for e in build_entries(screen.state))
@@ -679,7 +679,9 @@ async def test_a_research_cut_off_mid_run_reopens_as_interrupted(keys: None) -> 
         assert screen.state.completed_rounds() == 2
 
 
-async def test_a_research_another_window_runs_is_shown_but_not_resumed(keys: None) -> None:
+async def test_a_research_another_window_runs_is_shown_but_not_resumed(
+    keys: None, make_app: AppBuilder
+) -> None:
     from core.sessions import SessionStore
 
     session_id = _cut_off_session()
@@ -687,7 +689,7 @@ async def test_a_research_another_window_runs_is_shown_but_not_resumed(keys: Non
     try:
         app = make_app(open_session=session_id)
         async with app.run_test(size=(100, 30)) as pilot:
-            screen = research(app)
+            screen = await research_screen(pilot)
             await wait_for(pilot, lambda: screen.replayed)
             assert screen.state.status == "running"
             assert screen.busy_elsewhere and not screen.can_resume

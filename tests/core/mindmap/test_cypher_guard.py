@@ -8,7 +8,7 @@ import pytest
 
 from core.mindmap.guard import CypherRefused, check_read_only
 from core.mindmap.ladybug_store import LadybugStore
-from tests.test_mindmap_contract import TOPIC, apply_all, round_events, totals
+from tests.core.mindmap.mindmap_support import TOPIC, apply_all, round_events, totals
 
 REFUSED = [
     "CREATE (n:Topic {id: 'x'})",

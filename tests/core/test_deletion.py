@@ -6,7 +6,7 @@ from core.config import load
 from core.deletion import delete_research
 from core.mindmap.factory import open_store
 from core.sessions import SessionRecorder, SessionStore
-from tests.test_mindmap_contract import round_events
+from tests.core.mindmap.mindmap_support import round_events
 
 
 def _saved_research(topic: str) -> str:
