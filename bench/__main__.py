@@ -1,4 +1,4 @@
-"""``python -m bench engine|mindmap|startup [...]``: run one benchmark, print its figures."""
+"""``python -m bench engine|mindmap|startup|live [...]``: run one benchmark, print its figures."""
 
 from __future__ import annotations
 
@@ -18,7 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     engine.add_argument("--repeat", type=int, default=20, help="timed repetitions")
     startup = commands.add_parser("startup", help="CLI and import start-up times")
     startup.add_argument("--repeat", type=int, default=7, help="processes per figure")
+    live = commands.add_parser("live", help="keypress latency while the panes stream")
+    live.add_argument("--runs", type=int, default=3, help="app runs (median, min, max)")
+    live.add_argument("--profile", action="store_true", help="cProfile the UI thread instead")
     args = parser.parse_args(argv)
+    if args.bench == "live":
+        from bench.bench_live import run as run_live
+
+        return run_live(runs=args.runs, profile=args.profile)
     if args.bench == "startup":
         from bench.bench_startup import run as run_startup
 
