@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Header, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
@@ -50,7 +52,7 @@ from tui.widgets.panes import SectionPane
 from tui.widgets.recent_sources import RecentSources
 from tui.widgets.sources import SourcesTable, SourcesView
 from tui.widgets.status_bar import StatusBar
-from tui.widgets.steps import StepsList, build_entries, step_detail
+from tui.widgets.steps import StepEntry, StepsList, build_entries, step_detail
 
 SECTIONS = ("plan", "execution", "reflection")
 COUNTDOWN = re.compile(r"\s*\(?\b(?:retry|retrying) in [\d.]+\s*s(?:econds)?\b\)?", re.I)
@@ -58,6 +60,8 @@ COUNTDOWN = re.compile(r"\s*\(?\b(?:retry|retrying) in [\d.]+\s*s(?:econds)?\b\)
 TOAST_CHARS = 120
 """Toasts are glances (max 60 columns wide): the full text is in the steps list and notice."""
 RESUMABLE = {"paused", "interrupted", "stopped", "failed"}
+REFRESH_S = 1 / 20
+"""Live widgets are brought up to date at most this often (text is coalesced meanwhile)."""
 VIEWS = ("panes", "sources", "mindmap")
 
 
@@ -179,6 +183,8 @@ class ResearchScreen(Screen[None]):
         """A reopened research that another window's engine is running right now."""
         self._search_warned_rounds: set[int] = set()
         self._back_dialog: Any = None
+        self._refresh_timer: Timer | None = None
+        self._refreshed_at = 0.0
 
     @property
     def app_proxy(self) -> Any:
@@ -214,6 +220,37 @@ class ResearchScreen(Screen[None]):
                 yield SourcesView(id="sources")
                 yield MindMapView(self.get_store, id="mindmap")
         yield Footer(id="research-footer")
+
+    @property
+    def steps(self) -> StepsList:
+        return self.query_one("#steps", StepsList)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one("#status", StatusBar)
+
+    @property
+    def notice(self) -> ResearchNotice:
+        return self.query_one("#notice", ResearchNotice)
+
+    @property
+    def views(self) -> ContentSwitcher:
+        return self.query_one("#views", ContentSwitcher)
+
+    @property
+    def sources_view(self) -> SourcesView:
+        return self.query_one("#sources", SourcesView)
+
+    @property
+    def recent_sources(self) -> RecentSources:
+        return self.query_one("#recent-sources", RecentSources)
+
+    @property
+    def mindmap(self) -> MindMapView:
+        return self.query_one("#mindmap", MindMapView)
+
+    def pane(self, section: str) -> SectionPane:
+        return self.query_one(f"#pane-{section}", SectionPane)
 
     def on_mount(self) -> None:
         self.title = "deepresearch-tui"
@@ -319,10 +356,29 @@ class ResearchScreen(Screen[None]):
     # --- events ---------------------------------------------------------------------------
 
     @on(EventsReady)
-    async def _events_ready(self, _: EventsReady) -> None:
+    def _events_ready(self, _: EventsReady) -> None:
+        """Live events go into the state at once; the widgets follow at a bounded rate.
+
+        A fast stream wakes this handler hundreds of times a second. Applying an event to
+        the state is cheap; bringing the widgets up to date is not, so that happens at most
+        every ``REFRESH_S`` (a key pressed meanwhile is answered between two refreshes).
+        """
         events = self.pipe.drain()
-        if events and self.is_attached and not self._closing:
-            await self.apply_events(events, live=True)
+        if not events or not self.is_attached or self._closing:
+            return
+        for event in events:
+            self.state.apply(event)
+            self._react(event)
+        if self.state.session_id:
+            self.session_id = self.state.session_id
+        if self._refresh_timer is None:
+            wait = self._refreshed_at + REFRESH_S - time.monotonic()
+            self._refresh_timer = self.set_timer(max(0.001, wait), self._timed_refresh)
+
+    async def _timed_refresh(self) -> None:
+        self._refresh_timer = None
+        if self.is_attached and not self._closing:
+            await self._refresh_all()
 
     async def apply_events(self, events: list[Event], *, live: bool) -> None:
         for event in events:
@@ -415,34 +471,48 @@ class ResearchScreen(Screen[None]):
         report = self._report_screen
         if report is not None and report.is_attached and report.is_active:
             return
-        watching_panes = self.query_one(ContentSwitcher).current == "panes"
+        watching_panes = self.views.current == "panes"
         if self.app.screen is self and watching_panes:
             self.call_later(self.action_report)
         else:
             self._toast("report", "Writing the report; r shows it as it is written.")
 
     async def _refresh_all(self) -> None:
+        self._refreshed_at = time.monotonic()
         state = self.state
         if state.topic:
             self.sub_title = state.topic
         self._refresh_status()
-        steps = self.query_one(StepsList)
+        steps = self.steps
         entries = build_entries(state, self.notes, paused=self.engine_paused)
         steps.show_entries(entries)
-        if self.pinned_round is None:
-            # Following: the highlight rides along with the newest step of the current round.
-            mine = [(i, e) for i, e in enumerate(entries) if e.round == state.current_round]
-            running = [i for i, e in mine if e.status == "running"]
-            started = [i for i, e in mine if e.status != "pending"]
-            target = (running or started or [i for i, _ in mine] or [None])[-1]
-            if target is not None and steps.highlighted != target:
-                steps.highlighted = target
-        self.query_one(SourcesView).show_sources(state.sources)
-        self.query_one(RecentSources).show_sources(state.sources)
-        await self._refresh_panes()
+        if steps.follow:
+            self._follow_newest(entries)
+        self.sources_view.show_sources(state.sources)
+        self.recent_sources.show_sources(state.sources)
+        self._refresh_panes()
         report = self._report_screen
         if report is not None and report.is_attached and report.is_active:
             await report.show_state(state)
+
+    def _follow_newest(self, entries: list[StepEntry]) -> None:
+        """Following: the highlight rides along with the newest step of the current round.
+
+        Only while the user has not moved it: a key that moves the highlight stops the
+        following (``StepsList.follow``), End or G resumes it.
+        """
+        current = self.state.current_round
+        mine = [(i, e) for i, e in enumerate(entries) if e.round == current]
+        running = [i for i, e in mine if e.status == "running"]
+        started = [i for i, e in mine if e.status != "pending"]
+        target = (running or started or [i for i, _ in mine] or [None])[-1]
+        if target is not None and self.steps.highlighted != target:
+            self.steps.highlighted = target
+
+    @on(StepsList.FollowResumed)
+    async def _follow_resumed(self) -> None:
+        self.pinned_round = None
+        await self._refresh_all()
 
     @property
     def engine_paused(self) -> bool:
@@ -450,7 +520,7 @@ class ResearchScreen(Screen[None]):
         return self.running and bool(getattr(self.engine, "paused", False))
 
     def _refresh_status(self) -> None:
-        bar = self.query_one(StatusBar)
+        bar = self.status_bar
         bar.review_queries = self.review_enabled
         running = self.running
         bar.live = running
@@ -460,9 +530,7 @@ class ResearchScreen(Screen[None]):
         elif self.engine_paused:
             bar.note = "paused (space resumes)"
         bar.show_state(self.state)
-        self.query_one(ResearchNotice).show(
-            notice_for(self.state, running=running, stopping=self.stopping)
-        )
+        self.notice.show(notice_for(self.state, running=running, stopping=self.stopping))
 
     @property
     def shown_round(self) -> int:
@@ -470,17 +538,15 @@ class ResearchScreen(Screen[None]):
             return self.pinned_round
         return self.state.current_round
 
-    async def _refresh_panes(self) -> None:
+    def _refresh_panes(self) -> None:
         rnd = self.state.rounds.get(self.shown_round)
         for section in SECTIONS:
-            pane = self.query_one(f"#pane-{section}", SectionPane)
-            text = rnd.text.get(section, "") if rnd is not None else ""
-            await pane.doc.show_text(text)
-            title = pane.query_one(".pane-title")
+            pane = self.pane(section)
+            pane.doc.show_text(rnd.text.get(section, "") if rnd is not None else "")
             label = section.capitalize()
             if rnd is not None:
                 label += f" · round {rnd.number}"
-            title.update(label)  # type: ignore[attr-defined]
+            pane.show_title(label)
 
     # --- saved sessions -------------------------------------------------------------------
 
@@ -530,16 +596,18 @@ class ResearchScreen(Screen[None]):
     # --- steps and panes ------------------------------------------------------------------
 
     @on(StepsList.OptionHighlighted, "#steps")
-    async def _step_highlighted(self, event: StepsList.OptionHighlighted) -> None:
-        entry = self.query_one(StepsList).entry_at(event.option_index)
+    def _step_highlighted(self, event: StepsList.OptionHighlighted) -> None:
+        entry = self.steps.entry_at(event.option_index)
         if entry is None or entry.round <= 0:
             return
-        self.pinned_round = None if entry.round == self.state.current_round else entry.round
-        await self._refresh_panes()
+        # The user's choice holds when a new round starts; following shows the newest round.
+        following = self.steps.follow and entry.round == self.state.current_round
+        self.pinned_round = None if following else entry.round
+        self._refresh_panes()
 
     @on(StepsList.OptionSelected, "#steps")
     def _step_selected(self, event: StepsList.OptionSelected) -> None:
-        entry = self.query_one(StepsList).entry_at(event.option_index)
+        entry = self.steps.entry_at(event.option_index)
         if entry is None:
             return
         if entry.id == "report":
@@ -553,7 +621,7 @@ class ResearchScreen(Screen[None]):
 
     def _mark_active_pane(self) -> None:
         for section in SECTIONS:
-            self.query_one(f"#pane-{section}").set_class(section == self.active_pane, "-active")
+            self.pane(section).set_class(section == self.active_pane, "-active")
         tabs = self.query_one("#pane-tabs", Tabs)
         if tabs.active != f"tab-{self.active_pane}":
             tabs.active = f"tab-{self.active_pane}"
@@ -567,20 +635,20 @@ class ResearchScreen(Screen[None]):
 
     def action_show_pane(self, section: str) -> None:
         self.active_pane = section
-        self.query_one(ContentSwitcher).current = "panes"
+        self.views.current = "panes"
         self._mark_active_pane()
-        self.query_one(f"#pane-{section}", SectionPane).doc.focus()
+        self.pane(section).doc.focus()
 
     def action_cycle_pane(self, step: int) -> None:
         """Tab order: steps → Plan → Execution → Reflection → steps (only visible views)."""
-        switcher = self.query_one(ContentSwitcher)
+        switcher = self.views
         if switcher.current != "panes":
             targets = ["steps", switcher.current or "panes"]
             focused = self.focused
             in_view = focused is not None and focused.id != "steps"
             target = targets[0] if in_view == (step > 0) else targets[1]
             if target == "steps":
-                self.query_one(StepsList).focus()
+                self.steps.focus()
             else:
                 self._focus_view(target)
             return
@@ -588,27 +656,27 @@ class ResearchScreen(Screen[None]):
         focused = self.focused
         current = "steps"
         for section in SECTIONS:
-            pane = self.query_one(f"#pane-{section}", SectionPane)
+            pane = self.pane(section)
             if focused is not None and (focused is pane or pane in focused.ancestors):
                 current = section
         index = (order.index(current) + step) % len(order)
         target = order[index]
         if target == "steps":
-            self.query_one(StepsList).focus()
+            self.steps.focus()
         else:
             self.action_show_pane(target)
 
     # --- views ----------------------------------------------------------------------------
 
     def action_view(self, view: str) -> None:
-        switcher = self.query_one(ContentSwitcher)
+        switcher = self.views
         if switcher.current == view:
             switcher.current = "panes"
-            self.query_one(f"#pane-{self.active_pane}", SectionPane).doc.focus()
+            self.pane(self.active_pane).doc.focus()
             return
         switcher.current = view
         if view == "mindmap":
-            mindmap = self.query_one(MindMapView)
+            mindmap = self.mindmap
             mindmap.ensure_loaded(force=self.mindmap_stale)
             self.mindmap_stale = False
         self._focus_view(view)
@@ -619,7 +687,7 @@ class ResearchScreen(Screen[None]):
         elif view == "mindmap":
             self.query_one(MindMapTree).focus()
         else:
-            self.query_one(f"#pane-{self.active_pane}", SectionPane).doc.focus()
+            self.pane(self.active_pane).doc.focus()
 
     @on(ShowSource)
     def _show_source(self, message: ShowSource) -> None:
@@ -632,9 +700,9 @@ class ResearchScreen(Screen[None]):
         if source is None:
             self.notify(f"There is no source [{source_id}].", severity="warning")
             return
-        switcher = self.query_one(ContentSwitcher)
+        switcher = self.views
         switcher.current = "sources"
-        view = self.query_one(SourcesView)
+        view = self.sources_view
         view.select_source(source_id)
         view.table.focus()
         if detail:
