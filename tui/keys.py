@@ -52,6 +52,10 @@ ACTION_TEXT: dict[str, tuple[str, str]] = {
         "Edit each round's planned searches before they run",
     ),
     "research.help": ("Help", "The keys that apply here, then every key"),
+    "steps.follow": (
+        "Follow the newest step",
+        "Moving in the steps list stops the following; this resumes it",
+    ),
     "research.back": ("Back to Home", "Leave this research (asks while it runs)"),
     "report.back": ("Back to the research", "Close the report"),
     "report.export_md": ("Export as Markdown", "The report and its sources, as a .md file"),

@@ -12,8 +12,8 @@ from typing import Any
 from core.config import load
 from core.exports import export_name
 from tests.conftest import AppBuilder
-from tests.pilot_helpers import replayed, report_opened, wait_for
-from tests.snapshot_apps.scripted import canned_events, write_session
+from tests.pilot_helpers import replayed, report_opened, research_screen, wait_for
+from tests.snapshot_apps.scripted import canned_events, scripted_factory, write_session
 from tui.app import DeepResearchApp
 from tui.screens.help import HelpScreen
 
@@ -92,12 +92,14 @@ def _footer_text(app: Any) -> str:
     )
 
 
-async def test_home_slash_filters_from_an_empty_topic_and_quit_is_shown(keys: None) -> None:
+async def test_home_slash_filters_from_an_empty_topic_and_quit_is_shown(
+    keys: None, make_app: AppBuilder
+) -> None:
     from textual.widgets import Input
 
     from tui.screens.home import HomeScreen
 
-    app = DeepResearchApp(load(), engine_factory=scripted_factory())
+    app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
         home = app.screen
@@ -121,18 +123,14 @@ async def test_home_slash_filters_from_an_empty_topic_and_quit_is_shown(keys: No
         assert home.query_one("#filter", Input).value == "/"
 
 
-async def test_space_in_the_mind_map_pauses_as_the_footer_says(keys: None) -> None:
+async def test_space_in_the_mind_map_pauses_as_the_footer_says(
+    keys: None, make_app: AppBuilder
+) -> None:
     from tui.widgets.mindmap_tree import MindMapTree
 
-    app = DeepResearchApp(
-        load(),
-        start_topic="Solid-state batteries",
-        engine_factory=scripted_factory(hold_at=10),
-        store_factory=lambda config: (_NoStore(), []),
-    )
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=10))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen))
-        screen = app.screen
+        screen = await research_screen(pilot)
         await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
         await pilot.press("m")
         await wait_for(pilot, lambda: isinstance(screen.focused, MindMapTree))

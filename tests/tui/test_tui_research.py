@@ -132,11 +132,49 @@ async def test_start_from_home_streams_into_every_pane(keys: None, make_app: App
         assert pane_text(screen, "execution") == execution
         assert pane_text(screen, "reflection") == reflection
         # The markdown widget really shows it (not just our bookkeeping).
-        doc = screen.query_one("#pane-plan", SectionPane).doc.document
-        assert "Interfaces" not in doc.source and "dendrites" in doc.source
+        painted = screen.query_one("#pane-plan", SectionPane).doc.painted_text()
+        assert "Interfaces" not in painted and "dendrites" in painted
         assert screen.query_one(SourcesTable).row_count == len(SOURCES)
         status = str(screen.query_one("#status").render())
         assert "Round 2/2" in status and "done" in status
+
+
+async def test_the_step_the_user_moved_to_survives_new_events(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """Issue 15: j/k during a run was undone by the next event batch. Moving stops the
+    following; the choice (and its round in the panes) holds; G follows again."""
+    from tui.keys import screen_actions
+
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=16))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        steps = screen.query_one(StepsList)
+        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        await wait_for(pilot, lambda: screen.state.last_seq == 16 and steps.option_count > 5)
+        await wait_for(pilot, lambda: steps.highlighted is not None and steps.follow)
+        followed = steps.highlighted
+        steps.focus()
+        try:
+            await pilot.press("k")
+            chosen = steps.entry_at(steps.highlighted)
+            titles = [a.title for a in screen_actions(screen)]
+        finally:
+            screen.engine.release()  # a failed assertion must not leave the engine held
+        assert steps.highlighted == followed - 1 and not steps.follow
+        assert chosen is not None and chosen.round == 1
+        assert "Follow the newest step" in titles  # the footer and help offer the way back
+        await finished(pilot, screen)
+        assert screen.state.current_round == 2
+        now = steps.entry_at(steps.highlighted)
+        assert now is not None and now.id == chosen.id
+        assert pane_text(screen, "plan") == PLANS[1][0]  # still the round the user chose
+        steps.focus()
+        await pilot.press("G")
+        await wait_for(pilot, lambda: pane_text(screen, "plan") == PLANS[2][0])
+        entry = steps.entry_at(steps.highlighted)
+        assert steps.follow and entry is not None and entry.round == 2
+        assert "Follow the newest step" not in [a.title for a in screen_actions(screen)]
 
 
 async def test_steps_navigation_selects_the_round(keys: None, make_app: AppBuilder) -> None:
@@ -481,7 +519,7 @@ async def test_sigterm_interrupts_the_running_research_and_quits(
 
     app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=5))
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = research(app)
+        screen = await research_screen(pilot)
         await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
         # Checked first: without a handler the signal would end the test process itself.
         assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)
@@ -494,7 +532,6 @@ async def test_sigterm_interrupts_the_running_research_and_quits(
         await wait_for(pilot, lambda: not screen.running)
     assert app.return_code in (0, None)
     assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
-
 
 
 async def test_the_interrupt_question_closes_when_the_research_ends(
