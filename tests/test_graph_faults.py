@@ -20,7 +20,7 @@ import pytest
 import core.mindmap.ladybug_store as lbs
 from core import events as ev
 from core.config import load
-from tests.test_graph_cli import run, save_session
+from tests.core.cli.test_graph_cli import run, save_session
 from tui.cli import main
 
 SID = "20261202-010000-abcd"

@@ -33,9 +33,9 @@ from core.mindmap.factory import open_store
 from core.mindmap.guard import CypherRefused
 from core.mindmap.neo4j_store import Neo4jStore
 from tests.conftest import NEO4J_TEST_ENV
+from tests.core.mindmap.test_mindmap_contract import TOPIC, apply_all, round_events
 from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.tavily_server import FakeTavily
-from tests.test_mindmap_contract import TOPIC, apply_all, round_events
 
 pytestmark = pytest.mark.neo4j
 
@@ -45,7 +45,7 @@ Settings = tuple[str, str, str, str]
 @pytest.fixture
 def server() -> Settings:
     """(uri, user, password, database) of the test server, its database claimed and empty."""
-    import tests.test_mindmap_contract as contract
+    import tests.core.mindmap.test_mindmap_contract as contract
 
     if not NEO4J_TEST_ENV["NEO4J_URI"]:
         pytest.skip("NEO4J_URI not set: start tests/neo4j_server/start.sh")
