@@ -124,20 +124,22 @@ def bench_event_log(events: int) -> None:
 
 
 @contextlib.contextmanager
-def _fake_world() -> Iterator[tuple[Path, Any]]:
-    """A temporary data folder and the loopback fakes, with a config pointing at them."""
+def fake_world(**gemini: Any) -> Iterator[tuple[Path, Any]]:
+    """A temporary data folder and the loopback fakes, with a config pointing at them.
+
+    ``gemini``: options for the fake model (``chunk_delay_s``, ``responder``)."""
     from tests.fakes.gemini_server import DEFAULT_GEMINI_KEY, FakeGemini
     from tests.fakes.tavily_server import DEFAULT_TAVILY_KEY, FakeTavily
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["DEEPRESEARCH_TUI_DATA"] = tmp
         os.environ["DEEPRESEARCH_TUI_CONFIG"] = str(Path(tmp) / "config.toml")
-        gemini, tavily = FakeGemini().start(), FakeTavily().start()
+        model, tavily = FakeGemini(**gemini).start(), FakeTavily().start()
         try:
             os.environ.update(
                 GEMINI_API_KEY=DEFAULT_GEMINI_KEY,
                 TAVILY_API_KEY=DEFAULT_TAVILY_KEY,
-                GEMINI_BASE_URL=gemini.base_url,
+                GEMINI_BASE_URL=model.base_url,
                 TAVILY_BASE_URL=tavily.base_url,
             )
             from core.config import load
@@ -146,14 +148,14 @@ def _fake_world() -> Iterator[tuple[Path, Any]]:
             config.gemini.rpm = 0
             yield Path(tmp), config
         finally:
-            gemini.stop()
+            model.stop()
             tavily.stop()
 
 
 def bench_full_run(rounds: int) -> None:
     from core.research import ResearchEngine, ResearchOptions
 
-    with _fake_world() as (_tmp, config):
+    with fake_world() as (_tmp, config):
         engine = ResearchEngine(config)
 
         async def go() -> object:
@@ -202,7 +204,7 @@ def bench_slow_graph(rounds: int, delay_ms: float = 20.0) -> None:
     from core.research import ResearchEngine, ResearchOptions
 
     def stall_ms(delay_s: float) -> tuple[float, float]:
-        with _fake_world() as (tmp, config):
+        with fake_world() as (tmp, config):
             store = LadybugStore(tmp / "graph" / "g.lbug")
             try:
                 engine = ResearchEngine(config, store=_SlowStore(store, delay_s))  # type: ignore[arg-type]

@@ -1,9 +1,12 @@
 """Configuration: a TOML file at the platform's config path, overridden by environment variables.
 
-Read with ``tomllib``, written with ``tomli-w`` (mode 0600: it holds API keys). Only values
-that came from the file are ever written back, so an API key given through the environment
-never lands on disk. A broken file is reported with its path, line and column and is never
-overwritten. Nothing here touches the disk at import time.
+Read with ``tomllib``, written with ``tomlkit`` (mode 0600: it holds API keys), which edits
+the user's document in place so their comments and layout survive a ``config set``. Only
+values that came from the file are ever written back, so an API key given through the
+environment never lands on disk. A broken file, or a value of the wrong type, is reported
+with its path and line and is never overwritten. Writes go through a unique temporary file
+and an atomic rename under an advisory lock, so two ``config set`` calls at once both land.
+Nothing here touches the disk at import time.
 """
 
 from __future__ import annotations
@@ -81,6 +84,59 @@ class Neo4jConfig:
     database: str = "neo4j"
 
 
+LLM_PROVIDERS: tuple[str, ...] = ("gemini", "openai")
+SEARCH_PROVIDERS: tuple[str, ...] = ("tavily", "ddgs", "searxng", "local")
+
+
+@dataclass
+class ProvidersConfig:
+    llm: str = "gemini"
+    """"gemini" or "openai" (any OpenAI-compatible server: Ollama, LM Studio, vLLM, …)."""
+    search: str = "tavily"
+    """The search chain, comma-separated, tried in this order: tavily,ddgs,searxng,local."""
+    private: bool = False
+    """Only local documents and an LLM on loopback or a private network may be used."""
+
+    @property
+    def search_chain(self) -> list[str]:
+        return [name.strip() for name in self.search.split(",") if name.strip()]
+
+
+@dataclass
+class OpenAIConfig:
+    base_url: str = ""
+    """E.g. http://localhost:11434/v1 (Ollama), http://localhost:1234/v1 (LM Studio)."""
+    api_key: str = ""
+    """Optional: local servers need none."""
+    model: str = ""
+    timeout_s: float = 600.0
+    first_token_timeout_s: float = 300.0
+    """A large local model may take minutes to load before its first token."""
+    rpm: int = 0
+    """Client-side requests per minute; 0: no limit (local servers)."""
+    max_retries: int = 5
+
+
+@dataclass
+class SearxngConfig:
+    base_url: str = ""
+    timeout_s: float = 20.0
+
+
+@dataclass
+class DdgsConfig:
+    backend: str = "auto"
+    """ddgs engines, comma-separated (duckduckgo, bing, brave, …) or "auto"."""
+    region: str = "us-en"
+    timeout_s: float = 10.0
+
+
+@dataclass
+class LocalDocsConfig:
+    folders: list[str] = field(default_factory=list)
+    """Folders of .md, .txt, .html and .pdf files to search."""
+
+
 @dataclass
 class Config:
     gemini: GeminiConfig = field(default_factory=GeminiConfig)
@@ -88,6 +144,11 @@ class Config:
     research: ResearchConfig = field(default_factory=ResearchConfig)
     graph: GraphConfig = field(default_factory=GraphConfig)
     neo4j: Neo4jConfig = field(default_factory=Neo4jConfig)
+    providers: ProvidersConfig = field(default_factory=ProvidersConfig)
+    openai: OpenAIConfig = field(default_factory=OpenAIConfig)
+    searxng: SearxngConfig = field(default_factory=SearxngConfig)
+    ddgs: DdgsConfig = field(default_factory=DdgsConfig)
+    local: LocalDocsConfig = field(default_factory=LocalDocsConfig)
     path: Path = field(default_factory=lambda: config_path())
     """Where this config was read from (and where ``save`` writes)."""
     file_values: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -108,19 +169,45 @@ class Config:
         return Path(self.graph.path).expanduser() if self.graph.path else data_dir() / "graph"
 
     def missing_keys(self) -> list[str]:
-        """Human sentences naming each missing key, the env var and the config file."""
+        """Human sentences naming each missing key, the env var and the config file.
+
+        Only the chosen providers count: an OpenAI-compatible LLM needs no Gemini key, a
+        chain without Tavily no Tavily key."""
         missing = []
-        if not self.gemini.api_key:
+        if self.providers.llm == "openai":
+            if not self.openai.base_url:
+                missing.append(
+                    "No OpenAI-compatible server: set OPENAI_BASE_URL (e.g. "
+                    "http://localhost:11434/v1 for Ollama), or run `deepresearch-tui config "
+                    f"set openai.base_url URL` (writes {self.path})."
+                )
+            if not self.openai.model:
+                missing.append(
+                    "No model for the OpenAI-compatible server: set OPENAI_MODEL, or run "
+                    f"`deepresearch-tui config set openai.model NAME` (writes {self.path})."
+                )
+        elif not self.gemini.api_key:
             missing.append(
                 f"No Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or run "
                 f"`deepresearch-tui config set gemini.api_key KEY` (writes {self.path}). "
                 f"Get a key at {GEMINI_KEY_URL}"
             )
-        if not self.tavily.api_key:
+        chain = self.providers.search_chain
+        if "tavily" in chain and not self.tavily.api_key:
             missing.append(
                 f"No Tavily API key: set TAVILY_API_KEY, or run "
                 f"`deepresearch-tui config set tavily.api_key KEY` (writes {self.path}). "
                 f"Get a key at {TAVILY_KEY_URL}"
+            )
+        if "searxng" in chain and not self.searxng.base_url:
+            missing.append(
+                "No SearXNG URL: set SEARXNG_URL, or run `deepresearch-tui config set "
+                f"searxng.base_url URL` (writes {self.path})."
+            )
+        if "local" in chain and not self.local.folders:
+            missing.append(
+                "No document folders for local search: pass --docs PATH, or run "
+                f"`deepresearch-tui config set local.folders PATH` (writes {self.path})."
             )
         return missing
 
@@ -131,6 +218,11 @@ SECTIONS: dict[str, type] = {
     "research": ResearchConfig,
     "graph": GraphConfig,
     "neo4j": Neo4jConfig,
+    "providers": ProvidersConfig,
+    "openai": OpenAIConfig,
+    "searxng": SearxngConfig,
+    "ddgs": DdgsConfig,
+    "local": LocalDocsConfig,
 }
 
 ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
@@ -143,9 +235,13 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "neo4j.user": ("NEO4J_USER", "NEO4J_USERNAME"),
     "neo4j.password": ("NEO4J_PASSWORD",),
     "neo4j.database": ("NEO4J_DATABASE",),
+    "openai.base_url": ("OPENAI_BASE_URL",),
+    "openai.api_key": ("OPENAI_API_KEY",),
+    "openai.model": ("OPENAI_MODEL",),
+    "searxng.base_url": ("SEARXNG_URL",),
 }
 
-SECRET_KEYS = frozenset({"gemini.api_key", "tavily.api_key", "neo4j.password"})
+SECRET_KEYS = frozenset({"gemini.api_key", "tavily.api_key", "neo4j.password", "openai.api_key"})
 
 
 def config_path() -> Path:
@@ -164,7 +260,9 @@ def data_dir() -> Path:
     return user_data_path(APP_NAME)
 
 
-URL_KEYS = frozenset({"gemini.base_url", "tavily.base_url", "neo4j.uri"})
+URL_KEYS = frozenset(
+    {"gemini.base_url", "tavily.base_url", "neo4j.uri", "openai.base_url", "searxng.base_url"}
+)
 """Settings holding URLs, which may carry ``user:password@`` or a ``?key=`` token."""
 
 
@@ -198,6 +296,12 @@ LIMITS: dict[str, tuple[int, int | None]] = {
     "research.results_per_search": (1, None),
     "research.concurrency": (1, None),
     "research.context_chars": (0, None),
+    "openai.timeout_s": (1, None),
+    "openai.first_token_timeout_s": (1, None),
+    "openai.rpm": (0, None),
+    "openai.max_retries": (0, None),
+    "searxng.timeout_s": (1, None),
+    "ddgs.timeout_s": (1, None),
 }
 """Inclusive (lowest, highest or None) per numeric setting. ``research.breadth = 0`` would
 plan nothing and quietly search nothing; a 0 s timeout would fail every search."""
@@ -229,6 +333,7 @@ def neo4j_uri_problem(uri: str) -> str | None:
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "graph.backend": ("ladybug", "neo4j"),
+    "providers.llm": LLM_PROVIDERS,
     "tavily.search_depth": ("basic", "advanced"),
 }
 
@@ -244,6 +349,8 @@ def _kind(dotted: str) -> type:
     fields = {f.name: f for f in dataclasses.fields(SECTIONS[section])}
     if key not in fields:
         raise ConfigError(f"unknown setting {dotted} (known in [{section}]: {', '.join(fields)})")
+    if fields[key].default_factory is not dataclasses.MISSING:
+        return type(fields[key].default_factory())
     return type(fields[key].default)
 
 
@@ -252,7 +359,11 @@ def requirement(dotted: str) -> str:
     "one of: basic, advanced". The CLI and the config loader word every refusal with it."""
     if dotted in CHOICES:
         return "one of: " + ", ".join(CHOICES[dotted])
+    if dotted == "providers.search":
+        return "a comma-separated chain of " + ", ".join(SEARCH_PROVIDERS)
     kind = _kind(dotted)
+    if kind is list:
+        return f"a list of folder paths (in one string, separated by {os.pathsep!r})"
     if kind is bool:
         return "true or false"
     if kind is str:
@@ -283,6 +394,12 @@ def check_value(dotted: str, value: Any) -> Any:
     kind = _kind(dotted)
     problem = ConfigError(f"{dotted} must be {requirement(dotted)} (got {_shown(value)})")
     result: Any = None
+    if kind is list:
+        if isinstance(value, str):
+            value = [part for part in value.split(os.pathsep) if part.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise problem
+        return [v.strip() for v in value]
     if isinstance(value, kind) and not (kind is not bool and isinstance(value, bool)):
         result = value
     elif kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -309,6 +426,12 @@ def check_value(dotted: str, value: Any) -> Any:
             raise ConfigError(f"{dotted} must be {requirement(dotted)} (got {shown})")
     if dotted == "neo4j.uri" and result and (uri_problem := neo4j_uri_problem(result)):
         raise ConfigError(f"neo4j.uri: {uri_problem}")
+    if dotted == "providers.search":
+        names = [name.strip() for name in result.split(",") if name.strip()]
+        unknown = [name for name in names if name not in SEARCH_PROVIDERS]
+        if not names or unknown or len(set(names)) != len(names):
+            raise problem
+        result = ",".join(names)
     return result
 
 
@@ -338,15 +461,49 @@ def read_file(path: Path) -> dict[str, dict[str, Any]]:
             "Fix or remove it; it has not been changed."
         ) from exc
     tables: dict[str, dict[str, Any]] = {}
+    text = raw.decode("utf-8")
     for section, values in data.items():
         if section not in SECTIONS or not isinstance(values, dict):
+            where = _where(path, text, section)
             raise ConfigError(
-                f"Config file {path}: unknown table [{section}] (known: {', '.join(SECTIONS)})"
+                f"Config file {where}: unknown table [{section}] (known: {', '.join(SECTIONS)})"
             )
         tables[section] = {
-            key: _coerce(section, key, value, source=str(path)) for key, value in values.items()
+            key: _coerce(section, key, value, source=_where(path, text, section, key))
+            for key, value in values.items()
         }
     return tables
+
+
+def _line_of(text: str, section: str, key: str | None = None) -> int | None:
+    """The line (1-based) where ``[section]`` (or its ``key``) is set, found by reading the
+    text the way people write TOML: a ``[section]`` header then ``key = ...`` lines, or a
+    dotted ``section.key = ...``. None when it is written some other way."""
+    import re
+
+    header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]\s*(#.*)?$")
+    any_header = re.compile(r"^\s*\[")
+    dotted = re.compile(rf"^\s*{re.escape(section)}\s*\.\s*{re.escape(key or '')}\s*=")
+    assignment = re.compile(rf"^\s*[\"']?{re.escape(key or '')}[\"']?\s*=")
+    inside = False
+    header_line = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if header.match(line):
+            inside, header_line = True, header_line or number
+            if key is None:
+                return number
+            continue
+        if any_header.match(line):
+            inside = False
+            continue
+        if key is not None and (dotted.match(line) or (inside and assignment.match(line))):
+            return number
+    return header_line
+
+
+def _where(path: Path, text: str, section: str, key: str | None = None) -> str:
+    line = _line_of(text, section, key)
+    return f"{path}, line {line}" if line else str(path)
 
 
 def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -370,7 +527,11 @@ def load(path: Path | None = None, env: Mapping[str, str] | None = None) -> Conf
 
 
 def set_value(config: Config, dotted: str, value: str) -> Any:
-    """Set ``section.key`` in the file values (validated) and save. Returns the stored value."""
+    """Set ``section.key`` in the file (validated) and save. Returns the stored value.
+
+    Only this one key is changed in the file as it is *now* (re-read under the lock), so a
+    parallel ``config set`` of another key is not undone by this one.
+    """
     section, _, key = dotted.partition(".")
     if section not in SECTIONS or not key:
         raise ConfigError(
@@ -378,21 +539,96 @@ def set_value(config: Config, dotted: str, value: str) -> Any:
             f"(sections: {', '.join(SECTIONS)})"
         )
     stored = _coerce(section, key, value, source="")
+
+    def change(doc: Any) -> None:
+        _set_in(doc, section, key, stored)
+
+    _rewrite(config.path, change)
     config.file_values.setdefault(section, {})[key] = stored
     setattr(getattr(config, section), key, stored)
-    save(config)
     return stored
 
 
 def save(config: Config) -> Path:
-    """Write the file values (not env overrides) atomically with mode 0600."""
-    import tomli_w
+    """Write the file values (not env overrides): the document on disk is edited to match,
+    keeping its comments and the order the user chose."""
+
+    def sync(doc: Any) -> None:
+        for section in SECTIONS:
+            wanted = config.file_values.get(section, {})
+            table = doc.get(section)
+            if table is not None and hasattr(table, "keys"):
+                for key in [k for k in table if k not in wanted]:
+                    del table[key]
+            for key, value in wanted.items():
+                _set_in(doc, section, key, value)
+
+    _rewrite(config.path, sync)
+    return config.path
+
+
+def _set_in(doc: Any, section: str, key: str, value: Any) -> None:
+    """``doc[section][key] = value``, leaving an equal value (and its formatting) alone."""
+    import tomlkit
+
+    table = doc.get(section)
+    if table is None or not hasattr(table, "keys"):
+        table = tomlkit.table()
+        doc[section] = table
+    current = table.get(key)
+    if current is not None and _plain(current) == value and type(_plain(current)) is type(value):
+        return
+    table[key] = value
+
+
+def _plain(item: Any) -> Any:
+    unwrap = getattr(item, "unwrap", None)
+    return unwrap() if callable(unwrap) else item
+
+
+def _rewrite(path: Path, change: Any) -> None:
+    """Read-modify-write ``path`` under a lock, written with ``core.atomic.write_atomic``."""
+    import tomlkit
 
     from core.atomic import write_atomic
 
-    path = config.path
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_atomic(path, tomli_w.dumps(config.file_values), mode=0o600)
+    with _file_lock(path):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
+        try:
+            doc = tomlkit.parse(text)
+        except Exception as exc:  # tomlkit's parse errors have no common base we can name
+            raise ConfigError(
+                f"Config file {path} is not valid TOML ({exc}); fix or remove it, it has "
+                "not been changed."
+            ) from exc
+        change(doc)
+        write_atomic(path, tomlkit.dumps(doc), mode=0o600)
+
+
+class _file_lock:
+    """An advisory ``flock`` on ``<config>.lock`` (a no-op where ``fcntl`` is missing)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path.with_name(path.name + ".lock")
+        self._fd: int | None = None
+
+    def __enter__(self) -> _file_lock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return self
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing releases the lock
+            self._fd = None
 
 
 def effective_values(config: Config, *, reveal: bool = False) -> dict[str, dict[str, Any]]:

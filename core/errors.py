@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 
+from core.ingest import MESSAGE_CHARS, clean_text
+
 
 class ProviderError(Exception):
     """Something a provider could not do. ``provider`` names it for messages."""
 
     def __init__(self, message: str, *, provider: str = "") -> None:
+        # Error texts quote server bodies: outside text, cleaned like any other (ingest).
+        message = clean_text(message, MESSAGE_CHARS)
         super().__init__(message)
         self.provider = provider
         self.message = message

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import time
+import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -198,10 +200,18 @@ class RoundFinished(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class RateLimited(Event):
+    """A retry is about to wait ``retry_in_s`` seconds (not only after a 429).
+
+    ``cause`` says what is waited out, in words for a label ("rate limited", "server
+    error", "timed out", "connection failed", "unusable answer"); empty in logs written
+    before it existed (``core.ratelimit.wait_label`` then reads the message).
+    """
+
     retry_in_s: float
     scope: str = "llm"
     message: str = ""
     attempt: int = 1
+    cause: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -264,13 +274,118 @@ OLD_TYPE_NAMES = {"Warning": "WarningRaised", "Error": "ErrorRaised"}
 """Type names older events.jsonl files use for events renamed since; read as the new ones."""
 
 
+class InvalidEvent(ValueError):
+    """A line of a known type whose fields are missing or of the wrong type.
+
+    Raised on load so a bad value is reported where it is (file and line, by the caller)
+    instead of surfacing later as a TypeError deep in the reducer or the UI.
+    """
+
+
+INT_LIMIT = 2**63 - 1
+"""Largest integer a field may hold: the graph stores them as INT64, and nothing we write
+comes near it, so a bigger one is damage (or a crafted file), not data."""
+TIMESTAMP_LIMIT = 253402300799.0
+"""The last second of year 9999: ``datetime.fromtimestamp`` refuses anything later."""
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
+
+
+def _problem(value: Any, hint: Any, where: str) -> str | None:
+    """Why ``value`` does not fit the annotation ``hint`` (None when it fits)."""
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return _json_problem(value, where)
+    if origin is Literal:
+        allowed = typing.get_args(hint)
+        return None if value in allowed else f"{where} must be one of {list(allowed)}"
+    if origin is list:
+        if not isinstance(value, list):
+            return f"{where} must be a list (got {type(value).__name__})"
+        (item,) = typing.get_args(hint) or (Any,)
+        for index, element in enumerate(value):
+            if found := _problem(element, item, f"{where}[{index}]"):
+                return found
+        return None
+    if origin is dict:
+        if not isinstance(value, dict):
+            return f"{where} must be an object (got {type(value).__name__})"
+        _key, item = typing.get_args(hint) or (str, Any)
+        for key, element in value.items():
+            if found := _problem(element, item, f"{where}.{key}"):
+                return found
+        return None
+    if hint is bool:
+        return None if isinstance(value, bool) else f"{where} must be true or false"
+    if hint is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"{where} must be a whole number (got {type(value).__name__})"
+        return None if abs(value) <= INT_LIMIT else f"{where} is out of range"
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{where} must be a number (got {type(value).__name__})"
+        if isinstance(value, int) and abs(value) > INT_LIMIT:
+            return f"{where} is out of range"
+        return None if math.isfinite(value) else f"{where} must be a finite number"
+    if hint is str:
+        return None if isinstance(value, str) else f"{where} must be text"
+    return None
+
+
+def _json_problem(value: Any, where: str) -> str | None:
+    """Free-form values (``dict[str, Any]``) still hold no number we cannot use."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, int):
+        return None if abs(value) <= INT_LIMIT else f"{where} is out of range"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{where} must be a finite number"
+    if isinstance(value, list):
+        for index, element in enumerate(value):
+            if found := _json_problem(element, f"{where}[{index}]"):
+                return found
+    elif isinstance(value, dict):
+        for key, element in value.items():
+            if found := _json_problem(element, f"{where}.{key}"):
+                return found
+    return None
+
+
+def validate(cls: type[Event], values: dict[str, Any]) -> None:
+    """Raise ``InvalidEvent`` unless ``values`` are the right types for ``cls``'s fields."""
+    hints = _hints(cls)
+    for f in dataclasses.fields(cls):
+        if f.name not in values:
+            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            if required:
+                raise InvalidEvent(f"not a valid {cls.__name__} event: {f.name} is missing")
+            continue
+        if problem := _problem(values[f.name], hints[f.name], f.name):
+            raise InvalidEvent(f"not a valid {cls.__name__} event: {problem}")
+    stamp = values.get("timestamp", 0.0)
+    if not 0 <= stamp <= TIMESTAMP_LIMIT:
+        raise InvalidEvent(f"not a valid {cls.__name__} event: timestamp is out of range")
+
+
 def from_dict(data: dict[str, Any]) -> Event:
+    """The event a JSON object describes, its field types checked (``InvalidEvent``)."""
     kind = data.get("type")
     cls = _REGISTRY.get(OLD_TYPE_NAMES.get(str(kind), str(kind)))
     if cls is None:
         raise UnknownEvent(f"unknown event type {kind!r}")
     names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in names})
+    values = {k: v for k, v in data.items() if k in names}
+    validate(cls, values)
+    if "timestamp" in values:
+        values["timestamp"] = float(values["timestamp"])
+    return cls(**values)
 
 
 def from_json(line: str) -> Event:

@@ -35,11 +35,15 @@ KEYWORDS: dict[str, Section] = {
     "reflection": "reflection",
 }
 
-_OPEN_RE = re.compile(r"<\s*search\s*>", re.IGNORECASE)
-_CLOSE_RE = re.compile(r"<\s*/\s*search\s*>", re.IGNORECASE)
+# Whitespace inside a tag is bounded, so a tag has a longest form and the parser can tell
+# "not a tag" after a fixed number of characters, whatever the chunking.
+_OPEN_RE = re.compile(r"<\s{0,8}search\s{0,8}>", re.IGNORECASE)
+_CLOSE_RE = re.compile(r"<\s{0,8}/\s{0,8}search\s{0,8}>", re.IGNORECASE)
 # What the tail of a chunk may look like when it is the beginning of an opening tag.
-_PARTIAL_OPEN_RE = re.compile(r"<\s*(?:s(?:e(?:a(?:r(?:c(?:h\s*)?)?)?)?)?)?", re.IGNORECASE)
+_PARTIAL_OPEN_RE = re.compile(r"<\s{0,8}(?:s(?:e(?:a(?:r(?:c(?:h\s{0,8})?)?)?)?)?)?", re.IGNORECASE)
 _MAX_PARTIAL = 40
+_MAX_CLOSE = 40
+"""Longer than the longest closing tag (1 + 8 + 1 + 8 + 6 + 8 + 1 characters)."""
 
 # Leading decoration of a header line: "## ", "**", "### **", "1. ", "**2) " ...
 _HEADER_PREFIX_RE = re.compile(
@@ -57,6 +61,8 @@ _DECORATED_RE = re.compile(r"\s*(?:#|\*\*|__)")
 _LATIN_WORD_RE = re.compile(r"[A-Za-z]+")
 _LOOSE_MAX = 80
 
+_PARTIAL_NUMBER_RE = re.compile(r"\d{1,2}")
+
 _YES, _NO, _MAYBE = "yes", "no", "maybe"
 
 
@@ -65,11 +71,28 @@ def normalise_query(text: str) -> str:
     return _WS_RE.sub(" ", text).strip()
 
 
+def _decide(line: str, complete: bool) -> tuple[str, Section | None, str]:
+    """``_header`` with the length bound, the same whatever the chunking.
+
+    A line is judged on its first ``MAX_HEADER_CHARS`` characters as if more were coming:
+    undecided there means "not a header", for a line streamed in pieces and for one that
+    arrived whole alike. Only a shorter complete line is judged as complete.
+    """
+    if len(line) <= MAX_HEADER_CHARS:
+        return _header(line, complete)
+    verdict, _, _ = _header(line[:MAX_HEADER_CHARS], complete=False)
+    if verdict != _YES:
+        return _NO, None, ""
+    return _header(line, complete)
+
+
 def _header(line: str, complete: bool) -> tuple[str, Section | None, str]:
     """Decide whether ``line`` (without its newline) is a section header.
 
     Returns (verdict, section, inline rest). ``maybe`` only when ``complete`` is false: more
-    characters are needed to decide.
+    characters are needed to decide. A verdict given on an incomplete line holds for every
+    continuation of it (the parser commits to it), so the answer never depends on where
+    the stream was cut.
     """
     verdict, section, rest = _strict_header(line, complete)
     if verdict != _NO or len(line) > _LOOSE_MAX or not _DECORATED_RE.match(line):
@@ -91,6 +114,8 @@ def _strict_header(line: str, complete: bool) -> tuple[str, Section | None, str]
     low = rest.lower()
     if not low or any(kw.startswith(low) and kw != low for kw in KEYWORDS):
         return (_NO if complete else _MAYBE), None, ""
+    if not complete and _PARTIAL_NUMBER_RE.fullmatch(rest):
+        return _MAYBE, None, ""  # "1" may still become the list number of "1. EXECUTION"
     for keyword, section in KEYWORDS.items():
         if not low.startswith(keyword):
             continue
@@ -166,7 +191,7 @@ class ReasoningStreamParser:
         self._tag_buf, self._in_tag, self._open_text = "", False, ""
         self._lines(tail)
         if self._line and not self._committed:
-            verdict, section, rest = _header(self._line, complete=True)
+            verdict, section, rest = _decide(self._line, complete=True)
             if verdict == _YES and section is not None:
                 self.section = section
                 self._emit(rest)
@@ -196,6 +221,8 @@ class ReasoningStreamParser:
         while pos < size:
             if self._in_tag:
                 close = _CLOSE_RE.search(data, pos)
+                if close is not None and close.start() - pos > MAX_TAG_CHARS:
+                    close = None  # too far away: this tag is not closed within its bound
                 reopen = _OPEN_RE.search(data, pos, close.start() if close else size)
                 if reopen is not None:
                     # "<SEARCH>a <SEARCH>b</SEARCH>": the first tag was never closed.
@@ -209,7 +236,7 @@ class ReasoningStreamParser:
                     self._open_text = ""
                     pos = close.end()
                     continue
-                if size - pos > MAX_TAG_CHARS:
+                if size - pos > MAX_TAG_CHARS + _MAX_CLOSE:
                     out.append(self._open_text)  # not a query after all: keep it literally
                     self._in_tag = False
                     self._open_text = ""
@@ -253,9 +280,7 @@ class ReasoningStreamParser:
                 continue
             if newline == -1:
                 self._line += text[pos:]
-                verdict, section, rest = _header(self._line, complete=False)
-                if verdict == _MAYBE and len(self._line) > MAX_HEADER_CHARS:
-                    verdict = _NO
+                verdict, section, rest = _decide(self._line, complete=False)
                 if verdict == _YES and section is not None:
                     self.section = section
                     self._emit(rest)
@@ -268,7 +293,7 @@ class ReasoningStreamParser:
                 return
             line = self._line + text[pos:newline]
             self._line = ""
-            verdict, section, rest = _header(line, complete=True)
+            verdict, section, rest = _decide(line, complete=True)
             if verdict == _YES and section is not None:
                 self.section = section
                 if rest:

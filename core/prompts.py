@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from core import ingest
 from core.events import SourceAdded
 
 SYSTEM = (
@@ -88,19 +89,28 @@ def _fenced(text: str) -> str:
     return _SOURCE_TAG.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
 
 
-def format_sources(sources: Iterable[SourceAdded], *, snippet_chars: int = SNIPPET_CHARS) -> str:
-    """Sources as "[id] title — url" plus the snippet inside <source> delimiters.
+def _fenced_url(url: str) -> str:
+    """A URL that stays one token on one line: no whitespace or controls (ingest), and the
+    characters a tag is made of percent-encoded, so it is still the same address."""
+    return ingest.clean_url(url).replace("<", "%3C").replace(">", "%3E").replace('"', "%22")
 
-    Titles and snippets are web content: a ``</source>`` written in any case or spacing is
-    defused, so a page cannot close its own block and speak outside it.
+
+def format_sources(sources: Iterable[SourceAdded], *, snippet_chars: int = SNIPPET_CHARS) -> str:
+    """Each source inside its own ``<source>`` block: "[id] title — url", then the snippet.
+
+    Every field is web content, so every field is inside the fence: the title is one line,
+    the URL has no whitespace (a line break in it cannot start a line of its own), and a
+    ``</source>`` written in any case or spacing in any field is defused, so a page cannot
+    close its own block and speak outside it.
     """
     blocks = []
     for source in sources:
-        snippet = _fenced(clip(source.snippet, snippet_chars))
-        title = _fenced(clip(source.title, 160))
+        snippet = _fenced(clip(ingest.strip_controls(source.snippet), snippet_chars))
+        title = _fenced(clip(ingest.clean_line(source.title, 1000), 160))
+        url = _fenced_url(source.url)
         blocks.append(
-            f"[{source.source_id}] {title} — {source.url}\n"
-            f'<source id="{source.source_id}">\n{snippet}\n</source>'
+            f'<source id="{source.source_id}">\n[{source.source_id}] {title} — {url}\n'
+            f"{snippet}\n</source>"
         )
     return "\n".join(blocks) if blocks else "(none)"
 

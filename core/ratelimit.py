@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -18,11 +19,13 @@ from typing import TypeVar
 
 from core.errors import (
     AuthError,
+    BadOutputError,
     ProviderError,
     QuotaExhausted,
     RateLimitError,
     TransientError,
 )
+from core.events import RateLimited
 
 T = TypeVar("T")
 
@@ -164,3 +167,34 @@ async def call_with_retries(
             if inspect.isawaitable(result):
                 await result
         await sleep(delay)
+
+
+def wait_cause(error: ProviderError) -> str:
+    """What a retry waits out, for labels: only a 429 is "rate limited"."""
+    if isinstance(error, RateLimitError):
+        return "rate limited"
+    if isinstance(error, BadOutputError):
+        return "unusable answer"
+    return _cause_from_text(error.message) or (
+        "server error" if isinstance(error, TransientError) else "failed"
+    )
+
+
+def _cause_from_text(text: str) -> str:
+    lowered = text.lower()
+    if "timed out" in lowered or "timeout" in lowered:
+        return "timed out"
+    if "connection" in lowered:
+        return "connection failed"
+    if "429" in lowered or "rate limit" in lowered or "quota" in lowered:
+        return "rate limited"
+    if "unavailable" in lowered or "server side" in lowered or re.search(r"\b5\d\d\b", text):
+        return "server error"
+    return ""
+
+
+def wait_label(event: RateLimited) -> str:
+    """The words a wait is shown with: "server error: retrying in 4s", not "rate limited"."""
+    if event.scope == "rpm":
+        return "pacing (gemini.rpm)"
+    return event.cause or _cause_from_text(event.message) or "rate limited"

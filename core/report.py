@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core import ingest
 from core.events import SourceAdded
 
 CITATION = re.compile(r"\[(\d{1,4})\](?!\()")
@@ -70,8 +71,9 @@ def references_block(heading: str, ids: Sequence[int], sources: Mapping[int, Sou
     lines = [heading or "## References", ""]
     for n in ids:
         source = sources[n]
-        lines.append(f"- [{n}] {source.title or source.url} — <{source.url}>")
-    return "\n".join(lines).rstrip() + "\n"
+        title = ingest.md_inline(source.title) or ingest.md_url(source.url)
+        lines.append(f"- [{n}] {title} — <{ingest.md_url(source.url)}>")
+    return ingest.safe("\n".join(lines).rstrip() + "\n")
 
 
 def finalise_report(text: str, sources: Mapping[int, SourceAdded]) -> CheckedReport:
@@ -92,7 +94,8 @@ def finalise_report(text: str, sources: Mapping[int, SourceAdded]) -> CheckedRep
     parts = [body.rstrip(), ""]
     if ids:
         parts.append(references_block(heading, ids, sources))
-    return CheckedReport(text="\n".join(parts).rstrip() + "\n", cited=ids, dropped=dropped)
+    text = ingest.safe("\n".join(parts).rstrip() + "\n")  # report.md is shown in terminals
+    return CheckedReport(text=text, cited=ids, dropped=dropped)
 
 
 def fallback_report(
@@ -126,4 +129,4 @@ def fallback_report(
         lines += ["No evidence was gathered before the research stopped.", ""]
     if sources:
         lines.append(references_block("## Sources", sorted(sources), sources))
-    return "\n".join(lines).rstrip() + "\n"
+    return ingest.safe("\n".join(lines).rstrip() + "\n")

@@ -15,7 +15,9 @@ Reopening a session is replaying its events through ``core.state.SessionState``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import json
 import logging
 import os
@@ -24,6 +26,7 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,8 @@ REPORT_FILE = "report.md"
 
 ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4}$")
 """What ``create`` makes, e.g. "20261123-154012-a1b2": sortable by time, safe as a folder."""
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+"""A write refused for want of space: the command failed (exit 1), it was no usage error."""
 _SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -92,27 +97,36 @@ class CorruptSession(ValueError):
 # --- events.jsonl --------------------------------------------------------------------------
 
 
+class _TornLine(ValueError):
+    """Not JSON at all: what a write cut short by a crash leaves as the last line."""
+
+
 def _parse_line(raw: bytes) -> Event:
-    """One line to an event; raises UnknownEvent for a newer version's type, ValueError else."""
+    """One line to an event; raises UnknownEvent for a newer version's type, ``_TornLine``
+    for text that is not a JSON value, ValueError for a complete line that is not a valid
+    event (wrong field types included: ``core.events.validate``)."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"not valid JSON ({exc})") from exc
+        raise _TornLine(f"not valid JSON ({exc})") from exc
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     try:
         return from_dict(data)
     except UnknownEvent:
         raise
-    except TypeError as exc:  # missing required fields
+    except TypeError as exc:  # a field the dataclass itself refuses
         raise ValueError(f"not a valid {data.get('type')} event ({exc})") from exc
 
 
 def load_events(path: Path) -> list[Event]:
     """Every event in an ``events.jsonl``. Missing file: []. Unknown types are skipped.
 
-    A broken *last* line is what a crash mid-write leaves: it is dropped. A broken line
-    anywhere else raises ``CorruptSession`` naming the file and line.
+    A *last* line that is not JSON is what a crash mid-write leaves: it is dropped. Any
+    other bad line (broken JSON before the end, or a complete line whose fields are missing
+    or of the wrong type, wherever it is) raises ``CorruptSession`` naming file and line.
     """
     try:
         data = path.read_bytes()
@@ -128,9 +142,11 @@ def load_events(path: Path) -> list[Event]:
             events.append(_parse_line(raw))
         except UnknownEvent:
             continue
-        except ValueError as exc:
+        except _TornLine as exc:
             if index == last:
                 break
+            raise CorruptSession(path, index + 1, str(exc)) from None
+        except ValueError as exc:
             raise CorruptSession(path, index + 1, str(exc)) from None
     return events
 
@@ -173,8 +189,11 @@ def _repair_tail(path: Path) -> None:
             valid = True
         except UnknownEvent:
             valid = True
-        except ValueError:
+        except _TornLine:
             valid = not tail.strip()
+        except ValueError as exc:  # a whole line, but not an event: never append after it
+            line = data_lines(handle, start)
+            raise CorruptSession(path, line, str(exc)) from None
         if valid and not ends_with_newline:
             handle.seek(size)
             handle.write(b"\n")
@@ -182,6 +201,12 @@ def _repair_tail(path: Path) -> None:
             handle.truncate(start)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def data_lines(handle: Any, end: int) -> int:
+    """The 1-based number of the line starting at byte ``end`` of an open file."""
+    handle.seek(0)
+    return handle.read(end).count(b"\n") + 1
 
 
 # --- session.json --------------------------------------------------------------------------
@@ -203,6 +228,10 @@ class SessionInfo:
     llm_calls: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    events_bytes: int = 0
+    """Size of events.jsonl when this was written: a listing re-reads (and so validates) a
+    log only when it has changed since, so a damaged log is flagged without reading every
+    healthy one on each listing."""
 
     @classmethod
     def from_state(cls, state: SessionState, session_id: str = "") -> SessionInfo:
@@ -296,9 +325,9 @@ class RunLock:
 class SessionHandle:
     """One session folder. Appends are thread-safe (the engine may emit from several tasks)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, session_id: str | None = None) -> None:
         self.folder = folder
-        self.id = folder.name
+        self.id = session_id or folder.name
         self.events_path = folder / EVENTS_FILE
         self.meta_path = folder / META_FILE
         self.log_path = folder / LOG_FILE
@@ -316,14 +345,19 @@ class SessionHandle:
             if not self._tail_checked:
                 _repair_tail(self.events_path)
                 self._tail_checked = True
-            fd = os.open(self.events_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                written = 0
-                while written < len(line):
-                    written += os.write(fd, line[written:])
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                fd = os.open(self.events_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    written = 0
+                    while written < len(line):
+                        written += os.write(fd, line[written:])
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except OSError as exc:  # os.write names no file: the user must know which disk
+                if exc.filename is None:
+                    raise OSError(exc.errno, exc.strerror, str(self.events_path)) from exc
+                raise
 
     def load_events(self) -> list[Event]:
         return load_events(self.events_path)
@@ -338,7 +372,28 @@ class SessionHandle:
             lock = self.claim()
         except SessionBusy:
             return True
+        except OSError:  # a folder we may not write: a read-only mount, a backup copy
+            return self._busy_read_only()
         lock.release()
+        return False
+
+    def _busy_read_only(self) -> bool:
+        """``is_busy`` through a read-only descriptor (``flock`` needs no write access).
+        No lock file at all: no engine ever held this copy of the session."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return False
+        try:
+            fd = os.open(self.folder / RUN_LOCK_FILE, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)  # also drops the shared lock just taken
         return False
 
     def live_status(self, saved: str) -> str:
@@ -350,6 +405,15 @@ class SessionHandle:
 
     def state(self) -> SessionState:
         return SessionState.replay(self.load_events(), session_id=self.id)
+
+    def resume_state(self) -> SessionState:
+        """The state a writer continues from; ``CorruptSession`` (before anything is
+        appended) when the log is damaged, or empty while session.json records progress."""
+        events = self.load_events()
+        info = self.read_info()
+        if not events and records_progress(info):
+            raise CorruptSession(self.events_path, 1, emptied_reason(info))
+        return SessionState.replay(events, session_id=self.id)
 
     def read_info(self) -> SessionInfo:
         """``session.json``; when missing or broken, rebuilt from the events (not written)."""
@@ -364,6 +428,17 @@ class SessionHandle:
             info.created = _folder_time(self.folder)
             info.updated = info.updated or info.created
         return info
+
+    def verify(self, info: SessionInfo) -> None:
+        """Raise ``CorruptSession`` when the event log is damaged: read (and so validated)
+        again unless it is exactly as the app last left it (``info.events_bytes``)."""
+        size = file_size(self.events_path)
+        if size == 0:
+            if records_progress(info) and self.events_path.exists():
+                raise CorruptSession(self.events_path, 1, emptied_reason(info))
+            return
+        if size != info.events_bytes:
+            self.load_events()
 
     def write_info(self, info: SessionInfo) -> None:
         """Atomically (temp file + rename): a reader never sees half a file."""
@@ -388,6 +463,12 @@ class SessionStore:
         return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
 
     def create(self, topic: str) -> SessionHandle:
+        """A new session folder holding its ``session.json``; nothing is left on failure.
+
+        A topic that is not valid Unicode text (bytes from a terminal in another encoding
+        arrive as lone surrogates) is refused before any folder exists.
+        """
+        _check_topic(topic)
         self.root.mkdir(parents=True, exist_ok=True)
         for _ in range(100):
             folder = self.root / self.new_id()
@@ -397,9 +478,42 @@ class SessionStore:
                 continue
             handle = SessionHandle(folder)
             now = time.time()
-            handle.write_info(SessionInfo(id=handle.id, topic=topic, created=now, updated=now))
+            try:
+                handle.write_info(SessionInfo(id=handle.id, topic=topic, created=now, updated=now))
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)  # no empty folder in the listing
+                raise
             return handle
         raise RuntimeError(f"could not create a new session folder in {self.root}")
+
+    @contextlib.contextmanager
+    def staged(self, topic: str) -> Iterator[tuple[SessionHandle, Path]]:
+        """A new session built in a hidden folder (``.staging-<id>``, which no listing
+        shows) and renamed to its final place when the block ends without an error; on an
+        error the staging folder is removed. Yields (handle, final folder)."""
+        _check_topic(topic)
+        self.root.mkdir(parents=True, exist_ok=True)
+        for _ in range(100):
+            session_id = self.new_id()
+            final, hidden = self.root / session_id, self.root / f".staging-{session_id}"
+            if final.exists():
+                continue
+            try:
+                hidden.mkdir()
+            except FileExistsError:
+                continue
+            break
+        else:
+            raise RuntimeError(f"could not create a new session folder in {self.root}")
+        handle = SessionHandle(hidden, session_id=session_id)
+        try:
+            now = time.time()
+            handle.write_info(SessionInfo(id=session_id, topic=topic, created=now, updated=now))
+            yield handle, final
+            os.rename(hidden, final)  # fails rather than merge if the id was taken meanwhile
+        except BaseException:
+            shutil.rmtree(hidden, ignore_errors=True)
+            raise
 
     def _folder(self, session_id: str) -> Path | None:
         if (
@@ -445,6 +559,7 @@ class SessionStore:
             handle = SessionHandle(folder)
             try:
                 info = handle.read_info()
+                handle.verify(info)
                 info.status = handle.live_status(info.status)
                 infos.append(info)
             except CorruptSession as exc:
@@ -457,8 +572,16 @@ class SessionStore:
                         updated=_folder_time(folder),
                     )
                 )
-            except OSError:
-                continue
+            except OSError as exc:  # listed, not hidden: the user must see it is there
+                infos.append(
+                    SessionInfo(
+                        id=handle.id,
+                        topic=f"(unreadable: {exc.strerror or exc})",
+                        status="corrupt",
+                        created=_folder_time(folder),
+                        updated=_folder_time(folder),
+                    )
+                )
         infos.sort(key=lambda i: (i.updated or i.created, i.id), reverse=True)
         return infos
 
@@ -470,6 +593,16 @@ class SessionStore:
         if SessionHandle(folder).is_busy():
             raise SessionBusy(folder.name)
         shutil.rmtree(folder)
+
+
+def _check_topic(topic: str) -> None:
+    try:
+        topic.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "The topic is not valid UTF-8 text (check the terminal's encoding); "
+            "nothing was created."
+        ) from None
 
 
 def _is_session(folder: Path) -> bool:
@@ -488,3 +621,24 @@ def __getattr__(name: str) -> object:
 
         return export_session
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def file_size(path: Path) -> int:
+    """Bytes in ``path``; 0 when it cannot be read (missing counts as empty)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def records_progress(info: SessionInfo) -> bool:
+    """session.json says the research ran, so its event log cannot rightly be empty."""
+    return info.status != "new" or info.rounds_done > 0 or info.sources > 0
+
+
+def emptied_reason(info: SessionInfo) -> str:
+    return (
+        f"the event log is empty, but session.json records a {info.status} research with "
+        f"{info.rounds_done} round(s) and {info.sources} source(s): the log was emptied or "
+        "lost, so it cannot be resumed (starting again from round 1 would hide that)"
+    )

@@ -148,6 +148,8 @@ class SessionState:
     searches_done: int = 0
     rate_limited_until: float | None = None
     rate_limit_message: str = ""
+    rate_limit_label: str = ""
+    """What the wait is for, in words ("server error", "rate limited"; ``wait_label``)."""
     warnings: list[WarningRaised] = field(default_factory=list)
     errors: list[ErrorRaised] = field(default_factory=list)
     last_seq: int = 0
@@ -222,6 +224,7 @@ class SessionState:
     def _clear_rate_limit(self) -> None:
         self.rate_limited_until = None
         self.rate_limit_message = ""
+        self.rate_limit_label = ""
 
     # one method per event type ---------------------------------------------------------
 
@@ -359,8 +362,11 @@ class SessionState:
         self.graph_edges += e.edges
 
     def _rate_limited(self, e: RateLimited) -> None:
+        from core.ratelimit import wait_label
+
         self.rate_limited_until = e.timestamp + e.retry_in_s
         self.rate_limit_message = e.message
+        self.rate_limit_label = wait_label(e)
 
     def _warning(self, e: WarningRaised) -> None:
         self.warnings.append(e)

@@ -1,14 +1,17 @@
 """Shared fixtures: every test runs with its own config file and data folder, no real keys.
 
 The fake Gemini and Tavily servers live in ``tests/fakes``; their fixtures are loaded as a
-plugin so every test module can ask for ``fake_gemini`` / ``fake_tavily``.
+plugin so every test module can ask for ``fake_gemini`` / ``fake_tavily``. The TUI tests
+build their app with ``make_app`` (scripted engine, ``null_store`` mind map) and wait for a
+reopened research with ``tests.pilot_helpers.replayed``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +23,21 @@ NEO4J_TEST_ENV: dict[str, str] = {
 }
 """The Neo4j contract suite's server, read once before any test isolates the environment
 (``isolated_home`` removes these, so only that suite, reading this copy, ever sees them)."""
+
+NEO4J_REQUIRED = os.environ.get("NEO4J_REQUIRED", "") == "1"
+"""Set by .ci/run, which starts a server: then a ``neo4j``-marked test that skips has failed
+(a skip there means the server half silently did not run)."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report: pytest.TestReport = yield
+    if NEO4J_REQUIRED and report.skipped and item.get_closest_marker("neo4j"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"NEO4J_REQUIRED=1, yet this Neo4j test was skipped: {reason}"
+    return report
+
 
 _REAL_ENV = (
     "GEMINI_API_KEY",
@@ -34,6 +52,10 @@ _REAL_ENV = (
     "NEO4J_USERNAME",
     "NEO4J_PASSWORD",
     "NEO4J_DATABASE",
+    "OPENAI_BASE_URL",
+    "OPENAI_API_KEY",
+    "OPENAI_MODEL",
+    "SEARXNG_URL",
 )
 
 
@@ -57,3 +79,44 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """Both API keys set (to values no server accepts): the TUI starts researches."""
     monkeypatch.setenv("GEMINI_API_KEY", "test-gemini-key-123456")
     monkeypatch.setenv("TAVILY_API_KEY", "test-tavily-key-123456")
+
+
+class NullStore:
+    """A mind map with nothing in it: the app's store for tests that do not look at it."""
+
+    backend = "null"
+    location = "nowhere"
+    read_only = True
+
+    def roots(self) -> list[Any]:
+        return []
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+AppBuilder = Callable[..., Any]
+"""``make_app(**kwargs)`` -> a ``DeepResearchApp`` (kwargs as its constructor, plus ``store``)."""
+
+
+@pytest.fixture
+def null_store() -> NullStore:
+    return NullStore()
+
+
+@pytest.fixture
+def make_app(null_store: NullStore) -> AppBuilder:
+    """Build the real app on the test home's config with the scripted engine
+    (``tests/snapshot_apps/scripted.py``) and ``null_store``, unless told otherwise:
+    ``store=`` gives it another mind map, ``engine_factory=`` another engine."""
+    from core.config import load
+    from tests.snapshot_apps.scripted import scripted_factory
+    from tui.app import DeepResearchApp
+
+    def build(*, store: Any = None, **kwargs: Any) -> DeepResearchApp:
+        kwargs.setdefault("engine_factory", scripted_factory())
+        chosen = store if store is not None else null_store
+        kwargs.setdefault("store_factory", lambda config: (chosen, []))
+        return DeepResearchApp(kwargs.pop("config", None) or load(), **kwargs)
+
+    return build

@@ -1,34 +1,242 @@
-"""Helpers shared by the Pilot (TUI) tests."""
+"""Helpers shared by the Pilot (TUI) tests: waits on states, the host apps, screen text.
+
+Every helper waits for a state and never assumes which screen is on top when it is called:
+a research started from the command line may already have opened its report by itself by
+the time the test looks (on a loaded machine it usually has).
+"""
 
 from __future__ import annotations
 
+import html
+import inspect
+import re
 import time
 from collections.abc import Callable
 from typing import Any
 
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from core import config as config_mod
+from core.config import Config
+from tui.app import css_paths
+
 TIMEOUT = 10.0
+GEMINI_KEY = "AIzaFAKE-gemini-key-0123456789-abcd"
+TAVILY_KEY = "tvly-FAKE-tavily-key-9876543210-wxyz"
 
 
-async def wait_for(pilot: Any, condition: Callable[[], bool], limit: float = TIMEOUT) -> None:
+def describe(condition: Callable[[], Any]) -> str:
+    """The condition's own source line, for a failure message when no text was given."""
+    try:
+        source = inspect.getsource(condition).strip()
+    except (OSError, TypeError):
+        return repr(condition)
+    match = re.search(r"lambda\s*:\s*(.*)", source)
+    text = match.group(1) if match else source
+    return text.rstrip(",)") if match else text
+
+
+async def wait_for(
+    pilot: Any,
+    condition: Callable[[], Any],
+    what: str | None = None,
+    *,
+    limit: float = TIMEOUT,
+) -> None:
     """Let the app run until ``condition()`` holds; fail after ``limit`` seconds of wall time.
 
     Tests wait for a state, never for a fixed time, so they are as fast as the app allows.
+    The failure names the state (``what``, else the condition's source) and the screen on
+    top, so a timeout on a loaded machine says what never happened.
     """
     deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
+            screen = type(pilot.app.screen).__name__ if pilot.app.is_running else "(app gone)"
+            raise AssertionError(
+                f"waited {limit:g}s for: {what or describe(condition)} (screen on top: {screen})"
+            )
         await pilot.pause(0.02)
+
+
+async def research_screen(pilot: Any, limit: float = TIMEOUT) -> Any:
+    """The app's Research screen, wherever it is in the stack (the report may be on top)."""
+    from tui.screens.research import ResearchScreen
+
+    app = pilot.app
+
+    def found() -> Any:
+        return next((s for s in app.screen_stack if isinstance(s, ResearchScreen)), None)
+
+    await wait_for(
+        pilot, lambda: found() is not None, "a Research screen in the stack", limit=limit
+    )
+    return found()
+
+
+async def replayed(pilot: Any, limit: float = TIMEOUT) -> Any:
+    """The Research screen once its saved events are replayed and it is on top."""
+    screen = await research_screen(pilot, limit)
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: screen.replayed and app.screen is screen,
+        "the research replayed and on top",
+        limit=limit,
+    )
+    await pilot.pause()
+    return screen
 
 
 async def finished(pilot: Any, screen: Any, limit: float = TIMEOUT) -> None:
     """Wait for the research on ``screen`` to end, then close the report it opened by itself
     when writing began (back on the research screen)."""
+    app = pilot.app
+    await wait_for(
+        pilot, lambda: screen.state.status == "done", "research status done", limit=limit
+    )
+    await wait_for(pilot, lambda: not screen.running, "the engine worker ended", limit=limit)
+    await report_opened(pilot, limit=limit)
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: app.screen is screen, "back on the research screen", limit=limit)
+
+
+async def report_opened(pilot: Any, *, limit: float = TIMEOUT) -> Any:
+    """The Report screen on top with its header drawn.
+
+    Waiting for the header's title, not just the push, matters: Textual's ``Header`` sets its
+    title from watchers registered at mount, and a screen popped (or an app torn down) while
+    they are still pending fails with ``NoMatches: HeaderTitle``.
+    """
+    from textual.widgets._header import HeaderTitle
+
     from tui.screens.report import ReportScreen
 
     app = pilot.app
-    await wait_for(pilot, lambda: screen.state.status == "done", limit)
-    await wait_for(pilot, lambda: not screen.running)
-    await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
-    await pilot.press("escape")
-    await wait_for(pilot, lambda: app.screen is screen)
+
+    def drawn() -> bool:
+        screen = app.screen
+        if not isinstance(screen, ReportScreen):
+            return False
+        titles = screen.query(HeaderTitle)
+        return bool(titles) and bool(str(titles.first().render()).strip())
+
+    await wait_for(pilot, drawn, "the report on top with its header title drawn", limit=limit)
+    return app.screen
+
+
+async def engine_held(pilot: Any, screen: Any) -> Any:
+    """The scripted engine of ``screen``, once it waits at its ``hold_at`` event."""
+    await wait_for(
+        pilot,
+        lambda: screen.engine is not None and screen.engine.holding.is_set(),
+        "the scripted engine held at hold_at",
+    )
+    return screen.engine
+
+
+async def home_loaded(pilot: Any) -> Any:
+    """The Home screen, on top, once its saved list has loaded."""
+    from tui.screens.home import HomeScreen
+
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "Home on top")
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.loaded, "Home's saved list loaded")
+    await pilot.pause()
+    return screen
+
+
+def keyed_config() -> Config:
+    """The test home's config with both (fake) keys set."""
+    config = config_mod.load()
+    config.gemini.api_key = GEMINI_KEY
+    config.tavily.api_key = TAVILY_KEY
+    return config
+
+
+def screen_text(app: App[Any]) -> str:
+    """Everything visible, one line per screen row, taken from the exported SVG screenshot.
+
+    The SVG is what ``save_screenshot`` writes, so a key that is not in here is not on screen.
+    """
+    svg = app.export_screenshot()
+    rows: dict[int, list[str]] = {}
+    for line, text in re.findall(
+        r'<text [^>]*?clip-path="url\(#[^)]*?-line-(\d+)\)">(.*?)</text>', svg
+    ):
+        rows.setdefault(int(line), []).append(html.unescape(text).replace("\xa0", " "))
+    return "\n".join("".join(parts) for _, parts in sorted(rows.items()))
+
+
+def shown_bindings(screen: Any) -> dict[str, str]:
+    """Key -> description of the bindings the footer shows now."""
+    return {
+        key: active.binding.description
+        for key, active in screen.active_bindings.items()
+        if active.binding.show and active.enabled
+    }
+
+
+class Host(App[None]):
+    """Pushes one screen; implements the app-side contract the screens rely on.
+
+    It stands in for ``tui.app.DeepResearchApp``: it defines the actions the screens and the
+    palette call (``action_settings``, ``action_help``, ``action_open_session``,
+    ``action_new_research``) and records the messages Home posts.
+    """
+
+    def __init__(self, config: Config, make_screen: Any) -> None:
+        super().__init__()
+        self.config = config
+        self.make_screen = make_screen
+        self.started: list[Any] = []
+        self.opened: list[str] = []
+        self.results: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("host")
+
+    def on_mount(self) -> None:
+        self.push_screen(self.make_screen(self), self.results.append)
+
+    def on_home_screen_start_research(self, message: Any) -> None:
+        self.started.append(message)
+
+    def on_home_screen_open_session(self, message: Any) -> None:
+        self.opened.append(message.session_id)
+
+    def action_open_session(self, session_id: str) -> None:
+        self.opened.append(session_id)
+
+    def action_new_research(self) -> None:
+        self.started.append("new")
+
+    def action_settings(self) -> None:
+        from tui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen(self.config))
+
+    def export_research(self, session_id: str, fmt: str) -> None:
+        from core.record.exports import write_export
+
+        write_export(self.config, session_id, fmt)  # type: ignore[arg-type]
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen, screen_bindings
+
+        self.push_screen(HelpScreen(screen_bindings(self.screen)))
+
+
+class DialogHost(App[None]):
+    """The app's stylesheets and one dialog screen pushed at mount."""
+
+    CSS_PATH = css_paths()
+
+    def __init__(self, make_screen: Callable[[], Any]) -> None:
+        super().__init__()
+        self.make_screen = make_screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.make_screen())

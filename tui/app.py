@@ -2,9 +2,13 @@
 
 Screens: Home (C2) → Research (live or replayed) → Report / dialogs. The app never runs
 research itself; a :class:`ResearchScreen` owns its engine worker. What the app shares is
-the mind-map store: it is opened once (in a worker thread, on first use) and handed to both
-the engine and the mind-map tree, because an embedded graph database should have one owner
-per process.
+the mind-map store: it is opened on first use (in a worker thread) and handed to both the
+engine and the mind-map tree, because an embedded graph database should have one owner per
+process. The embedded graph also has one *writer* across processes, so the app holds it
+only while it needs it (a research runs, the mind map or a node is on screen) and lets go
+when idle: a second window or a ``run`` researching meanwhile gets the writer. Research
+done while another process held it is queued and caught up by the next writer
+(``core.mindmap.pending``); after a research that ran read-only the app tries that at once.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from styles import tcss
 from tui.commands import SavedResearchProvider
@@ -80,11 +85,36 @@ class DeepResearchApp(App[None]):
         self._store_error: str = ""
         self._store_lock = threading.Lock()
 
+    # --- toasts ---------------------------------------------------------------------------
+
+    def max_toasts(self) -> int:
+        """How many toasts may stand at once: stacked, they covered the report at 80x24."""
+        return 1 if self.size.height < 30 else 3
+
+    def on_notify(self, _event: Any) -> None:
+        # Runs before Textual's own handler adds the toast: trim once it is in.
+        self.call_later(self._trim_toasts)
+
+    def _trim_toasts(self) -> None:
+        """Drop the oldest toasts beyond ``max_toasts`` (the newest win).
+
+        Textual has no public limit; ``_notifications`` and ``_unnotify`` are what its own
+        ``clear_notifications`` uses (Textual is pinned below 9).
+        """
+        notifications = self._notifications
+        if len(notifications) <= self.max_toasts():
+            return
+        while len(notifications) > self.max_toasts():
+            self._unnotify(next(iter(notifications)), refresh=False)
+        self._refresh_notifications()
+
     # --- start-up -------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         from tui.screens.home import HomeScreen
 
+        self._handle_sigterm(True)
+        self.screen_change_signal.subscribe(self, lambda _screen: self.release_store_if_idle())
         self.push_screen(HomeScreen(self.config))
         if self.config.missing_keys():
             self._open_settings(first_launch=True)
@@ -247,15 +277,88 @@ class DeepResearchApp(App[None]):
                 raise RuntimeError(self._store_error or "the mind map is not available")
             return self._store
 
-    def _notify_any_thread(self, message: str) -> None:
+    def _notify_any_thread(self, message: str, severity: str = "warning") -> None:
         if threading.get_ident() == self._thread_id:
-            self.notify(message, title="Mind map", severity="warning", timeout=10)
+            self.notify(message, title="Mind map", severity=severity, timeout=10)  # type: ignore[arg-type]
         else:
             self.call_from_thread(
-                self.notify, message, title="Mind map", severity="warning", timeout=10
+                self.notify, message, title="Mind map", severity=severity, timeout=10
             )
 
+    def _handle_sigterm(self, on: bool) -> None:
+        """SIGTERM (``kill``, a logout, a container stop) quits like ``q`` answered yes: a
+        running research is interrupted and saved, and the terminal is restored, instead
+        of the process dying in raw mode. Only the main thread's loop can take signals."""
+        import asyncio
+        import signal
+
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            if on:
+                loop.add_signal_handler(signal.SIGTERM, self._interrupt_and_exit)
+            else:
+                loop.remove_signal_handler(signal.SIGTERM)
+
+    def store_in_use(self) -> bool:
+        """True while something on screen needs the graph: a research runs (its engine
+        writes), or the mind map, a node or the ask dialog is showing."""
+        from tui.screens.ask import AskScreen
+        from tui.screens.node_detail import NodeDetailScreen
+
+        if any(screen.running for screen in self._research_screens()):
+            return True
+        if isinstance(self.screen, NodeDetailScreen | AskScreen):
+            return True
+        for screen in self._research_screens():
+            with contextlib.suppress(Exception):  # not composed yet: nothing shown
+                from textual.widgets import ContentSwitcher
+
+                if screen is self.screen and screen.query_one(ContentSwitcher).current == (
+                    "mindmap"
+                ):
+                    return True
+        return False
+
+    def release_store_if_idle(self) -> None:
+        """Close the embedded graph when nothing needs it, so another process can write.
+
+        Neo4j takes many writers: its connection is kept. Reopening later is cheap (the
+        next ``mindmap_store()`` call), and that open catches up on queued research.
+        """
+        store = self._store
+        if store is None or getattr(store, "backend", "") != "ladybug" or self.store_in_use():
+            return
+        with self._store_lock:
+            if self._store is not store:
+                return
+            self._store = None
+            self._store_error = ""
+        self._close_store(store)
+
+    @work(thread=True, exit_on_error=False, group="store-release")
+    def _close_store(self, store: Any) -> None:
+        """Close, then add research queued meanwhile (ours or another process's) if the
+        graph is free now: the queue empties by itself, not at the next manual rebuild."""
+        with contextlib.suppress(Exception):  # a failed close must not crash the app
+            store.close()
+        from core.mindmap.pending import catch_up_if_free
+
+        done = catch_up_if_free(self.config)
+        if done.message():
+            self._notify_any_thread(done.message(), severity="information")
+
+    @on(Worker.StateChanged)
+    def _research_worker_changed(self, event: Worker.StateChanged) -> None:
+        """A research ended (the screen's handler lets the message through): let go."""
+        if event.worker.group == "research" and event.state in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            self.call_later(self.release_store_if_idle)
+
     def on_unmount(self) -> None:
+        self._handle_sigterm(False)
         store, self._store = self._store, None
         if store is not None:
             with contextlib.suppress(Exception):  # closing at exit must not raise

@@ -28,6 +28,7 @@ ACTION_TEXT: dict[str, tuple[str, str]] = {
     "screen.copy_text": ("Copy selected text", "What the mouse selected, to the clipboard"),
     "home.new": ("New research", "Put the cursor in the topic field"),
     "home.filter": ("Filter saved researches", "Narrow the list by topic, status or id"),
+    "home.quit": ("Quit", "Leave the app (asks while a research runs)"),
     "sessions.open": ("Open the selected research", "Its steps, panes, sources and report"),
     "sessions.delete": (
         "Delete the selected research",
@@ -51,6 +52,10 @@ ACTION_TEXT: dict[str, tuple[str, str]] = {
         "Edit each round's planned searches before they run",
     ),
     "research.help": ("Help", "The keys that apply here, then every key"),
+    "steps.follow": (
+        "Follow the newest step",
+        "Moving in the steps list stops the following; this resumes it",
+    ),
     "research.back": ("Back to Home", "Leave this research (asks while it runs)"),
     "report.back": ("Back to the research", "Close the report"),
     "report.export_md": ("Export as Markdown", "The report and its sources, as a .md file"),
@@ -62,6 +67,42 @@ ACTION_TEXT: dict[str, tuple[str, str]] = {
     "settings.cancel": ("Cancel", "Leave Settings without saving"),
     "settings.test_neo4j": ("Test Neo4j connection", "Connect with the URI, user and password"),
 }
+
+
+ALL_KEYS: list[tuple[str, str, str]] = [
+    # (where, key, what it does): help's "All keys" table and the README's (row for row).
+    ("Everywhere", "ctrl+p", "Command palette: every action on this screen, saved researches"),
+    ("Everywhere", "?", "Help: the keys that apply here, then all keys"),
+    ("Everywhere", "ctrl+s", "Settings (API keys, model, graph backend)"),
+    ("Everywhere", "ctrl+q", "Quit"),
+    ("Home", "tab / shift+tab", "Move between the form, the filter and the list"),
+    ("Home", "enter", "Start research (in the form) / open the selected research (in the list)"),
+    ("Home", "/", "Filter the saved researches (from the list or an empty topic field)"),
+    ("Home", "n", "New research: focus the topic field"),
+    ("Home", "d / delete", "Delete the selected research (asks; tab then enter confirms)"),
+    ("Home", "e", "Export the selected research (Markdown or JSON)"),
+    ("Home", "escape", "Clear the filter / leave it"),
+    ("Research", "up/down, j/k", "Move through the steps (selecting a round shows its text)"),
+    ("Research", "tab / shift+tab", "Next / previous pane"),
+    ("Research", "1 2 3", "Plan / Execution / Reflection pane"),
+    ("Research", "s", "Sources (/ filters, enter shows the snippet, o opens the URL)"),
+    ("Research", "m", "Mind map tree (right/left expand/collapse, enter shows a node)"),
+    ("Research", "r", "Report"),
+    ("Research", "a", "Ask the mind map"),
+    ("Research", "space", "Pause / resume"),
+    ("Research", "x", "Stop: finish the current call, save, write a partial report"),
+    ("Research", "v", "Review the next round's planned searches (on/off)"),
+    ("Research", "q", "Back to Home (asks if research is running)"),
+    ("Review searches", "ctrl+s / escape", "Run the edited searches / run them as planned"),
+    ("Report", "e / E", "Export Markdown / JSON"),
+    ("Report", "s", "Sources"),
+    ("Report", "f", "Go to source: show cited source n by its number"),
+    ("Report", "escape, q, r", "Back to the research"),
+    ("Settings", "ctrl+s", "Save"),
+    ("Settings", "escape", "Cancel"),
+    ("Dialogs", "y / n / escape", "Answer yes / no / cancel"),
+    ("Delete dialog", "tab, enter", "Move to Delete and confirm (enter alone or escape keeps)"),
+]
 
 
 @dataclass(frozen=True)

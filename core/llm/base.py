@@ -23,6 +23,10 @@ class LLMResponse:
     """The parsed JSON for ``generate_json``; ``None`` for text calls."""
     truncated: bool = False
     """The answer stopped at the model's output-token limit: it is cut short."""
+    usage_estimated: bool = False
+    """The server sent no usage: ``tokens_in``/``tokens_out`` are counted from the text."""
+    thinking: str = ""
+    """A reasoning model's thinking, kept out of ``text`` and ``data`` (shown collapsed)."""
 
 
 @runtime_checkable

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import inspect
 import json
+import math
 import re
 import time
 from typing import Any
@@ -23,6 +24,7 @@ from core.errors import (
     RateLimitError,
     TransientError,
 )
+from core.ingest import strip_controls
 from core.llm.base import LLMResponse, TextCallback
 
 PROVIDER = "gemini"
@@ -37,20 +39,34 @@ _NETWORK_ERROR_NAMES = {"TimeoutException", "TransportError", "NetworkError"}
 
 
 def parse_duration(value: Any) -> float | None:
-    """``"20s"`` / ``"0.2s"`` / ``"150ms"`` / ``{"seconds": 20, "nanos": ...}`` -> seconds."""
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, dict):
-        try:
-            return float(value.get("seconds", 0)) + float(value.get("nanos", 0)) / 1e9
-        except (TypeError, ValueError):
+    """``"20s"`` / ``"0.2s"`` / ``"150ms"`` / ``{"seconds": 20, "nanos": ...}`` -> seconds.
+
+    None for anything that is not a finite, non-negative duration (text, NaN, ``1e999``,
+    a negative): a malformed body then counts as "no delay given", never as a crash.
+    """
+    seconds: float | None = None
+    try:
+        if isinstance(value, bool):
             return None
-    if isinstance(value, str):
-        m = _DURATION_RE.match(value)
-        if m:
-            n = float(m.group(1))
-            return {"ms": n / 1000, "m": n * 60}.get(m.group(2) or "s", n)
-    return None
+        if isinstance(value, int | float):
+            seconds = float(value)
+        elif isinstance(value, dict):
+            seconds = float(value.get("seconds", 0)) + float(value.get("nanos", 0)) / 1e9
+        elif isinstance(value, str):
+            m = _DURATION_RE.match(value) if len(value) <= 64 else None
+            if m:
+                n = float(m.group(1))
+                seconds = {"ms": n / 1000, "m": n * 60}.get(m.group(2) or "s", n)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return None
+    return seconds
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects in a list field of an error body (anything else in it is ignored)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _error_body(details: Any) -> dict[str, Any]:
@@ -66,22 +82,20 @@ def classify_rate_limit(message: str, body: dict[str, Any]) -> RateLimitError:
     """Turn Google's 429 body into a RateLimitError (delay, daily, unavailable)."""
     retry_after: float | None = None
     per_day = per_minute = False
-    for detail in body.get("details") or []:
-        if not isinstance(detail, dict):
-            continue
+    for detail in _dicts(body.get("details")):
         kind = str(detail.get("@type", ""))
         if kind.endswith("RetryInfo"):
             retry_after = parse_duration(detail.get("retryDelay"))
         elif kind.endswith("QuotaFailure"):
-            for v in detail.get("violations") or []:
-                quota_id = str(v.get("quotaId", "")) if isinstance(v, dict) else ""
+            for v in _dicts(detail.get("violations")):
+                quota_id = str(v.get("quotaId", ""))
                 per_day = per_day or "PerDay" in quota_id
                 per_minute = per_minute or "PerMinute" in quota_id
     if retry_after is None:
-        m = _RETRY_IN_RE.search(message)
+        m = _RETRY_IN_RE.search(message[:4000])
         if m:
             n = float(m.group(1))
-            retry_after = n / 1000 if (m.group(2) or "").lower() == "ms" else n
+            retry_after = parse_duration(n / 1000 if (m.group(2) or "").lower() == "ms" else n)
     unavailable = "limit: 0" in message
     # A per-day violation alone means waiting seconds will not help, whatever delay is
     # suggested; with a per-minute violation too, the short wait is worth trying first.
@@ -215,6 +229,12 @@ class GeminiProvider:
             resp = await self._client.aio.models.generate_content(
                 model=self.model, contents=prompt, config=config
             )
+        except RecursionError as exc:
+            # The SDK parses a structured answer itself: nesting deep enough to exhaust its
+            # parser is an unusable answer, like invalid JSON, not a failed call.
+            raise BadOutputError(
+                "Gemini returned JSON nested too deeply to read.", provider=PROVIDER
+            ) from exc
         except Exception as exc:
             raise self._translate(exc) from exc
         text = _chunk_text(resp)
@@ -222,9 +242,12 @@ class GeminiProvider:
             raise BadOutputError(_empty_reason(resp), provider=PROVIDER)
         try:
             data = parse_json_text(text)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:
+            # Not JSON, an integer too long to read, or nesting deep enough to exhaust the
+            # parser's stack: all an unusable answer, never a crash.
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
             raise BadOutputError(
-                f"Gemini returned text that is not valid JSON ({exc.msg}): {text[:200]!r}",
+                f"Gemini returned text that is not valid JSON ({why}): {text[:200]!r}",
                 provider=PROVIDER,
             ) from exc
         base = self._response(text, resp.usage_metadata, started)
@@ -258,15 +281,13 @@ class GeminiProvider:
         if isinstance(exc, ProviderError):
             return exc
         if isinstance(exc, genai_errors.APIError):
-            code = int(exc.code or 0)
+            code = exc.code if isinstance(exc.code, int) and not isinstance(exc.code, bool) else 0
             body = _error_body(exc.details)
             message = str(exc.message or body.get("message") or "")
             status = str(exc.status or body.get("status") or "")
             if code == 429:
                 return classify_rate_limit(message, body)
-            reasons = {
-                str(d.get("reason", "")) for d in body.get("details") or [] if isinstance(d, dict)
-            }
+            reasons = {str(d.get("reason", "")) for d in _dicts(body.get("details"))}
             if (
                 code in (401, 403)
                 or "API_KEY_INVALID" in reasons
@@ -297,14 +318,18 @@ class GeminiProvider:
 
 
 def _chunk_text(resp: Any) -> str:
-    """Text parts of the first candidate, skipping thought summaries."""
+    """Text parts of the first candidate, skipping thought summaries.
+
+    The door for model output: a model can be made to echo a page's escape sequences, so
+    control characters are removed here, before the text is parsed, stored or shown.
+    """
     out: list[str] = []
     for cand in (resp.candidates or [])[:1]:
         content = cand.content
         for part in content.parts if content and content.parts else []:
             if part.text and not part.thought:
                 out.append(part.text)
-    return "".join(out)
+    return strip_controls("".join(out))
 
 
 def _hit_token_limit(resp: Any) -> bool:

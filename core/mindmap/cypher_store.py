@@ -637,6 +637,8 @@ def plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, dict):
+        if "_NODES" in value:  # a Ladybug path: its nodes, as a neo4j Path gives them
+            return [plain(n) for n in value["_NODES"]]
         if "_LABEL" in value or "_ID" in value:  # a Ladybug node or relationship
             out = {"_label": value.get("_LABEL")}
             out.update(

@@ -21,6 +21,17 @@ class CypherRefused(ValueError):
         self.reason = reason
 
 
+class QueryTimeout(RuntimeError):
+    """A query ran into its time limit and was stopped (both stores raise this)."""
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            f"the query ran longer than its {timeout_s:g} s limit and was stopped; "
+            "add a LIMIT or match fewer nodes"
+        )
+        self.timeout_s = timeout_s
+
+
 WRITE_KEYWORDS = frozenset(
     {
         "CREATE",

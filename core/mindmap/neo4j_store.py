@@ -26,15 +26,49 @@ from typing import Any
 
 from core.mindmap import schema
 from core.mindmap.cypher_store import CypherGraphStore
-from core.mindmap.guard import CypherRefused
+from core.mindmap.guard import CypherRefused, QueryTimeout
 from core.mindmap.neo4j_connect import open_driver, safe_uri
 from core.mindmap.projection import Batch
 
-__all__ = ["Neo4jStore", "safe_uri"]
+__all__ = ["Neo4jLoginRefused", "Neo4jStore", "safe_uri"]
 
 READ_ONLY_QUERY_TYPE = "r"
 """``ResultSummary.query_type`` of a query that only reads; the others are these:"""
 _QUERY_TYPES = {"rw": "reads and writes", "w": "writes", "s": "changes the schema"}
+
+
+class Neo4jLoginRefused(Exception):
+    """The server answered but will not let this user work; the text says what to do.
+
+    Raised instead of the driver's error so the factory's fallback warning names the cause
+    in words: a wrong password, a user locked for a few seconds after repeated wrong
+    passwords (the server's ``dbms.security.auth_max_failed_attempts``), or a user whose
+    password an administrator set with ``CHANGE REQUIRED`` (the login succeeds, every query
+    is refused until the password is changed).
+    """
+
+
+_LOGIN_REFUSALS = {
+    "Neo.ClientError.Security.Unauthorized": (
+        "Neo4j refused the user name or password for user {user!r}"
+    ),
+    "Neo.ClientError.Security.AuthenticationRateLimit": (
+        "Neo4j refuses user {user!r} for a few seconds after too many wrong passwords; "
+        "check the password and try again"
+    ),
+    "Neo.ClientError.Security.CredentialsExpired": (
+        "Neo4j user {user!r} must change its password before it can be used: run "
+        "ALTER CURRENT USER SET PASSWORD FROM 'old' TO 'new' on the system database "
+        "(Neo4j Browser or cypher-shell), then set the new password here"
+    ),
+}
+
+
+def login_refusal(exc: BaseException, user: str) -> Neo4jLoginRefused | None:
+    """``exc`` as a ``Neo4jLoginRefused`` when it is one of the login refusals, else None."""
+    code = str(getattr(exc, "code", "") or "")
+    text = _LOGIN_REFUSALS.get(code)
+    return Neo4jLoginRefused(f"{text.format(user=user)} ({code})") if text else None
 
 
 def schema_warning(skipped: int, total: int, code: str, database: str) -> str:
@@ -74,8 +108,11 @@ class Neo4jStore(CypherGraphStore):
             self._driver.verify_connectivity()
             if not read_only:
                 self._create_schema()
-        except BaseException:
+        except BaseException as exc:
             self._driver.close()
+            refusal = login_refusal(exc, user or "neo4j")
+            if refusal is not None:
+                raise refusal from exc
             raise
 
     def _create_schema(self) -> None:
@@ -158,18 +195,27 @@ class Neo4jStore(CypherGraphStore):
             result.consume()
             return keys, rows
 
-        with self._session(read=True) as session:
-            return session.execute_read(work)
+        try:
+            with self._session(read=True) as session:
+                return session.execute_read(work)
+        except self._neo4j.exceptions.Neo4jError as exc:
+            # The server ends a transaction past its timeout (and its memory guard one
+            # past dbms.memory.transaction.total.max): say which, not a driver trace.
+            if "TransactionTimedOut" in str(getattr(exc, "code", "") or ""):
+                raise QueryTimeout(timeout_s) from exc
+            raise
 
     def close(self) -> None:
         self._driver.close()
 
 
 def _is_forbidden(exc: Exception, exceptions: Any) -> bool:
-    """A permission refusal (not bad credentials, which ``verify_connectivity`` reports)."""
-    if isinstance(exc, exceptions.Forbidden):
-        return True
+    """A permission refusal: the user may log in and write but not change the schema.
+
+    Only ``Security.Forbidden``. Other security codes arrive here too and mean the user
+    cannot work at all: a real server answers every query of a user whose password must be
+    changed with ``Security.CredentialsExpired`` (``verify_connectivity`` passes), and
+    taking that for missing schema rights opened a store that then failed every write.
+    """
     code = str(getattr(exc, "code", "") or "")
-    return code.startswith("Neo.ClientError.Security.") and not isinstance(
-        exc, exceptions.AuthError
-    )
+    return isinstance(exc, exceptions.Forbidden) or code == "Neo.ClientError.Security.Forbidden"

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from core import ingest
 from core.atomic import SHARED, write_atomic
 from core.events import to_dict
 from core.redaction import scrub, secret_values
@@ -47,8 +48,8 @@ def write_export(config: Config, session_id: str, fmt: Literal["md", "json"]) ->
 def _sources_md(state: SessionState) -> str:
     lines = ["## Sources", ""]
     for source_id, source in sorted(state.sources.items()):
-        title = " ".join(source.title.split()) or source.url
-        lines.append(f"{source_id}. [{title}]({source.url})")
+        url = ingest.md_url(source.url)
+        lines.append(f"{source_id}. [{ingest.md_inline(source.title) or url}]({url})")
     return "\n".join(lines) + "\n"
 
 
@@ -119,4 +120,6 @@ def export_session(
         text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
     else:
         raise ValueError(f"unknown export format {fmt!r} (use md or json)")
-    return scrub(text, secret_values)
+    # Saved text from outside may predate the ingest door: an export never carries
+    # terminal control sequences either way.
+    return scrub(ingest.safe(text), secret_values)

@@ -18,7 +18,7 @@ from core.events import (
     SessionStarted,
     SynthesisReady,
 )
-from core.sessions import SessionHandle, SessionInfo
+from core.sessions import SessionHandle, SessionInfo, file_size
 from core.state import SessionState
 
 log = logging.getLogger(__name__)
@@ -53,17 +53,18 @@ class SessionSummary:
         info = SessionInfo.from_state(self.state, self.handle.id)
         if self._created:
             info.created = self._created
+        info.events_bytes = file_size(self.handle.events_path)
         self.handle.write_info(info)
 
 
 class SessionRecorder:
     """Journal + summary + a state of its own, for writers without an event bus (the log
     importer, scripted test engines). Created on an existing session it starts from the
-    replayed state."""
+    replayed state (``CorruptSession`` for a damaged or emptied log: nothing is appended)."""
 
     def __init__(self, handle: SessionHandle) -> None:
         self.handle = handle
-        self.state = handle.state()
+        self.state = handle.resume_state()
         self._journal = Journal(handle)
         self._summary = SessionSummary(handle, self.state)
 

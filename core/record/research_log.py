@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core import ingest
 from core.events import (
     ContextBuilt,
     ErrorRaised,
@@ -41,6 +43,7 @@ from core.events import (
     WarningRaised,
 )
 from core.parsing import extract_queries, parse_reasoning
+from core.ratelimit import wait_label
 
 if TYPE_CHECKING:
     from core.state import SessionState
@@ -170,7 +173,8 @@ class ResearchLogWriter:
             return self._section("Reasoning Error", e.timestamp, _safe(e.message))
         elif isinstance(e, RateLimited) and e.scope == "llm":
             body = (
-                f"Rate limited (attempt {e.attempt}): waiting {e.retry_in_s:g}s, then "
+                f"{wait_label(e).capitalize()} (attempt {e.attempt}): waiting "
+                f"{e.retry_in_s:g}s, then "
                 f"retrying. {_one_line(e.message)}"
             )
             return self._section("Reasoning Error", e.timestamp, body)
@@ -326,7 +330,14 @@ def parse_seed_log(text: str) -> list[Event]:
 
     Language-agnostic: only the "## <Section> - <timestamp>" headers and the English field
     labels are read. Raises ValueError when the text is not such a log.
+
+    A log is outside text as a whole: every event it yields passes ``core.ingest`` (control
+    sequences removed, sizes bounded) and only its http(s) sources are kept.
     """
+    return [ingest.clean_event(event) for event in _parse_seed_log(text)]
+
+
+def _parse_seed_log(text: str) -> list[Event]:
     text = text.replace("\r\n", "\n")
     sections = list(_SECTION_RE.finditer(text))
     title = _TITLE_RE.search(text)
@@ -462,6 +473,18 @@ def parse_seed_log(text: str) -> list[Event]:
     return imp.events
 
 
+def _score(value: Any) -> float:
+    """A search score from an imported log as a plain finite float (0.0 if it is not one):
+    a literal like ``10**400`` would overflow ``float()`` and ``1e999`` is infinite."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    try:
+        number = float(value)
+    except OverflowError:
+        return 0.0
+    return number if math.isfinite(number) else 0.0
+
+
 def _import_results(imp: _Importer, body: str, ts: float) -> None:
     imp.ensure_round(ts)
     f = _fields(body)
@@ -481,10 +504,11 @@ def _import_results(imp: _Importer, body: str, ts: float) -> None:
     ids: list[int] = []
     for title, url in pairs:
         detail = details.get(url, {})
+        if ingest.web_url(url) is None:  # javascript:, file:, data: ... never a source
+            continue
         if url not in imp.urls:
             imp.urls[url] = len(imp.urls) + 1
             snippet = detail.get("snippet") or detail.get("content") or ""
-            score = detail.get("score", 0.0)
             imp.add(
                 SourceAdded(
                     round=imp.round,
@@ -493,7 +517,7 @@ def _import_results(imp: _Importer, body: str, ts: float) -> None:
                     title=_one_line(title),
                     snippet=_one_line(str(snippet))[:SNIPPET_CHARS],
                     query=query,
-                    score=float(score) if isinstance(score, (int, float)) else 0.0,
+                    score=_score(detail.get("score", 0.0)),
                 ),
                 ts,
             )

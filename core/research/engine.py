@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Literal
 
+from core import ingest
 from core.config import Config
 from core.events import (
     ErrorRaised,
@@ -153,7 +154,7 @@ class ResearchEngine:
 
     async def run(self, topic: str, options: ResearchOptions | None = None) -> RunResult:
         """A new research on ``topic``, saved as a new session."""
-        topic = " ".join(topic.split())
+        topic = ingest.clean_line(topic, ingest.TOPIC_CHARS)
         if not topic:
             raise ValueError("The topic is empty.")
         self.gate.bind()
@@ -199,7 +200,7 @@ class ResearchEngine:
         self._run_lock = handle.claim()
         try:
             self._handle = handle
-            state = handle.state()
+            state = handle.resume_state()
             self.bus.attach(handle.id, state, Journal(handle))
             self.bus.derived = [
                 Derived(SessionSummary(handle, state), "session.json is no longer updated"),

@@ -13,7 +13,7 @@ from typing import TypeVar
 from core.config import GeminiConfig
 from core.errors import AuthError, BadOutputError, ProviderError, QuotaExhausted, RateLimitError
 from core.events import Event, LLMCallFinished, RateLimited, StreamRestarted, WarningRaised
-from core.ratelimit import RateLimiter, call_with_retries
+from core.ratelimit import RateLimiter, call_with_retries, wait_cause
 from core.research.outcomes import Failed, Paused
 
 T = TypeVar("T")
@@ -24,7 +24,11 @@ def announce_wait(emit: Emit, scope: str, delay: float, error: ProviderError, at
     """A retry is about to wait ``delay`` seconds: say so (the UI counts it down)."""
     emit(
         RateLimited(
-            retry_in_s=round(delay, 2), scope=scope, message=str(error)[:300], attempt=attempt
+            retry_in_s=round(delay, 2),
+            scope=scope,
+            message=str(error)[:300],
+            attempt=attempt,
+            cause=wait_cause(error),
         )
     )
 

@@ -2,13 +2,16 @@
 
 Ids are handed out here and nowhere else, so the report's citations, the mind map and the
 research log all agree on what ``[3]`` is. The book is rebuilt from the saved sources when a
-research resumes, so a resumed run never gives a known page a second number.
+research resumes, so a resumed run never gives a known page a second number. Only web
+pages (http/https) are admitted (``core.ingest.UrlFence``); the first one turned away is
+reported as a warning.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from core import ingest
 from core.events import Event, SourceAdded, WarningRaised
 from core.search.base import SearchHit
 from core.state import SessionState
@@ -20,6 +23,7 @@ class SourceBook:
         self._state = state
         self._emit = emit
         self._known: dict[str, int] = {normalise_url(s.url): n for n, s in state.sources.items()}
+        self._fence = ingest.UrlFence()
 
     def add(self, n: int, query: str, hits: list[SearchHit], round_ids: set[int]) -> list[int]:
         """Source ids for these hits of round ``n``; new sources are emitted as ``SourceAdded``.
@@ -30,10 +34,13 @@ class SourceBook:
         """
         ids: list[int] = []
         for hit in hits:
-            if not hit.url:
+            url = self._fence.admit(hit.url)
+            if url is None:  # javascript:, file:, data: ...: never a source
+                if (message := self._fence.warning()) is not None:
+                    self._emit(WarningRaised(message=message, kind="search", round=n))
                 continue
             try:
-                key = normalise_url(hit.url)
+                key = normalise_url(url)
             except ValueError:
                 self._emit(
                     WarningRaised(
@@ -58,8 +65,8 @@ class SourceBook:
                 SourceAdded(
                     round=n,
                     source_id=source_id,
-                    url=hit.url,
-                    title=" ".join(hit.title.split()) or hit.url,
+                    url=url,
+                    title=" ".join(hit.title.split()) or url,
                     snippet=snippet,
                     query=query,
                     score=hit.score,

@@ -15,6 +15,8 @@ class SearchHit:
     score: float = 0.0
     raw_content: str | None = None
     """Only when raw content is configured, and then already truncated."""
+    provider: str = ""
+    """Which search provider found it (``tavily``, ``ddgs``, ``searxng``, ``local``)."""
 
 
 @runtime_checkable

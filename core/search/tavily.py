@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from core import ingest
 from core.errors import AuthError, ProviderError, RateLimitError, TransientError
 from core.search.base import SearchHit
 
@@ -76,23 +77,26 @@ class TavilySearch:
     def _hits(self, response: Any) -> list[SearchHit]:
         hits: list[SearchHit] = []
         results = response.get("results") if isinstance(response, dict) else None
-        for item in results or []:
-            if not isinstance(item, dict) or not item.get("url"):
+        # The door for web text: every field is cleaned of control sequences and bounded
+        # here, before anything stores or shows it (core/ingest.py). Which URLs may become
+        # sources is decided where sources are made, for every provider alike.
+        for item in results if isinstance(results, list) else []:
+            if not isinstance(item, dict):
+                continue
+            url = ingest.clean_url(item.get("url"))
+            if not url:
                 continue
             raw = None
             if self.include_raw_content and isinstance(item.get("raw_content"), str):
-                raw = item["raw_content"][: max(0, self.raw_content_chars)]
-            try:
-                score = float(item.get("score") or 0.0)
-            except (TypeError, ValueError):
-                score = 0.0
+                raw = ingest.clean_text(item["raw_content"], max(0, self.raw_content_chars))
             hits.append(
                 SearchHit(
-                    title=str(item.get("title") or item["url"]),
-                    url=str(item["url"]),
-                    content=str(item.get("content") or ""),
-                    score=score,
+                    title=ingest.clean_line(item.get("title")) or url,
+                    url=url,
+                    content=ingest.clean_text(item.get("content") or "", ingest.SNIPPET_CHARS),
+                    score=_score(item.get("score")),
                     raw_content=raw,
+                    provider=PROVIDER,
                 )
             )
         return hits
@@ -135,3 +139,12 @@ class TavilySearch:
         return ProviderError(
             f"Tavily search failed ({type(exc).__name__}: {detail})", provider=PROVIDER
         )
+
+
+def _score(value: object) -> float:
+    """A finite relevance score (0.0 for anything else: text, NaN, an overflow)."""
+    try:
+        score = float(value or 0.0)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    return score if score == score and abs(score) != float("inf") else 0.0

@@ -1,4 +1,5 @@
-"""Run both fakes by hand: ``python -m tests.fakes [--gemini-port P] [--tavily-port Q]``.
+"""Run the fakes by hand: ``python -m tests.fakes [--gemini-port P] [--tavily-port Q]
+[--openai-port R]``.
 
 For trying the app in a terminal (tmux) without keys or network: paste the printed
 ``export`` lines into the shell that runs ``deepresearch-tui``.
@@ -10,6 +11,7 @@ import argparse
 import threading
 
 from tests.fakes.gemini_server import DEFAULT_GEMINI_KEY, FakeGemini
+from tests.fakes.openai_server import DEFAULT_OPENAI_MODEL, FakeOpenAI
 from tests.fakes.tavily_server import DEFAULT_TAVILY_KEY, FakeTavily
 
 
@@ -17,6 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.fakes", description=__doc__)
     ap.add_argument("--gemini-port", type=int, default=0)
     ap.add_argument("--tavily-port", type=int, default=0)
+    ap.add_argument("--openai-port", type=int, default=0, help="the OpenAI-compatible fake")
+    ap.add_argument(
+        "--think", action="store_true", help="the OpenAI-compatible fake thinks in <think> tags"
+    )
+    ap.add_argument(
+        "--first-token-delay", type=float, default=0.0, help="seconds before its first token"
+    )
     ap.add_argument(
         "--chunk-delay", type=float, default=0.05, help="seconds between streamed chunks"
     )
@@ -27,11 +36,19 @@ def main(argv: list[str] | None = None) -> int:
     gemini = FakeGemini(port=args.gemini_port, chunk_delay_s=args.chunk_delay).start()
     tavily = FakeTavily(port=args.tavily_port, delay_s=args.search_delay, poison=args.poison)
     tavily.start()
+    openai = FakeOpenAI(
+        port=args.openai_port,
+        chunk_delay_s=args.chunk_delay,
+        first_token_delay_s=args.first_token_delay,
+        think=args.think,
+    ).start()
     print(f"export GEMINI_API_KEY={DEFAULT_GEMINI_KEY}")
     print(f"export GEMINI_BASE_URL={gemini.base_url}")
     print(f"export TAVILY_API_KEY={DEFAULT_TAVILY_KEY}")
     print(f"export TAVILY_BASE_URL={tavily.base_url}")
-    print("# fake Gemini and Tavily running; Ctrl+C to stop", flush=True)
+    print(f"export OPENAI_BASE_URL={openai.base_url}/v1")
+    print(f"export OPENAI_MODEL={DEFAULT_OPENAI_MODEL}")
+    print("# fake Gemini, Tavily and OpenAI-compatible server running; Ctrl+C to stop", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -39,7 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         gemini.stop()
         tavily.stop()
-        print(f"# served {len(gemini.requests)} Gemini and {len(tavily.requests)} Tavily requests")
+        openai.stop()
+        print(
+            f"# served {len(gemini.requests)} Gemini, {len(tavily.requests)} Tavily and "
+            f"{len(openai.requests)} OpenAI-compatible requests"
+        )
     return 0
 
 

@@ -11,8 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakes.ddgs_http import FakeDdgsHttp
 from tests.fakes.gemini_server import DEFAULT_GEMINI_KEY, FakeGemini
 from tests.fakes.neo4j_driver import FakeNeo4j
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.searxng_server import FakeSearxng
 from tests.fakes.tavily_server import DEFAULT_TAVILY_KEY, FakeTavily
 
 
@@ -32,6 +35,34 @@ def fake_tavily() -> Iterator[FakeTavily]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    from core.llm.openai_compat import forget_server_capabilities
+
+    forget_server_capabilities()  # what one test taught about "the server" must not leak
+    server = FakeOpenAI().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        forget_server_capabilities()
+
+
+@pytest.fixture
+def fake_searxng() -> Iterator[FakeSearxng]:
+    server = FakeSearxng().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fake_ddgs(monkeypatch: pytest.MonkeyPatch) -> FakeDdgsHttp:
+    """``ddgs``'s HTTP client replaced: no engine on the internet is ever asked."""
+    return FakeDdgsHttp().install(monkeypatch)
 
 
 @pytest.fixture

@@ -29,6 +29,8 @@ class FakeNeo4j:
     rows: list[list[Any]] = field(default_factory=lambda: [[1]])
     """What any query returns, unless ``answers`` has the exact query text."""
     answers: dict[str, list[list[Any]]] = field(default_factory=dict)
+    query_error: Exception | None = None
+    """Raised by any query run in a transaction (not by EXPLAIN), e.g. a server timeout."""
     drivers: list[FakeDriver] = field(default_factory=list)
 
     def driver(self, uri: str, **config: Any) -> FakeDriver:
@@ -89,6 +91,8 @@ class FakeTx:
         self.driver.queries.append(cypher)
         if cypher.startswith("EXPLAIN "):
             return FakeResult([], self.driver.owner.query_type)
+        if self.driver.owner.query_error is not None:
+            raise self.driver.owner.query_error
         return FakeResult(self.driver.owner.answers.get(cypher, self.driver.owner.rows))
 
 

@@ -122,6 +122,10 @@ class FakeTavily(LoopbackServer):
         self.poison = poison
         self.delay_s = delay_s
         self.errors = ErrorQueue()
+        self.extra_results: list[Any] = []
+        """Appended to every answer's results (hostile titles, odd URLs ...)."""
+        self.body_override: Any = None
+        """When set, sent as the whole 200 answer instead of the usual one (malformed shapes)."""
 
     def queue_error(self, status: int, times: int = 1, message: str | None = None) -> None:
         self.errors.push(status, tavily_error(status, message), times)
@@ -158,6 +162,9 @@ class FakeTavily(LoopbackServer):
         if not query:
             self.send_json(h, 400, tavily_error(400))
             return
+        if self.body_override is not None:
+            self.send_json(h, 200, self.body_override)
+            return
         started = time.perf_counter()
         results = results_for(
             query,
@@ -173,7 +180,7 @@ class FakeTavily(LoopbackServer):
                 "follow_up_questions": None,
                 "answer": None,
                 "images": [],
-                "results": results,
+                "results": results + list(self.extra_results),
                 "response_time": round(time.perf_counter() - started + 0.01, 2),
                 "request_id": str(uuid.uuid4()),
             },

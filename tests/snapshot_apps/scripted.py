@@ -4,7 +4,8 @@ The fake has the engine's API (``run``/``resume``/``pause``/``unpause``/``stop``
 ``paused``, ``session_id``) and saves through the real ``SessionRecorder``, so a research it
 "ran" can be reopened like a real one. Its events carry fixed timestamps, which is what the
 snapshot tests need (no clock anywhere on screen). ``gate`` lets a test hold the run at a
-given event index and release it when it has looked at the screen.
+given event index and release it when it has looked at the screen; ``held`` says the run
+is waiting at its pause checkpoint.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from core.events import (
     ContextBuilt,
+    ErrorRaised,
     Event,
     LLMCallFinished,
     LLMChunk,
@@ -220,6 +222,24 @@ def mid_run_events() -> list[Event]:
     return [*events[:cut], limited]
 
 
+AUTH = (
+    "Gemini rejected the API key: API key not valid. Please pass a valid API key. "
+    "Check GEMINI_API_KEY or the config file (the whole sentence must stay readable)."
+)
+
+
+def failed_events() -> list[Event]:
+    """Round 1's plan is streaming when Gemini refuses the key: the research fails."""
+    events = canned_events(with_report=False)
+    cut = next(i for i, e in enumerate(events) if isinstance(e, LLMChunk))
+    at = events[cut].timestamp
+    return [
+        *events[: cut + 1],
+        ErrorRaised(kind="auth", message=AUTH, timestamp=at + 1),
+        SessionFinished(status="failed", reason=AUTH, timestamp=at + 1),
+    ]
+
+
 class ScriptedEngine:
     """Emits ``events`` through the real session recorder, honouring pause/stop.
 
@@ -257,7 +277,8 @@ class ScriptedEngine:
         self.gate = threading.Event()
         self.holding = threading.Event()
         self.held = threading.Event()
-        """Set while paused at the gate, like ``ResearchEngine.held``."""
+        """Set while the run waits at its pause checkpoint: a test can wait for "paused and
+        nothing more happens" instead of sleeping and counting."""
         self.reviewed: list[tuple[int, list[str]]] = []
         self.emitted: list[Event] = []
         self.started = threading.Event()
@@ -344,10 +365,11 @@ class ScriptedEngine:
             if self.hold_at is not None and index == self.hold_at:
                 self.holding.set()
                 await asyncio.to_thread(self.gate.wait)
-            while self.paused:
+            if self.paused:
                 self.held.set()
-                await asyncio.sleep(0.01)
-            self.held.clear()
+                while self.paused:  # noqa: ASYNC110 - mirrors the engine's checkpoint
+                    await asyncio.sleep(0.01)
+                self.held.clear()
             if self._stop.is_set():
                 return self._stopped()
             if isinstance(event, PlanReady) and self.review_queries is not None:

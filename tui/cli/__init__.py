@@ -9,6 +9,7 @@ Textual is imported only on that last path, so headless commands start fast.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Sequence
 
@@ -47,6 +48,55 @@ def _help_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SUBCOMMANDS = {
+    "list": "sessions list",
+    "show": "sessions show",
+    "export": "sessions export",
+    "delete": "sessions delete",
+    "resume": "run --resume",
+    "stats": "graph stats",
+    "query": "graph query",
+    "ask": "graph ask",
+    "rebuild": "graph rebuild",
+    "set": "config set",
+    "path": "config path",
+}
+"""Words of the second level, which a user may well type first."""
+
+NOT_COMMANDS = ("help", "doctor", "version", "status", "init", "setup", "login", "update")
+"""Commands other tools have: typed here, they are a guess at a command, not a topic."""
+
+
+def command_typo(topic: str) -> str | None:
+    """The sentence refusing a one-word topic that is (close to) a command, else None.
+
+    ``deepresearch-tui doctor`` or ``deepresearch-tui sesions`` used to start a research on
+    that word, spending quota. A topic of several words is always a topic; a one-word one is
+    still possible with ``run "WORD"`` or from the app's form.
+    """
+    from tui.cli.parser import COMMAND_NAMES
+
+    word = topic.strip()
+    if not word or any(ch.isspace() for ch in word):
+        return None
+    lowered = word.lower()
+    names = sorted(COMMAND_NAMES)
+    known = [*names, *SUBCOMMANDS]
+    close = difflib.get_close_matches(lowered, known, n=1, cutoff=0.75)
+    if not close and lowered not in NOT_COMMANDS:
+        return None
+    commands = ", ".join(names)
+    if close:
+        guess = SUBCOMMANDS.get(close[0], close[0])
+        opening = f"{word!r} is not a command; did you mean `deepresearch-tui {guess}`?"
+    else:
+        opening = f"{word!r} is not a command (the commands are {commands}; every one has --help)."
+    return (
+        f"{opening} To research the word itself: deepresearch-tui run {word!r}, or type it in "
+        "the app's topic field."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     from tui.cli.parser import COMMAND_NAMES, build_parser
@@ -61,6 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     if args.topic and args.open_session:
         parser.error("give a TOPIC to research or --open ID, not both")
+    if args.topic and (typo := command_typo(args.topic)):
+        from tui.cli.common import fail
+
+        fail(typo)
+        return 2
     return launch(topic=args.topic, open_session=args.open_session)
 
 
@@ -74,7 +129,8 @@ def run_command(args: argparse.Namespace) -> int:
     import os
 
     from core.errors import ConfigError
-    from core.sessions import CorruptSession, SessionBusy
+    from core.mindmap.ladybug_store import GraphWriteFailed
+    from core.sessions import DISK_FULL_ERRNOS, CorruptSession, SessionBusy
     from tui.cli.common import fail
 
     try:
@@ -90,7 +146,11 @@ def run_command(args: argparse.Namespace) -> int:
         if isinstance(exc, OSError):
             where = f" ({exc.filename})" if exc.filename else ""
             fail(f"{exc.strerror or exc}{where}")
-            return 2
+            # A full disk is not a usage mistake: the command failed (1), the usage code is 2.
+            return 1 if exc.errno in DISK_FULL_ERRNOS else 2
+        if isinstance(exc, GraphWriteFailed):
+            fail(str(exc))
+            return 1
         fail(f"unexpected {type(exc).__name__}: {exc} (DEEPRESEARCH_TUI_DEBUG=1 shows details)")
         return 1
 

@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.atomic import SHARED, write_atomic
+from core.ingest import safe
 from tui.cli.common import err_console as err
 from tui.cli.common import load_config_or_exit
 from tui.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_USAGE
@@ -60,7 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = commands.add_parser("export", help="export one research's part of the graph")
     export.add_argument("session_id", metavar="SESSION_ID")
     export.add_argument("--format", choices=("json", "cypher", "graphml"), default="json")
-    export.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    export.add_argument(
+        "-o", "--output", metavar="PATH", help="write here instead of stdout (- is stdout)"
+    )
     export.set_defaults(func=export_cmd)
 
 
@@ -150,7 +153,7 @@ def _print_rows(columns: list[str], rows: list[list[Any]], truncated: bool) -> N
     out = _out()
     table = Table(*columns, show_lines=False)
     for row in rows:
-        table.add_row(*(escape(_cell(v)) for v in row))
+        table.add_row(*(escape(safe(_cell(v))) for v in row))
     out.print(table)
     note = f"{len(rows)} row(s)" + (" (more were cut by the limit)" if truncated else "")
     err.print(f"[dim]{note}[/]")
@@ -251,7 +254,7 @@ def ask_cmd(args: argparse.Namespace) -> int:
         err.print(f"[bold red]Error:[/] {escape(result.error)}")
         return EXIT_FAILED
     out.print("[bold]Answer[/]")
-    out.print(escape(result.answer))
+    out.print(escape(safe(result.answer)))
     return EXIT_OK
 
 
@@ -259,14 +262,14 @@ def ask_cmd(args: argparse.Namespace) -> int:
 
 
 def rebuild_cmd(args: argparse.Namespace) -> int:
-    from core.record.rebuild import GraphReadOnly, rebuild_graph
+    from core.mindmap.rebuild import GraphReadOnly, rebuild_graph
 
     config = _config()
     if config is None:
         return EXIT_USAGE
     store = _open(config, read_only=False)
     try:
-        done = rebuild_graph(config, store)
+        done = rebuild_graph(store, config.sessions_dir)
     except GraphReadOnly as exc:
         err.print(f"[bold red]Error:[/] {escape(str(exc))}")
         return EXIT_FAILED
@@ -296,22 +299,31 @@ def export_cmd(args: argparse.Namespace) -> int:
     config = _config()
     if config is None:
         return EXIT_USAGE
+    from core.sessions import SessionAmbiguous, SessionNotFound, SessionStore
+
+    try:  # the same id resolution as `sessions`: a unique start of the id is enough
+        session_id = SessionStore(config.sessions_dir).open(args.session_id).id
+    except SessionAmbiguous as exc:
+        err.print(f"[bold red]Error:[/] {escape(str(exc))}")
+        return EXIT_USAGE
+    except SessionNotFound:  # deleted from disk, maybe still in the graph: try it as given
+        session_id = args.session_id
     store = _open(config, read_only=True)
     try:
         try:
-            text = export_graph(store, args.session_id, args.format)
+            text = export_graph(store, session_id, args.format)
         except GraphExportUnsupported as exc:
             err.print(f"[bold red]Error:[/] {escape(str(exc))}")
             return EXIT_FAILED
         except KeyError:
             err.print(
-                f"[bold red]Error:[/] no research {escape(args.session_id)!s} in the "
+                f"[bold red]Error:[/] no research {escape(session_id)!s} in the "
                 "mind map (run `deepresearch-tui graph rebuild` if it is saved)"
             )
             return EXIT_USAGE
     finally:
         store.close()
-    if args.output:
+    if args.output and args.output != "-":  # "-" is standard output, as usual
         path = Path(args.output).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text, mode=SHARED)

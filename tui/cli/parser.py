@@ -24,6 +24,7 @@ COMMAND_MODULES = {
     "config": "tui.cli.config_cmd",
     "graph": "tui.cli.graph_cmd",
     "import": "tui.cli.import_cmd",
+    "doctor": "tui.cli.doctor_cmd",
 }
 COMMAND_NAMES = frozenset(COMMAND_MODULES)
 """Known without building the parser, so ``--version`` and the app launch import nothing

@@ -6,9 +6,12 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from types import FrameType
+from typing import Any
 
 from rich.console import Group
 from rich.live import Live
@@ -32,6 +35,7 @@ from core.events import (
     SessionStarted,
     WarningRaised,
 )
+from core.ratelimit import wait_label
 from core.state import SessionState
 from tui.cli.common import err_console, fail, load_config_or_exit
 from tui.cli.parser import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, EXIT_USAGE
@@ -131,7 +135,8 @@ class Progress:
         if state.rate_limited_until:
             left = state.rate_limited_until - time.time()
             if left > 0:
-                parts.append(Text(f"rate limited: retrying in {left:4.1f}s", style="yellow"))
+                label = state.rate_limit_label or "rate limited"
+                parts.append(Text(f"{label}: retrying in {left:4.1f}s", style="yellow"))
         return Group(*parts)
 
 
@@ -190,7 +195,7 @@ class PlainProgress:
             how = f" (assembled without the LLM: {event.reason})" if event.fallback else ""
             self.line(f"report written: {event.path}{how}")
         elif isinstance(event, RateLimited):
-            self.line(f"rate limited ({event.scope}): retrying in {event.retry_in_s:.0f}s")
+            self.line(f"{wait_label(event)} ({event.scope}): retrying in {event.retry_in_s:.0f}s")
         elif isinstance(event, WarningRaised):
             self.line(f"{'note' if event.kind == 'info' else 'warning'}: {event.message}")
         elif isinstance(event, ErrorRaised):
@@ -257,11 +262,13 @@ def handler(args: argparse.Namespace) -> int:
         if plain is not None
         else Live(progress, console=err_console, refresh_per_second=4, transient=True)
     )
-    with live:
+    with live, _sigterm_as_sigint():
         try:
             result = asyncio.run(main())
         except KeyboardInterrupt:
             _stop(live)
+            if args.json:  # a script reading stdout learns the outcome here too
+                print(json.dumps(_interrupted(engine).as_dict(), ensure_ascii=False))
             err_console.print(
                 f"Interrupted. Saved; resume with: deepresearch-tui run --resume "
                 f"{engine.session_id}"
@@ -283,6 +290,7 @@ def handler(args: argparse.Namespace) -> int:
     from core.research import RunResult
 
     assert isinstance(result, RunResult)
+    _catch_up_mind_map(config)
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False))
     elif result.report_path:
@@ -295,6 +303,65 @@ def handler(args: argparse.Namespace) -> int:
     elif result.status == "failed":
         fail(result.reason)
     return EXIT_BY_STATUS.get(result.status, EXIT_FAILED)
+
+
+@contextlib.contextmanager
+def _sigterm_as_sigint() -> Iterator[None]:
+    """SIGTERM (``kill``, a service manager, a container stop) ends the run the way Ctrl+C
+    does: the session is saved as interrupted and can be resumed. Whoever handles SIGINT
+    right now (asyncio's runner cancels the research) is asked to handle this one too."""
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):
+            handler(signal.SIGINT, frame)
+        else:
+            raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(engine: Any) -> Any:
+    """The ``--json`` summary of a run ended by a signal, from what was saved."""
+    from core.research import RunResult
+
+    state = engine.state
+    return RunResult(
+        session_id=engine.session_id or "",
+        status="interrupted",
+        report_path=state.report_path,
+        rounds=state.completed_rounds(),
+        llm_calls=state.llm_calls,
+        tokens_in=state.tokens_in,
+        tokens_out=state.tokens_out,
+        sources=len(state.sources),
+    )
+
+
+def _catch_up_mind_map(config: Any) -> None:
+    """A run whose graph was held elsewhere queued its research: add it now if free."""
+    from core.mindmap.pending import catch_up_if_free, pending_sessions
+
+    try:
+        done = catch_up_if_free(config)
+    except Exception as exc:  # the research is saved; the queue waits for the next writer
+        err_console.print(f"[yellow]warning:[/] mind map catch-up failed: {_escape(str(exc))}")
+        return
+    if done.message():
+        err_console.print(f"[cyan]note:[/] {_escape(done.message())}")
+    elif pending_sessions(config.graph_path):
+        err_console.print(
+            "[cyan]note:[/] the mind map is still in use by another process; this research "
+            "is queued and is added to it by itself the next time the graph is free."
+        )
 
 
 def _stop(live: object) -> None:

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.atomic import SHARED, write_atomic
+from core.ingest import safe
 from tui.cli.common import err_console, fail, load_config_or_exit
 from tui.cli.parser import EXIT_OK, EXIT_USAGE
 
@@ -35,7 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = commands.add_parser("export", help="export a research as markdown or JSON")
     export.add_argument("session_id", metavar="ID")
     export.add_argument("--format", choices=("md", "json"), default="md")
-    export.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    export.add_argument(
+        "-o", "--output", metavar="PATH", help="write here instead of stdout (- is stdout)"
+    )
     export.set_defaults(func=export_session)
 
     delete = commands.add_parser("delete", help="delete a saved research")
@@ -83,7 +86,7 @@ def list_sessions(args: argparse.Namespace) -> int:
     for info in infos:
         table.add_row(
             info.id,
-            escape(info.topic),
+            escape(safe(info.topic)),
             info.status,
             f"{info.rounds_done}/{info.rounds_planned}",
             str(info.sources),
@@ -113,7 +116,6 @@ def show_session(args: argparse.Namespace) -> int:
     state = handle.state()
     status = handle.live_status(state.status)
     console = Console()
-    table = Table.grid(padding=(0, 2))
     rows = [
         ("id", handle.id),
         ("topic", state.topic),
@@ -126,12 +128,14 @@ def show_session(args: argparse.Namespace) -> int:
         ("folder", str(handle.folder)),
         ("report", str(handle.report_path) if handle.report_path.exists() else "(none yet)"),
     ]
+    width = max(len(name) for name, _ in rows)
     for name, value in rows:
-        table.add_row(f"[bold]{name}[/]", escape(value))
-    console.print(table)
+        # One line each, never wrapped or cut by us (soft_wrap): a path is there to be
+        # copied whole, whatever the terminal's width.
+        console.print(f"[bold]{name:<{width}}[/]  {escape(safe(value))}", soft_wrap=True)
     if state.summary:
         console.print("\n[bold]Summary[/]")
-        console.print(escape(state.summary))
+        console.print(escape(safe(state.summary)))
     return EXIT_OK
 
 
@@ -146,7 +150,7 @@ def export_session(args: argparse.Namespace) -> int:
     from core.redaction import secret_values
 
     text = render(handle, args.format, secret_values=secret_values(config))
-    if args.output:
+    if args.output and args.output != "-":  # "-" is standard output, as usual
         path = Path(args.output).expanduser()
         try:
             write_atomic(path, text, mode=SHARED)

@@ -2,8 +2,9 @@
 
 "Here" is read from the bindings active on the screen you came from (``tui.keys``, the
 same list the command palette offers), so it cannot fall behind them. The full table
-below is static so it also documents screens you have not opened yet; ``ALL_KEYS`` is the
-source of the README's key table (tests/test_readme.py compares them row for row).
+below is static so it also documents screens you have not opened yet; ``ALL_KEYS`` (in
+``tui.keys``, beside the actions' words) is the source of the README's key table
+(tests/test_readme.py compares them row for row).
 """
 
 from __future__ import annotations
@@ -19,43 +20,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from styles import tcss
+from tui.keys import ALL_KEYS
 
 DIALOGS_CSS = tcss("dialogs")
-
-ALL_KEYS: list[tuple[str, str, str]] = [
-    # (where, key, what it does)
-    ("Everywhere", "ctrl+p", "Command palette: every action on this screen, saved researches"),
-    ("Everywhere", "?", "Help: the keys that apply here, then all keys"),
-    ("Everywhere", "ctrl+s", "Settings (API keys, model, graph backend)"),
-    ("Everywhere", "ctrl+q", "Quit"),
-    ("Home", "tab / shift+tab", "Move between the form, the filter and the list"),
-    ("Home", "enter", "Start research (in the form) / open the selected research (in the list)"),
-    ("Home", "/", "Filter the saved researches"),
-    ("Home", "n", "New research: focus the topic field"),
-    ("Home", "d / delete", "Delete the selected research (asks; tab then enter confirms)"),
-    ("Home", "e", "Export the selected research (Markdown or JSON)"),
-    ("Home", "escape", "Clear the filter / leave it"),
-    ("Research", "up/down, j/k", "Move through the steps (selecting a round shows its text)"),
-    ("Research", "tab / shift+tab", "Next / previous pane"),
-    ("Research", "1 2 3", "Plan / Execution / Reflection pane"),
-    ("Research", "s", "Sources (/ filters, enter shows the snippet, o opens the URL)"),
-    ("Research", "m", "Mind map tree (right/left expand/collapse, enter shows a node)"),
-    ("Research", "r", "Report"),
-    ("Research", "a", "Ask the mind map"),
-    ("Research", "space", "Pause / resume"),
-    ("Research", "x", "Stop: finish the current call, save, write a partial report"),
-    ("Research", "v", "Review the next round's planned searches (on/off)"),
-    ("Research", "q", "Back to Home (asks if research is running)"),
-    ("Review searches", "ctrl+s / escape", "Run the edited searches / run them as planned"),
-    ("Report", "e / E", "Export Markdown / JSON"),
-    ("Report", "s", "Sources"),
-    ("Report", "f", "Go to source: show cited source n by its number"),
-    ("Report", "escape, q, r", "Back to the research"),
-    ("Settings", "ctrl+s", "Save"),
-    ("Settings", "escape", "Cancel"),
-    ("Dialogs", "y / n / escape", "Answer yes / no / cancel"),
-    ("Delete dialog", "tab, enter", "Move to Delete and confirm (enter alone or escape keeps)"),
-]
 
 
 def _key_table(rows: Iterable[tuple[str | Text, ...]], headers: tuple[str, ...]) -> Table:

@@ -51,9 +51,14 @@ class HomeScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         Binding("n", "new_research", "New", id="home.new", tooltip="Focus the topic field"),
-        Binding("slash", "focus_filter", "Filter", id="home.filter"),
+        # priority: checked before the focused field types the key; ``check_action`` lets
+        # "/" through to a field where it is text (a topic like "TCP/IP").
+        Binding("slash", "focus_filter", "Filter", id="home.filter", priority=True),
         Binding("ctrl+s", "app.settings", "Settings", id="home.settings"),
         Binding("question_mark", "app.help", "Help", id="home.help"),
+        # Shown here (the app's own ctrl+q is hidden on busier footers); priority so it is
+        # the footer's entry for the key, and the app's binding still runs first.
+        Binding("ctrl+q", "app.quit", "Quit", id="home.quit", priority=True),
     ]
 
     class StartResearch(Message):
@@ -296,6 +301,8 @@ class HomeScreen(Screen[None]):
         if warning:
             self.app.call_from_thread(self.notify, escape(warning), severity="warning")
         self.app.call_from_thread(self.reload)
+        if release := getattr(self.app, "release_store_if_idle", None):
+            self.app.call_from_thread(release)  # idle on Home: let another process write
 
     @on(SessionTable.ExportRequested)
     def _export_requested(self, message: SessionTable.ExportRequested) -> None:
@@ -354,9 +361,24 @@ class HomeScreen(Screen[None]):
     # --- actions --------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide "/ Filter" and "n New" while an Input has focus: there the key types itself."""
-        typing = isinstance(self.focused, Input)
-        return not (typing and action in ("focus_filter", "new_research"))
+        """The footer shows a key only where it does what it says.
+
+        "n" types in any field, so "n New" hides while one has focus. "/" filters from the
+        list, the number fields (no "/" in a number) and an empty topic or language field
+        (nothing starts with "/"); in the filter or in a field with text, it is text.
+        """
+        focused = self.focused
+        if action == "new_research":
+            return not isinstance(focused, Input)
+        if action == "focus_filter" and isinstance(focused, Input):
+            if focused.id in ("rounds", "breadth"):
+                return True
+            return focused.id in ("topic", "language") and not focused.value
+        return True
+
+    @on(Input.Changed, "#topic, #language")
+    def _typed(self) -> None:
+        self.refresh_bindings()  # "/ Filter" comes and goes with the field's text
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Markdown
 
+from core.ingest import clean_line, safe
 from tui.widgets.sources import fit
 
 MAX_VALUE = 300
@@ -87,7 +88,8 @@ class NodeDetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="node-dialog", classes="dialog wide-dialog"):
-            yield Label(f"{self.ref.label}: {self.ref.title}", id="node-title", markup=False)
+            title = f"{self.ref.label}: {clean_line(self.ref.title, 10_000)}"
+            yield Label(title, id="node-title", markup=False)
             with VerticalScroll(id="node-body"):
                 yield Label("Properties", classes="dialog-heading")
                 yield self._table("node-properties")
@@ -126,7 +128,7 @@ class NodeDetailScreen(ModalScreen[None]):
             widgets: list[Any] = []
             for key, text in texts:
                 widgets.append(Label(key.capitalize(), classes="dialog-heading"))
-                widgets.append(Markdown(text, classes="node-text", open_links=False))
+                widgets.append(Markdown(safe(text), classes="node-text", open_links=False))
             await self.query_one("#node-body").mount_all(
                 widgets, after=self.query_one("#node-properties")
             )
@@ -161,7 +163,7 @@ class NodeDetailScreen(ModalScreen[None]):
         for key, value in items:
             props.add_row(
                 Text(fit(str(key), key_width), no_wrap=True),
-                Text(format_value(str(key), value)),
+                Text(safe(format_value(str(key), value))),
                 height=None,  # long values wrap inside the column instead of overflowing
             )
         neighbours = list(self.detail.neighbours)
@@ -178,7 +180,7 @@ class NodeDetailScreen(ModalScreen[None]):
                 Text(fit(item.relation, relation)),
                 arrow,
                 Text(fit(item.node.label, label)),
-                Text(fit(" ".join(str(item.node.title).split()), title)),
+                Text(fit(clean_line(item.node.title, 10_000), title)),
             )
 
     def markdown_properties(self) -> list[tuple[str, str]]:

@@ -28,17 +28,23 @@ from tui.widgets.panes import StreamingMarkdown
 if TYPE_CHECKING:
     from core.config import Config
 
-CITATION = re.compile(r"(?<![\\!\]])\[(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\](?![(\[])")
+CITATION = re.compile(r"(?<![\\!\]])((?:\[\d{1,4}(?:\s*[,;]\s*\d{1,4})*\])+)(?![(\[])")
+"""A run of citations, ``[3]``, ``[1, 2]`` or adjacent ``[1][3]``; not ``[text][1]`` (a
+Markdown reference) nor ``[1](url)`` (already a link)."""
+ONE_CITATION = re.compile(r"\[([^\]]*)\]")
 PARTIAL = re.compile(r"\[[\d,; ]{0,24}$")
 WAITING = "*The report is written after the last round.*"
 
 
 def link_citations(text: str) -> str:
-    """``[3]`` -> ``\\[[3](source:3)\\]`` and ``[1, 2]`` -> one link per number."""
+    """``[3]`` -> ``\\[[3](source:3)\\]``; ``[1, 2]`` and ``[1][3]`` -> one link per number."""
 
-    def repl(match: re.Match[str]) -> str:
+    def one(match: re.Match[str]) -> str:
         numbers = re.split(r"\s*[,;]\s*", match.group(1))
         return "\\[" + ", ".join(f"[{n}](source:{n})" for n in numbers) + "\\]"
+
+    def repl(match: re.Match[str]) -> str:
+        return ONE_CITATION.sub(one, match.group(1))
 
     return CITATION.sub(repl, text)
 

@@ -6,18 +6,18 @@ thread through an :class:`EventPipe` (one wake-up message per batch, so a fast s
 flood the UI); a saved session's ``events.jsonl`` is read in a thread worker and applied in
 one batch.
 
-The engine runs in a thread worker with its own asyncio loop. The UI only ever calls its
-thread-safe ``pause``/``unpause``/``stop``, or cancels its task (going back while it runs:
-the session is saved as "interrupted" and can be resumed here later).
+The engine runs in a thread worker on its own asyncio loop, held by an
+:class:`~tui.engine_worker.EngineRunner` (pause, stop, interrupt); which toast an event or
+an outcome deserves is :class:`~tui.toast_policy.ToastPolicy`'s call. Going back while it
+runs interrupts it: the session is saved as "interrupted" and can be resumed here later.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import re
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -26,50 +26,45 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Header, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
-from core.events import (
-    ErrorRaised,
-    Event,
-    MindMapUpdated,
-    PhaseStarted,
-    RateLimited,
-    ReportReady,
-    SessionFinished,
-    WarningRaised,
-)
+from core.events import Event, MindMapUpdated, PhaseStarted, ReportReady, SessionFinished
 from core.state import SessionState
-from tui.engine_worker import EngineFactory, EventPipe, QueryReviewBridge, default_engine_factory
+from tui.engine_worker import (
+    EngineFactory,
+    EngineLike,
+    EngineRunner,
+    EventPipe,
+    QueryReviewBridge,
+    default_engine_factory,
+)
 from tui.messages import EventsReady, ShowSource
 from tui.paths import shown_path
 from tui.screens.review import ReviewQueriesScreen
+from tui.toast_policy import Toast, ToastPolicy, shorten
 from tui.widgets.mindmap_tree import MindMapTree, MindMapView
 from tui.widgets.notice import ResearchNotice, notice_for
 from tui.widgets.panes import SectionPane
 from tui.widgets.recent_sources import RecentSources
 from tui.widgets.sources import SourcesTable, SourcesView
 from tui.widgets.status_bar import StatusBar
-from tui.widgets.steps import StepsList, build_entries, step_detail
+from tui.widgets.steps import StepEntry, StepsList, build_entries, step_detail
+
+if TYPE_CHECKING:
+    from core.config import Config
+    from core.llm.base import LLMProvider
+    from core.mindmap.base import MindMapStore
+    from core.research import ResearchOptions
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.report import ReportScreen
 
 SECTIONS = ("plan", "execution", "reflection")
-COUNTDOWN = re.compile(r"\s*\(?\b(?:retry|retrying) in [\d.]+\s*s(?:econds)?\b\)?", re.I)
-"""A "retry in 15s" inside a provider's message (the status bar owns the countdown)."""
-TOAST_CHARS = 120
-"""Toasts are glances (max 60 columns wide): the full text is in the steps list and notice."""
 RESUMABLE = {"paused", "interrupted", "stopped", "failed"}
+REFRESH_S = 1 / 20
+"""Live widgets are brought up to date at most this often (text is coalesced meanwhile)."""
 VIEWS = ("panes", "sources", "mindmap")
-
-
-def shorten(text: str, limit: int = TOAST_CHARS) -> str:
-    """``text`` on one line, cut at a word boundary with "…" (never mid-word)."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if text[limit - 1] != " " and " " in cut[limit // 2 :]:  # do not end mid-word
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.-—") + "…"
 
 
 class ResearchScreen(Screen[None]):
@@ -136,60 +131,58 @@ class ResearchScreen(Screen[None]):
 
     def __init__(
         self,
-        config: Any,
+        config: Config,
         *,
         topic: str | None = None,
-        options: Any = None,
+        options: ResearchOptions | None = None,
         session_id: str | None = None,
         engine_factory: EngineFactory | None = None,
-        get_store: Callable[[], Any] | None = None,
-        make_llm: Callable[[], Any] | None = None,
+        get_store: Callable[[], MindMapStore | None] | None = None,
+        make_llm: Callable[[], LLMProvider] | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self.topic = topic
         self.options = options
         self.session_id = session_id
-        self.engine_factory = engine_factory or default_engine_factory
         self.get_store = get_store or (lambda: None)
         self.make_llm = make_llm
         self.state = SessionState()
         self.pipe = EventPipe(self.post_message)
-        self.engine: Any = None
         self.notes: list[str] = []
         """UI-side failures shown in the steps list (a crashed worker)."""
         self.pinned_round: int | None = None
         self.active_pane = "plan"
         self.review_enabled = bool(getattr(config.research, "review_queries", False))
         self.review = QueryReviewBridge(
-            self.app_proxy, ReviewQueriesScreen, lambda: self.review_enabled
+            lambda: self.app, ReviewQueriesScreen, lambda: self.review_enabled
         )
+        self.runner = EngineRunner(
+            engine_factory or default_engine_factory,
+            config,
+            on_event=self.pipe,
+            review_queries=self.review,
+            get_store=self.get_store,
+        )
+        self.toast_policy = ToastPolicy()
         self.replayed = False
         """True once a saved session's events have been applied (tests wait on it)."""
         self.mindmap_stale = False
-        self._engine_loop: asyncio.AbstractEventLoop | None = None
-        self._engine_task: asyncio.Task[Any] | None = None
-        self._report_screen: Any = None
-        self._pause_requested = False
+        self._report_screen: ReportScreen | None = None
         self.stopping = False
         """Stop was pressed and the engine is finishing the call under way."""
         self._toasts: dict[str, Notification] = {}
         """The last toast of each kind, so the next one of that kind replaces it."""
         self.busy_elsewhere = False
         """A reopened research that another window's engine is running right now."""
-        self._search_warned_rounds: set[int] = set()
-        self._back_dialog: Any = None
+        self._back_dialog: ConfirmScreen | None = None
+        self._refresh_timer: Timer | None = None
+        self._refreshed_at = 0.0
 
     @property
-    def app_proxy(self) -> Any:
-        """The app, resolved lazily (the bridge is built before the screen is mounted)."""
-        screen = self
-
-        class _Proxy:
-            def __getattr__(self, name: str) -> Any:
-                return getattr(screen.app, name)
-
-        return _Proxy()
+    def engine(self) -> EngineLike | None:
+        """The engine of this screen's latest run (None before one started)."""
+        return self.runner.engine
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -214,6 +207,37 @@ class ResearchScreen(Screen[None]):
                 yield SourcesView(id="sources")
                 yield MindMapView(self.get_store, id="mindmap")
         yield Footer(id="research-footer")
+
+    @property
+    def steps(self) -> StepsList:
+        return self.query_one("#steps", StepsList)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one("#status", StatusBar)
+
+    @property
+    def notice(self) -> ResearchNotice:
+        return self.query_one("#notice", ResearchNotice)
+
+    @property
+    def views(self) -> ContentSwitcher:
+        return self.query_one("#views", ContentSwitcher)
+
+    @property
+    def sources_view(self) -> SourcesView:
+        return self.query_one("#sources", SourcesView)
+
+    @property
+    def recent_sources(self) -> RecentSources:
+        return self.query_one("#recent-sources", RecentSources)
+
+    @property
+    def mindmap(self) -> MindMapView:
+        return self.query_one("#mindmap", MindMapView)
+
+    def pane(self, section: str) -> SectionPane:
+        return self.query_one(f"#pane-{section}", SectionPane)
 
     def on_mount(self) -> None:
         self.title = "deepresearch-tui"
@@ -240,38 +264,13 @@ class ResearchScreen(Screen[None]):
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="research")
-    def _run_engine(self, mode: str, argument: str, options: Any = None) -> Any:
-        """Thread worker: build the engine and run it in this thread's own event loop."""
-        kwargs: dict[str, Any] = {"on_event": self.pipe, "review_queries": self.review}
-        try:
-            store = self.get_store()
-        except Exception:  # the engine reports the graph problem itself
-            store = None
-        if store is not None:
-            kwargs["store"] = store
-        engine = self.engine_factory(self.config, **kwargs)
-        self.engine = engine
-
-        async def main() -> Any:
-            self._engine_loop = asyncio.get_running_loop()
-            self._engine_task = asyncio.current_task()
-            if mode == "resume":
-                return await engine.resume(argument)
-            return await engine.run(argument, options)
-
-        try:
-            return asyncio.run(main())
-        finally:
-            self._engine_loop = None
-            self._engine_task = None
+    def _run_engine(self, mode: str, argument: str, options: ResearchOptions | None = None) -> Any:
+        """Thread worker: the runner builds the engine and runs it on this thread's loop."""
+        return self.runner.run(mode, argument, options)
 
     def interrupt(self) -> None:
         """Cancel the engine's task (it saves the session as "interrupted")."""
-        self.review.cancel()
-        loop, task = self._engine_loop, self._engine_task
-        if loop is not None and task is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(task.cancel)
+        self.runner.interrupt()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -279,33 +278,20 @@ class ResearchScreen(Screen[None]):
         worker = event.worker
         state = event.state
         if worker.group == "research":
-            self._pause_requested = False
+            toast: Toast | None = None
             if state == WorkerState.SUCCESS:
-                # One short toast; the notice above the panes keeps the reason and what next.
-                result = worker.result
-                status = getattr(result, "status", "") or self.state.status
+                status = getattr(worker.result, "status", "") or self.state.status
                 said = self._toasts.get("error")
-                if status != "failed" or said is None or said.has_expired:
-                    # (a failure whose error toast is still up: that toast says it already)
-                    word = {
-                        "failed": "failed",
-                        "stopped": "was stopped",
-                        "interrupted": "was interrupted",
-                    }.get(status, f"is {status}")
-                    self._toast(
-                        "finished",
-                        f"The research {word}.",
-                        title=self.state.topic or "Research",
-                        severity="error" if status == "failed" else "information",
-                    )
-            elif state == WorkerState.ERROR:
-                error = worker.error
-                if isinstance(error, asyncio.CancelledError):
-                    self._toast("finished", "Research interrupted; space resumes it.")
-                else:
-                    message = f"Research failed: {type(error).__name__}: {error}"
-                    self.notes.append(message)
-                    self._toast("finished", message, severity="error", timeout=15)
+                shown = said is not None and not said.has_expired
+                toast = self.toast_policy.for_outcome(
+                    status, self.state.topic, error_toast_shown=shown
+                )
+            elif state == WorkerState.ERROR and worker.error is not None:
+                toast = self.toast_policy.for_crash(worker.error)
+                if toast.severity == "error":
+                    self.notes.append(toast.message)
+            if toast is not None:
+                self._show_toast(toast)
             if state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
                 self.stopping = False
                 dialog, self._back_dialog = self._back_dialog, None
@@ -319,10 +305,29 @@ class ResearchScreen(Screen[None]):
     # --- events ---------------------------------------------------------------------------
 
     @on(EventsReady)
-    async def _events_ready(self, _: EventsReady) -> None:
+    def _events_ready(self, _: EventsReady) -> None:
+        """Live events go into the state at once; the widgets follow at a bounded rate.
+
+        A fast stream wakes this handler hundreds of times a second. Applying an event to
+        the state is cheap; bringing the widgets up to date is not, so that happens at most
+        every ``REFRESH_S`` (a key pressed meanwhile is answered between two refreshes).
+        """
         events = self.pipe.drain()
-        if events and self.is_attached and not self._closing:
-            await self.apply_events(events, live=True)
+        if not events or not self.is_attached or self._closing:
+            return
+        for event in events:
+            self.state.apply(event)
+            self._react(event)
+        if self.state.session_id:
+            self.session_id = self.state.session_id
+        if self._refresh_timer is None:
+            wait = self._refreshed_at + REFRESH_S - time.monotonic()
+            self._refresh_timer = self.set_timer(max(0.001, wait), self._timed_refresh)
+
+    async def _timed_refresh(self) -> None:
+        self._refresh_timer = None
+        if self.is_attached and not self._closing:
+            await self._refresh_all()
 
     async def apply_events(self, events: list[Event], *, live: bool) -> None:
         for event in events:
@@ -340,48 +345,15 @@ class ResearchScreen(Screen[None]):
         bar counts a wait down, the notice keeps a failure's reason, the steps list keeps
         every warning and error in full.
         """
-        if isinstance(event, WarningRaised):
-            if event.kind == "search":
-                # One toast per round: a dead search API would otherwise bury the panes;
-                # every failure is still listed in the steps.
-                if event.round in self._search_warned_rounds:
-                    return
-                self._search_warned_rounds.add(event.round)
-                self._toast(
-                    "warning:search",
-                    f"{shorten(event.message)}\n(more in the steps list)",
-                    severity="warning",
-                )
-                return
-            if event.kind == "report":
-                return  # "written without the LLM": the report's own toast says it
-            severity: SeverityLevel = "information" if event.kind == "info" else "warning"
-            self._toast(f"warning:{event.kind}", shorten(event.message), severity=severity)
-        elif isinstance(event, ErrorRaised):
-            # The message as the engine wrote it, titled by its kind (no prefix added here).
-            self._toast(
-                "error", shorten(event.message), title=event.kind, severity="error", timeout=10
-            )
-        elif isinstance(event, RateLimited):
-            what = {"llm": "Gemini", "search": "Search", "rpm": "Request budget"}.get(
-                event.scope, event.scope
-            )
-            # The status bar counts the wait down; a number frozen in a toast would disagree.
-            reason = COUNTDOWN.sub("", event.message.splitlines()[0] if event.message else "")
-            self._toast(
-                "wait",
-                shorten(reason, 90) or "Rate-limited; retrying soon.",
-                title=f"Waiting: {what}",
-                severity="warning",
-                timeout=6,
-            )
-        elif isinstance(event, MindMapUpdated):
+        toast = self.toast_policy.for_event(
+            event, shown_path=shown_path(event.path) if isinstance(event, ReportReady) else ""
+        )
+        if toast is not None:
+            self._show_toast(toast)
+        if isinstance(event, MindMapUpdated):
             self.mindmap_stale = True
         elif isinstance(event, PhaseStarted) and event.phase == "report":
             self._report_started()
-        elif isinstance(event, ReportReady):
-            how = "Written without the LLM; saved" if event.fallback else "Saved"
-            self._toast("report", f"{how} to {shown_path(event.path)}", title="Report", timeout=10)
 
     def _toast(
         self,
@@ -392,17 +364,22 @@ class ResearchScreen(Screen[None]):
         severity: SeverityLevel = "information",
         timeout: float = 8.0,
     ) -> None:
-        """Show a toast that replaces the previous toast of the same ``key`` still shown.
+        self._show_toast(Toast(key, message, title, severity, timeout))
+
+    def _show_toast(self, toast: Toast) -> None:
+        """Show a toast that replaces the previous toast of the same kind still shown.
 
         The previous one is expired (its timeout set to 0), so adding the new one reaps it
         and the toast rack drops its toast: no private Textual call, and it works even when
         the previous one is still on its way to the screen.
         """
-        previous = self._toasts.get(key)
+        previous = self._toasts.get(toast.key)
         if previous is not None:
             previous.timeout = 0
-        notification = Notification(message, title, severity, timeout, markup=False)
-        self._toasts[key] = notification
+        notification = Notification(
+            toast.message, toast.title, toast.severity, toast.timeout, markup=False
+        )
+        self._toasts[toast.key] = notification
         self.app.post_message(Notify(notification))
 
     def _report_started(self) -> None:
@@ -415,42 +392,56 @@ class ResearchScreen(Screen[None]):
         report = self._report_screen
         if report is not None and report.is_attached and report.is_active:
             return
-        watching_panes = self.query_one(ContentSwitcher).current == "panes"
+        watching_panes = self.views.current == "panes"
         if self.app.screen is self and watching_panes:
             self.call_later(self.action_report)
         else:
             self._toast("report", "Writing the report; r shows it as it is written.")
 
     async def _refresh_all(self) -> None:
+        self._refreshed_at = time.monotonic()
         state = self.state
         if state.topic:
             self.sub_title = state.topic
         self._refresh_status()
-        steps = self.query_one(StepsList)
+        steps = self.steps
         entries = build_entries(state, self.notes, paused=self.engine_paused)
         steps.show_entries(entries)
-        if self.pinned_round is None:
-            # Following: the highlight rides along with the newest step of the current round.
-            mine = [(i, e) for i, e in enumerate(entries) if e.round == state.current_round]
-            running = [i for i, e in mine if e.status == "running"]
-            started = [i for i, e in mine if e.status != "pending"]
-            target = (running or started or [i for i, _ in mine] or [None])[-1]
-            if target is not None and steps.highlighted != target:
-                steps.highlighted = target
-        self.query_one(SourcesView).show_sources(state.sources)
-        self.query_one(RecentSources).show_sources(state.sources)
-        await self._refresh_panes()
+        if steps.follow:
+            self._follow_newest(entries)
+        self.sources_view.show_sources(state.sources)
+        self.recent_sources.show_sources(state.sources)
+        self._refresh_panes()
         report = self._report_screen
         if report is not None and report.is_attached and report.is_active:
             await report.show_state(state)
 
+    def _follow_newest(self, entries: list[StepEntry]) -> None:
+        """Following: the highlight rides along with the newest step of the current round.
+
+        Only while the user has not moved it: a key that moves the highlight stops the
+        following (``StepsList.follow``), End or G resumes it.
+        """
+        current = self.state.current_round
+        mine = [(i, e) for i, e in enumerate(entries) if e.round == current]
+        running = [i for i, e in mine if e.status == "running"]
+        started = [i for i, e in mine if e.status != "pending"]
+        target = (running or started or [i for i, _ in mine] or [None])[-1]
+        if target is not None and self.steps.highlighted != target:
+            self.steps.highlighted = target
+
+    @on(StepsList.FollowResumed)
+    async def _follow_resumed(self) -> None:
+        self.pinned_round = None
+        await self._refresh_all()
+
     @property
     def engine_paused(self) -> bool:
         """The engine runs here and holds (a pause makes no event, so the state cannot say)."""
-        return self.running and bool(getattr(self.engine, "paused", False))
+        return self.running and self.runner.paused
 
     def _refresh_status(self) -> None:
-        bar = self.query_one(StatusBar)
+        bar = self.status_bar
         bar.review_queries = self.review_enabled
         running = self.running
         bar.live = running
@@ -460,9 +451,7 @@ class ResearchScreen(Screen[None]):
         elif self.engine_paused:
             bar.note = "paused (space resumes)"
         bar.show_state(self.state)
-        self.query_one(ResearchNotice).show(
-            notice_for(self.state, running=running, stopping=self.stopping)
-        )
+        self.notice.show(notice_for(self.state, running=running, stopping=self.stopping))
 
     @property
     def shown_round(self) -> int:
@@ -470,17 +459,15 @@ class ResearchScreen(Screen[None]):
             return self.pinned_round
         return self.state.current_round
 
-    async def _refresh_panes(self) -> None:
+    def _refresh_panes(self) -> None:
         rnd = self.state.rounds.get(self.shown_round)
         for section in SECTIONS:
-            pane = self.query_one(f"#pane-{section}", SectionPane)
-            text = rnd.text.get(section, "") if rnd is not None else ""
-            await pane.doc.show_text(text)
-            title = pane.query_one(".pane-title")
+            pane = self.pane(section)
+            pane.doc.show_text(rnd.text.get(section, "") if rnd is not None else "")
             label = section.capitalize()
             if rnd is not None:
                 label += f" · round {rnd.number}"
-            title.update(label)  # type: ignore[attr-defined]
+            pane.show_title(label)
 
     # --- saved sessions -------------------------------------------------------------------
 
@@ -530,16 +517,18 @@ class ResearchScreen(Screen[None]):
     # --- steps and panes ------------------------------------------------------------------
 
     @on(StepsList.OptionHighlighted, "#steps")
-    async def _step_highlighted(self, event: StepsList.OptionHighlighted) -> None:
-        entry = self.query_one(StepsList).entry_at(event.option_index)
+    def _step_highlighted(self, event: StepsList.OptionHighlighted) -> None:
+        entry = self.steps.entry_at(event.option_index)
         if entry is None or entry.round <= 0:
             return
-        self.pinned_round = None if entry.round == self.state.current_round else entry.round
-        await self._refresh_panes()
+        # The user's choice holds when a new round starts; following shows the newest round.
+        following = self.steps.follow and entry.round == self.state.current_round
+        self.pinned_round = None if following else entry.round
+        self._refresh_panes()
 
     @on(StepsList.OptionSelected, "#steps")
     def _step_selected(self, event: StepsList.OptionSelected) -> None:
-        entry = self.query_one(StepsList).entry_at(event.option_index)
+        entry = self.steps.entry_at(event.option_index)
         if entry is None:
             return
         if entry.id == "report":
@@ -553,7 +542,7 @@ class ResearchScreen(Screen[None]):
 
     def _mark_active_pane(self) -> None:
         for section in SECTIONS:
-            self.query_one(f"#pane-{section}").set_class(section == self.active_pane, "-active")
+            self.pane(section).set_class(section == self.active_pane, "-active")
         tabs = self.query_one("#pane-tabs", Tabs)
         if tabs.active != f"tab-{self.active_pane}":
             tabs.active = f"tab-{self.active_pane}"
@@ -567,20 +556,20 @@ class ResearchScreen(Screen[None]):
 
     def action_show_pane(self, section: str) -> None:
         self.active_pane = section
-        self.query_one(ContentSwitcher).current = "panes"
+        self.views.current = "panes"
         self._mark_active_pane()
-        self.query_one(f"#pane-{section}", SectionPane).doc.focus()
+        self.pane(section).doc.focus()
 
     def action_cycle_pane(self, step: int) -> None:
         """Tab order: steps → Plan → Execution → Reflection → steps (only visible views)."""
-        switcher = self.query_one(ContentSwitcher)
+        switcher = self.views
         if switcher.current != "panes":
             targets = ["steps", switcher.current or "panes"]
             focused = self.focused
             in_view = focused is not None and focused.id != "steps"
             target = targets[0] if in_view == (step > 0) else targets[1]
             if target == "steps":
-                self.query_one(StepsList).focus()
+                self.steps.focus()
             else:
                 self._focus_view(target)
             return
@@ -588,27 +577,27 @@ class ResearchScreen(Screen[None]):
         focused = self.focused
         current = "steps"
         for section in SECTIONS:
-            pane = self.query_one(f"#pane-{section}", SectionPane)
+            pane = self.pane(section)
             if focused is not None and (focused is pane or pane in focused.ancestors):
                 current = section
         index = (order.index(current) + step) % len(order)
         target = order[index]
         if target == "steps":
-            self.query_one(StepsList).focus()
+            self.steps.focus()
         else:
             self.action_show_pane(target)
 
     # --- views ----------------------------------------------------------------------------
 
     def action_view(self, view: str) -> None:
-        switcher = self.query_one(ContentSwitcher)
+        switcher = self.views
         if switcher.current == view:
             switcher.current = "panes"
-            self.query_one(f"#pane-{self.active_pane}", SectionPane).doc.focus()
+            self.pane(self.active_pane).doc.focus()
             return
         switcher.current = view
         if view == "mindmap":
-            mindmap = self.query_one(MindMapView)
+            mindmap = self.mindmap
             mindmap.ensure_loaded(force=self.mindmap_stale)
             self.mindmap_stale = False
         self._focus_view(view)
@@ -619,7 +608,7 @@ class ResearchScreen(Screen[None]):
         elif view == "mindmap":
             self.query_one(MindMapTree).focus()
         else:
-            self.query_one(f"#pane-{self.active_pane}", SectionPane).doc.focus()
+            self.pane(self.active_pane).doc.focus()
 
     @on(ShowSource)
     def _show_source(self, message: ShowSource) -> None:
@@ -632,9 +621,9 @@ class ResearchScreen(Screen[None]):
         if source is None:
             self.notify(f"There is no source [{source_id}].", severity="warning")
             return
-        switcher = self.query_one(ContentSwitcher)
+        switcher = self.views
         switcher.current = "sources"
-        view = self.query_one(SourcesView)
+        view = self.sources_view
         view.select_source(source_id)
         view.table.focus()
         if detail:
@@ -734,15 +723,13 @@ class ResearchScreen(Screen[None]):
         return True
 
     def action_pause_resume(self, intent: str = "") -> None:
-        engine = self.engine
-        if self.running and engine is not None:
-            if engine.paused:
-                engine.unpause()
-                self._pause_requested = False
+        runner = self.runner
+        if self.running and runner.engine is not None:
+            if runner.paused:
+                runner.unpause()
                 self._toast("pause", "Resumed.")
             else:
-                engine.pause()
-                self._pause_requested = True
+                runner.pause()
                 self._toast("pause", "Pausing after the current step (space resumes).")
             self._refresh_status()
             self.call_later(self._refresh_all)  # what runs now shows ⏸ (or spins again)
@@ -765,8 +752,7 @@ class ResearchScreen(Screen[None]):
         if not self.running or self.engine is None:
             self.notify("The research is not running.", severity="warning")
             return
-        self.review.cancel()
-        self.engine.stop()
+        self.runner.stop()
         # No toast: the notice and the status bar say "stopping…" until the engine is done.
         self.stopping = True
         self._refresh_status()

@@ -144,6 +144,32 @@ def check_neo4j(uri: str, user: str, password: str, timeout: float = TEST_TIMEOU
         driver.close()
 
 
+def neo4j_uri_hint(uri: str) -> str | None:
+    """What to type instead of a URI the driver cannot use, or None when it is one it can.
+
+    ``http://localhost:7474`` is what Neo4j Browser shows, so it is what people paste; the
+    driver then fails with "No module named 'aiohttp'", which says nothing useful.
+    """
+    from urllib.parse import urlsplit
+
+    from core.config import neo4j_uri_problem
+
+    problem = neo4j_uri_problem(uri)
+    if problem is None:
+        return None
+    try:
+        parts = urlsplit(uri if "://" in uri else f"bolt://{uri}")
+        host = parts.hostname or "localhost"
+    except ValueError:
+        host = "localhost"
+    if parts.scheme in ("http", "https"):
+        return (
+            f"That is Neo4j Browser's web address; the driver speaks Bolt: use "
+            f"bolt://{host}:7687 or neo4j://{host}:7687 (port 7687, not 7474)."
+        )
+    return problem[0].upper() + problem[1:] + f", e.g. bolt://{host}:7687."
+
+
 def neo4j_failure_text(exc: BaseException, uri: str, password: str) -> str:
     """One line for a failed test: the error's type and first line, without credentials."""
     from core.mindmap.neo4j_connect import scrub
@@ -336,6 +362,8 @@ class SettingsScreen(Screen[bool]):
                     value = text
                     if spec.key == "neo4j.uri" and text and (problem := neo4j_uri_problem(text)):
                         problems.append(problem[0].upper() + problem[1:] + ".")
+                        if (hint := neo4j_uri_hint(text)) and "Bolt" in hint:
+                            problems.append(hint)
                         continue
                     if spec.key == "gemini.model" and not text:
                         problems.append("Model cannot be empty.")
@@ -417,6 +445,9 @@ class SettingsScreen(Screen[bool]):
         uri = self._field_or_config("neo4j-uri", "neo4j.uri")
         if not uri:
             self._show_test(False, "Type a Neo4j URI first (e.g. bolt://localhost:7687).")
+            return
+        if hint := neo4j_uri_hint(uri):  # before the driver turns it into a riddle
+            self._show_test(False, hint)
             return
         user = self._field_or_config("neo4j-user", "neo4j.user")
         password = self._field_or_config("neo4j-password", "neo4j.password")

@@ -10,6 +10,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Markdown
 
+from core.ingest import clean_line, md_inline, safe
+
 
 def citing_claims(evidence: list[dict[str, Any]], source_id: int) -> list[dict[str, Any]]:
     """Evidence items whose ``source_ids`` include ``source_id`` (ids may arrive as strings)."""
@@ -25,12 +27,15 @@ def citing_claims(evidence: list[dict[str, Any]], source_id: int) -> list[dict[s
 
 
 def source_markdown(source: Any, claims: list[dict[str, Any]]) -> str:
-    lines = [f"**URL:** {source.url}", "", f"**Round:** {source.round}"]
+    """The source as Markdown in which every outside text is shown as text: no control
+    characters, Markdown punctuation escaped (a snippet cannot make a link or a heading)."""
+    lines = [f"**URL:** {md_inline(source.url)}", "", f"**Round:** {source.round}"]
     if source.query:
-        lines += ["", f"**Found by:** 🔎 {source.query}"]
+        lines += ["", f"**Found by:** 🔎 {md_inline(source.query)}"]
     lines += ["", "### Snippet", ""]
-    snippet = (source.snippet or "*(no snippet)*").strip()
-    lines += ["> " + line for line in snippet.splitlines()] or ["> "]
+    snippet = safe(source.snippet or "").strip()
+    quoted = ["> " + md_inline(line) for line in snippet.splitlines()]
+    lines += quoted or ["> *(no snippet)*"]
     lines += ["", f"### Claims citing [{source.source_id}] ({len(claims)})", ""]
     if not claims:
         lines.append("*No claim cites this source yet.*")
@@ -41,7 +46,7 @@ def source_markdown(source: Any, claims: list[dict[str, Any]]) -> str:
             if (isinstance(confidence, int | float))
             else ""
         )
-        lines.append(f"- {item.get('claim', '')}{suffix}")
+        lines.append(f"- {md_inline(item.get('claim', ''))}{suffix}")
     return "\n".join(lines)
 
 
@@ -61,7 +66,7 @@ class SourceDetailScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="source-dialog", classes="dialog wide-dialog"):
             yield Label(
-                f"[{self.source.source_id}] {self.source.title or self.source.url}",
+                f"[{self.source.source_id}] {clean_line(self.source.title or self.source.url)}",
                 id="source-title",
                 markup=False,
             )

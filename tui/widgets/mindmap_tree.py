@@ -21,6 +21,8 @@ from textual.message import Message
 from textual.widgets import Label, Tree
 from textual.widgets.tree import TreeNode
 
+from core.ingest import clean_line
+
 PAGE = 50
 
 
@@ -39,7 +41,7 @@ SHORT_LABELS = {"ReasoningStep": "Step"}
 
 def node_label(ref: Any) -> Text:
     """Tree labels are Rich Text (the Tree widget copies and styles them)."""
-    title = ref.title or ref.id
+    title = clean_line(ref.title or ref.id, 10_000)
     if title.startswith(f"{ref.label} "):  # "Round 2" needs no "Round" in front
         label = Text(title, style="bold")
     else:
@@ -80,6 +82,13 @@ class MindMapTree(Tree[NodeData]):
         self.auto_expand = False
         self.show_root = False
         self.guide_depth = 3
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Space is the research's pause/resume key, as the footer says, here too: the
+        Tree's own space (toggle a node) steps aside, and right/left/enter expand."""
+        if action == "toggle_node":
+            return False
+        return super().check_action(action, parameters)
 
     def action_expand_node(self) -> None:
         node = self.cursor_node
@@ -208,7 +217,7 @@ class MindMapView(Vertical):
         self.loaded = False
 
     def compose(self) -> ComposeResult:
-        yield Label("enter: details · →/space: expand · ←: collapse · a: ask", id="mindmap-message")
+        yield Label("enter: details · →: expand · ←: collapse · a: ask", id="mindmap-message")
         yield MindMapTree(self.get_store, id="mindmap-tree")
 
     @property

@@ -1,22 +1,37 @@
-"""Plan / Execution / Reflection panes that stream markdown as the LLM writes it.
+"""Plan / Execution / Reflection panes that stream markdown as the LLM writes it, and the
+streaming Markdown document the report screen uses.
 
-Each pane keeps the text it has already shown. Given the section's full text so far, it
-writes only the new tail through ``Markdown.get_stream`` (the stream merges fragments that
-arrive faster than it can render, so nothing is re-rendered per chunk). If the text is not a
-continuation (another round selected, or ``PlanReady`` replaced the text), the document is
-cleared and the new text streamed into it, shown from the top. The view follows the bottom
-only while the user is already there (checked before each write; scrolling up stops the
-following, scrolling back down resumes it).
+The section panes are :class:`MarkdownLog`: a scroll view that paints Markdown line by line
+from a cache, like Textual's ``Log``. Textual's ``Markdown`` widget mounts a widget per block,
+and every mount re-lays out the whole screen: with a few hundred blocks in three panes that
+cost a third of a second per streamed batch, during which no key was answered. Here a
+finished block is rendered once (per width) into strips and only the open last block is
+rendered again when text arrives, so an append repaints the pane and lays out nothing.
+
+:class:`StreamingMarkdown` (the report) keeps the text it has already shown. Given the
+full text so far, it writes only the new tail through ``Markdown.get_stream`` (the stream
+merges fragments that arrive faster than it can render). If the text is not a continuation
+(``PlanReady`` replaced the text), the document is cleared and the new text streamed into
+it, shown from the top. Both follow the bottom only while the user is already there
+(scrolling up stops the following, scrolling back down resumes it).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from rich.style import Style
+from rich.theme import Theme
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widgets import Label, Markdown
 from textual.widgets.markdown import MarkdownStream
+
+from core.ingest import safe
 
 SECTION_TITLES = {"plan": "Plan", "execution": "Execution", "reflection": "Reflection"}
 EMPTY = "*Nothing yet.*"
@@ -56,6 +71,7 @@ class StreamingMarkdown(VerticalScroll):
         set with ``update()`` and then extended with ``append()`` would lose its last
         block. A fresh document is therefore cleared and streamed from the start.
         """
+        text = safe(text)  # outside text, even from an old session, never drives the terminal
         if text == self.shown:
             return
         if self.shown and text.startswith(self.shown):
@@ -89,6 +105,191 @@ class StreamingMarkdown(VerticalScroll):
         await self._stop_stream()
 
 
+FENCE = re.compile(r"^\s{0,3}(```|~~~)", re.MULTILINE)
+
+
+def split_blocks(text: str) -> tuple[list[str], str]:
+    """``text`` cut into finished Markdown blocks and the open tail that may still grow.
+
+    A block ends at a blank line outside a code fence; the text after the last such line
+    is the tail (a later chunk can still change how it renders, e.g. turn a line into a
+    heading underline or close a fence).
+    """
+    blocks: list[str] = []
+    start = 0
+    fenced = False
+    pos = 0
+    while True:
+        end = text.find("\n\n", pos)
+        if end < 0:
+            break
+        segment = text[pos:end]
+        fenced ^= len(FENCE.findall(segment)) % 2 == 1
+        pos = end + 2
+        if not fenced:
+            block = text[start:end].strip("\n")
+            if block.strip():
+                blocks.append(block)
+            start = pos
+    return blocks, text[start:]
+
+
+class MarkdownLog(ScrollView, can_focus=True):
+    """A read-only Markdown document that grows at its end, painted from a line cache.
+
+    Fed with "full text so far" snapshots (:meth:`show_text`): a continuation appends, any
+    other text starts the document afresh, shown from the top. The view follows the bottom
+    while the reader is there (scrolling up stops it, back to the bottom resumes it).
+    """
+
+    COMPONENT_CLASSES = {"markdown-log--code", "markdown-log--heading"}
+    DEFAULT_CSS = """
+    MarkdownLog { height: 1fr; padding: 0 1; }
+    MarkdownLog:dark > .markdown-log--code { background: $warning 10%; color: $text-warning 95%; }
+    MarkdownLog:light > .markdown-log--code { background: $error 5%; color: $text-error 95%; }
+    MarkdownLog > .markdown-log--heading { color: $text-accent; text-style: bold; }
+    """
+
+    def __init__(self, placeholder: str = EMPTY, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.placeholder = placeholder
+        self.shown = ""
+        self.follow = True
+        self._blocks: list[str] = []
+        """Finished blocks (they never change once a blank line closed them)."""
+        self._tail = ""
+        self._block_lines: list[list[Strip]] = []
+        """Rendered lines of each finished block, for ``_rendered_width``."""
+        self._tail_lines: list[Strip] = []
+        self._lines: list[Strip] = []
+        self._rendered_width = 0
+        self.renders = 0
+        self._theme: Theme | None = None
+        self._base_style = Style()
+        """The widget's own colours, applied to each line once (not per paint)."""
+        """Blocks rendered so far (tests check that an append renders only the tail)."""
+
+    @property
+    def source(self) -> str:
+        """The Markdown the pane shows (its placeholder while there is none)."""
+        return self.shown or self.placeholder
+
+    def painted_text(self) -> str:
+        """The document as painted, one line per row (what a reader sees, markup gone)."""
+        return "\n".join(line.text.rstrip() for line in self._lines)
+
+    def show_text(self, text: str) -> None:
+        """Bring the document to ``text``: render what is new, or start it afresh."""
+        if text == self.shown:
+            return
+        if self.shown and text.startswith(self.shown):
+            self.follow = self.scroll_y >= self.max_scroll_y - 1
+        else:
+            self._blocks, self._tail, self._block_lines = [], "", []
+            self.follow = False
+            self.scroll_home(animate=False, immediate=True)
+        self.shown = text
+        blocks, tail = split_blocks(text)
+        known = len(self._blocks)
+        if blocks[:known] != self._blocks:  # not a continuation after all: render afresh
+            self._blocks, self._block_lines, known = [], [], 0
+        width = self._width
+        for block in blocks[known:]:
+            self._blocks.append(block)
+            self._block_lines.append(self._render_block(block, width))
+        self._tail = tail
+        self._tail_lines = self._render_block(tail, width) if tail.strip() else []
+        self._relayout_lines()
+
+    def reset(self, text: str = "") -> None:
+        self.shown = ""
+        self._blocks, self._tail, self._block_lines, self._tail_lines = [], "", [], []
+        self.show_text(text)
+        if not text:
+            self._relayout_lines()
+
+    @property
+    def _width(self) -> int:
+        return max(1, self.scrollable_content_region.width or self.content_size.width or 40)
+
+    def _render_block(self, block: str, width: int) -> list[Strip]:
+        from rich.markdown import Markdown as RichMarkdown
+
+        self.renders += 1
+        console = self.app.console
+        options = console.options.update(width=width, height=None)
+        with console.use_theme(self._markdown_theme()):
+            lines = console.render_lines(RichMarkdown(block), options, pad=False)
+        return [Strip(line) for line in lines]
+
+    def _markdown_theme(self) -> Theme:
+        """Rich's Markdown styles in the app's colours (inline code, headings)."""
+        if self._theme is None:
+            code = self.get_component_rich_style("markdown-log--code")
+            heading = self.get_component_rich_style("markdown-log--heading")
+            styles = {"markdown.code": code, "markdown.h1.border": heading}
+            styles |= {f"markdown.h{n}": heading for n in range(1, 7)}
+            self._theme = Theme(styles, inherit=True)
+        return self._theme
+
+    def _relayout_lines(self) -> None:
+        """Join the cached blocks into the lines painted (a blank line between blocks)."""
+        width = self._width
+        if width != self._rendered_width:
+            self._rendered_width = width
+            self._theme = None
+            self._block_lines = [self._render_block(b, width) for b in self._blocks]
+            if self._tail.strip():
+                self._tail_lines = self._render_block(self._tail, width)
+        parts = [*self._block_lines, *([self._tail_lines] if self._tail_lines else [])]
+        if not parts:
+            parts = [self._render_block(self.placeholder, width)]
+        style = self._base_style = self.rich_style
+        lines: list[Strip] = []
+        for n, part in enumerate(parts):
+            if n:
+                lines.append(Strip.blank(0))
+            lines.extend(line.apply_style(style) for line in part)
+        self._lines = lines
+        old = self.virtual_size
+        new = Size(width, len(lines))
+        if new != old:
+            # Not ``self.virtual_size = new``: that reactive re-lays out the whole screen.
+            # Only the scrollbars depend on it (and they re-lay out by themselves when
+            # they appear or go).
+            self.set_reactive(MarkdownLog.virtual_size, new)
+            self._scroll_update(new)
+        if self.follow and new.height > old.height:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self._width != self._rendered_width:
+            self._relayout_lines()
+
+    def on_mount(self) -> None:
+        self._relayout_lines()
+
+    def notify_style_update(self) -> None:
+        """New colours (theme, focus): the cached lines carry the old ones."""
+        super().notify_style_update()
+        self._theme = None
+        self._rendered_width = 0
+        if self.is_mounted:
+            self._relayout_lines()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        if index >= len(self._lines):
+            return Strip.blank(width, self._base_style)
+        line = self._lines[index]
+        return line.crop_extend(scroll_x, scroll_x + width, self._base_style).apply_offsets(
+            scroll_x, index
+        )
+
+
 class SectionPane(Vertical):
     """Title + streaming markdown for one section of the reasoning call."""
 
@@ -100,11 +301,22 @@ class SectionPane(Vertical):
     def __init__(self, section: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.section = section
+        self._title = SECTION_TITLES[section]
 
     def compose(self) -> ComposeResult:
         yield Label(SECTION_TITLES[self.section], classes="pane-title")
-        yield StreamingMarkdown(id=f"{self.section}-doc", classes="pane-doc")
+        yield MarkdownLog(id=f"{self.section}-doc", classes="pane-doc")
 
     @property
-    def doc(self) -> StreamingMarkdown:
-        return self.query_one(StreamingMarkdown)
+    def doc(self) -> MarkdownLog:
+        return self.query_one(MarkdownLog)
+
+    @property
+    def title(self) -> Label:
+        return self.query_one(".pane-title", Label)
+
+    def show_title(self, text: str) -> None:
+        """Set the title only when it changes, without a layout (it is one line, 1fr wide)."""
+        if text != self._title:
+            self._title = text
+            self.title.update(text, layout=False)

@@ -15,6 +15,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from core.ingest import clean_line
+
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     # key, label, width (0: the topic takes what is left)
     ("topic", "Topic", 0),
@@ -206,7 +208,7 @@ class SessionTable(DataTable[Any]):
         done = getattr(info, "rounds_done", 0)
         planned = getattr(info, "rounds_planned", 0)
         started = getattr(info, "created", 0) or getattr(info, "updated", 0)
-        topic = str(getattr(info, "topic", "")) or "(no topic)"
+        topic = clean_line(getattr(info, "topic", ""), 10_000) or "(no topic)"
         return (
             Text(topic, overflow="ellipsis", no_wrap=True),
             Text(status, style=STATUS_STYLE.get(status, "")),

@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input
 
+from core.ingest import clean_line, safe
 from tui.messages import ShowSource
 
 DOMAIN_WIDTH = 24
@@ -79,12 +80,13 @@ def column_widths(width: int, scrollbar: int = 2) -> dict[str, int]:
 def source_cells(source: Any, widths: dict[str, int]) -> list[Text]:
     """One row's cells for the columns in ``widths``, each cut to its column.
 
-    Text, not markup strings: a title is web content and is never read as markup.
+    Text, not markup strings: a title is web content and is never read as markup, and its
+    control characters are dropped (a session saved before the ingest door may hold some).
     """
     values = {
         "n": str(source.source_id),
-        "title": " ".join((source.title or source.url or "").split()),
-        "domain": source_domain(source),
+        "title": clean_line(source.title or source.url or "", 10_000),
+        "domain": safe(source_domain(source)),
         "round": str(source.round),
     }
     return [Text(fit(values[key], width), no_wrap=True, end="") for key, width in widths.items()]

@@ -91,6 +91,8 @@ class StatusBar(Static):
         """A research runs in this process: elapsed time counts up between events."""
         self.now = time.time
         """Clock for the countdown (tests replace it)."""
+        self.drawn = ""
+        """The line last shown."""
 
     def show_state(self, state: Any) -> None:
         self._state = state
@@ -190,4 +192,8 @@ class StatusBar(Static):
         self._redraw()
 
     def _redraw(self) -> None:
-        self.update(self.render_text())
+        """Update only when the line changed: even a repaint of the same text costs."""
+        text = self.render_text()
+        if text != self.drawn:
+            self.drawn = text
+            self.update(text, layout=False)  # one line, as wide as the screen: no layout

@@ -13,8 +13,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
+from textual import events
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -111,12 +113,27 @@ def _reasoning_entries(number: int, rnd: Any) -> list[StepEntry]:
     ]
 
 
-def _query_label(query: str, topic: str) -> str:
-    """Queries often repeat the topic: show what differs, so the steps can be told apart."""
-    head = topic.strip()
-    if head and len(query) > len(head) + 3 and query.casefold().startswith(head.casefold()):
-        return "… " + query[len(head) :].strip()
+def _query_label(query: str, topic: str, shared: str = "") -> str:
+    """Queries often repeat the topic, or start alike (the same phrase for a whole round):
+    show what differs, so the steps can be told apart."""
+    for head in (topic.strip(), shared):
+        if head and len(query) > len(head) + 3 and query.casefold().startswith(head.casefold()):
+            return "… " + query[len(head) :].strip()
     return query
+
+
+def _shared_start(queries: list[str]) -> str:
+    """The words a round's queries all start with (at least 12 characters), else ""."""
+    if len(queries) < 2:
+        return ""
+    lowered = [q.casefold() for q in queries]
+    size = 0
+    while size < min(map(len, lowered)) and len({q[size] for q in lowered}) == 1:
+        size += 1
+    common = lowered[0][:size]
+    if not all(len(q) > len(common) and q[len(common)].isspace() for q in queries):
+        common = common[: common.rfind(" ") + 1] if " " in common else ""
+    return queries[0][: len(common)].strip() if len(common.strip()) >= 12 else ""
 
 
 def build_entries(
@@ -158,6 +175,7 @@ def _entries(state: Any, notes: list[str] | tuple[str, ...]) -> list[StepEntry]:
                 continue
             phase = phases.get(name)
             if name == "search" and rnd.searches:
+                shared = _shared_start([search.query for search in rnd.searches])
                 for index, search in enumerate(rnd.searches):
                     detail = ""
                     if search.status == "done":
@@ -172,7 +190,7 @@ def _entries(state: Any, notes: list[str] | tuple[str, ...]) -> list[StepEntry]:
                         StepEntry(
                             f"r{number}:search:{index}",
                             number,
-                            f"» {_query_label(search.query, getattr(state, 'topic', ''))}",
+                            "» " + _query_label(search.query, getattr(state, "topic", ""), shared),
                             _status(search.status),
                             detail,
                             indent=1,
@@ -218,28 +236,84 @@ def _entries(state: Any, notes: list[str] | tuple[str, ...]) -> list[StepEntry]:
 
 
 class StepsList(OptionList):
-    """Steps of the research; highlighting an entry selects its round."""
+    """Steps of the research; highlighting an entry selects its round.
+
+    While ``follow`` holds, the screen moves the highlight to the newest step as events
+    arrive. A key or click that moves the highlight is the user's choice and stops the
+    following, so no event takes it back; End or G resumes it (the footer offers it then).
+    """
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("G", "follow", "Follow", id="steps.follow", tooltip="Follow the newest step"),
+        Binding("end", "follow", "Follow", show=False),
     ]
+
+    class FollowResumed(Message):
+        """The user asked to follow the newest step again (End or G)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._entries: dict[str, StepEntry] = {}
         self._order: list[str] = []
         self._drawn_width = 0
+        self.follow = True
+
+    def _stop_following(self) -> None:
+        if self.follow:
+            self.follow = False
+            self.refresh_bindings()
+
+    def action_cursor_down(self) -> None:
+        self._stop_following()
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self._stop_following()
+        super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        self._stop_following()
+        super().action_page_down()
+
+    def action_page_up(self) -> None:
+        self._stop_following()
+        super().action_page_up()
+
+    def action_first(self) -> None:
+        self._stop_following()
+        super().action_first()
+
+    async def _on_click(self, event: events.Click) -> None:
+        self._stop_following()
+        await super()._on_click(event)
+
+    def action_follow(self) -> None:
+        self.follow = True
+        self.refresh_bindings()
+        self.post_message(self.FollowResumed())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ "Follow" is offered only when it would change something."""
+        if action == "follow":
+            return not self.follow
+        return True
 
     def show_entries(self, entries: list[StepEntry]) -> None:
         ids = [entry.id for entry in entries]
         if ids[: len(self._order)] != self._order:
+            # An entry came in between (a warning under its round): rebuild, keeping the
+            # highlight on the same step, not on the same row number.
             highlighted = self.highlighted
+            kept = self.entry_at(highlighted)
             self.clear_options()
             self._entries.clear()
             self._order = []
             self._append(entries)
-            if highlighted is not None and self.option_count:
+            if kept is not None and kept.id in self._entries:
+                self.highlighted = self._order.index(kept.id)
+            elif highlighted is not None and self.option_count:
                 self.highlighted = min(highlighted, self.option_count - 1)
             return
         for entry in entries[: len(self._order)]:

@@ -1,15 +1,16 @@
 """Synthesis: one structured call turns the round's sources into an updated summary,
-evidence (claims with source ids), concepts and relations, which then reach the mind map."""
+evidence (claims with source ids), concepts and relations, which then reach the mind map.
+The answer is checked field by field (``core.synthesis_schema``): what is repaired or
+dropped is said in a warning, and an answer that is no object at all is skipped."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from core import prompts
 from core.events import MindMapUpdated, PhaseStarted, SourceAdded, SynthesisReady, WarningRaised
 from core.research.outcomes import Failed
 from core.research.phases.reasoning import Plan
 from core.research.run import Run
+from core.synthesis_schema import validate_synthesis
 
 
 async def synthesise(run: Run, n: int, plan: Plan, sources: list[SourceAdded]) -> bool:
@@ -62,64 +63,27 @@ async def synthesise(run: Run, n: int, plan: Plan, sources: list[SourceAdded]) -
             )
         )
         return False
-    data = response.data if isinstance(response.data, dict) else {}
-    covered = bool(data.get("covered", False))
+    checked = validate_synthesis(
+        response.data, valid_ids=run.state.sources, previous_summary=run.state.summary
+    )
+    if checked.warnings:
+        verb = "was repaired" if checked.usable else "was skipped"
+        message = f"Round {n}'s synthesis answer {verb}: " + "; ".join(checked.warnings)
+        run.emit(WarningRaised(message=message[:2000], kind="synthesis", round=n))
+    if not checked.usable:
+        return False
     run.emit(
         SynthesisReady(
             round=n,
-            summary=str(data.get("summary") or run.state.summary),
-            evidence=_evidence(data, set(run.state.sources)),
-            concepts=_strings(data.get("concepts")),
-            relations=_relations(data),
-            questions=_strings(data.get("questions")),
-            covered=covered,
+            summary=checked.summary,
+            evidence=checked.evidence,
+            concepts=checked.concepts,
+            relations=checked.relations,
+            questions=checked.questions,
+            covered=checked.covered,
         )
     )
     await run.graph.current()
     delta = run.graph.delta()
     run.emit(MindMapUpdated(round=n, nodes=delta.nodes, edges=delta.edges))
-    return covered
-
-
-def _evidence(data: dict[str, Any], valid_ids: set[int]) -> list[dict[str, Any]]:
-    """Claims with text, citing only sources that exist, confidence clamped to 0..1."""
-    evidence = []
-    for item in data.get("evidence") or []:
-        if not isinstance(item, dict) or not str(item.get("claim", "")).strip():
-            continue
-        ids = [int(i) for i in item.get("source_ids") or [] if _is_int(i) and int(i) in valid_ids]
-        evidence.append(
-            {
-                "claim": str(item["claim"]).strip(),
-                "source_ids": ids,
-                "confidence": _confidence(item.get("confidence")),
-            }
-        )
-    return evidence
-
-
-def _relations(data: dict[str, Any]) -> list[dict[str, str]]:
-    return [
-        {k: str(r.get(k, "")).strip() for k in ("source", "target", "relation")}
-        for r in data.get("relations") or []
-        if isinstance(r, dict) and r.get("source") and r.get("target")
-    ]
-
-
-def _strings(values: Any) -> list[str]:
-    return [str(v).strip() for v in values or [] if str(v).strip()]
-
-
-def _is_int(value: Any) -> bool:
-    try:
-        int(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _confidence(value: Any) -> float:
-    try:
-        return max(0.0, min(1.0, float(value)))
-    except (TypeError, ValueError):
-        return 0.5
+    return checked.covered

@@ -1,0 +1,201 @@
+"""Start-up and reopen, to the first frame a user sees.
+
+- First frame of Home against a bare Textual app (one Label), both as fresh processes
+  timed from spawn to their first painted frame (the same method for both).
+- Reopening a saved 20-round research: in process, from pushing its screen to the first
+  frame after its events were replayed, against only JSON-decoding its events.jsonl; and
+  as a process (``--open``-style start straight into the research).
+
+Frames are what ``App._display`` receives in a headless run (``run_test``), so no terminal
+is needed; the child prints the wall clock at that frame and the parent subtracts the
+moment it spawned the child.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.bench_live import Figure
+
+CHILD = r"""
+import os, sys, time, asyncio
+kind = sys.argv[1]
+
+async def main():
+    if kind == "bare":
+        from textual.app import App
+        from textual.widgets import Label
+
+        class Bare(App):
+            def compose(self):
+                yield Label("hello")
+
+        app = Bare()
+        ready = lambda: True
+    else:
+        from core.config import load
+        from tui.app import DeepResearchApp
+
+        session = os.environ.get("BENCH_OPEN") or None
+        app = DeepResearchApp(load(), open_session=session)
+        if session:
+            def ready():
+                screen = app.screen
+                return getattr(screen, "replayed", False)
+        else:
+            def ready():
+                return type(app.screen).__name__ == "HomeScreen"
+    done = asyncio.get_running_loop().create_future()
+    async with app.run_test(size=(120, 36)) as pilot:
+        display = app._display
+
+        def hooked(screen, renderable):
+            display(screen, renderable)
+            if renderable is not None and ready() and not done.done():
+                done.set_result(time.time())
+
+        app._display = hooked
+        print(await asyncio.wait_for(done, 60), flush=True)
+
+asyncio.run(main())
+"""
+
+
+def _first_frame(kind: str, env: dict[str, str]) -> float:
+    started = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, kind],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return float(out.stdout.strip().splitlines()[-1]) - started
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DEEPRESEARCH_TUI_DATA=str(tmp / "data"),
+        DEEPRESEARCH_TUI_CONFIG=str(tmp / "config.toml"),
+        GEMINI_API_KEY="bench-gemini-key-1234",
+        TAVILY_API_KEY="bench-tavily-key-1234",
+        PYTHONPATH=str(Path(__file__).resolve().parent.parent),
+    )
+    env.pop("BENCH_OPEN", None)
+    return env
+
+
+def _saved_research(env: dict[str, str], rounds: int = 20) -> str:
+    """A 20-round research written through the real session recorder (scripted events)."""
+    from tests.snapshot_apps.scripted import canned_events, write_session
+
+    sessions = Path(env["DEEPRESEARCH_TUI_DATA"]) / "sessions"
+    return write_session(sessions, canned_events(rounds=rounds))
+
+
+async def _reopen_in_process(session_id: str) -> float:
+    from core.config import load
+    from tui.app import DeepResearchApp
+    from tui.screens.research import ResearchScreen
+
+    app = DeepResearchApp(load())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        done = asyncio.get_running_loop().create_future()
+        display = app._display
+
+        def hooked(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            current = app.screen
+            if (
+                renderable is not None
+                and isinstance(current, ResearchScreen)
+                and current.replayed
+                and not done.done()
+            ):
+                done.set_result(time.perf_counter())
+
+        app._display = hooked  # type: ignore[method-assign]
+        started = time.perf_counter()
+        app.action_open_session(session_id)
+        return float(await asyncio.wait_for(done, 60)) - started
+
+
+def measure(repeat: int = 3) -> list[Figure]:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _env(Path(tmp))
+        saved = dict(os.environ)
+        os.environ.update(
+            {k: env[k] for k in ("DEEPRESEARCH_TUI_DATA", "DEEPRESEARCH_TUI_CONFIG")},
+            GEMINI_API_KEY=env["GEMINI_API_KEY"],
+            TAVILY_API_KEY=env["TAVILY_API_KEY"],
+        )
+        try:
+            session_id = _saved_research(env)
+            events_path = Path(env["DEEPRESEARCH_TUI_DATA"]) / "sessions" / session_id
+            events_path = events_path / "events.jsonl"
+            home, bare, reopen, decode, process = [], [], [], [], []
+            for _ in range(repeat):
+                bare.append(_first_frame("bare", env))
+                home.append(_first_frame("home", env))
+                process.append(_first_frame("home", {**env, "BENCH_OPEN": session_id}))
+                started = time.perf_counter()
+                with events_path.open(encoding="utf-8") as lines:
+                    decoded = [json.loads(line) for line in lines]
+                decode.append(time.perf_counter() - started)
+                reopen.append(asyncio.run(_reopen_in_process(session_id)))
+            events = len(decoded)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+    ratio_home = tuple(h / b for h, b in zip(home, bare, strict=True))
+    ratio_open = tuple(r / d for r, d in zip(reopen, decode, strict=True))
+    return [
+        Figure("first frame: bare Textual app (baseline)", tuple(bare), "s"),
+        Figure("first frame: Home", tuple(home), "s", "< 1 s", statistics.median(home) < 1),
+        Figure(
+            "first frame: Home / bare app",
+            ratio_home,
+            "x",
+            "<= 1.5x",
+            statistics.median(ratio_home) <= 1.5,
+        ),
+        Figure(
+            f"reopen 20 rounds: decode {events} events (baseline)", tuple(d * 1000 for d in decode)
+        ),
+        Figure(
+            "reopen 20 rounds: to first full frame, in process", tuple(r * 1000 for r in reopen)
+        ),
+        Figure(
+            "reopen 20 rounds: in process / decode",
+            ratio_open,
+            "x",
+            "<= 3x",
+            statistics.median(ratio_open) <= 3,
+        ),
+        Figure(
+            "reopen 20 rounds: as a process",
+            tuple(process),
+            "s",
+            "< 1 s",
+            statistics.median(process) < 1,
+        ),
+    ]
+
+
+def run(*, repeat: int = 3) -> int:
+    from bench.bench_live import print_table
+
+    print_table(measure(repeat))
+    return 0

@@ -1,0 +1,735 @@
+"""Pilot tests of the app and the Research screen.
+
+Most tests drive a scripted engine (tests/snapshot_apps/scripted.py) that has the real
+engine's API and saves through the real session recorder; the ``real engine`` tests at the
+end run ``core.research.ResearchEngine`` against the loopback Gemini/Tavily fakes. Nothing
+sleeps for a fixed time: tests wait for conditions (``wait_for``) or for workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import ContentSwitcher, DataTable, Markdown
+
+from core.config import load
+from core.events import ReportReady, SessionFinished
+from core.mindmap.base import Neighbour, NodeDetail, NodeRef, Page
+from tests.conftest import AppBuilder
+from tests.pilot_helpers import engine_held, finished, report_opened, research_screen, wait_for
+from tests.snapshot_apps.scripted import (
+    PLANS,
+    REPORT,
+    SOURCES,
+    ScriptedEngine,
+    canned_events,
+    scripted_factory,
+    write_session,
+)
+from tui.app import DeepResearchApp
+from tui.screens.report import link_citations, stable_text
+from tui.screens.research import ResearchScreen
+from tui.widgets.panes import SectionPane
+from tui.widgets.sources import SourcesTable
+from tui.widgets.steps import StepsList, build_entries
+
+
+class MemoryStore:
+    """A tiny MindMapStore for tree tests: Topic → 2 rounds → 60 evidence nodes (paging)."""
+
+    backend = "memory"
+    location = "memory"
+    read_only = True
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.closed = False
+
+    def roots(self) -> list[NodeRef]:
+        return [NodeRef("t1", "Topic", "Solid-state batteries", child_count=2)]
+
+    def children(self, node_id: str, *, offset: int = 0, limit: int = 50) -> Page:
+        self.calls.append((node_id, offset))
+        if node_id == "t1":
+            items = [NodeRef(f"r{n}", "Round", f"Round {n}", child_count=60) for n in (1, 2)]
+            return Page(items=items, total=2, offset=0)
+        all_items = [NodeRef(f"{node_id}-e{i}", "Evidence", f"claim {i}") for i in range(60)]
+        return Page(items=all_items[offset : offset + limit], total=60, offset=offset)
+
+    def node(self, node_id: str) -> NodeDetail | None:
+        ref = NodeRef(node_id, "Evidence", f"claim of {node_id}")
+        return NodeDetail(
+            ref,
+            {"claim": f"claim of {node_id}", "confidence": 0.8},
+            [Neighbour("CITES", "out", NodeRef("s1", "Source", "A source"))],
+        )
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def pane_text(screen: ResearchScreen, section: str) -> str:
+    return screen.query_one(f"#pane-{section}", SectionPane).doc.shown
+
+
+# --- pure helpers ---------------------------------------------------------------------------
+
+
+def test_citations_become_links_and_partial_ones_wait() -> None:
+    assert link_citations("fact [3].") == "fact \\[[3](source:3)\\]."
+    assert link_citations("a [1, 2]") == "a \\[[1](source:1), [2](source:2)\\]"
+    assert link_citations("[link](http://x) and [^1]") == "[link](http://x) and [^1]"
+    assert stable_text("growing [1", final=False) == "growing "
+    assert stable_text("growing [1", final=True) == "growing [1"
+
+
+def test_steps_follow_the_state() -> None:
+    from core.state import SessionState
+
+    state = SessionState.replay(canned_events())
+    entries = build_entries(state, ["worker crashed"])
+    ids = [e.id for e in entries]
+    assert ids[:2] == ["r1", "r1:context"]
+    assert "r1:search:1" in ids and "r2:synthesis" in ids and ids[-2:] == ["report", "n0"]
+    assert all(e.status == "done" for e in entries if e.id.startswith("r"))
+    warning = next(e for e in entries if e.id.startswith("w"))
+    assert warning.status == "warning" and warning.round == 1
+
+
+# --- first launch ---------------------------------------------------------------------------
+
+
+async def test_first_launch_without_keys_opens_settings(make_app: AppBuilder) -> None:
+    from tui.screens.settings import SettingsScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        assert app.screen.first_launch is True  # type: ignore[attr-defined]
+
+
+# --- a live research with the scripted engine ----------------------------------------------
+
+
+async def test_start_from_home_streams_into_every_pane(keys: None, make_app: AppBuilder) -> None:
+    from tui.screens.home import HomeScreen
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.click("#topic")
+        await pilot.press(*"Solid-state batteries", "enter")
+        await wait_for(pilot, lambda: any(isinstance(s, ResearchScreen) for s in app.screen_stack))
+        screen = next(s for s in app.screen_stack if isinstance(s, ResearchScreen))
+        await finished(pilot, screen)
+        assert screen.state.topic == "Solid-state batteries"
+        plan, execution, reflection = PLANS[2]
+        assert pane_text(screen, "plan") == plan
+        assert pane_text(screen, "execution") == execution
+        assert pane_text(screen, "reflection") == reflection
+        # The markdown widget really shows it (not just our bookkeeping).
+        painted = screen.query_one("#pane-plan", SectionPane).doc.painted_text()
+        assert "Interfaces" not in painted and "dendrites" in painted
+        assert screen.query_one(SourcesTable).row_count == len(SOURCES)
+        status = str(screen.query_one("#status").render())
+        assert "Round 2/2" in status and "done" in status
+
+
+async def test_the_step_the_user_moved_to_survives_new_events(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """Issue 15: j/k during a run was undone by the next event batch. Moving stops the
+    following; the choice (and its round in the panes) holds; G follows again."""
+    from tui.keys import screen_actions
+
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=16))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        steps = screen.query_one(StepsList)
+        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        await wait_for(pilot, lambda: screen.state.last_seq == 16 and steps.option_count > 5)
+        await wait_for(pilot, lambda: steps.highlighted is not None and steps.follow)
+        followed = steps.highlighted
+        steps.focus()
+        try:
+            await pilot.press("k")
+            chosen = steps.entry_at(steps.highlighted)
+            titles = [a.title for a in screen_actions(screen)]
+        finally:
+            screen.engine.release()  # a failed assertion must not leave the engine held
+        assert steps.highlighted == followed - 1 and not steps.follow
+        assert chosen is not None and chosen.round == 1
+        assert "Follow the newest step" in titles  # the footer and help offer the way back
+        await finished(pilot, screen)
+        assert screen.state.current_round == 2
+        now = steps.entry_at(steps.highlighted)
+        assert now is not None and now.id == chosen.id
+        assert pane_text(screen, "plan") == PLANS[1][0]  # still the round the user chose
+        steps.focus()
+        await pilot.press("G")
+        await wait_for(pilot, lambda: pane_text(screen, "plan") == PLANS[2][0])
+        entry = steps.entry_at(steps.highlighted)
+        assert steps.follow and entry is not None and entry.round == 2
+        assert "Follow the newest step" not in [a.title for a in screen_actions(screen)]
+
+
+async def test_steps_navigation_selects_the_round(keys: None, make_app: AppBuilder) -> None:
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        steps = screen.query_one(StepsList)
+        steps.focus()
+        await pilot.press("home")
+        await wait_for(pilot, lambda: pane_text(screen, "plan") == PLANS[1][0])
+        entry = steps.entry_at(steps.highlighted)
+        assert entry is not None and entry.id == "r1"
+        # j moves down through round 1's steps, still round 1.
+        await pilot.press("j", "j")
+        assert steps.highlighted == 2
+        assert pane_text(screen, "plan") == PLANS[1][0]
+        # Jump to the round 2 header with the arrow keys.
+        target = [e.id for e in build_entries(screen.state)].index("r2")
+        for _ in range(target - 2):
+            await pilot.press("down")
+        await wait_for(pilot, lambda: pane_text(screen, "execution") == PLANS[2][1])
+        await pilot.press("k")
+        await wait_for(pilot, lambda: pane_text(screen, "execution") == PLANS[1][1])
+
+
+async def test_pane_keys_and_tabs_at_80_columns(keys: None, make_app: AppBuilder) -> None:
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        assert screen.has_class("-narrow")
+        await pilot.press("2")
+        execution = screen.query_one("#pane-execution", SectionPane)
+        assert screen.active_pane == "execution" and execution.display
+        assert not screen.query_one("#pane-plan").display
+        assert execution.doc.has_focus
+        await pilot.press("tab")
+        assert screen.active_pane == "reflection"
+        await pilot.press("tab")
+        assert screen.query_one(StepsList).has_focus
+        await pilot.press("shift+tab")
+        assert screen.active_pane == "reflection"
+        await pilot.press("1")
+        assert screen.active_pane == "plan"
+
+
+async def test_wide_layout_shows_three_panes(keys: None, make_app: AppBuilder) -> None:
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(200, 50)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        assert screen.has_class("-wide")
+        panes = [screen.query_one(f"#pane-{s}") for s in ("plan", "execution", "reflection")]
+        assert all(p.display for p in panes)
+        assert not screen.query_one("#pane-tabs").display
+        xs = [p.region.x for p in panes]
+        assert xs == sorted(xs) and len(set(xs)) == 3
+
+
+async def test_tall_wide_screens_list_the_newest_sources_under_the_panes(
+    keys: None, make_app: AppBuilder
+) -> None:
+    from tui.widgets.recent_sources import RecentSources
+
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(200, 50)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        recent = screen.query_one(RecentSources)
+        assert recent.display and recent.region.height > 3
+        await wait_for(pilot, lambda: recent.row_count == len(SOURCES))
+        recent.focus()
+        recent.move_cursor(row=1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.query_one(ContentSwitcher).current == "sources")
+        await pilot.press("escape")
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert not recent.display, "short or narrow terminals keep the room for the panes"
+
+
+async def test_sources_filter_detail_and_open(
+    keys: None, monkeypatch: pytest.MonkeyPatch, make_app: AppBuilder
+) -> None:
+    opened: list[str] = []
+    app = make_app(start_topic="Solid-state batteries")
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        await pilot.press("s")
+        assert screen.query_one(ContentSwitcher).current == "sources"
+        table = screen.query_one(SourcesTable)
+        assert table.has_focus
+        await pilot.press("slash", *"toyota")
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("enter")  # leaves the filter box
+        assert table.has_focus
+        await pilot.press("o")
+        assert opened == [SOURCES[3][0]]
+        await pilot.press("enter")
+        from tui.screens.source_detail import SourceDetailScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, SourceDetailScreen))
+        detail = app.screen
+        text = detail.query_one(Markdown).source
+        assert "Toyota" in text and "Claim 1.2 supported by source 3" in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("s")
+        assert screen.query_one(ContentSwitcher).current == "panes"
+
+
+async def test_mind_map_tree_expands_lazily_with_paging(keys: None, make_app: AppBuilder) -> None:
+    store = MemoryStore()
+    app = make_app(start_topic="Solid-state batteries", store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        await pilot.press("m")
+        tree = screen.query_one("#mindmap-tree")
+        await wait_for(
+            pilot,
+            lambda: len(tree.root.children) == 1 and tree.root.children[0].data.kind == "node",
+        )
+        topic = tree.root.children[0]
+        assert "Solid-state batteries" in str(topic.label) and "(2)" in str(topic.label)
+        tree.move_cursor(topic)
+        await pilot.press("right")
+        await wait_for(pilot, lambda: [c.data.kind for c in topic.children] == ["node", "node"])
+        round1 = topic.children[0]
+        tree.move_cursor(round1)
+        await pilot.press("right")  # space is pause/resume here too, as the footer says
+        await wait_for(pilot, lambda: len(round1.children) == 51)
+        more = round1.children[-1]
+        assert more.data.kind == "more" and "10 left" in str(more.label)
+        tree.move_cursor(more)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(round1.children) == 60)
+        assert ("r1", 50) in store.calls
+        tree.move_cursor(round1.children[0])
+        await pilot.press("enter")
+        from tui.screens.node_detail import NodeDetailScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, NodeDetailScreen))
+        props = app.screen.query_one("#node-properties", DataTable)
+        await wait_for(pilot, lambda: props.row_count == 2)
+        neighbours = app.screen.query_one("#node-neighbours", DataTable)
+        assert neighbours.row_count == 1
+    assert store.closed
+
+
+async def test_mind_map_unavailable_is_a_message_not_a_crash(
+    keys: None, make_app: AppBuilder
+) -> None:
+    def broken(config: Any) -> Any:
+        raise OSError("graph folder is read-only")
+
+    app = make_app(store_factory=broken, start_topic="Solid-state batteries")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        await pilot.press("m")
+        label = screen.query_one("#mindmap-message")
+        await wait_for(pilot, lambda: "not available" in str(label.render()))
+        assert "read-only" in str(label.render())
+
+
+async def test_pause_resume_and_stop(keys: None, make_app: AppBuilder) -> None:
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=10))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
+        engine: ScriptedEngine = screen.engine
+        await pilot.press("space")
+        assert engine.paused
+        await wait_for(pilot, lambda: "paused" in str(screen.query_one("#status").render()))
+        engine.release()
+        # Released but paused: the run waits at its pause checkpoint with nothing more emitted.
+        await wait_for(pilot, engine.held.is_set, "the engine held at its pause checkpoint")
+        seen = len(engine.emitted)
+        assert seen == 10, "nothing after the hold point"
+        await pilot.press("space")
+        assert not engine.paused
+        await wait_for(pilot, lambda: len(engine.emitted) > seen, "events again after unpause")
+    # Stop (on a fresh run): a partial report and a "stopped" session.
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=12))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen.state.status == "stopped")
+        await wait_for(pilot, lambda: not screen.running)
+        assert "Partial report" in screen.state.report
+        assert any(isinstance(e, ReportReady) for e in screen.engine.emitted)
+
+
+async def test_reopen_shows_the_same_content(keys: None, make_app: AppBuilder) -> None:
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        live = {s: pane_text(screen, s) for s in ("plan", "execution", "reflection")}
+        live_steps = build_entries(screen.state)
+        session_id = screen.state.session_id
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ResearchScreen))
+    app = make_app(open_session=session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await wait_for(pilot, lambda: screen.replayed)
+        assert {s: pane_text(screen, s) for s in live} == live
+        assert build_entries(screen.state) == live_steps
+        assert screen.query_one(SourcesTable).row_count == len(SOURCES)
+
+
+async def test_report_streams_links_citations_and_exports(keys: None, make_app: AppBuilder) -> None:
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        await pilot.press("r")
+        await report_opened(pilot)
+        report = app.screen
+        doc = report.query_one("#report-doc")
+        await wait_for(pilot, lambda: "source:3" in doc.shown)
+        assert "Toyota targets 2027" in doc.shown
+        await pilot.press("e")
+        from core.record.exports import export_name
+
+        exports = screen.config.data_dir / "exports"
+        sid = screen.state.session_id
+        topic = "Solid-state batteries"
+        await wait_for(pilot, lambda: (exports / export_name(topic, sid, "md")).exists())
+        await pilot.press("E")
+        await wait_for(pilot, lambda: (exports / export_name(topic, sid, "json")).exists())
+        # Following a citation shows that source's details over the report.
+        markdown = doc.document
+        markdown.post_message(Markdown.LinkClicked(markdown, "source:3"))
+        from tui.screens.source_detail import SourceDetailScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, SourceDetailScreen))
+        assert app.screen.source.source_id == 3
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is report)
+
+
+async def test_report_screen_streams_while_chunks_arrive(keys: None, make_app: AppBuilder) -> None:
+    events = canned_events()
+    hold = next(i for i, e in enumerate(events) if e.type == "ReportChunk") + 1
+    app = make_app(
+        start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=hold)
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
+        await wait_for(pilot, lambda: bool(screen.state.report))
+        try:
+            # Writing began while the panes were on screen: the report opened by itself.
+            await report_opened(pilot)
+            doc = app.screen.query_one("#report-doc")
+            await wait_for(pilot, lambda: bool(doc.shown))
+            assert "Open problems" not in doc.shown
+        finally:
+            screen.engine.release()  # a failed assertion must not leave the engine held
+        await wait_for(pilot, lambda: "Open problems" in doc.shown)
+        assert doc.shown.endswith(link_citations(REPORT.strip()[-30:]) + "\n") or (
+            "public programmes" in doc.shown
+        )
+
+
+async def test_review_queries_dialog_edits_the_plan(keys: None, make_app: AppBuilder) -> None:
+    app = make_app(start_topic="Solid-state batteries")
+    app.config.research.review_queries = True
+    async with app.run_test(size=(100, 30)) as pilot:
+        from tui.screens.review import ReviewQueriesScreen
+
+        def review_open(previous: Any = None) -> bool:
+            screen = app.screen
+            return (
+                isinstance(screen, ReviewQueriesScreen)
+                and screen is not previous
+                and bool(screen.query("#review-queries"))
+            )
+
+        await wait_for(pilot, review_open)
+        first = app.screen
+        first.query_one("#review-queries").text = "my own query\n\n"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: review_open(first))
+        await pilot.press("escape")  # round 2: as planned
+        screen = next(s for s in app.screen_stack if isinstance(s, ResearchScreen))
+        await wait_for(pilot, lambda: screen.state.status == "done")
+        engine = screen.engine
+        assert engine.reviewed[0] == (1, ["my own query"])
+        assert len(engine.reviewed[1][1]) == 2
+        assert screen.state.rounds[1].queries == ["my own query"]
+
+
+async def test_engine_failure_is_a_notification_and_a_step(
+    keys: None, make_app: AppBuilder
+) -> None:
+    app = make_app(
+        start_topic="Solid-state batteries",
+        engine_factory=scripted_factory(fail_with=RuntimeError("boom")),
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await wait_for(pilot, lambda: bool(screen.notes))
+        assert "boom" in screen.notes[0]
+        steps = screen.query_one(StepsList)
+        await wait_for(pilot, lambda: steps.option_count >= 1)
+        assert any("boom" in n.message for n in app._notifications)
+
+
+async def test_quit_while_running_asks_first(keys: None, make_app: AppBuilder) -> None:
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.home import HomeScreen
+
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=5))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        assert app.screen is screen
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        screen.engine.release()
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await wait_for(pilot, lambda: not screen.running)
+
+
+async def test_sigterm_interrupts_the_running_research_and_quits(
+    keys: None, make_app: AppBuilder
+) -> None:
+    import os
+    import signal
+
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=5))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
+        # Checked first: without a handler the signal would end the test process itself.
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)
+        interrupted: list[bool] = []
+        real_interrupt = screen.interrupt
+        screen.interrupt = lambda: (interrupted.append(True), real_interrupt())[1]
+        os.kill(os.getpid(), signal.SIGTERM)
+        await wait_for(pilot, lambda: bool(interrupted))
+        screen.engine.release()
+        await wait_for(pilot, lambda: not screen.running)
+    assert app.return_code in (0, None)
+    assert signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
+
+
+async def test_the_interrupt_question_closes_when_the_research_ends(
+    keys: None, make_app: AppBuilder
+) -> None:
+    from tui.screens.confirm import ConfirmScreen
+
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=5))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        screen.engine.release()
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: screen.state.status == "done")
+
+
+async def test_resume_an_interrupted_research(
+    keys: None, tmp_path: Path, make_app: AppBuilder
+) -> None:
+    config = load()
+    events = canned_events(with_report=False)
+    cut = next(i for i, e in enumerate(events) if e.type == "RoundStarted" and e.round == 2)
+    session_id = write_session(
+        config.sessions_dir,
+        [
+            *events[:cut],
+            SessionFinished(status="interrupted", reason="quit", timestamp=events[cut].timestamp),
+        ],
+    )
+    app = make_app(open_session=session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await wait_for(pilot, lambda: screen.replayed)
+        assert screen.state.status == "interrupted"
+        await pilot.press("space")
+        await wait_for(pilot, lambda: screen.state.status == "done")
+        assert screen.state.completed_rounds() == 2
+        assert pane_text(screen, "plan") == PLANS[2][0]
+
+
+async def test_help_and_palette(keys: None, make_app: AppBuilder) -> None:
+    from tui.screens.help import HelpScreen
+
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        keys_here = {title: keys for keys, title, _ in app.screen.context_bindings}
+        assert keys_here["Show sources"] == "s" and keys_here["Show report"] == "r"
+        await pilot.press("escape")
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert "Show mind map" in titles and "Settings" in titles
+        assert len(titles) == len(set(titles))
+
+
+async def test_events_are_batched(keys: None) -> None:
+    """A burst of events from the engine thread costs one wake-up message, not one each."""
+    from tui.engine_worker import EventPipe
+    from tui.messages import EventsReady
+
+    posted: list[Any] = []
+    pipe = EventPipe(posted.append)
+    for event in canned_events():
+        await asyncio.to_thread(pipe, event)
+    assert len(posted) == 1 and isinstance(posted[0], EventsReady)
+    assert len(pipe.drain()) == len(canned_events())
+    pipe(canned_events()[0])
+    assert len(posted) == 2
+
+
+# --- the real engine against the loopback Gemini and Tavily fakes -------------------------
+
+
+@pytest.fixture
+def real_app(fake_env: Any) -> Callable[..., DeepResearchApp]:
+    def build(**kwargs: Any) -> DeepResearchApp:
+        config = load()
+        config.research.rounds = 2
+        config.research.breadth = 2
+        return DeepResearchApp(config, **kwargs)
+
+    return build
+
+
+async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResearchApp]) -> None:
+    app = real_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await research_screen(pilot)
+        await wait_for(pilot, lambda: screen.state.status not in ("new", "running"), limit=60)
+        await wait_for(pilot, lambda: not screen.running)
+        state = screen.state
+        assert state.status == "done", (state.status, state.status_reason, screen.notes)
+        assert state.completed_rounds() == 2 and state.sources
+        for section in ("plan", "execution", "reflection"):
+            assert pane_text(screen, section).strip(), section
+        assert screen.query_one(SourcesTable).row_count == len(state.sources)
+        assert Path(state.report_path).stat().st_size > 0  # noqa: ASYNC240
+        # The report opened when it began; back to the research for the mind map.
+        await report_opened(pilot)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        # The real (embedded) mind map shows the topic.
+        await pilot.press("m")
+        tree = screen.query_one("#mindmap-tree")
+        await wait_for(pilot, lambda: any(c.data.kind == "node" for c in tree.root.children))
+        topic = next(c for c in tree.root.children if c.data.kind == "node")
+        assert "Solid-state batteries" in str(topic.label)
+        tree.move_cursor(topic)
+        await pilot.press("right")
+        await wait_for(pilot, lambda: any(c.data.kind == "node" for c in topic.children))
+        session_id = state.session_id
+        live = {s: pane_text(screen, s) for s in ("plan", "execution", "reflection")}
+    app = real_app(open_session=session_id)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await research_screen(pilot)
+        await wait_for(pilot, lambda: screen.replayed)
+        assert {s: pane_text(screen, s) for s in live} == live
+        assert screen.state.status == "done"
+
+
+# --- steps: plan / reflect, telling searches apart -------------------------------------------
+
+
+def test_steps_show_plan_and_reflect_and_strip_the_topic_from_queries() -> None:
+    from core.events import LLMChunk, PhaseStarted, RoundStarted, SearchStarted, SessionStarted
+    from core.state import SessionState
+
+    topic = "Solid-state batteries"
+    state = SessionState()
+    for seq, event in enumerate(
+        [
+            SessionStarted(topic=topic, rounds=2, breadth=3),
+            RoundStarted(round=1),
+            PhaseStarted(round=1, phase="reasoning"),
+            LLMChunk(round=1, section="plan", text="1. Step"),
+        ],
+        1,
+    ):
+        state.apply(event.stamped("s", seq))
+    by_id = {e.id: e for e in build_entries(state)}
+    assert by_id["r1:plan"].status == "running" and by_id["r1:plan"].pane == "plan"
+    assert by_id["r1:reflect"].status == "pending" and by_id["r1:reflect"].pane == "reflection"
+    state.apply(LLMChunk(round=1, section="reflection", text="Missing: cost").stamped("s", 5))
+    by_id = {e.id: e for e in build_entries(state)}
+    assert by_id["r1:plan"].status == "done"
+    assert by_id["r1:reflect"].status == "running"
+    state.apply(PhaseStarted(round=1, phase="search").stamped("s", 6))
+    state.apply(SearchStarted(round=1, query=f"{topic} cost per kWh 2026").stamped("s", 7))
+    by_id = {e.id: e for e in build_entries(state)}
+    assert by_id["r1:reflect"].status == "done"
+    assert by_id["r1:search:0"].label == "» … cost per kWh 2026"
+
+
+# --- a research cut off mid-run ---------------------------------------------------------------
+
+
+def _cut_off_session() -> str:
+    """A saved research whose log just stops in round 2 (the app was killed)."""
+    events = canned_events(with_report=False)
+    cut = next(i for i, e in enumerate(events) if e.type == "SearchStarted" and e.round == 2)
+    return write_session(load().sessions_dir, events[:cut])
+
+
+async def test_a_research_cut_off_mid_run_reopens_as_interrupted(
+    keys: None, make_app: AppBuilder
+) -> None:
+    session_id = _cut_off_session()
+    app = make_app(open_session=session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await wait_for(pilot, lambda: screen.replayed)
+        assert screen.state.status == "interrupted"
+        assert not any(e.status == "running" for e in build_entries(screen.state))
+        assert screen.check_action("pause_resume", ("resume",))
+        assert not screen.check_action("pause_resume", ("pause",))
+        await pilot.press("space")
+        await wait_for(pilot, lambda: screen.state.status == "done")
+        assert screen.state.completed_rounds() == 2
+
+
+async def test_a_research_another_window_runs_is_shown_but_not_resumed(
+    keys: None, make_app: AppBuilder
+) -> None:
+    from core.sessions import SessionStore
+
+    session_id = _cut_off_session()
+    lock = SessionStore(load().sessions_dir).open(session_id).claim()
+    try:
+        app = make_app(open_session=session_id)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await research_screen(pilot)
+            await wait_for(pilot, lambda: screen.replayed)
+            assert screen.state.status == "running"
+            assert screen.busy_elsewhere and not screen.can_resume
+            assert not screen.check_action("pause_resume", ("resume",))
+    finally:
+        lock.release()

@@ -1,0 +1,133 @@
+"""Streaming markdown panes keep every block, whatever the chunking."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownBlock
+
+from tui.widgets.panes import MarkdownLog, StreamingMarkdown
+
+TEXT = (
+    "## Research round 1\n\n"
+    "1. Establish the basics `🔎 basics`\n"
+    "2. Trace the history `🔎 history`\n\n"
+    "A closing paragraph.\n\n"
+    "### Notes\n\n"
+    "- one\n- two\n"
+)
+
+
+class PaneApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StreamingMarkdown(id="doc")
+
+
+def block_kinds(doc: StreamingMarkdown) -> list[str]:
+    markdown = doc.query_one(Markdown)
+    return [type(b).__name__ for b in markdown.children if isinstance(b, MarkdownBlock)]
+
+
+async def settle(doc: StreamingMarkdown, pilot) -> None:
+    await doc._stop_stream()  # flushes what the stream still holds
+    await pilot.pause()
+
+
+async def streamed(cuts: list[int]) -> list[str]:
+    app = PaneApp()
+    async with app.run_test() as pilot:
+        doc = app.query_one(StreamingMarkdown)
+        for cut in [*cuts, len(TEXT)]:
+            await doc.show_text(TEXT[:cut])
+            await pilot.pause()
+        await settle(doc, pilot)
+        return block_kinds(doc)
+
+
+async def test_cut_after_a_finished_block_keeps_that_block() -> None:
+    """The case a user saw: the round's heading vanished from the live Plan pane."""
+    whole = await streamed([])
+    assert whole[0] == "MarkdownH2"
+    for cut in (TEXT.index("1."), TEXT.index("A closing"), TEXT.index("### Notes")):
+        assert await streamed([cut]) == whole, cut
+
+
+async def test_many_small_chunks_equal_the_whole_text() -> None:
+    whole = await streamed([])
+    assert await streamed(list(range(1, len(TEXT), 7))) == whole
+
+
+async def test_a_new_document_replaces_the_old_one_and_empty_shows_the_placeholder() -> None:
+    app = PaneApp()
+    async with app.run_test() as pilot:
+        doc = app.query_one(StreamingMarkdown)
+        await doc.show_text(TEXT)
+        await settle(doc, pilot)
+        await doc.show_text("Round two only.\n")
+        await settle(doc, pilot)
+        assert block_kinds(doc) == ["MarkdownParagraph"]
+        assert doc.query_one(Markdown).source == "Round two only.\n"
+        await doc.show_text("")
+        await settle(doc, pilot)
+        assert doc.query_one(Markdown).source == doc.placeholder
+
+
+# --- the section panes: a line-cached Markdown log -----------------------------------------
+
+
+class LogApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield MarkdownLog(id="log")
+
+
+async def test_an_append_lays_out_nothing_and_renders_only_the_open_block() -> None:
+    """Streaming text into a pane must not re-lay out the screen (the lag of issue 15):
+    each append renders the one open block again, never the finished ones."""
+    app = LogApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        log = app.query_one(MarkdownLog)
+        text = ""
+        for i in range(30):  # streamed from the start: the view follows the bottom
+            text += f"Paragraph {i} has a few words.\n\n"
+            log.show_text(text)
+        await pilot.pause()
+        text += "The open block "
+        log.show_text(text)  # the scrollbar appears: the one layout a pane costs
+        await pilot.pause()
+        compositor = app.screen._compositor
+        reflows: list[object] = []
+        reflow = compositor.reflow
+
+        def counted(*args: object, **kwargs: object) -> object:
+            reflows.append(args)
+            return reflow(*args, **kwargs)
+
+        compositor.reflow = counted  # type: ignore[method-assign]
+        renders = log.renders
+        for n in range(10):
+            text += f"word{n} "
+            log.show_text(text)
+            await pilot.pause()
+        assert reflows == []
+        assert log.renders - renders == 10
+        assert "word9" in log.painted_text()
+        assert log.scroll_y == log.max_scroll_y > 0  # followed the bottom
+
+
+async def test_the_log_keeps_every_block_whatever_the_chunking() -> None:
+    app = LogApp()
+    async with app.run_test(size=(60, 30)) as pilot:
+        log = app.query_one(MarkdownLog)
+        log.show_text(TEXT)
+        await pilot.pause()
+        whole = log.painted_text()
+        log.reset()
+        for cut in range(1, len(TEXT) + 7, 7):
+            log.show_text(TEXT[:cut])
+        await pilot.pause()
+        assert log.painted_text() == whole
+        assert "Research round 1" in whole and "closing paragraph" in whole
+        log.show_text("Round two only.\n")
+        assert log.painted_text() == "Round two only."
+        log.show_text("")
+        assert log.painted_text() == "Nothing yet."
