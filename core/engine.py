@@ -824,7 +824,7 @@ class ResearchEngine:
         """
         ids: list[int] = []
         for hit in hits:
-            url = self._url_fence.admit(hit.url)
+            url = self._url_fence.admit(hit.url, local=hit.provider == "local")
             if url is None:  # javascript:, file:, data: ...: never a source
                 if (message := self._url_fence.warning()) is not None:
                     self._emit(Warning(message=message, kind="search", round=n))
