@@ -130,6 +130,7 @@ async def test_the_report_opens_when_writing_starts_unless_the_user_looks_elsewh
         await pilot.press("s")  # back to the panes
         await screen.apply_events([report_starts], live=True)
         await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await pilot.pause()  # let its header take its title before the app closes
 
 
 # --- 3. a stop is not a failure ---------------------------------------------------------------
