@@ -89,8 +89,8 @@ def _critical_path(rounds: int = 3, runs: int = 3) -> list[Figure]:
             "<= 1.0x",
             statistics.median(later) <= 1.0,
         ),
-        Figure("LLM calls per round", tuple(calls), "x", "<= 2", max(calls) <= 2),
-        Figure("searches run / planned", tuple(searched), "x", "1.0", min(searched) >= 1.0),
+        Figure("LLM calls per round", tuple(calls), "", "<= 2", max(calls) <= 2),
+        Figure("searches run / planned", tuple(searched), "", "1.0", min(searched) >= 1.0),
     ]
 
 

@@ -119,6 +119,18 @@ def web_url(url: Any) -> str | None:
     return text
 
 
+def local_file_ref(url: Any) -> str | None:
+    """``url`` cleaned when it is a ``file:///`` reference with a path; None otherwise."""
+    text = clean_url(url)
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() != "file" or parts.netloc or not parts.path.startswith("/"):
+        return None
+    return text
+
+
 @dataclass
 class UrlFence:
     """Counts the results turned away for not being web pages, and says so once.
@@ -131,9 +143,13 @@ class UrlFence:
     schemes: set[str] = field(default_factory=set)
     _warned: bool = False
 
-    def admit(self, url: Any) -> str | None:
-        """The cleaned URL when it may become a source; None (and counted) when not."""
-        clean = web_url(url)
+    def admit(self, url: Any, *, local: bool = False) -> str | None:
+        """The cleaned URL when it may become a source; None (and counted) when not.
+
+        ``local`` is set only for hits of our own local-documents provider, whose
+        ``file:///`` references are ours, not the web's: they pass, nothing else non-web does.
+        """
+        clean = local_file_ref(url) if local else web_url(url)
         if clean is None:
             self.rejected += 1
             self.schemes.add(url_scheme(clean_url(url)) or "no scheme")

@@ -204,8 +204,8 @@ async def test_the_app_holds_the_graph_only_while_it_needs_it(
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
         assert app._store is None and graph_is_free(config)
         app.start_research("Solid-state batteries")
-        await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen))
-        screen = app.screen
+        await wait_for(pilot, lambda: any(isinstance(s, ResearchScreen) for s in app.screen_stack))
+        screen = next(s for s in app.screen_stack if isinstance(s, ResearchScreen))
         await wait_for(pilot, lambda: app._store is not None)  # the engine's writer
         assert not graph_is_free(config)
         await finished(pilot, screen)

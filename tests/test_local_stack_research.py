@@ -46,7 +46,7 @@ def test_three_rounds_on_a_local_model_and_local_documents(
             await engine.aclose()
 
     result = asyncio.run(go())
-    assert result.status == "done" and result.rounds == 3
+    assert result.status == "done" and result.rounds == 3, result.reason
     assert result.llm_calls <= 2 * 3 + 1
     # one HTTP request more than calls: the refused json_schema, paid once per server
     assert len(fake_openai.chat_requests()) == result.llm_calls + 1

@@ -283,3 +283,18 @@ def test_every_field_of_a_source_stays_inside_its_fence_in_the_synthesis_prompt(
     assert not any(line.startswith(("SYSTEM", "ASSISTANT")) for line in lines)
     block = format_sources([hostile])
     assert block.startswith('<source id="4">') and block.endswith("</source>")
+
+
+def test_only_our_local_documents_provider_may_give_file_references() -> None:
+    """A web result pointing at file:///etc/passwd is turned away; the same shape of URL from
+    our own local-documents index (``local=True``) is a source, and only with a path."""
+    from core.ingest import UrlFence
+
+    fence = UrlFence()
+    assert fence.admit("file:///etc/passwd") is None
+    assert fence.admit("file:///home/me/notes.md#page=2", local=True) == (
+        "file:///home/me/notes.md#page=2"
+    )
+    assert fence.admit("file://remote-host/share/x.md", local=True) is None
+    assert fence.admit("https://example.com/", local=True) is None
+    assert fence.rejected == 3

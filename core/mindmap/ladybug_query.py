@@ -63,7 +63,7 @@ def run_bounded(
     except subprocess.TimeoutExpired:  # run() has killed the child
         raise QueryTimeout(timeout_s) from None
     try:
-        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        answer = json.loads(done.stdout.strip().split("\n")[-1])
     except (IndexError, ValueError):
         detail = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
         raise RuntimeError(f"the query process failed ({detail[:300]})") from None
@@ -95,7 +95,9 @@ def _child() -> None:
     from core.mindmap.cypher_store import plain
 
     def answer(payload: dict[str, Any]) -> None:
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+        # ASCII only: a C1 or separator character in the data (NEL, U+2028) must not split the
+        # one answer line the parent reads.
+        sys.stdout.write(json.dumps(payload, ensure_ascii=True, default=str) + "\n")
         sys.stdout.flush()
 
     try:

@@ -3,8 +3,8 @@
 Ids are handed out here and nowhere else, so the report's citations, the mind map and the
 research log all agree on what ``[3]`` is. The book is rebuilt from the saved sources when a
 research resumes, so a resumed run never gives a known page a second number. Only web
-pages (http/https) are admitted (``core.ingest.UrlFence``); the first one turned away is
-reported as a warning.
+pages (http/https) and our own local documents' file:/// references are admitted
+(``core.ingest.UrlFence``); the first one turned away is reported as a warning.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class SourceBook:
         """
         ids: list[int] = []
         for hit in hits:
-            url = self._fence.admit(hit.url)
+            url = self._fence.admit(hit.url, local=hit.provider == "local")
             if url is None:  # javascript:, file:, data: ...: never a source
                 if (message := self._fence.warning()) is not None:
                     self._emit(WarningRaised(message=message, kind="search", round=n))

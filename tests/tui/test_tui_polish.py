@@ -240,8 +240,14 @@ async def test_home_hides_filter_key_while_typing_and_clears_the_started_topic()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await home_loaded(pilot)
         assert screen.focused is screen.query_one("#topic")
-        assert "slash" not in shown_bindings(screen), "/ types a slash in the topic field"
+        # Issue 16: from an empty topic field "/" filters (as the footer says); once the
+        # topic has text, "/" is text ("TCP/IP") and the footer stops offering it.
+        assert shown_bindings(screen).get("slash") == "Filter"
+        await pilot.press("a")
+        await pilot.pause()
+        assert "slash" not in shown_bindings(screen), "/ types a slash in a typed topic"
         assert "/ Filter" not in screen_text(app)
+        screen.query_one("#topic", Input).value = ""
         screen.query_one("#sessions").focus()
         await pilot.pause()
         assert shown_bindings(screen).get("slash") == "Filter"

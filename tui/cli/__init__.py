@@ -63,7 +63,7 @@ SUBCOMMANDS = {
 }
 """Words of the second level, which a user may well type first."""
 
-NOT_COMMANDS = ("help", "doctor", "version", "status", "init", "setup", "login", "update")
+NOT_COMMANDS = ("help", "version", "status", "init", "setup", "login", "update")
 """Commands other tools have: typed here, they are a guess at a command, not a topic."""
 
 

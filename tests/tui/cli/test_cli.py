@@ -398,7 +398,8 @@ def test_config_show_is_a_valid_config_file(
         (["sesions"], "did you mean `deepresearch-tui sessions`?"),
         (["grpah"], "did you mean `deepresearch-tui graph`?"),
         (["list"], "did you mean `deepresearch-tui sessions list`?"),
-        (["doctor"], "is not a command (the commands are config, graph, import, run, sessions"),
+        (["doctr"], "did you mean `deepresearch-tui doctor`?"),
+        (["version"], "is not a command (the commands are config, doctor, graph, import, run,"),
     ],
 )
 def test_a_misspelt_command_is_not_a_research_topic(
