@@ -13,7 +13,7 @@ from typing import Any
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Label, Switch
+from textual.widgets import DataTable, Footer, Input, Label, Static, Switch
 
 from core.config import load
 from core.mindmap.base import Neighbour, NodeDetail, NodeRef
@@ -249,17 +249,19 @@ async def test_home_hides_filter_key_while_typing_and_clears_the_started_topic()
         assert "/ Filter" not in screen_text(app)
         screen.query_one("#topic", Input).value = ""
         screen.query_one("#sessions").focus()
-        await pilot.pause()
-        assert shown_bindings(screen).get("slash") == "Filter"
-        assert "/ Filter" in screen_text(app)
-        screen.query_one("#topic").focus()
-        await pilot.pause()
+        await wait_for(pilot, lambda: shown_bindings(screen).get("slash") == "Filter")
+        await wait_for(pilot, lambda: "/ Filter" in screen_text(app), "/ Filter in the footer")
+        topic = screen.query_one("#topic", Input)
+        topic.focus()
+        await wait_for(pilot, lambda: screen.focused is topic, "the topic field focused")
         await pilot.press(*"graphene", "enter")
-        await pilot.pause()
-        assert [m.topic for m in app.started] == ["graphene"]
-        assert screen.query_one("#topic", Input).value == ""
+        await wait_for(pilot, lambda: [m.topic for m in app.started] == ["graphene"])
+        assert topic.value == ""
         await pilot.press("enter")  # Enter again: refused, not a second research
-        await pilot.pause()
+        error = screen.query_one("#form-error", Static)
+        await wait_for(
+            pilot, lambda: error.display and "Type a topic first." in str(error.render())
+        )
         assert len(app.started) == 1
 
 
