@@ -21,29 +21,12 @@ from core.sessions import (
     load_events,
 )
 from core.state import SessionState
+from tests.samples import session_events
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> SessionStore:
     return SessionStore(tmp_path / "sessions")
-
-
-def run_events(sid: str, topic: str = "양자 컴퓨팅") -> list[ev.Event]:
-    raw: list[ev.Event] = [
-        ev.SessionStarted(topic=topic, rounds=1, breadth=2, model="gemini-x"),
-        ev.RoundStarted(round=1),
-        ev.PhaseStarted(round=1, phase="reasoning"),
-        ev.PlanReady(round=1, plan="P", execution="E", reflection="R", queries=["q1"]),
-        ev.LLMCallFinished(round=1, purpose="reasoning", tokens_in=7, tokens_out=3),
-        ev.SearchStarted(round=1, query="q1"),
-        ev.SourceAdded(round=1, source_id=1, url="https://a.example/x", title="A", snippet="s"),
-        ev.SearchFinished(round=1, query="q1", source_ids=[1], results=1),
-        ev.SynthesisReady(
-            round=1, summary="sum", evidence=[{"claim": "c", "source_ids": [1], "confidence": 1}]
-        ),
-        ev.RoundFinished(round=1),
-    ]
-    return [e.stamped(sid, seq) for seq, e in enumerate(raw, start=1)]
 
 
 def test_create_makes_a_safe_time_sortable_id(store: SessionStore) -> None:
@@ -66,7 +49,7 @@ def test_append_writes_one_line_and_fsyncs(
     synced: list[int] = []
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
-    events = run_events(handle.id)
+    events = session_events(handle.id)
     for event in events:
         handle.append(event)
     assert len(synced) >= len(events)
@@ -79,7 +62,7 @@ def test_append_writes_one_line_and_fsyncs(
 
 def test_truncated_last_line_is_tolerated_and_next_append_is_valid(store: SessionStore) -> None:
     handle = store.create("t")
-    events = run_events(handle.id)
+    events = session_events(handle.id)
     for event in events[:3]:
         handle.append(event)
     partial = ev.to_json(events[3])[:25]
@@ -96,7 +79,7 @@ def test_truncated_last_line_is_tolerated_and_next_append_is_valid(store: Sessio
 
 def test_complete_last_line_without_newline_is_kept(store: SessionStore) -> None:
     handle = store.create("t")
-    events = run_events(handle.id)
+    events = session_events(handle.id)
     handle.events_path.write_text(ev.to_json(events[0]), encoding="utf-8")
     reopened = SessionHandle(handle.folder)
     reopened.append(events[1])
@@ -105,7 +88,7 @@ def test_complete_last_line_without_newline_is_kept(store: SessionStore) -> None
 
 def test_corrupt_middle_line_names_file_and_line(store: SessionStore) -> None:
     handle = store.create("t")
-    events = run_events(handle.id)
+    events = session_events(handle.id)
     lines = [ev.to_json(e) for e in events[:4]]
     lines[1] = '{"type": "RoundStarted", "round": '  # broken, and not the last line
     handle.events_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -120,7 +103,7 @@ def test_corrupt_middle_line_names_file_and_line(store: SessionStore) -> None:
 
 def test_unknown_event_types_are_skipped(store: SessionStore) -> None:
     handle = store.create("t")
-    events = run_events(handle.id)
+    events = session_events(handle.id)
     future = json.dumps({"type": "HologramRendered", "session_id": handle.id, "seq": 99})
     text = ev.to_json(events[0]) + "\n" + future + "\n" + ev.to_json(events[1]) + "\n"
     handle.events_path.write_text(text, encoding="utf-8")
@@ -144,19 +127,19 @@ def test_list_newest_first_and_tolerant(store: SessionStore) -> None:
     newer = store.create("newer")
     older.write_info(SessionInfo(id=older.id, topic="older", created=100.0, updated=100.0))
     recorder = SessionRecorder(newer)
-    for event in run_events(newer.id, topic="newer"):
+    for event in session_events(newer.id, topic="newer"):
         recorder(event)
     broken = store.create("broken meta")
-    for event in run_events(broken.id, topic="rebuilt from events"):
+    for event in session_events(broken.id, topic="rebuilt from events"):
         broken.append(event)
     broken.meta_path.write_text("{not json", encoding="utf-8")
     no_meta = store.create("no meta")
-    for event in run_events(no_meta.id, topic="no meta either"):
+    for event in session_events(no_meta.id, topic="no meta either"):
         no_meta.append(event)
     no_meta.meta_path.unlink()
     corrupt = store.create("corrupt")
     corrupt.meta_path.unlink()
-    corrupt.events_path.write_text("garbage\n" + ev.to_json(run_events(corrupt.id)[0]) + "\n")
+    corrupt.events_path.write_text("garbage\n" + ev.to_json(session_events(corrupt.id)[0]) + "\n")
     (store.root / "not-a-session").mkdir()
     (store.root / "stray.txt").write_text("x")
 
@@ -179,7 +162,7 @@ def test_recorder_keeps_session_json_current(store: SessionStore) -> None:
     handle = store.create("t")
     created = handle.read_info().created
     recorder = SessionRecorder(handle)
-    events = run_events(handle.id)
+    events = session_events(handle.id)
     for event in events:
         recorder(event)
     info = json.loads(handle.meta_path.read_text("utf-8"))
@@ -229,7 +212,7 @@ def test_export_md_and_json_hold_no_keys(
     monkeypatch.setenv("TAVILY_API_KEY", "tvly-SECRET-987654321")
     handle = store.create("t")
     recorder = SessionRecorder(handle)
-    for event in run_events(handle.id):
+    for event in session_events(handle.id):
         recorder(event)
 
     md = export_session(handle, "md")
@@ -281,7 +264,7 @@ def test_a_running_session_nobody_runs_is_listed_as_interrupted(store: SessionSt
     """A killed app leaves "running" on disk; listings must not believe it."""
     handle = store.create("killed mid-run")
     recorder = SessionRecorder(handle)
-    for event in run_events(handle.id):
+    for event in session_events(handle.id):
         recorder(event)
     assert handle.read_info().status == "running"
     assert {i.id: i.status for i in store.list()}[handle.id] == "interrupted"
@@ -302,6 +285,6 @@ def test_a_session_json_that_cannot_be_written_does_not_stop_recording(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(handle, "write_info", refuse)
-    for event in run_events(handle.id):
+    for event in session_events(handle.id):
         recorder(event)
-    assert len(handle.load_events()) == len(run_events(handle.id)), "every event is saved"
+    assert len(handle.load_events()) == len(session_events(handle.id)), "every event is saved"

@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from core import events as ev
 from core.config import load
 from core.mindmap.ladybug_store import LadybugStore
-from tests.core.mindmap.mindmap_support import round_events
-from tui.cli import graph_cmd
+from tests.samples import run_graph as run
+from tests.samples import save_session
 
 WEIRD = "O'Brien \"q\" \\ back\nline — 배터리 '); MATCH (n) DETACH DELETE n //"
-
-
-def run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="t")
-    graph_cmd.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(list(argv))
-    return args.func(args)
-
-
-def save_session(sid: str, topic: str, rounds: int = 2) -> None:
-    folder = load().sessions_dir / sid
-    folder.mkdir(parents=True, exist_ok=True)
-    items = round_events(sid, topic, 1)
-    for n in range(2, rounds + 1):
-        items += round_events(sid, topic, n, start=False)
-    text = "".join(ev.to_json(e) + "\n" for e in items)
-    (folder / "events.jsonl").write_text(text, encoding="utf-8")
 
 
 def stats_json(capsys: pytest.CaptureFixture[str]) -> dict:

@@ -33,7 +33,13 @@ from core.mindmap.factory import open_store
 from core.mindmap.guard import CypherRefused
 from core.mindmap.neo4j_store import Neo4jStore
 from tests.conftest import NEO4J_TEST_ENV
-from tests.core.mindmap.test_mindmap_contract import TOPIC, apply_all, round_events
+from tests.core.mindmap.mindmap_support import (
+    TOPIC,
+    apply_all,
+    contract_neo4j_store,
+    neo4j_settings,
+    round_events,
+)
 from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.tavily_server import FakeTavily
 
@@ -45,12 +51,10 @@ Settings = tuple[str, str, str, str]
 @pytest.fixture
 def server() -> Settings:
     """(uri, user, password, database) of the test server, its database claimed and empty."""
-    import tests.core.mindmap.test_mindmap_contract as contract
-
     if not NEO4J_TEST_ENV["NEO4J_URI"]:
         pytest.skip("NEO4J_URI not set: start tests/neo4j_server/start.sh")
-    contract._neo4j_store().close()  # claims (or skips) and empties the database
-    return contract._neo4j_settings()
+    contract_neo4j_store().close()  # claims (or skips) and empties the database
+    return neo4j_settings()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.tavily_server import FakeTavily
 from tui.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class Holder:

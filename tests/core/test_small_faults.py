@@ -19,8 +19,8 @@ from core.config import load, read_file
 from core.errors import ConfigError, RateLimitError, TransientError
 from core.ratelimit import wait_cause, wait_label
 from core.sessions import SessionRecorder, SessionStore
-from tests.core.test_researchlog import SEED_LOG
 from tests.fakes.gemini_server import default_answer
+from tests.samples import SEED_LOG
 from tui.cli import main
 
 

@@ -19,7 +19,7 @@ from core.sessions import (
     SessionStore,
     load_events,
 )
-from tests.core.test_sessions import run_events
+from tests.samples import session_events as run_events
 from tui.cli import main
 
 

@@ -20,7 +20,8 @@ import pytest
 import core.mindmap.ladybug_store as lbs
 from core import events as ev
 from core.config import load
-from tests.tui.cli.test_graph_cli import run, save_session
+from tests.samples import run_graph as run
+from tests.samples import save_session
 from tui.cli import main
 
 SID = "20261202-010000-abcd"
