@@ -43,16 +43,18 @@ _SEQUENCE_RE = re.compile(
     r"|(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)"
     r"|\x1b[ -/]*[0-~]?"
 )
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Controls, and lone UTF-16 surrogates: a JSON ``\\ud800`` decodes to one, which no UTF-8
+writer (the event log, LadybugDB, the Neo4j driver) can encode."""
 _WS_RE = re.compile(r"\s+")
-_URL_DROPPED_RE = re.compile(r"[\x00-\x20\x7f-\x9f]")
+_URL_DROPPED_RE = re.compile(r"[\x00-\x20\x7f-\x9f\ud800-\udfff]")
 WEB_SCHEMES = frozenset({"http", "https"})
 
 T = TypeVar("T")
 
 
 def strip_controls(text: str) -> str:
-    """``text`` without escape sequences or C0/C1 control characters; newline and tab kept.
+    """``text`` without escape sequences, C0/C1 controls or lone surrogates; newline and tab kept.
 
     CRLF and lone CR become a newline. Printable text, including every script and emoji,
     is untouched.

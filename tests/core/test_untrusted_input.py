@@ -298,3 +298,14 @@ def test_only_our_local_documents_provider_may_give_file_references() -> None:
     assert fence.admit("file://remote-host/share/x.md", local=True) is None
     assert fence.admit("https://example.com/", local=True) is None
     assert fence.rejected == 3
+
+
+def test_lone_surrogates_are_removed_so_every_writer_can_encode_the_text() -> None:
+    """Found against a real Neo4j: a title holding ``\\ud800`` (valid JSON, e.g. from a
+    search API) crashed the graph writes on both backends."""
+    title = json.loads('"caf\\u00e9 \\ud800 bar"')
+    assert "\ud800" in title
+    cleaned = ingest.clean_line(title)
+    assert cleaned == "café bar"
+    cleaned.encode("utf-8")
+    assert "\udfff" not in ingest.clean_url("https://example.com/\udfffx")

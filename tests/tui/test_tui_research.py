@@ -152,6 +152,13 @@ async def test_the_step_the_user_moved_to_survives_new_events(
         steps = screen.query_one(StepsList)
         await wait_for(pilot, lambda: screen.engine is not None and screen.engine.holding.is_set())
         await wait_for(pilot, lambda: screen.state.last_seq == 16 and steps.option_count > 5)
+
+        def list_caught_up() -> bool:
+            """The list shows every step the state holds (its paint is rate-bounded)."""
+            built = build_entries(screen.state, screen.notes, paused=screen.engine_paused)
+            return [steps.entry_at(i) for i in range(steps.option_count)] == built
+
+        await wait_for(pilot, list_caught_up, "the steps list caught up with event 16")
         await wait_for(pilot, lambda: steps.highlighted is not None and steps.follow)
         followed = steps.highlighted
         steps.focus()
