@@ -468,7 +468,7 @@ class SessionStore:
         A topic that is not valid Unicode text (bytes from a terminal in another encoding
         arrive as lone surrogates) is refused before any folder exists.
         """
-        _check_topic(topic)
+        check_topic(topic)
         self.root.mkdir(parents=True, exist_ok=True)
         for _ in range(100):
             folder = self.root / self.new_id()
@@ -491,7 +491,7 @@ class SessionStore:
         """A new session built in a hidden folder (``.staging-<id>``, which no listing
         shows) and renamed to its final place when the block ends without an error; on an
         error the staging folder is removed. Yields (handle, final folder)."""
-        _check_topic(topic)
+        check_topic(topic)
         self.root.mkdir(parents=True, exist_ok=True)
         for _ in range(100):
             session_id = self.new_id()
@@ -595,7 +595,7 @@ class SessionStore:
         shutil.rmtree(folder)
 
 
-def _check_topic(topic: str) -> None:
+def check_topic(topic: str) -> None:
     try:
         topic.encode("utf-8")
     except UnicodeEncodeError:

@@ -56,7 +56,7 @@ from core.research.providers import Providers
 from core.research.run import QueryReviewer, Run
 from core.research.sources import SourceBook
 from core.search.base import SearchProvider
-from core.sessions import RunLock, SessionHandle, SessionStore
+from core.sessions import RunLock, SessionHandle, SessionStore, check_topic
 from core.state import SessionState
 
 Route = Literal["next_round", "report"]
@@ -154,6 +154,7 @@ class ResearchEngine:
 
     async def run(self, topic: str, options: ResearchOptions | None = None) -> RunResult:
         """A new research on ``topic``, saved as a new session."""
+        check_topic(topic)  # undecodable bytes are refused, not silently dropped by ingest
         topic = ingest.clean_line(topic, ingest.TOPIC_CHARS)
         if not topic:
             raise ValueError("The topic is empty.")
