@@ -194,6 +194,35 @@ class _SlowStore:
         return getattr(self._inner, name)
 
 
+def research_stall(config: Any, store: Any, rounds: int) -> tuple[float, float]:
+    """(longest event-loop stall in ms, wall seconds) of one real research on ``store``: a
+    heartbeat task ticks every 2 ms beside the engine and records the longest gap."""
+    from core.research import ResearchEngine, ResearchOptions
+
+    engine = ResearchEngine(config, store=store)
+    worst = [0.0]
+
+    async def heartbeat() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.002)
+            now = time.perf_counter()
+            worst[0] = max(worst[0], now - last)
+            last = now
+
+    async def go() -> None:
+        beat = asyncio.create_task(heartbeat())
+        try:
+            await engine.run("Benchmark topic", ResearchOptions(rounds=rounds))
+        finally:
+            beat.cancel()
+            await engine.aclose()
+
+    started = time.perf_counter()
+    asyncio.run(go())
+    return worst[0] * 1000, time.perf_counter() - started
+
+
 def bench_slow_graph(rounds: int, delay_ms: float = 20.0) -> None:
     """The longest the engine's event loop goes without running, with an instant graph and
     with one that takes ``delay_ms`` per query (a synthesis event is ~24 queries). Writes
@@ -201,34 +230,12 @@ def bench_slow_graph(rounds: int, delay_ms: float = 20.0) -> None:
     (ratio near 1); the wall time grows because each round reads its context only once the
     graph holds the round before."""
     from core.mindmap.ladybug_store import LadybugStore
-    from core.research import ResearchEngine, ResearchOptions
 
     def stall_ms(delay_s: float) -> tuple[float, float]:
         with fake_world() as (tmp, config):
             store = LadybugStore(tmp / "graph" / "g.lbug")
             try:
-                engine = ResearchEngine(config, store=_SlowStore(store, delay_s))  # type: ignore[arg-type]
-                worst = [0.0]
-
-                async def heartbeat() -> None:
-                    last = time.perf_counter()
-                    while True:
-                        await asyncio.sleep(0.002)
-                        now = time.perf_counter()
-                        worst[0] = max(worst[0], now - last)
-                        last = now
-
-                async def go() -> None:
-                    beat = asyncio.create_task(heartbeat())
-                    try:
-                        await engine.run("Benchmark topic", ResearchOptions(rounds=rounds))
-                    finally:
-                        beat.cancel()
-                        await engine.aclose()
-
-                started = time.perf_counter()
-                asyncio.run(go())
-                return worst[0] * 1000, time.perf_counter() - started
+                return research_stall(config, _SlowStore(store, delay_s), rounds)
             finally:
                 store.close()
 

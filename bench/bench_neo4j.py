@@ -17,7 +17,6 @@ Figures, each with LadybugDB (embedded, the baseline) measured in the same run:
 
 from __future__ import annotations
 
-import asyncio
 import os
 import statistics
 import sys
@@ -27,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.bench_engine import fake_world
+from bench.bench_engine import fake_world, research_stall
 from bench.bench_mindmap import TOPIC, _events, _time
 from core import events as ev
 from core.mindmap.cypher_store import CypherGraphStore
@@ -103,33 +102,10 @@ def _figures(store: CypherGraphStore, nodes: int, repeat: int) -> dict[str, floa
 
 def _stall_ms(make_store: Callable[[Path], Any], rounds: int) -> tuple[float, float]:
     """(longest event-loop stall in ms, wall seconds) of one research on that store."""
-    from core.research import ResearchEngine, ResearchOptions
-
     with fake_world() as (tmp, config):
         store = make_store(tmp)
         try:
-            engine = ResearchEngine(config, store=store)
-            worst = [0.0]
-
-            async def heartbeat() -> None:
-                last = time.perf_counter()
-                while True:
-                    await asyncio.sleep(0.002)
-                    now = time.perf_counter()
-                    worst[0] = max(worst[0], now - last)
-                    last = now
-
-            async def go() -> None:
-                beat = asyncio.create_task(heartbeat())
-                try:
-                    await engine.run("Benchmark topic", ResearchOptions(rounds=rounds))
-                finally:
-                    beat.cancel()
-                    await engine.aclose()
-
-            started = time.perf_counter()
-            asyncio.run(go())
-            return worst[0] * 1000, time.perf_counter() - started
+            return research_stall(config, store, rounds)
         finally:
             store.close()
 
