@@ -69,7 +69,7 @@ def _open_neo4j() -> CypherGraphStore | None:
 def _empty(store: CypherGraphStore) -> None:
     with store._driver.session(database=store._database) as session:  # type: ignore[attr-defined]
         session.run(
-            f"MATCH (n) WHERE NOT n:{MARKER} CALL {{ WITH n DETACH DELETE n }} "
+            f"MATCH (n) WHERE NOT n:{MARKER} CALL (n) {{ DETACH DELETE n }} "
             "IN TRANSACTIONS OF 5000 ROWS"
         ).consume()
 

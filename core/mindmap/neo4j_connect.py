@@ -87,4 +87,8 @@ def open_driver(uri: str, user: str, password: str, *, timeout_s: float = 5.0) -
         connection_acquisition_timeout=timeout_s,
         liveness_check_timeout=LIVENESS_CHECK_S,
         max_transaction_retry_time=RETRY_S,
+        # The server's notifications (deprecations, "label does not exist" on a fresh graph)
+        # are for people writing Cypher by hand; the driver logs each as a WARNING, which
+        # printed a screenful on stderr for every `graph` command on an empty database.
+        notifications_min_severity="OFF",
     )

@@ -110,6 +110,25 @@ def neo4j_config(uri: str, user: str, password: str, database: str = "neo4j") ->
     return config
 
 
+# --- what the user sees on stderr ------------------------------------------------------------
+
+
+def test_graph_commands_on_an_empty_database_print_no_server_notifications(
+    on_neo4j: Settings, admin: Any, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A fresh graph has none of our labels yet; the server says so for every query, and the
+    driver logged each notice as a WARNING (a screenful on stderr for `graph stats`)."""
+    from tui.cli import main
+
+    caplog.set_level("INFO", logger="neo4j")
+    assert main(["graph", "stats"]) == 0
+    assert main(["graph", "query", "MATCH (n:NoSuchLabel) RETURN count(n)"]) == 0
+    noticed = [r.getMessage() for r in caplog.records if "notification" in r.getMessage()]
+    assert noticed == []
+    assert "Received notification" not in capsys.readouterr().err
+
+
 # --- the EXPLAIN guard against the real planner ---------------------------------------------
 
 
@@ -475,10 +494,11 @@ def test_two_researches_in_two_processes_share_one_graph(
 async def test_tui_research_on_neo4j_shows_the_mind_map_and_node_details(
     on_neo4j: Settings, admin: Any, fake_env: tuple[FakeGemini, FakeTavily]
 ) -> None:
-    from textual.widgets import DataTable
+    from textual.widgets import DataTable, Input, Static
 
     from tests.pilot_helpers import wait_for
     from tui.app import DeepResearchApp
+    from tui.screens.ask import AskScreen
     from tui.screens.node_detail import NodeDetailScreen
     from tui.screens.report import ReportScreen
     from tui.screens.research import ResearchScreen
@@ -515,3 +535,17 @@ async def test_tui_research_on_neo4j_shows_the_mind_map_and_node_details(
         await wait_for(pilot, lambda: props.row_count > 0, 30)
         neighbours = app.screen.query_one("#node-neighbours", DataTable)
         assert neighbours.row_count > 0  # its topic and its steps, read from the server
+        # `a`: the question becomes read-only Cypher that the server itself runs.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, "back on the research screen")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), "the ask dialog")
+        ask = app.screen
+        field = ask.query_one("#ask-input", Input)
+        await wait_for(pilot, lambda: ask.focused is field, "the question field focused")
+        await pilot.press(*"Which topics were researched?", "enter")
+        rows = ask.query_one("#ask-rows", DataTable)
+        await wait_for(pilot, lambda: rows.display and rows.row_count > 0, "rows from Neo4j")
+        names = {str(rows.get_cell_at((r, 0))) for r in range(rows.row_count)}
+        assert "Tidal energy" in names
+        assert "MATCH (t:Topic)" in str(ask.query_one("#ask-cypher", Static).render())
