@@ -367,3 +367,30 @@ def test_non_ascii_names_merge_and_round_trip(store: CypherGraphStore) -> None:
     detail = store.node(schema.topic_id(wide))
     assert detail is not None and detail.properties["name"] == wide
     assert len(detail.properties["key"].encode()) < 8000
+
+
+# The two dialects differ where no normalisation of ours can tell (a one-label list and a
+# string look alike once plain): these are pinned per backend so a driver or engine upgrade
+# that changes them fails here, and the "ask" prompt names the dialect the model must write.
+DIALECT_ANSWERS = {
+    "ladybug": {
+        "MATCH (t:Topic) RETURN labels(t)": [["Topic"]],
+        "RETURN upper('straße')": [["STRAẞE"]],
+    },
+    "neo4j": {
+        "MATCH (t:Topic) RETURN labels(t)": [[["Topic"]]],
+        "RETURN toUpper('straße')": [["STRASSE"]],
+    },
+}
+
+
+def test_known_dialect_differences_are_pinned_and_told_to_the_model(
+    store: CypherGraphStore,
+) -> None:
+    from core.mindmap.ask import DIALECTS
+
+    apply_all(store, round_events("s1", TOPIC, 1))
+    for cypher, rows in DIALECT_ANSWERS[store.backend].items():
+        assert store.run_read_query(cypher).rows == rows, cypher
+    told = DIALECTS[store.backend]
+    assert ("label(n)" in told) if store.backend == "ladybug" else ("labels(n) is a list" in told)
