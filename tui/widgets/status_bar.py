@@ -184,7 +184,7 @@ class StatusBar(Static):
             parts.append(
                 _Part(
                     f"[$warning]waiting for the model — {seconds} s, first token not yet[/]",
-                    f"[$warning]model {seconds} s[/]",
+                    f"[$warning]waiting for the model — {seconds} s[/]",
                     0,
                 )
             )
