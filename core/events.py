@@ -121,6 +121,37 @@ class StreamRestarted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LLMCallStarted(Event):
+    """An attempt at a model call was sent (after the client-side rate limit let it go).
+
+    Until its ``LLMFirstToken`` (or its end) the model is working on it without a word: a
+    local model loading its weights can take minutes, and the UI counts that wait up."""
+
+    round: int
+    purpose: str
+    model: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LLMFirstToken(Event):
+    """The first streamed token of the attempt under way, ``ms`` after it was sent."""
+
+    round: int
+    purpose: str
+    ms: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThinkingChunk(Event):
+    """A reasoning model's thinking (``<think>`` text or ``reasoning_content``): shown apart
+    and collapsed, never part of the plan, the synthesis or the report."""
+
+    round: int
+    purpose: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlanReady(Event):
     """The full text of each section and every planned query, once the reasoning call ends.
 

@@ -28,8 +28,18 @@ TAVILY_HOST = "api.tavily.com"
 
 @dataclass(frozen=True)
 class LLMLimits:
+    """How the engine paces and names the chosen LLM: its client-side requests per minute,
+    its retries, and the words its errors and countdowns use (so a local model's failure
+    never says "Gemini")."""
+
     rpm: int
     max_retries: int
+    provider: str = "gemini"
+    label: str = "Gemini"
+    """Who answered, for messages: "Gemini" or "the model server at localhost:11434"."""
+    model: str = ""
+    rpm_setting: str = "gemini.rpm"
+    """The config key of ``rpm``, named in the client-side limit's countdown."""
 
 
 def build_llm(config: Config) -> LLMProvider:
@@ -54,8 +64,25 @@ def build_llm(config: Config) -> LLMProvider:
 def llm_limits(config: Config) -> LLMLimits:
     """Client-side pacing and retries for the chosen LLM (``gemini.rpm`` or ``openai.rpm``)."""
     if config.providers.llm == "openai":
-        return LLMLimits(config.openai.rpm, config.openai.max_retries)
-    return LLMLimits(config.gemini.rpm, config.gemini.max_retries)
+        from core.llm.openai_compat import server_label
+
+        oa = config.openai
+        where = f"the model server at {server_label(oa.base_url)}" if oa.base_url else ""
+        return LLMLimits(
+            oa.rpm,
+            oa.max_retries,
+            provider="openai",
+            label=where or "the model server",
+            model=oa.model,
+            rpm_setting="openai.rpm",
+        )
+    gemini = config.gemini
+    return LLMLimits(gemini.rpm, gemini.max_retries, model=gemini.model)
+
+
+def search_label(config: Config) -> str:
+    """The search chain as the session records it ("tavily", "searxng,local")."""
+    return ",".join(config.providers.search_chain or ["tavily"])
 
 
 def build_search_provider(config: Config, name: str) -> SearchProvider:

@@ -17,7 +17,9 @@ from core.events import (
     ErrorRaised,
     Event,
     LLMCallFinished,
+    LLMCallStarted,
     LLMChunk,
+    LLMFirstToken,
     MindMapUpdated,
     Phase,
     PhaseStarted,
@@ -36,6 +38,7 @@ from core.events import (
     SourceAdded,
     StreamRestarted,
     SynthesisReady,
+    ThinkingChunk,
     WarningRaised,
 )
 
@@ -97,6 +100,8 @@ class RoundState:
     context: str = ""
     synthesis: SynthesisReady | None = None
     warnings: list[str] = field(default_factory=list)
+    thinking: dict[str, str] = field(default_factory=dict)
+    """A reasoning model's thinking per call purpose ("reasoning", "synthesis", "report")."""
 
     def __post_init__(self) -> None:
         for phase in ROUND_PHASES:
@@ -161,6 +166,10 @@ class SessionState:
     run_started: float | None = None
     """When the run under way started (None between runs): idle time between a stop and a
     resume is no research time."""
+    model_waiting_since: float | None = None
+    """When the model call under way was sent, while it has produced no token yet (a slow
+    local model loading); None otherwise."""
+    model_waiting_purpose: str = ""
 
     # -- construction --------------------------------------------------------------------
 
@@ -221,6 +230,10 @@ class SessionState:
             self.current_round = max(self.current_round, number)
         return found
 
+    def _clear_model_wait(self) -> None:
+        self.model_waiting_since = None
+        self.model_waiting_purpose = ""
+
     def _clear_rate_limit(self) -> None:
         self.rate_limited_until = None
         self.rate_limit_message = ""
@@ -244,12 +257,14 @@ class SessionState:
         self.status = "running"
         self.status_reason = ""
         self._clear_rate_limit()
+        self._clear_model_wait()
 
     def _session_finished(self, e: SessionFinished) -> None:
         self.status = e.status
         self.status_reason = e.reason
         self.current_phase = None
         self._clear_rate_limit()
+        self._clear_model_wait()
         if self.run_started is not None:
             self.active_s += max(0.0, e.timestamp - self.run_started)
             self.run_started = None
@@ -301,13 +316,29 @@ class SessionState:
         if rnd := self._round(e.round, e.timestamp):
             rnd.context = e.text
 
+    def _llm_call_started(self, e: LLMCallStarted) -> None:
+        self._clear_rate_limit()
+        self.model_waiting_since = e.timestamp
+        self.model_waiting_purpose = e.purpose
+
+    def _llm_first_token(self, e: LLMFirstToken) -> None:
+        self._clear_model_wait()
+
+    def _thinking_chunk(self, e: ThinkingChunk) -> None:
+        self._clear_model_wait()
+        number = e.round if e.purpose != "report" else (e.round or self.current_round)
+        if rnd := self._round(number, e.timestamp):
+            rnd.thinking[e.purpose] = rnd.thinking.get(e.purpose, "") + e.text
+
     def _llm_chunk(self, e: LLMChunk) -> None:
         self._clear_rate_limit()
+        self._clear_model_wait()
         if rnd := self._round(e.round, e.timestamp):
             rnd.text[e.section] = rnd.text.get(e.section, "") + e.text
 
     def _llm_call_finished(self, e: LLMCallFinished) -> None:
         self._clear_rate_limit()
+        self._clear_model_wait()
         self.llm_calls += 1
         self.tokens_in += e.tokens_in
         self.tokens_out += e.tokens_out
@@ -364,6 +395,8 @@ class SessionState:
     def _rate_limited(self, e: RateLimited) -> None:
         from core.ratelimit import wait_label
 
+        if e.scope != "search":  # a retry of the model call: it waits for us now, not the model
+            self._clear_model_wait()
         self.rate_limited_until = e.timestamp + e.retry_in_s
         self.rate_limit_message = e.message
         self.rate_limit_label = wait_label(e)
@@ -377,10 +410,14 @@ class SessionState:
         self.errors.append(e)
 
     def _report_chunk(self, e: ReportChunk) -> None:
+        self._clear_model_wait()
         self.report += e.text
 
     def _stream_restarted(self, e: StreamRestarted) -> None:
         """A retried stream starts over: drop what its failed attempt had shown."""
+        self._clear_model_wait()
+        if (rnd := self.rounds.get(e.round)) is not None:
+            rnd.thinking.pop(e.purpose, None)
         if e.purpose == "report":
             self.report = ""
             return
@@ -409,6 +446,9 @@ _HANDLERS: dict[type[Event], Any] = {
     PhaseStarted: SessionState._phase_started,
     ContextBuilt: SessionState._context_built,
     LLMChunk: SessionState._llm_chunk,
+    LLMCallStarted: SessionState._llm_call_started,
+    LLMFirstToken: SessionState._llm_first_token,
+    ThinkingChunk: SessionState._thinking_chunk,
     LLMCallFinished: SessionState._llm_call_finished,
     PlanReady: SessionState._plan_ready,
     SearchStarted: SessionState._search_started,

@@ -178,6 +178,17 @@ class DeepResearchApp(App[None]):
             self.notify("\n".join(problems), title="API keys missing", severity="error")
             self._open_settings(first_launch=True)
             return
+        if self.config.providers.private:
+            from core.providers import private_mode_problems
+
+            if refused := private_mode_problems(self.config):
+                self.notify(
+                    "\n".join(refused),
+                    title="Private mode: not started (data would leave this machine)",
+                    severity="error",
+                    timeout=15,
+                )
+                return
         try:
             options = make_options(self.config, rounds=rounds, breadth=breadth, language=language)
         except Exception as exc:  # the engine is not importable: say so, do not crash

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 from core import ingest
 from core.config import Config
@@ -36,6 +36,7 @@ from core.events import (
 )
 from core.llm.base import LLMProvider
 from core.mindmap.base import MindMapStore
+from core.providers import llm_limits, search_label
 from core.ratelimit import RateLimiter
 from core.record import Derived, EventBus, Journal, SessionSummary
 from core.redaction import secret_values
@@ -81,10 +82,14 @@ class ResearchEngine:
     ) -> None:
         self.config = config
         self.on_event = on_event
-        self.providers = Providers(config, llm, search)
+        self.providers = Providers(
+            config, llm, search, on_search_warning=self._search_warning
+        )
         self.sessions = sessions or SessionStore(config.sessions_dir)
         self.review_queries = review_queries
-        self.limiter = RateLimiter(config.gemini.rpm)
+        self.limits = llm_limits(config)
+        """Pacing, retries and the provider's name in messages (``core.providers``)."""
+        self.limiter = RateLimiter(self.limits.rpm)
         self.gate = RunGate()
         self.graph = GraphLink(store, self._emit)
         self.bus = EventBus(secret_values(config))
@@ -149,6 +154,10 @@ class ResearchEngine:
 
     def _emit(self, event: Event) -> Event:
         return self.bus.emit(event)
+
+    def _search_warning(self, message: str) -> None:
+        """A search chain fell back to its next provider (one warning per episode)."""
+        self._emit(WarningRaised(message=message, kind="search", round=self.state.current_round))
 
     # --- entry points ----------------------------------------------------------------
 
@@ -236,13 +245,20 @@ class ResearchEngine:
             state=self.state,
             emit=self._emit,
             gate=self.gate,
-            llm_call=LLMCall(self.config.gemini, self.limiter, self._emit),
+            llm_call=LLMCall(self._limits_for_run(), self.limiter, self._emit),
             providers=self.providers,
             sources=SourceBook(self.state, self._emit),
             graph=self.graph,
             report_path=self._handle.report_path,
             review_queries=self.review_queries,
         )
+
+    def _limits_for_run(self) -> Any:
+        """``limits`` naming the model actually used (an injected provider may differ)."""
+        import dataclasses
+
+        model = getattr(self.providers.built_llm, "model", "") or self.limits.model
+        return dataclasses.replace(self.limits, model=model)
 
     async def _start(
         self, topic: str, options: ResearchOptions, *, first_round: int, resumed: bool = False
@@ -253,8 +269,8 @@ class ResearchEngine:
                 rounds=options.rounds,
                 breadth=options.breadth,
                 language=options.language,
-                model=self.config.gemini.model,
-                search_provider="tavily",
+                model=run.llm_call.settings.model,
+                search_provider=search_label(self.config),
                 resumed=resumed,
                 prior_evidence=prior,
             )
@@ -330,8 +346,7 @@ class ResearchEngine:
             raise
         if status == "done" and not self.state.sources:
             reason = (
-                "no sources were retrieved: every search failed "
-                "(check the Tavily key, its quota and the network)"
+                f"no sources were retrieved: every search failed ({_search_hint(self.config)})"
             )
             self._emit(ErrorRaised(kind="search", message=reason, recoverable=True))
             write_fallback(run, reason)
@@ -362,6 +377,18 @@ class ResearchEngine:
             sources=len(state.sources),
             reason=reason,
         )
+
+
+def _search_hint(config: Config) -> str:
+    """What to check when no search found anything, for the chain in use."""
+    hints = {
+        "tavily": "the Tavily key, its quota and the network",
+        "ddgs": "the network (ddgs rate-limits without warning)",
+        "searxng": f"that SearXNG answers at {config.searxng.base_url or 'its URL'}",
+        "local": "that the document folders hold .md, .txt, .html or .pdf files",
+    }
+    chain = config.providers.search_chain or ["tavily"]
+    return "check " + "; ".join(hints.get(name, name) for name in chain)
 
 
 def _covered_note(n: int) -> WarningRaised:

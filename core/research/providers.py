@@ -1,7 +1,10 @@
-"""Building the model, the search and the mind map store from the config, each on first use.
+"""The research's model, search and mind map store, each built from the config on first use.
 
-Lazy because the SDKs are slow to import (google-genai alone takes about a second) and a
-research that fails early, or a test that injects its own fakes, should not pay for them.
+Which classes a configuration means is ``core.providers``' decision (one ``build_llm`` and
+one ``build_search`` for the engine, ``run``, the app and ``doctor``); this module only
+makes the building lazy. Lazy because the SDKs are slow to import (google-genai alone takes
+about a second) and a research that fails early, or a test that injects its own fakes,
+should not pay for them.
 """
 
 from __future__ import annotations
@@ -11,28 +14,9 @@ import contextlib
 from core.config import Config
 from core.llm.base import LLMProvider
 from core.mindmap.base import MindMapStore
+from core.providers import build_llm, build_search
 from core.search.base import SearchProvider
-
-
-def build_llm(config: Config) -> LLMProvider:
-    from core.llm.gemini import GeminiProvider
-
-    gemini = config.gemini
-    return GeminiProvider(gemini.api_key, gemini.model, base_url=gemini.base_url)
-
-
-def build_search(config: Config) -> SearchProvider:
-    from core.search.tavily import TavilySearch
-
-    tavily = config.tavily
-    return TavilySearch(
-        tavily.api_key,
-        base_url=tavily.base_url,
-        search_depth=tavily.search_depth,
-        include_raw_content=tavily.include_raw_content,
-        raw_content_chars=tavily.raw_content_chars,
-        timeout_s=tavily.timeout_s,
-    )
+from core.search.chain import OnWarning
 
 
 def open_store(config: Config) -> tuple[MindMapStore, list[str]]:
@@ -46,11 +30,18 @@ class Providers:
     """The research's model and search, given (tests, the TUI) or built from the config."""
 
     def __init__(
-        self, config: Config, llm: LLMProvider | None = None, search: SearchProvider | None = None
+        self,
+        config: Config,
+        llm: LLMProvider | None = None,
+        search: SearchProvider | None = None,
+        *,
+        on_search_warning: OnWarning | None = None,
     ) -> None:
         self.config = config
         self._llm = llm
         self._search = search
+        self.on_search_warning = on_search_warning
+        """Receives a search chain's fallback warnings ("ddgs is rate-limited, using …")."""
 
     @property
     def llm(self) -> LLMProvider:
@@ -59,9 +50,14 @@ class Providers:
         return self._llm
 
     @property
+    def built_llm(self) -> LLMProvider | None:
+        """The model if it is built or was given (never builds it)."""
+        return self._llm
+
+    @property
     def search(self) -> SearchProvider:
         if self._search is None:
-            self._search = build_search(self.config)
+            self._search = build_search(self.config, on_warning=self.on_search_warning)
         return self._search
 
     @property

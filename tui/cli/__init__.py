@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from core import __version__
 
 APP_USAGE = (
-    'deepresearch-tui [-h] [--version] ["TOPIC" | --open ID]\n       deepresearch-tui COMMAND ...'
+    'deepresearch-tui [-h] [--version] [--llm ...] [--search CHAIN] [--docs PATH] [--private]'
+    ' ["TOPIC" | --open ID]\n       deepresearch-tui COMMAND ...'
 )
 TOPIC_HELP = "open the app and start researching TOPIC right away"
 OPEN_HELP = "open the app on a saved research: its id, or the start of it if only one matches"
@@ -29,6 +30,9 @@ def _app_parser() -> argparse.ArgumentParser:
     parser.add_argument("topic", nargs="?", metavar="TOPIC", help=TOPIC_HELP)
     parser.add_argument("--open", metavar="ID", dest="open_session", help=OPEN_HELP)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    from tui.cli.parser import add_provider_flags
+
+    add_provider_flags(parser)
     return parser
 
 
@@ -45,6 +49,9 @@ def _help_parser() -> argparse.ArgumentParser:
     group = parser.add_argument_group("open the app (without a COMMAND)")
     group.add_argument("topic", nargs="?", metavar='"TOPIC"', help=TOPIC_HELP)
     group.add_argument("--open", metavar="ID", help=OPEN_HELP)
+    from tui.cli.parser import add_provider_flags
+
+    add_provider_flags(group)
     return parser
 
 
@@ -116,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         fail(typo)
         return 2
-    return launch(topic=args.topic, open_session=args.open_session)
+    return launch(topic=args.topic, open_session=args.open_session, flags=args)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -155,12 +162,21 @@ def run_command(args: argparse.Namespace) -> int:
         return 1
 
 
-def launch(*, topic: str | None = None, open_session: str | None = None) -> int:
+def launch(
+    *,
+    topic: str | None = None,
+    open_session: str | None = None,
+    flags: argparse.Namespace | None = None,
+) -> int:
     """Open the app. A session to open is looked up first: an unknown or ambiguous id is
-    one line on stderr and exit 2, not an empty research screen titled with the typo."""
-    from tui.cli.common import fail, load_config_or_exit
+    one line on stderr and exit 2, not an empty research screen titled with the typo.
+    ``--private`` that cannot be honoured refuses here, before the app opens."""
+    from tui.cli.common import fail, load_config_or_exit, with_provider_flags
 
     config = load_config_or_exit()
+    if config is None:
+        return 2
+    config = with_provider_flags(config, flags)
     if config is None:
         return 2
     if open_session is not None:

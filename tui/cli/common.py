@@ -22,6 +22,34 @@ def load_config_or_exit() -> Config | None:
         return None
 
 
+def with_provider_flags(config: Config, args: object) -> Config | None:
+    """``config`` with the ``--llm``/``--search``/``--docs``/``--private`` flags applied, or
+    None after saying why it cannot run (the caller exits 2, as for any config error).
+
+    Private mode is checked here, before anything starts: nothing has been sent anywhere
+    when it refuses, and the message names each thing that would have left the machine.
+    """
+    from core.providers import private_mode_problems, with_overrides
+
+    try:
+        config = with_overrides(
+            config,
+            llm=getattr(args, "llm", None),
+            search=getattr(args, "search", None),
+            docs=getattr(args, "docs", None) or (),
+            private=getattr(args, "private", None),
+        )
+    except ConfigError as exc:
+        fail(str(exc))
+        return None
+    if config.providers.private and (problems := private_mode_problems(config)):
+        fail("Private mode: refusing to start, because data would leave this machine.")
+        for problem in problems:
+            err_console.print(f"  • {escape(problem)}", soft_wrap=True)
+        return None
+    return config
+
+
 def fail(message: str) -> None:
     err_console.print(f"[bold red]Error:[/] {escape(message)}", soft_wrap=True)
 

@@ -22,7 +22,7 @@ from rich.markup import escape
 from core.config import Config
 from core.errors import ConfigError, ProviderError
 from tui.cli.common import fail, load_config_or_exit
-from tui.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tui.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_provider_flags
 
 CHECK_TIMEOUT_S = 60.0
 PROBE_QUERY = "deepresearch-tui connectivity check"
@@ -38,23 +38,6 @@ class Check:
     fix: str = ""
     required: bool = True
     """A failure here means the research cannot run (exit 1)."""
-
-
-def add_provider_flags(parser: argparse.ArgumentParser) -> None:
-    """``--llm``, ``--search``, ``--docs`` and ``--private``, as ``run`` takes them."""
-    parser.add_argument("--llm", choices=("gemini", "openai"), help="the LLM provider")
-    parser.add_argument(
-        "--search", metavar="CHAIN", help="search chain, e.g. tavily,ddgs,searxng,local"
-    )
-    parser.add_argument(
-        "--docs", action="append", default=[], metavar="PATH", help="a document folder"
-    )
-    parser.add_argument(
-        "--private",
-        action="store_true",
-        default=None,
-        help="only local documents and a local LLM",
-    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

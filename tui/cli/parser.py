@@ -57,3 +57,38 @@ def parser_command_names(parser: argparse.ArgumentParser) -> set[str]:
         if isinstance(action, argparse._SubParsersAction):
             return set(action.choices)
     return set()
+
+
+def add_provider_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--llm``, ``--search``, ``--docs`` and ``--private``: the same on ``run``, ``doctor``
+    and the app, applied with ``core.providers.with_overrides`` (never saved)."""
+    from core.config import LLM_PROVIDERS, SEARCH_PROVIDERS
+
+    parser.add_argument(
+        "--llm",
+        choices=LLM_PROVIDERS,
+        help="the LLM: gemini, or openai for any OpenAI-compatible server (Ollama, LM Studio, "
+        "llama.cpp, vLLM) at OPENAI_BASE_URL / openai.base_url",
+    )
+    parser.add_argument(
+        "--search",
+        metavar="CHAIN",
+        help="search providers tried in order, comma-separated, from "
+        + ",".join(SEARCH_PROVIDERS)
+        + " (e.g. searxng,local)",
+    )
+    parser.add_argument(
+        "--docs",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a folder of .md, .txt, .html and .pdf files to search (repeatable; adds "
+        "local to the chain)",
+    )
+    parser.add_argument(
+        "--private",
+        action="store_true",
+        default=None,
+        help="refuse to start unless nothing leaves the machine: local documents only and "
+        "an LLM on loopback or a private network",
+    )

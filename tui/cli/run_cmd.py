@@ -24,6 +24,8 @@ from core.errors import ConfigError
 from core.events import (
     ErrorRaised,
     Event,
+    LLMCallStarted,
+    LLMFirstToken,
     PhaseStarted,
     PlanReady,
     RateLimited,
@@ -37,8 +39,15 @@ from core.events import (
 )
 from core.ratelimit import wait_label
 from core.state import SessionState
-from tui.cli.common import err_console, fail, load_config_or_exit
-from tui.cli.parser import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, EXIT_USAGE
+from tui.cli.common import err_console, fail, load_config_or_exit, with_provider_flags
+from tui.cli.parser import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PAUSED,
+    EXIT_USAGE,
+    add_provider_flags,
+)
 
 EXIT_BY_STATUS = {
     "done": EXIT_OK,
@@ -73,6 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--language", help="report language (default: the topic's)")
     parser.add_argument("--resume", metavar="ID", help="continue a paused or interrupted session")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    add_provider_flags(parser)
     parser.set_defaults(func=handler)
 
 
@@ -89,6 +99,18 @@ def _setting(dotted: str) -> Callable[[str], int]:
 
     parse.__name__ = dotted  # argparse names the type in some of its own messages
     return parse
+
+
+WAIT_SHOWN_AFTER_S = 2.0
+"""A first token within this is normal for any model: only a longer wait is worth a line."""
+
+
+def model_wait_text(state: SessionState, now: float) -> str | None:
+    """"waiting for the model — 47 s, first token not yet" while a call has sent nothing."""
+    since = state.model_waiting_since
+    if since is None or now - since < WAIT_SHOWN_AFTER_S:
+        return None
+    return f"waiting for the model — {int(now - since)} s, first token not yet"
 
 
 class Progress:
@@ -132,6 +154,8 @@ class Progress:
         line = Table.grid(padding=(0, 1))
         line.add_row(self.spinner, Text(self.activity(), overflow="ellipsis", no_wrap=True))
         parts: list[Text | Table] = [Text(state.topic, style="bold magenta"), table, line]
+        if (waiting := model_wait_text(state, time.time())) is not None:
+            parts.append(Text(waiting, style="yellow"))
         if state.rate_limited_until:
             left = state.rate_limited_until - time.time()
             if left > 0:
@@ -194,6 +218,10 @@ class PlainProgress:
         elif isinstance(event, ReportReady):
             how = f" (assembled without the LLM: {event.reason})" if event.fallback else ""
             self.line(f"report written: {event.path}{how}")
+        elif isinstance(event, LLMCallStarted) and event.purpose != "ask":
+            self.line(f"{where}: {event.purpose}: waiting for the model {event.model}".strip())
+        elif isinstance(event, LLMFirstToken) and event.ms >= WAIT_SHOWN_AFTER_S * 1000:
+            self.line(f"{where}: {event.purpose}: first token after {event.ms / 1000:.0f} s")
         elif isinstance(event, RateLimited):
             self.line(f"{wait_label(event)} ({event.scope}): retrying in {event.retry_in_s:.0f}s")
         elif isinstance(event, WarningRaised):
@@ -207,6 +235,9 @@ class PlainProgress:
 
 def handler(args: argparse.Namespace) -> int:
     config = load_config_or_exit()
+    if config is None:
+        return EXIT_USAGE
+    config = with_provider_flags(config, args)
     if config is None:
         return EXIT_USAGE
     if not args.topic and not args.resume:

@@ -30,10 +30,9 @@ def _cell(value: Any) -> str:
 
 def default_llm_factory(config: Any) -> Any:
     """The configured LLM provider (imported lazily: the SDK is heavy)."""
-    from core.llm.gemini import GeminiProvider
+    from core.providers import build_llm
 
-    gemini = config.gemini
-    return GeminiProvider(gemini.api_key, gemini.model, base_url=gemini.base_url)
+    return build_llm(config)
 
 
 class AskScreen(ModalScreen[None]):

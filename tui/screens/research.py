@@ -46,7 +46,7 @@ from tui.screens.review import ReviewQueriesScreen
 from tui.toast_policy import Toast, ToastPolicy, shorten
 from tui.widgets.mindmap_tree import MindMapTree, MindMapView
 from tui.widgets.notice import ResearchNotice, notice_for
-from tui.widgets.panes import SectionPane
+from tui.widgets.panes import SectionPane, thinking_text
 from tui.widgets.recent_sources import RecentSources
 from tui.widgets.sources import SourcesTable, SourcesView
 from tui.widgets.status_bar import StatusBar
@@ -443,6 +443,7 @@ class ResearchScreen(Screen[None]):
     def _refresh_status(self) -> None:
         bar = self.status_bar
         bar.review_queries = self.review_enabled
+        bar.private = bool(getattr(getattr(self.config, "providers", None), "private", False))
         running = self.running
         bar.live = running
         bar.note = ""
@@ -464,6 +465,8 @@ class ResearchScreen(Screen[None]):
         for section in SECTIONS:
             pane = self.pane(section)
             pane.doc.show_text(rnd.text.get(section, "") if rnd is not None else "")
+            if (thinking := pane.thinking) is not None:
+                thinking.show(thinking_text(rnd.thinking) if rnd is not None else "")
             label = section.capitalize()
             if rnd is not None:
                 label += f" · round {rnd.number}"

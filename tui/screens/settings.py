@@ -1,4 +1,10 @@
-"""Settings: API keys, model, search depth, research defaults, graph backend and Neo4j.
+"""Settings: API keys, providers, model, search depth, research defaults, graph and Neo4j.
+
+The providers section chooses the LLM (Gemini, or any OpenAI-compatible server such as
+Ollama or LM Studio: base URL, model, optional key), the search chain (tavily, ddgs,
+searxng, local), the SearXNG URL, the document folders and private mode. Which keys are
+"missing" follows that choice (``Config.missing_keys``): a local model with keyless search
+needs no key at all, and the first-run screen does not ask for one.
 
 Keys are entered in masked inputs that start empty: the screen only ever shows that a key
 is set and its last four characters, so a screenshot or a shoulder never sees a key.
@@ -43,7 +49,7 @@ class Field:
     id: str
     key: str
     label: str
-    kind: str = "text"  # text | secret | int | bool | choice
+    kind: str = "text"  # text | secret | int | bool | choice | list
     choices: tuple[str, ...] = ()
     minimum: int = 1
     maximum: int = 20
@@ -54,6 +60,51 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field("gemini-api-key", "gemini.api_key", "Gemini API key", "secret"),
     Field("tavily-api-key", "tavily.api_key", "Tavily API key", "secret"),
+    Field(
+        "providers-llm",
+        "providers.llm",
+        "LLM provider",
+        "choice",
+        ("gemini", "openai"),
+        help="openai: any OpenAI-compatible server (Ollama, LM Studio, llama.cpp, vLLM)",
+    ),
+    Field(
+        "openai-base-url",
+        "openai.base_url",
+        "Server URL",
+        help="for openai; Ollama: http://localhost:11434/v1",
+        placeholder="http://localhost:11434/v1",
+    ),
+    Field("openai-model", "openai.model", "Server model", placeholder="e.g. qwen3:8b"),
+    Field("openai-api-key", "openai.api_key", "Server API key", "secret"),
+    Field(
+        "providers-search",
+        "providers.search",
+        "Search chain",
+        help="tried in order: tavily, ddgs, searxng, local",
+        placeholder="e.g. searxng,local",
+    ),
+    Field(
+        "searxng-base-url",
+        "searxng.base_url",
+        "SearXNG URL",
+        placeholder="http://localhost:8888",
+    ),
+    Field(
+        "local-folders",
+        "local.folders",
+        "Document folders",
+        "list",
+        help=f"for local search; several separated by {os.pathsep}",
+        placeholder="e.g. ~/notes",
+    ),
+    Field(
+        "providers-private",
+        "providers.private",
+        "Private mode",
+        "bool",
+        help="refuse to start if anything would leave this machine",
+    ),
     Field("gemini-model", "gemini.model", "Model", placeholder="gemini-2.5-flash"),
     Field(
         "tavily-search-depth",
@@ -107,8 +158,14 @@ FIELDS: tuple[Field, ...] = (
     Field("neo4j-database", "neo4j.database", "Neo4j database"),
 )
 
+CHECKED_TEXT = frozenset({"providers.search"})
+"""Text settings checked with the config file's own rule before they are saved."""
+REQUIRED_SECRETS = frozenset({"gemini.api_key", "tavily.api_key"})
+"""Keys whose absence is flagged (a local model server and Neo4j may need none)."""
+
 SECTION_BEFORE = {
     "gemini.api_key": "API keys",
+    "providers.llm": "Providers",
     "gemini.model": "Research",
     "graph.backend": "Mind map",
 }
@@ -251,8 +308,9 @@ class SettingsScreen(Screen[bool]):
                 disabled=env is not None,
                 compact=True,
             )
+        shown = os.pathsep.join(value) if isinstance(value, list) else str(value)
         return Input(
-            "" if env else str(value),
+            "" if env else shown,
             placeholder=f"from env {env}" if env else spec.placeholder,
             type="integer" if spec.kind == "int" else "text",
             id=spec.id,
@@ -280,7 +338,7 @@ class SettingsScreen(Screen[bool]):
                 return f"[$text-success]from env {env}[/] ({escape(redact(value))})"
             if value:
                 return f"[$text-success]set[/] ({escape(redact(value))})"
-            return "[$text-warning]not set[/]" if spec.key != "neo4j.password" else ""
+            return "[$text-warning]not set[/]" if spec.key in REQUIRED_SECRETS else ""
         if env:
             return f"from env {env}"
         return escape(spec.help)
@@ -297,31 +355,53 @@ class SettingsScreen(Screen[bool]):
         path = escape(str(config.path))
         intro = self.query_one("#settings-intro", Static)
         lines: list[str] = []
+        chain = config.providers.search_chain
         missing = [
             (name, env, url)
-            for name, value, env, url in (
-                ("Gemini", config.gemini.api_key, "GEMINI_API_KEY", GEMINI_KEY_URL),
-                ("Tavily", config.tavily.api_key, "TAVILY_API_KEY", TAVILY_KEY_URL),
+            for name, wanted, value, env, url in (
+                (
+                    "Gemini",
+                    config.providers.llm == "gemini",
+                    config.gemini.api_key,
+                    "GEMINI_API_KEY",
+                    GEMINI_KEY_URL,
+                ),
+                (
+                    "Tavily",
+                    "tavily" in chain,
+                    config.tavily.api_key,
+                    "TAVILY_API_KEY",
+                    TAVILY_KEY_URL,
+                ),
             )
-            if not value
+            if wanted and not value
         ]
-        if missing:
+        others = [
+            m for m in config.missing_keys() if not m.startswith(("No Gemini", "No Tavily"))
+        ]
+        if missing or others:
             if self.first_launch:
-                lines.append("[b]Welcome to deepresearch-tui.[/b] Research needs two API keys.")
+                lines.append(
+                    "[b]Welcome to deepresearch-tui.[/b] Research needs an LLM and a search: "
+                    "Gemini and Tavily keys, or no key at all with a local model (LLM "
+                    "provider openai) and keyless search (ddgs, searxng, local)."
+                )
             for name, env, url in missing:
                 lines.append(
                     f"• [b]{name}[/b] key is missing: get one at [link='{url}']{url}[/link] "
                     f"(or set {env})."
                 )
-            lines.append(
-                "Paste the keys below and press [b]Save[/b] (ctrl+s). The environment "
-                "variables GEMINI_API_KEY and TAVILY_API_KEY work too and are never written "
-                "to the file."
-            )
+            lines.extend(f"• {escape(m)}" for m in others)
+            if missing:
+                lines.append(
+                    "Paste the keys below and press [b]Save[/b] (ctrl+s). The environment "
+                    "variables GEMINI_API_KEY and TAVILY_API_KEY work too and are never "
+                    "written to the file."
+                )
             lines.append(f"Config file: [b]{shown_path(path)}[/b]")
         intro.update("\n".join(lines))
         intro.display = bool(lines)
-        intro.set_class(bool(missing), "-missing")
+        intro.set_class(bool(missing or others), "-missing")
         verb = "Saved to" if self.saved else "Will be saved to"
         self.query_one("#settings-path", Static).update(
             f"{verb} {shown_path(path)} (mode 0600: readable only by you)."
@@ -357,6 +437,18 @@ class SettingsScreen(Screen[bool]):
                         continue
                     if not spec.minimum <= value <= spec.maximum:
                         problems.append(f"{spec.label} must be {spec.minimum} to {spec.maximum}.")
+                        continue
+                elif spec.kind == "list" or spec.key in CHECKED_TEXT:
+                    from core.config import check_value
+                    from core.errors import ConfigError
+
+                    try:
+                        value = check_value(spec.key, text) if text or spec.kind == "list" else ""
+                    except ConfigError as exc:
+                        problems.append(f"{spec.label}: {exc}")
+                        continue
+                    if spec.key == "providers.search" and not text:
+                        problems.append("Search chain cannot be empty (e.g. tavily).")
                         continue
                 else:
                     value = text
@@ -400,14 +492,9 @@ class SettingsScreen(Screen[bool]):
                 field.placeholder = self._secret_placeholder(spec)
             self.query_one(f"#note-{spec.id}", Static).update(self._note(spec))
         self._refresh_intro()
-        missing = [
-            name
-            for name in ("Gemini", "Tavily")
-            if not current_value(self.config, f"{name.lower()}.api_key")
-        ]
-        if missing:
+        if missing := self.config.missing_keys():
             self.notify(
-                f"Saved to {shown_path(path)}. Still missing: {' and '.join(missing)} API key.",
+                f"Saved to {shown_path(path)}. Still missing: " + " ".join(missing),
                 severity="warning",
             )
             return
@@ -417,8 +504,8 @@ class SettingsScreen(Screen[bool]):
     def action_cancel(self) -> None:
         if self.config.missing_keys():
             self.app.notify(
-                "No API keys yet, so research cannot start. Press ctrl+s on Home to add them, "
-                "or set GEMINI_API_KEY and TAVILY_API_KEY.",
+                "No API keys yet (or no local model server), so research cannot start. Press "
+                "ctrl+s on Home to add them, or set GEMINI_API_KEY and TAVILY_API_KEY.",
                 title="Keys missing",
                 severity="warning",
                 timeout=10,

@@ -28,7 +28,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Label, Markdown
+from textual.widgets import Collapsible, Label, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from core.ingest import safe
@@ -290,8 +290,47 @@ class MarkdownLog(ScrollView, can_focus=True):
         )
 
 
+THINKING_TITLE = "Thinking"
+
+
+def thinking_text(thinking: dict[str, str]) -> str:
+    """A round's thinking, call by call ("reasoning", "synthesis", "report"), as one text."""
+    parts = [(purpose, text.strip()) for purpose, text in thinking.items() if text.strip()]
+    if len(parts) == 1:
+        return parts[0][1]
+    return "\n\n".join(f"[{purpose}]\n{text}" for purpose, text in parts)
+
+
+class ThinkingView(Collapsible):
+    """A reasoning model's thinking for the round, collapsed: there to read, never in the
+    way (and never in the plan, the execution text or the report).
+
+    Hidden while the round has none; the title says how much there is, so a model that
+    thinks for minutes visibly makes progress even while collapsed.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            VerticalScroll(Static("", markup=False, classes="thinking-text")),
+            title=THINKING_TITLE,
+            collapsed=True,
+            **kwargs,
+        )
+        self.text = ""
+
+    def show(self, text: str) -> None:
+        if text == self.text:
+            return
+        self.text = text
+        self.display = bool(text)
+        words = len(text.split())
+        self.title = f"{THINKING_TITLE} ({words} words)" if text else THINKING_TITLE
+        self.query_one(".thinking-text", Static).update(safe(text))
+
+
 class SectionPane(Vertical):
-    """Title + streaming markdown for one section of the reasoning call."""
+    """Title + streaming markdown for one section of the reasoning call (the Execution
+    pane also holds the model's thinking, collapsed)."""
 
     DEFAULT_CSS = """
     SectionPane { height: 1fr; width: 1fr; }
@@ -305,11 +344,18 @@ class SectionPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label(SECTION_TITLES[self.section], classes="pane-title")
+        if self.section == "execution":
+            yield ThinkingView(id="thinking")
         yield MarkdownLog(id=f"{self.section}-doc", classes="pane-doc")
 
     @property
     def doc(self) -> MarkdownLog:
         return self.query_one(MarkdownLog)
+
+    @property
+    def thinking(self) -> ThinkingView | None:
+        found = self.query(ThinkingView)
+        return found.first() if found else None
 
     @property
     def title(self) -> Label:

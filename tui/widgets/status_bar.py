@@ -47,6 +47,9 @@ STATUS_STYLE = {
 
 
 SEPARATOR = " │ "
+MODEL_WAIT_SHOWN_S = 2.0
+"""A model call silent for this long is shown as a wait that counts up (a local model
+loading can take minutes, and must not look frozen)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class StatusBar(Static):
         """Clock for the countdown (tests replace it)."""
         self.drawn = ""
         """The line last shown."""
+        self.private = False
+        """Private mode is on: nothing may leave the machine (shown, never dropped)."""
 
     def show_state(self, state: Any) -> None:
         self._state = state
@@ -107,6 +112,14 @@ class StatusBar(Static):
     def _ticking(self) -> bool:
         until = getattr(self._state, "rate_limited_until", None)
         return self.live or bool(until and until > self.now())
+
+    def model_wait(self) -> float | None:
+        """Seconds the model call under way has gone without a token, while this process
+        runs it (a replay's unanswered call is history, not a wait); else None."""
+        since = getattr(self._state, "model_waiting_since", None)
+        if not self.live or since is None:
+            return None
+        return max(0.0, self.now() - since)
 
     def _tick(self) -> None:
         self._redraw()
@@ -163,6 +176,18 @@ class StatusBar(Static):
         if self.note:
             note = f"[b $warning]{escape(self.note)}[/]"
             parts.append(_Part(note, note, 0))
+        if self.private:
+            parts.append(_Part("[b $success]private[/]", "[b $success]private[/]", 0))
+        waited = self.model_wait()
+        if waited is not None and waited >= MODEL_WAIT_SHOWN_S:
+            seconds = int(waited)
+            parts.append(
+                _Part(
+                    f"[$warning]waiting for the model — {seconds} s, first token not yet[/]",
+                    f"[$warning]waiting for the model — {seconds} s[/]",
+                    0,
+                )
+            )
         until = state.rate_limited_until
         if until:
             left = until - self.now()

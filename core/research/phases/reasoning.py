@@ -53,10 +53,12 @@ async def reason(run: Run, n: int, context: Context) -> Plan:
             if text:
                 run.emit(LLMChunk(round=n, section=section, text=text))
 
+    llm = run.providers.llm
+    callbacks = run.llm_call.streaming(n, "reasoning", on_text, llm)
     await run.llm_call(
         n,
         "reasoning",
-        lambda: run.providers.llm.stream_text(prompt, system=prompts.SYSTEM, on_text=on_text),
+        lambda: llm.stream_text(prompt, system=prompts.SYSTEM, **callbacks),
         reset=restart_parser,
     )
     for section, text in parser.close():

@@ -33,10 +33,12 @@ async def write_report(run: Run, *, stopped: bool) -> None:
         run.emit(ReportChunk(text=chunk))
 
     try:
+        llm = run.providers.llm
+        callbacks = run.llm_call.streaming(state.current_round, "report", on_text, llm)
         response = await run.llm_call(
             state.current_round,
             "report",
-            lambda: run.providers.llm.stream_text(prompt, system=prompts.SYSTEM, on_text=on_text),
+            lambda: llm.stream_text(prompt, system=prompts.SYSTEM, **callbacks),
             reset=lambda: None,  # nothing to restart here; StreamRestarted voids the text
         )
     except Failed as failed:
