@@ -4,7 +4,7 @@ Async and UI-free. Every step is an event (``core.events``) that is first saved 
 research_log.md), then queued for the mind map (written on its own thread, so a slow graph
 never stalls the loop), then handed to ``on_event`` (the TUI or the CLI progress).
 Because the event log is the source of truth, resuming is replaying it and going on from the
-first round that did not finish.
+first round that did not finish, at its last finished step (``phases.resume``).
 
 This module wires the parts together and holds the loop (``_rounds``) and its one routing
 decision (``after_round``); each step lives in ``core.research.phases``, the pause/stop gate
@@ -52,6 +52,7 @@ from core.research.phases import (
     write_fallback,
     write_report,
 )
+from core.research.phases.resume import resume_round, resume_step
 from core.research.providers import Providers
 from core.research.run import QueryReviewer, Run
 from core.research.sources import SourceBook
@@ -297,19 +298,29 @@ class ResearchEngine:
         gate = run.gate
         for n in range(first_round, run.options.rounds + 1):
             await gate.checkpoint()
-            run.emit(RoundStarted(round=n))
-            context = await build_context(run, n)
-            await gate.checkpoint()
-            plan = await reason(run, n, context)
-            await gate.checkpoint()
-            sources = await search_all(run, n, plan.queries)
-            await gate.checkpoint()
-            covered = await synthesise(run, n, plan, sources)
+            step = resume_step(run.state.rounds.get(n))
+            if step is not None:  # resumed mid-round: from its last finished step
+                covered = await resume_round(run, n, step)
+            else:
+                covered = await self._fresh_round(run, n)
             run.emit(RoundFinished(round=n))
             if after_round(n, covered, run.options) == "report":
                 if covered and n < run.options.rounds:
                     run.emit(_covered_note(n))
                 return
+
+    @staticmethod
+    async def _fresh_round(run: Run, n: int) -> bool:
+        """Round ``n`` from its start: context, reasoning, search, synthesis."""
+        gate = run.gate
+        run.emit(RoundStarted(round=n))
+        context = await build_context(run, n)
+        await gate.checkpoint()
+        plan = await reason(run, n, context)
+        await gate.checkpoint()
+        sources = await search_all(run, n, plan.queries)
+        await gate.checkpoint()
+        return await synthesise(run, n, plan, sources)
 
     async def _research(self, run: Run, first_round: int) -> RunResult:
         """The rounds, then the report; every way a research can end is decided here."""
