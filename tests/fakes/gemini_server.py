@@ -458,6 +458,9 @@ def synthesis_data(prompt: str) -> dict[str, Any]:
     }
 
 
+_FOCUS_RE = re.compile(r"^<focus>\n(.*?)\n</focus>", re.MULTILINE)
+
+
 def report_text(prompt: str) -> str:
     topic = _field(prompt, "TOPIC", "the topic")
     srcs = sources_in(prompt)
@@ -480,8 +483,13 @@ def report_text(prompt: str) -> str:
         "## Open questions",
         f"- What are the limits of {topic}?",
         "",
-        "## References",
     ]
+    # A research dug deeper ("dig deeper"): a section per follow-up question, citing the
+    # newest source (the one the extra rounds found). Without one, the answer is as before.
+    for question in _FOCUS_RE.findall(prompt):
+        newest = f" [{max(sid for sid, _, _ in srcs)}]" if srcs else ""
+        lines += [f"## Follow-up: {question.strip()}", f"Later rounds looked into it{newest}.", ""]
+    lines += ["## References"]
     lines += [f"[{sid}] {title} — {url}".rstrip(" —") for sid, title, url in srcs]
     return "\n".join(lines) + "\n"
 

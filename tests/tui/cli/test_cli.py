@@ -207,7 +207,7 @@ def test_config_show_prints_values_with_brackets(capsys: pytest.CaptureFixture[s
 
 
 def test_resume_refuses_new_research_options(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", "--resume", "x", "--rounds", "5"]) == 2
+    assert main(["run", "--resume", "x", "--breadth", "5"]) == 2
     assert "--resume goes on" in capsys.readouterr().err
 
 
