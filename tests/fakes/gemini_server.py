@@ -494,6 +494,28 @@ def report_text(prompt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+_BLOCK_RE = re.compile(r'<source id="(\d+)">\n[^\n]*\n(.*?)\n</source>', re.DOTALL)
+INVENTED_QUOTE = "a sentence that no page of this research contains anywhere at all"
+
+
+def followup_text(prompt: str) -> str:
+    """An answer to ``TASK: followup``: the first source cited with a real quote (the start
+    of its text, verbatim), the second with an invented one (so both verdicts show up)."""
+    blocks = [(int(sid), " ".join(body.split())) for sid, body in _BLOCK_RE.findall(prompt)]
+    if not blocks:
+        return "The research holds no sources to answer from."
+    (first, text), *rest = blocks
+    real = " ".join(text.split()[:12])
+    lines = [f"The sources address the question directly [{first}]."]
+    quotes = [f'[{first}] "{real}"']
+    if rest:
+        second = rest[0][0]
+        lines.append(f"A second source adds some detail [{second}].")
+        quotes.append(f'[{second}] "{INVENTED_QUOTE}"')
+    lines.append("Citing a source that was never retrieved is dropped [999].")
+    return "\n".join([" ".join(lines), "", "## Quotes", *quotes]) + "\n"
+
+
 def default_answer(prompt: str) -> str | dict[str, Any]:
     task = task_of(prompt)
     if task == "reasoning":
@@ -506,6 +528,8 @@ def default_answer(prompt: str) -> str | dict[str, Any]:
         return "MATCH (t:Topic) RETURN t.name AS name LIMIT 10"
     if task == "answer":
         return "The mind map lists the topics researched so far."
+    if task == "followup":
+        return followup_text(prompt)
     first = prompt.strip().splitlines()[0] if prompt.strip() else ""
     return f"Echo: {first[:200]}"
 
