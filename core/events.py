@@ -63,6 +63,9 @@ class SessionStarted(Event):
     resumed: bool = False
     prior_evidence: int = 0
     """How many evidence items earlier researches on the same topic already hold."""
+    focus: str = ""
+    """"Dig deeper": the follow-up question the rounds of this run focus on (empty for a
+    plain run or resume). Kept so a replay shows what the extra rounds were asked."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -226,6 +229,23 @@ class RoundFinished(Event):
     round: int
 
 
+ResumeStep = Literal["search", "synthesis", "end"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoundResumed(Event):
+    """A resumed run goes on with an unfinished round from its last finished step, instead
+    of starting it afresh (``RoundStarted`` would void what the round had recorded).
+
+    ``step`` is what runs next: "search" (the plan is recorded: run the searches that never
+    came back), "synthesis" (every search is recorded) or "end" (the synthesis is recorded:
+    only the round's end is missing).
+    """
+
+    round: int
+    step: ResumeStep
+
+
 # --- trouble -----------------------------------------------------------------------------
 
 
@@ -277,6 +297,45 @@ class ReportReady(Event):
     path: str
     fallback: bool = False
     reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportArchived(Event):
+    """The report about to be rewritten ("dig deeper") was kept under ``path``."""
+
+    path: str
+    rounds: int = 0
+    """How many rounds the kept report was written from."""
+
+
+# --- follow-up questions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionAsked(Event):
+    """A follow-up question about a finished research (``deepresearch-tui ask``)."""
+
+    question_id: int
+    question: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerChunk(Event):
+    question_id: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerReady(Event):
+    """The whole answer, its citations checked: ``citations`` are the session's source ids
+    it cites (others were removed); ``quotes`` holds, per cited claim, ``{"claim", "quote",
+    "source_id", "verdict", "score"}``."""
+
+    question_id: int
+    answer: str
+    citations: list[int] = field(default_factory=list)
+    quotes: list[dict[str, Any]] = field(default_factory=list)
+    error: str = ""
 
 
 # --- JSON --------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from core.events import (
     PHASES,
+    AnswerChunk,
+    AnswerReady,
     ContextBuilt,
     ErrorRaised,
     Event,
@@ -24,10 +26,13 @@ from core.events import (
     Phase,
     PhaseStarted,
     PlanReady,
+    QuestionAsked,
     RateLimited,
+    ReportArchived,
     ReportChunk,
     ReportReady,
     RoundFinished,
+    RoundResumed,
     RoundStarted,
     SearchFinished,
     SearchStarted,
@@ -102,6 +107,10 @@ class RoundState:
     warnings: list[str] = field(default_factory=list)
     thinking: dict[str, str] = field(default_factory=dict)
     """A reasoning model's thinking per call purpose ("reasoning", "synthesis", "report")."""
+    planned: bool = False
+    """The round's ``PlanReady`` is recorded: a resume need not ask the model again."""
+    focus: str = ""
+    """The "dig deeper" question this round was asked to focus on (empty: the topic)."""
 
     def __post_init__(self) -> None:
         for phase in ROUND_PHASES:
@@ -114,12 +123,38 @@ class RoundState:
                 phase.status = status
                 phase.finished = timestamp
 
+    def finished_searches(self) -> list[SearchState]:
+        """Searches whose ``SearchFinished`` is recorded (with results or an error)."""
+        return [s for s in self.searches if s.status in ("done", "failed")]
+
+    def unfinished_queries(self) -> list[str]:
+        """Planned queries that never came back (each planned query once per finish)."""
+        left = list(self.queries)
+        for search in self.finished_searches():
+            if search.query in left:
+                left.remove(search.query)
+        return left
+
     @property
     def running_phase(self) -> Phase | None:
         for phase in self.phases.values():
             if phase.status == "running":
                 return phase.phase
         return None
+
+
+@dataclass
+class QAState:
+    """One follow-up question and its answer (streamed, then checked)."""
+
+    question_id: int
+    question: str
+    asked: float = 0.0
+    answer: str = ""
+    done: bool = False
+    citations: list[int] = field(default_factory=list)
+    quotes: list[dict[str, Any]] = field(default_factory=list)
+    error: str = ""
 
 
 @dataclass
@@ -170,6 +205,14 @@ class SessionState:
     """When the model call under way was sent, while it has produced no token yet (a slow
     local model loading); None otherwise."""
     model_waiting_purpose: str = ""
+    focus: str = ""
+    """The "dig deeper" question of the latest run that had one."""
+    run_focus: str = ""
+    """The focus of the run under way (or last run): its new rounds carry it."""
+    reports_kept: list[str] = field(default_factory=list)
+    """Earlier reports kept before a "dig deeper" rewrote ``report.md``, oldest first."""
+    qa: list[QAState] = field(default_factory=list)
+    """Follow-up questions asked about this research, in order."""
 
     # -- construction --------------------------------------------------------------------
 
@@ -254,6 +297,9 @@ class SessionState:
         self.model = e.model or self.model
         self.search_provider = e.search_provider or self.search_provider
         self.prior_evidence = e.prior_evidence if not e.resumed else self.prior_evidence
+        if e.focus:
+            self.focus = e.focus
+        self.run_focus = e.focus
         self.status = "running"
         self.status_reason = ""
         self._clear_rate_limit()
@@ -281,9 +327,33 @@ class SessionState:
 
     def _round_started(self, e: RoundStarted) -> None:
         # A resumed session restarts an unfinished round: it starts afresh.
-        self.rounds[e.round] = RoundState(number=e.round, started=e.timestamp)
+        self.rounds[e.round] = RoundState(
+            number=e.round, started=e.timestamp, focus=self.run_focus
+        )
         self.current_round = e.round
         self.current_phase = None
+
+    def _round_resumed(self, e: RoundResumed) -> None:
+        """The round goes on where it was cut: the steps before ``e.step`` are done, and
+        searches that never came back are dropped from the list (they run again)."""
+        rnd = self._round(e.round, e.timestamp)
+        if rnd is None:
+            return
+        rnd.status = "running"
+        rnd.finished = None
+        self.current_round = e.round
+        self.current_phase = None
+        finished: dict[str, tuple[Phase, ...]] = {
+            "search": ("context", "reasoning"),
+            "synthesis": ("context", "reasoning", "search"),
+            "end": ROUND_PHASES,
+        }
+        for name in finished.get(e.step, ()):
+            phase = rnd.phases[name]
+            if phase.status != "pending":
+                phase.status = "done"
+                phase.finished = phase.finished or e.timestamp
+        rnd.searches = rnd.finished_searches()
 
     def _round_finished(self, e: RoundFinished) -> None:
         rnd = self._round(e.round, e.timestamp)
@@ -349,6 +419,7 @@ class SessionState:
         if rnd := self._round(e.round, e.timestamp):
             rnd.text = {"plan": e.plan, "execution": e.execution, "reflection": e.reflection}
             rnd.queries = list(e.queries)
+            rnd.planned = True
 
     def _search_started(self, e: SearchStarted) -> None:
         if rnd := self._round(e.round, e.timestamp):
@@ -380,6 +451,9 @@ class SessionState:
             rnd.synthesis = e
         if e.summary:
             self.summary = e.summary
+        # A round has one synthesis: a second one for the same round (a log written before
+        # resume went on from the last step redid it) replaces the first, never adds to it.
+        self.evidence = [item for item in self.evidence if item.get("round") != e.round]
         self.evidence.extend({**item, "round": e.round} for item in e.evidence)
         self.questions = list(e.questions)
         known = {c.casefold() for c in self.concepts}
@@ -425,6 +499,31 @@ class SessionState:
         if rnd is not None:
             rnd.text = _empty_text()
 
+    def _report_archived(self, e: ReportArchived) -> None:
+        if e.path not in self.reports_kept:
+            self.reports_kept.append(e.path)
+
+    def _question(self, question_id: int) -> QAState | None:
+        return next((q for q in reversed(self.qa) if q.question_id == question_id), None)
+
+    def _question_asked(self, e: QuestionAsked) -> None:
+        self.qa.append(QAState(question_id=e.question_id, question=e.question, asked=e.timestamp))
+
+    def _answer_chunk(self, e: AnswerChunk) -> None:
+        if (qa := self._question(e.question_id)) is not None:
+            qa.answer += e.text
+
+    def _answer_ready(self, e: AnswerReady) -> None:
+        qa = self._question(e.question_id)
+        if qa is None:
+            qa = QAState(question_id=e.question_id, question="")
+            self.qa.append(qa)
+        qa.answer = e.answer
+        qa.done = True
+        qa.citations = list(e.citations)
+        qa.quotes = [dict(q) for q in e.quotes]
+        qa.error = e.error
+
     def _report_ready(self, e: ReportReady) -> None:
         self.report_path = e.path
         self.report_fallback = e.fallback
@@ -462,4 +561,9 @@ _HANDLERS: dict[type[Event], Any] = {
     ReportChunk: SessionState._report_chunk,
     ReportReady: SessionState._report_ready,
     StreamRestarted: SessionState._stream_restarted,
+    RoundResumed: SessionState._round_resumed,
+    ReportArchived: SessionState._report_archived,
+    QuestionAsked: SessionState._question_asked,
+    AnswerChunk: SessionState._answer_chunk,
+    AnswerReady: SessionState._answer_ready,
 }

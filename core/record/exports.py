@@ -8,6 +8,7 @@ on one topic never overwrite each other.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -53,6 +54,19 @@ def _sources_md(state: SessionState) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _qa_md(state: SessionState) -> str:
+    """Follow-up questions and their checked answers (``deepresearch-tui ask``)."""
+    if not state.qa:
+        return ""
+    parts = ["## Follow-up questions\n"]
+    for qa in state.qa:
+        parts.append(f"### {qa.question}\n\n{qa.answer or '(no answer: ' + qa.error + ')'}\n")
+        for item in qa.quotes:
+            parts.append(f'- [{item["source_id"]}] {item["verdict"]}: "{item["quote"]}"')
+        parts.append("")
+    return "\n".join(parts) + "\n"
+
+
 def _report_text(handle: SessionHandle, state: SessionState) -> str:
     try:
         text = handle.report_path.read_text("utf-8")
@@ -87,7 +101,7 @@ def export_session(
     """
     state = handle.state()
     if fmt == "md":
-        text = _report_text(handle, state).rstrip() + "\n\n" + _sources_md(state)
+        text = _report_text(handle, state).rstrip() + "\n\n" + _qa_md(state) + _sources_md(state)
     elif fmt == "json":
         events = handle.load_events()
         info = handle.read_info()
@@ -115,6 +129,7 @@ def export_session(
                 for _, s in sorted(state.sources.items())
             ],
             "evidence": state.evidence,
+            "questions_asked": [dataclasses.asdict(qa) for qa in state.qa],
             "events": [to_dict(e) for e in events],
         }
         text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

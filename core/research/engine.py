@@ -4,7 +4,7 @@ Async and UI-free. Every step is an event (``core.events``) that is first saved 
 research_log.md), then queued for the mind map (written on its own thread, so a slow graph
 never stalls the loop), then handed to ``on_event`` (the TUI or the CLI progress).
 Because the event log is the source of truth, resuming is replaying it and going on from the
-first round that did not finish.
+first round that did not finish, at its last finished step (``phases.resume``).
 
 This module wires the parts together and holds the loop (``_rounds``) and its one routing
 decision (``after_round``); each step lives in ``core.research.phases``, the pause/stop gate
@@ -53,6 +53,8 @@ from core.research.phases import (
     write_fallback,
     write_report,
 )
+from core.research.phases.report import keep_earlier_report
+from core.research.phases.resume import resume_round, resume_step
 from core.research.providers import Providers
 from core.research.run import QueryReviewer, Run
 from core.research.sources import SourceBook
@@ -61,6 +63,9 @@ from core.sessions import RunLock, SessionHandle, SessionStore, check_topic
 from core.state import SessionState
 
 Route = Literal["next_round", "report"]
+
+FOCUS_CHARS = 500
+"""A "dig deeper" question is one line of at most this many characters."""
 
 
 def after_round(n: int, covered: bool, options: ResearchOptions) -> Route:
@@ -176,25 +181,42 @@ class ResearchEngine:
         finally:
             self._release()
 
-    async def resume(self, session_id: str) -> RunResult:
-        """Go on with a paused, stopped or interrupted session from its first unfinished round."""
+    async def resume(
+        self, session_id: str, *, extra_rounds: int = 0, focus: str = ""
+    ) -> RunResult:
+        """Go on with a paused, stopped or interrupted session from its first unfinished round.
+
+        With ``extra_rounds`` ("dig deeper"), a finished research gets that many more rounds,
+        focused on ``focus`` when given; its report is rewritten from everything, and the
+        earlier report is kept (``reports/report.<k>.md``, a ``ReportArchived`` event).
+        """
         self.gate.bind()
+        focus = ingest.clean_line(focus, FOCUS_CHARS) if focus else ""
         handle = self.sessions.open(session_id)
         self._attach(handle)
         state = self.state
         # Killed before its first event (while the graph opened): session.json has the topic.
         topic = state.topic or handle.read_info().topic
-        if state.status == "done" or not topic:
+        if (state.status == "done" and not extra_rounds) or not topic:
             self._release()
             why = "is already finished" if topic else "holds no research (no topic was saved)"
-            raise ValueError(f"Session {session_id} {why}; nothing to resume.")
+            hint = " (dig deeper with --rounds N --focus ...)" if topic else ""
+            raise ValueError(f"Session {session_id} {why}; nothing to resume{hint}.")
         options = ResearchOptions.from_config(self.config)
         if state.rounds_planned:  # it started: go on with its own settings, not today's config
             options.rounds, options.breadth = state.rounds_planned, state.breadth
             options.language = state.language
+        options.focus = focus or ("" if state.status == "done" else state.run_focus)
+        if extra_rounds:
+            done = state.completed_rounds()
+            options.rounds = (done if state.status == "done" else options.rounds) + extra_rounds
         try:
             return await self._start(
-                topic, options, first_round=state.completed_rounds() + 1, resumed=True
+                topic,
+                options,
+                first_round=state.completed_rounds() + 1,
+                resumed=True,
+                keep_report=bool(extra_rounds),
             )
         finally:
             self._release()
@@ -261,7 +283,13 @@ class ResearchEngine:
         return dataclasses.replace(self.limits, model=model)
 
     async def _start(
-        self, topic: str, options: ResearchOptions, *, first_round: int, resumed: bool = False
+        self,
+        topic: str,
+        options: ResearchOptions,
+        *,
+        first_round: int,
+        resumed: bool = False,
+        keep_report: bool = False,
     ) -> RunResult:
         def started(prior: int) -> SessionStarted:
             return SessionStarted(
@@ -273,6 +301,7 @@ class ResearchEngine:
                 search_provider=search_label(self.config),
                 resumed=resumed,
                 prior_evidence=prior,
+                focus=options.focus,
             )
 
         run = self._new_run(topic, options)
@@ -287,6 +316,8 @@ class ResearchEngine:
             self._finish("interrupted", "interrupted while starting; resume to continue")
             raise
         self._emit(started(prior))
+        if keep_report:
+            keep_earlier_report(run)
         if prior and not resumed:
             self._emit(
                 WarningRaised(
@@ -313,19 +344,29 @@ class ResearchEngine:
         gate = run.gate
         for n in range(first_round, run.options.rounds + 1):
             await gate.checkpoint()
-            run.emit(RoundStarted(round=n))
-            context = await build_context(run, n)
-            await gate.checkpoint()
-            plan = await reason(run, n, context)
-            await gate.checkpoint()
-            sources = await search_all(run, n, plan.queries)
-            await gate.checkpoint()
-            covered = await synthesise(run, n, plan, sources)
+            step = resume_step(run.state.rounds.get(n))
+            if step is not None:  # resumed mid-round: from its last finished step
+                covered = await resume_round(run, n, step)
+            else:
+                covered = await self._fresh_round(run, n)
             run.emit(RoundFinished(round=n))
             if after_round(n, covered, run.options) == "report":
                 if covered and n < run.options.rounds:
                     run.emit(_covered_note(n))
                 return
+
+    @staticmethod
+    async def _fresh_round(run: Run, n: int) -> bool:
+        """Round ``n`` from its start: context, reasoning, search, synthesis."""
+        gate = run.gate
+        run.emit(RoundStarted(round=n))
+        context = await build_context(run, n)
+        await gate.checkpoint()
+        plan = await reason(run, n, context)
+        await gate.checkpoint()
+        sources = await search_all(run, n, plan.queries)
+        await gate.checkpoint()
+        return await synthesise(run, n, plan, sources)
 
     async def _research(self, run: Run, first_round: int) -> RunResult:
         """The rounds, then the report; every way a research can end is decided here."""

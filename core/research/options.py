@@ -16,6 +16,8 @@ class ResearchOptions:
     results_per_search: int = 5
     concurrency: int = 4
     language: str = ""
+    focus: str = ""
+    """"Dig deeper": the follow-up question these rounds focus on (data in the prompt)."""
 
     @classmethod
     def from_config(cls, config: Config, **overrides: Any) -> ResearchOptions:

@@ -458,6 +458,9 @@ def synthesis_data(prompt: str) -> dict[str, Any]:
     }
 
 
+_FOCUS_RE = re.compile(r"^<focus>\n(.*?)\n</focus>", re.MULTILINE)
+
+
 def report_text(prompt: str) -> str:
     topic = _field(prompt, "TOPIC", "the topic")
     srcs = sources_in(prompt)
@@ -480,10 +483,37 @@ def report_text(prompt: str) -> str:
         "## Open questions",
         f"- What are the limits of {topic}?",
         "",
-        "## References",
     ]
+    # A research dug deeper ("dig deeper"): a section per follow-up question, citing the
+    # newest source (the one the extra rounds found). Without one, the answer is as before.
+    for question in _FOCUS_RE.findall(prompt):
+        newest = f" [{max(sid for sid, _, _ in srcs)}]" if srcs else ""
+        lines += [f"## Follow-up: {question.strip()}", f"Later rounds looked into it{newest}.", ""]
+    lines += ["## References"]
     lines += [f"[{sid}] {title} — {url}".rstrip(" —") for sid, title, url in srcs]
     return "\n".join(lines) + "\n"
+
+
+_BLOCK_RE = re.compile(r'<source id="(\d+)">\n[^\n]*\n(.*?)\n</source>', re.DOTALL)
+INVENTED_QUOTE = "a sentence that no page of this research contains anywhere at all"
+
+
+def followup_text(prompt: str) -> str:
+    """An answer to ``TASK: followup``: the first source cited with a real quote (the start
+    of its text, verbatim), the second with an invented one (so both verdicts show up)."""
+    blocks = [(int(sid), " ".join(body.split())) for sid, body in _BLOCK_RE.findall(prompt)]
+    if not blocks:
+        return "The research holds no sources to answer from."
+    (first, text), *rest = blocks
+    real = " ".join(text.split()[:12])
+    lines = [f"The sources address the question directly [{first}]."]
+    quotes = [f'[{first}] "{real}"']
+    if rest:
+        second = rest[0][0]
+        lines.append(f"A second source adds some detail [{second}].")
+        quotes.append(f'[{second}] "{INVENTED_QUOTE}"')
+    lines.append("Citing a source that was never retrieved is dropped [999].")
+    return "\n".join([" ".join(lines), "", "## Quotes", *quotes]) + "\n"
 
 
 def default_answer(prompt: str) -> str | dict[str, Any]:
@@ -498,6 +528,8 @@ def default_answer(prompt: str) -> str | dict[str, Any]:
         return "MATCH (t:Topic) RETURN t.name AS name LIMIT 10"
     if task == "answer":
         return "The mind map lists the topics researched so far."
+    if task == "followup":
+        return followup_text(prompt)
     first = prompt.strip().splitlines()[0] if prompt.strip() else ""
     return f"Echo: {first[:200]}"
 

@@ -25,6 +25,7 @@ COMMAND_MODULES = {
     "graph": "tui.cli.graph_cmd",
     "import": "tui.cli.import_cmd",
     "doctor": "tui.cli.doctor_cmd",
+    "ask": "tui.cli.ask_cmd",
 }
 COMMAND_NAMES = frozenset(COMMAND_MODULES)
 """Known without building the parser, so ``--version`` and the app launch import nothing

@@ -81,6 +81,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--language", help="report language (default: the topic's)")
     parser.add_argument("--resume", metavar="ID", help="continue a paused or interrupted session")
+    parser.add_argument(
+        "--focus",
+        metavar="QUESTION",
+        help="with --resume ID --rounds N: dig deeper, N more rounds on this follow-up "
+        "question (the report is rewritten; the earlier one is kept under reports/)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     add_provider_flags(parser)
     parser.set_defaults(func=handler)
@@ -189,6 +195,8 @@ class PlainProgress:
             if event.resumed:
                 done = state.completed_rounds()
                 self.line(f"resuming {event.session_id} after round {done}: {event.topic}")
+                if event.focus:
+                    self.line(f"digging deeper (to round {event.rounds}) into: {event.focus}")
             else:
                 self.line(
                     f"research {event.session_id}: {event.topic} ({event.rounds} rounds, "
@@ -246,11 +254,17 @@ def handler(args: argparse.Namespace) -> int:
     if args.topic and args.resume:
         fail("give either a TOPIC or --resume ID, not both")
         return EXIT_USAGE
-    if args.resume and any(v is not None for v in (args.rounds, args.breadth, args.language)):
+    if args.resume and any(v is not None for v in (args.breadth, args.language)):
         fail(
-            "--rounds, --breadth and --language set up a new research; --resume goes on "
+            "--breadth and --language set up a new research; --resume goes on "
             "with the saved research's own settings"
         )
+        return EXIT_USAGE
+    if args.focus is not None and not (args.resume and args.rounds):
+        fail("--focus digs deeper into a saved research: give --resume ID --rounds N with it")
+        return EXIT_USAGE
+    if args.focus is not None and not args.focus.strip():
+        fail("--focus needs a question (it was empty)")
         return EXIT_USAGE
     if missing := config.missing_keys():
         for message in missing:
@@ -280,7 +294,9 @@ def handler(args: argparse.Namespace) -> int:
     async def main() -> object:
         try:
             if args.resume:
-                return await engine.resume(args.resume)
+                return await engine.resume(
+                    args.resume, extra_rounds=args.rounds or 0, focus=args.focus or ""
+                )
             options = ResearchOptions.from_config(
                 config, rounds=args.rounds, breadth=args.breadth, language=args.language
             )

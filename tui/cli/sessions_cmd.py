@@ -128,6 +128,12 @@ def show_session(args: argparse.Namespace) -> int:
         ("folder", str(handle.folder)),
         ("report", str(handle.report_path) if handle.report_path.exists() else "(none yet)"),
     ]
+    # "Dig deeper" keeps each earlier report; follow-up questions are counted.
+    rows += [(f"earlier report {k}", path) for k, path in enumerate(state.reports_kept, 1)]
+    if state.focus:
+        rows.append(("focus", state.focus))
+    if state.qa:
+        rows.append(("questions asked", str(len(state.qa))))
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         # One line each, never wrapped or cut by us (soft_wrap): a path is there to be

@@ -40,6 +40,7 @@ async def reason(run: Run, n: int, context: Context) -> Plan:
         context=context.text,
         previous_queries=previous_queries,
         recent_sources=recent,
+        focus=options.focus,
     )
     parser = ReasoningStreamParser()
 

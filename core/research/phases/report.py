@@ -3,12 +3,38 @@ retrieved are removed. When the model cannot write it, the fallback report stand
 
 from __future__ import annotations
 
+import shutil
+
 from core import prompts
-from core.events import PhaseStarted, ReportChunk, WarningRaised
+from core.events import PhaseStarted, ReportArchived, ReportChunk, WarningRaised
 from core.report import finalise_report
 from core.research.outcomes import Failed
 from core.research.phases.fallback import save_report, write_fallback
 from core.research.run import Run
+
+REPORTS_DIR = "reports"
+"""Earlier reports of a research, kept when "dig deeper" rewrites ``report.md``."""
+
+
+def keep_earlier_report(run: Run) -> None:
+    """Copy ``report.md`` to ``reports/report.<k>.md`` before more rounds rewrite it.
+
+    A copy, not a move: until the new report is written, ``report.md`` stays what it was.
+    A failed copy is a warning; the research goes on.
+    """
+    current = run.report_path
+    if not current.is_file():
+        return
+    state = run.state
+    kept = current.parent / REPORTS_DIR / f"report.{len(state.reports_kept) + 1}.md"
+    try:
+        kept.parent.mkdir(exist_ok=True)
+        shutil.copy2(current, kept)
+    except OSError as exc:
+        run.emit(WarningRaised(message=f"The earlier report was not kept: {exc}", kind="report"))
+        return
+    run.emit(ReportArchived(path=str(kept), rounds=state.completed_rounds()))
+
 
 PARTIAL_NOTE = "> *Partial report: the research was stopped before all rounds ran.*\n\n"
 
@@ -27,6 +53,7 @@ async def write_report(run: Run, *, stopped: bool) -> None:
         summary=state.summary,
         evidence=state.evidence,
         sources=[state.sources[i] for i in sorted(state.sources)],
+        focus=[r.focus for r in state.rounds.values() if r.focus],
     )
 
     async def on_text(chunk: str) -> None:

@@ -207,7 +207,7 @@ def test_config_show_prints_values_with_brackets(capsys: pytest.CaptureFixture[s
 
 
 def test_resume_refuses_new_research_options(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", "--resume", "x", "--rounds", "5"]) == 2
+    assert main(["run", "--resume", "x", "--breadth", "5"]) == 2
     assert "--resume goes on" in capsys.readouterr().err
 
 
@@ -399,7 +399,7 @@ def test_config_show_is_a_valid_config_file(
         (["grpah"], "did you mean `deepresearch-tui graph`?"),
         (["list"], "did you mean `deepresearch-tui sessions list`?"),
         (["doctr"], "did you mean `deepresearch-tui doctor`?"),
-        (["version"], "is not a command (the commands are config, doctor, graph, import, run,"),
+        (["version"], "is not a command (the commands are ask, config, doctor, graph, import, run,"),
     ],
 )
 def test_a_misspelt_command_is_not_a_research_topic(
