@@ -63,6 +63,9 @@ class SessionStarted(Event):
     resumed: bool = False
     prior_evidence: int = 0
     """How many evidence items earlier researches on the same topic already hold."""
+    filters: dict[str, Any] = field(default_factory=dict)
+    """The research's search filters (``SearchFilters.to_dict``; {} when none), saved so a
+    resumed research filters as it began."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,6 +152,10 @@ class SearchFinished(Event):
     results: int = 0
     ms: int = 0
     error: str = ""
+    dropped: int = 0
+    """Results the search filters turned away (``results`` counts those kept)."""
+    dropped_reasons: list[str] = field(default_factory=list)
+    """"url: reason" for each dropped result (the first 20)."""
 
 
 @dataclass(frozen=True, kw_only=True)

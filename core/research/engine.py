@@ -56,6 +56,7 @@ from core.research.providers import Providers
 from core.research.run import QueryReviewer, Run
 from core.research.sources import SourceBook
 from core.search.base import SearchProvider
+from core.search.filters import SearchFilters
 from core.sessions import RunLock, SessionHandle, SessionStore, check_topic
 from core.state import SessionState
 
@@ -183,6 +184,7 @@ class ResearchEngine:
         if state.rounds_planned:  # it started: go on with its own settings, not today's config
             options.rounds, options.breadth = state.rounds_planned, state.breadth
             options.language = state.language
+            options.filters = SearchFilters.from_dict(state.filters)
         try:
             return await self._start(
                 topic, options, first_round=state.completed_rounds() + 1, resumed=True
@@ -257,6 +259,7 @@ class ResearchEngine:
                 search_provider="tavily",
                 resumed=resumed,
                 prior_evidence=prior,
+                filters=options.filters.to_dict() if options.filters.active else {},
             )
 
         run = self._new_run(topic, options)
@@ -361,6 +364,7 @@ class ResearchEngine:
             tokens_out=state.tokens_out,
             sources=len(state.sources),
             reason=reason,
+            results_dropped=state.results_dropped,
         )
 
 
