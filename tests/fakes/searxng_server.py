@@ -25,9 +25,8 @@ class FakeSearxng(LoopbackServer):
     @property
     def params(self) -> list[dict[str, str]]:
         """Each search's query parameters (first value of each)."""
-        return [
-            {k: v[0] for k, v in r.query.items()} for r in list(self.requests) if r.path == "/search"
-        ]
+        searches = [r for r in list(self.requests) if r.path == "/search"]
+        return [{k: v[0] for k, v in r.query.items()} for r in searches]
 
     def queue_error(self, status: int, *, retry_after: str | None = None, times: int = 1) -> None:
         self.errors.push(status, {"retry_after": retry_after}, times)

@@ -111,7 +111,9 @@ def test_excluded_domains_drop_subdomains_too_and_win_over_an_include() -> None:
 
 def test_idna_hosts_match_a_domain_typed_in_unicode() -> None:
     filters = SearchFilters.parse(exclude="münchen.de")
-    assert filters.admit(hit("https://www.münchen.de/rathaus")) == "excluded domain xn--mnchen-3ya.de"
+    assert (
+        filters.admit(hit("https://www.münchen.de/rathaus")) == "excluded domain xn--mnchen-3ya.de"
+    )
     assert filters.admit(hit("https://xn--mnchen-3ya.de/")) == "excluded domain xn--mnchen-3ya.de"
 
 

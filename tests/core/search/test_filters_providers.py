@@ -72,7 +72,9 @@ async def test_searxng_gets_the_time_range(fake_searxng: FakeSearxng) -> None:
     fake_searxng.extra_results = [{**LEAK, "publishedDate": "2026-11-01T00:00:00"}]
     search = SearxngSearch(fake_searxng.base_url)
     try:
-        hits = await search.search("tea", max_results=20, filters=SearchFilters.parse(recency="year"))
+        hits = await search.search(
+            "tea", max_results=20, filters=SearchFilters.parse(recency="year")
+        )
         await search.search("tea", max_results=3)
     finally:
         await search.aclose()
