@@ -1,0 +1,50 @@
+"""The Home form's filter fields: defaults from the config, checked on submit, and carried
+into the research options."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from core.search.filters import SearchFilters
+from tests.pilot_helpers import Host, home_loaded, keyed_config
+from tui.app import make_options
+from tui.screens.home import HomeScreen
+
+
+async def test_filters_typed_on_home_reach_the_research_options() -> None:
+    config = keyed_config()
+    config.filters.exclude_domains = "pinterest.com"
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await home_loaded(pilot)
+        assert screen.query_one("#exclude", Input).value == "pinterest.com"
+        screen.query_one("#topic", Input).value = "heat pumps"
+        screen.query_one("#include", Input).value = "https://www.Energy.gov/, iea.org"
+        screen.query_one("#recency", Input).value = "year"
+        await pilot.click("#start")
+        await pilot.pause()
+        assert len(app.started) == 1
+        filters = app.started[0].filters
+        assert filters == SearchFilters(("energy.gov", "iea.org"), ("pinterest.com",), "year")
+        options = make_options(config, rounds=1, filters=filters)
+        assert options.filters == filters
+
+
+async def test_a_bad_filter_is_refused_on_the_form() -> None:
+    app = Host(keyed_config(), lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await home_loaded(pilot)
+        screen.query_one("#topic", Input).value = "heat pumps"
+        screen.query_one("#recency", Input).value = "fortnight"
+        await pilot.click("#start")
+        await pilot.pause()
+        assert app.started == []
+        error = screen.query_one("#form-error")
+        assert error.display
+        assert "Filters: Recency must be day, week, month, year" in str(error.render())
+
+
+def test_without_form_filters_the_config_defaults_apply() -> None:
+    config = keyed_config()
+    config.filters.recency = "week"
+    assert make_options(config).filters == SearchFilters(recency="week")
