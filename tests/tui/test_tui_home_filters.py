@@ -48,3 +48,27 @@ def test_without_form_filters_the_config_defaults_apply() -> None:
     config = keyed_config()
     config.filters.recency = "week"
     assert make_options(config).filters == SearchFilters(recency="week")
+
+
+async def test_settings_save_normalised_filter_defaults_to_the_config_file() -> None:
+    from core import config as config_mod
+    from tui.screens.settings import SettingsScreen
+
+    config = keyed_config()
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#filters-recency", Input).value = "fortnight"
+        changes, problems = screen.collect()
+        assert any("Recency" in p and "day, week, month, year" in p for p in problems)
+        screen.query_one("#filters-recency", Input).value = "month"
+        screen.query_one("#filters-exclude", Input).value = "https://www.Pinterest.com/x"
+        changes, problems = screen.collect()
+        assert problems == []
+        assert changes["filters.exclude_domains"] == "pinterest.com"
+        screen.action_save()
+        await pilot.pause()
+    saved = config_mod.load(config.path)
+    assert saved.filters.exclude_domains == "pinterest.com"
+    assert saved.filters.recency == "month"
