@@ -72,3 +72,30 @@ async def test_settings_save_normalised_filter_defaults_to_the_config_file() -> 
     saved = config_mod.load(config.path)
     assert saved.filters.exclude_domains == "pinterest.com"
     assert saved.filters.recency == "month"
+
+
+def test_the_steps_list_shows_and_details_what_the_filters_dropped() -> None:
+    from core.events import RoundStarted, SearchFinished, SearchStarted
+    from core.state import SessionState
+    from tui.widgets.steps import build_entries, step_detail
+
+    state = SessionState.replay(
+        [
+            RoundStarted(round=1),
+            SearchStarted(round=1, query="heat pumps"),
+            SearchFinished(
+                round=1,
+                query="heat pumps",
+                results=3,
+                dropped=1,
+                dropped_reasons=["https://spam.biz/x: excluded domain spam.biz"],
+            ),
+        ]
+    )
+    entry = next(e for e in build_entries(state, []) if e.id == "r1:search:0")
+    assert entry.timing.startswith("3 results, 1 dropped")
+    detail = step_detail(state, entry, [])
+    assert detail is not None
+    _title, text = detail
+    assert "Dropped by the search filters (1):" in text
+    assert "https://spam.biz/x: excluded domain spam.biz" in text
