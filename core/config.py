@@ -138,6 +138,22 @@ class LocalDocsConfig:
 
 
 @dataclass
+class FiltersConfig:
+    """Default search filters for new researches (``core.search.filters``); the Home form
+    and ``run``'s flags override them per research."""
+
+    include_domains: str = ""
+    """Comma-separated: only results from these domains (and their subdomains)."""
+    exclude_domains: str = ""
+    """Comma-separated: never results from these domains."""
+    recency: str = ""
+    """day, week, month, year, or YYYY-MM-DD; empty: any date."""
+
+
+FILTER_KEYS = frozenset({"filters.include_domains", "filters.exclude_domains", "filters.recency"})
+
+
+@dataclass
 class Config:
     gemini: GeminiConfig = field(default_factory=GeminiConfig)
     tavily: TavilyConfig = field(default_factory=TavilyConfig)
@@ -149,6 +165,7 @@ class Config:
     searxng: SearxngConfig = field(default_factory=SearxngConfig)
     ddgs: DdgsConfig = field(default_factory=DdgsConfig)
     local: LocalDocsConfig = field(default_factory=LocalDocsConfig)
+    filters: FiltersConfig = field(default_factory=FiltersConfig)
     path: Path = field(default_factory=lambda: config_path())
     """Where this config was read from (and where ``save`` writes)."""
     file_values: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -223,6 +240,7 @@ SECTIONS: dict[str, type] = {
     "searxng": SearxngConfig,
     "ddgs": DdgsConfig,
     "local": LocalDocsConfig,
+    "filters": FiltersConfig,
 }
 
 ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
@@ -361,6 +379,12 @@ def requirement(dotted: str) -> str:
         return "one of: " + ", ".join(CHOICES[dotted])
     if dotted == "providers.search":
         return "a comma-separated chain of " + ", ".join(SEARCH_PROVIDERS)
+    if dotted == "filters.recency":
+        from core.search.filters import RECENCY_HELP
+
+        return RECENCY_HELP
+    if dotted in FILTER_KEYS:
+        return "comma-separated domains, e.g. example.org, docs.python.org"
     kind = _kind(dotted)
     if kind is list:
         return f"a list of folder paths (in one string, separated by {os.pathsep!r})"
@@ -426,6 +450,8 @@ def check_value(dotted: str, value: Any) -> Any:
             raise ConfigError(f"{dotted} must be {requirement(dotted)} (got {shown})")
     if dotted == "neo4j.uri" and result and (uri_problem := neo4j_uri_problem(result)):
         raise ConfigError(f"neo4j.uri: {uri_problem}")
+    if dotted in FILTER_KEYS:
+        result = _check_filter(dotted, result)
     if dotted == "providers.search":
         names = [name.strip() for name in result.split(",") if name.strip()]
         unknown = [name for name in names if name not in SEARCH_PROVIDERS]
@@ -433,6 +459,19 @@ def check_value(dotted: str, value: Any) -> Any:
             raise problem
         result = ",".join(names)
     return result
+
+
+def _check_filter(dotted: str, text: str) -> str:
+    """A filter setting in its normal form ("https://www.Example.com/" → "example.com"),
+    checked by the same parser as the Home form and ``run``'s flags."""
+    from core.search.filters import FilterError, parse_domains, parse_recency
+
+    try:
+        if dotted == "filters.recency":
+            return parse_recency(text)
+        return ", ".join(parse_domains(text))
+    except FilterError as exc:
+        raise ConfigError(f"{dotted}: {exc}") from None
 
 
 def _coerce(section: str, key: str, value: Any, *, source: str) -> Any:

@@ -66,6 +66,9 @@ class SessionStarted(Event):
     focus: str = ""
     """"Dig deeper": the follow-up question the rounds of this run focus on (empty for a
     plain run or resume). Kept so a replay shows what the extra rounds were asked."""
+    filters: dict[str, Any] = field(default_factory=dict)
+    """The research's search filters (``SearchFilters.to_dict``; {} when none), saved so a
+    resumed research filters as it began."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,6 +186,10 @@ class SearchFinished(Event):
     results: int = 0
     ms: int = 0
     error: str = ""
+    dropped: int = 0
+    """Results the search filters turned away (``results`` counts those kept)."""
+    dropped_reasons: list[str] = field(default_factory=list)
+    """"url: reason" for each dropped result (the first 20)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -86,6 +86,9 @@ class SearchState:
     results: int = 0
     ms: int = 0
     error: str = ""
+    dropped: int = 0
+    """Results the search filters dropped."""
+    dropped_reasons: list[str] = field(default_factory=list)
 
 
 def _empty_text() -> dict[Section, str]:
@@ -196,6 +199,10 @@ class SessionState:
     prior_evidence: int = 0
     graph_nodes: int = 0
     graph_edges: int = 0
+    filters: dict[str, Any] = field(default_factory=dict)
+    """The search filters the research runs with (``SessionStarted.filters``)."""
+    results_dropped: int = 0
+    """Search results the filters dropped, over every search."""
     active_s: float = 0.0
     """Seconds of the run segments that have ended (SessionStarted … SessionFinished)."""
     run_started: float | None = None
@@ -300,6 +307,8 @@ class SessionState:
         if e.focus:
             self.focus = e.focus
         self.run_focus = e.focus
+        if e.filters or not e.resumed:
+            self.filters = dict(e.filters)
         self.status = "running"
         self.status_reason = ""
         self._clear_rate_limit()
@@ -442,6 +451,9 @@ class SessionState:
         search.results = e.results
         search.ms = e.ms
         search.error = e.error
+        search.dropped = e.dropped
+        search.dropped_reasons = list(e.dropped_reasons)
+        self.results_dropped += e.dropped
 
     def _source_added(self, e: SourceAdded) -> None:
         self.sources[e.source_id] = e

@@ -173,6 +173,7 @@ class DeepResearchApp(App[None]):
         rounds: int | None = None,
         breadth: int | None = None,
         language: str | None = None,
+        filters: Any = None,
     ) -> None:
         if problems := self.config.missing_keys():
             self.notify("\n".join(problems), title="API keys missing", severity="error")
@@ -190,7 +191,9 @@ class DeepResearchApp(App[None]):
                 )
                 return
         try:
-            options = make_options(self.config, rounds=rounds, breadth=breadth, language=language)
+            options = make_options(
+                self.config, rounds=rounds, breadth=breadth, language=language, filters=filters
+            )
         except Exception as exc:  # the engine is not importable: say so, do not crash
             self.notify(f"Cannot start: {exc}", severity="error")
             return
@@ -255,6 +258,7 @@ class DeepResearchApp(App[None]):
             rounds=message.rounds,
             breadth=message.breadth,
             language=message.language,
+            filters=getattr(message, "filters", None),
         )
 
     def on_home_screen_open_session(self, message: Any) -> None:

@@ -59,6 +59,7 @@ from core.research.providers import Providers
 from core.research.run import QueryReviewer, Run
 from core.research.sources import SourceBook
 from core.search.base import SearchProvider
+from core.search.filters import SearchFilters
 from core.sessions import RunLock, SessionHandle, SessionStore, check_topic
 from core.state import SessionState
 
@@ -206,6 +207,7 @@ class ResearchEngine:
         if state.rounds_planned:  # it started: go on with its own settings, not today's config
             options.rounds, options.breadth = state.rounds_planned, state.breadth
             options.language = state.language
+            options.filters = SearchFilters.from_dict(state.filters)
         options.focus = focus or ("" if state.status == "done" else state.run_focus)
         if extra_rounds:
             done = state.completed_rounds()
@@ -302,6 +304,7 @@ class ResearchEngine:
                 resumed=resumed,
                 prior_evidence=prior,
                 focus=options.focus,
+                filters=options.filters.to_dict() if options.filters.active else {},
             )
 
         run = self._new_run(topic, options)
@@ -417,6 +420,7 @@ class ResearchEngine:
             tokens_out=state.tokens_out,
             sources=len(state.sources),
             reason=reason,
+            results_dropped=state.results_dropped,
         )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from core.config import Config
 from core.events import SessionStatus
+from core.search.filters import NO_FILTERS, SearchFilters
 
 
 @dataclass
@@ -18,6 +20,8 @@ class ResearchOptions:
     language: str = ""
     focus: str = ""
     """"Dig deeper": the follow-up question these rounds focus on (data in the prompt)."""
+    filters: SearchFilters = NO_FILTERS
+    """Domains and recency every search result must pass (``core.search.filters``)."""
 
     @classmethod
     def from_config(cls, config: Config, **overrides: Any) -> ResearchOptions:
@@ -28,11 +32,21 @@ class ResearchOptions:
             results_per_search=research.results_per_search,
             concurrency=research.concurrency,
             language=research.language,
+            filters=config_filters(config),
         )
         for key, value in overrides.items():
             if value is not None:
                 setattr(options, key, value)
         return options
+
+
+def config_filters(config: Config) -> SearchFilters:
+    """The default filters from the ``[filters]`` settings (checked when the config was read;
+    a since-date that was valid then stays valid)."""
+    section = config.filters
+    return SearchFilters.parse(
+        section.include_domains, section.exclude_domains, section.recency, today=date.max
+    )
 
 
 @dataclass
@@ -46,6 +60,8 @@ class RunResult:
     tokens_out: int
     sources: int
     reason: str = ""
+    results_dropped: int = 0
+    """Search results the filters turned away."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,4 +73,5 @@ class RunResult:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "sources": self.sources,
+            "results_dropped": self.results_dropped,
         }

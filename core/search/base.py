@@ -17,6 +17,9 @@ class SearchHit:
     """Only when raw content is configured, and then already truncated."""
     provider: str = ""
     """Which search provider found it (``tavily``, ``ddgs``, ``searxng``, ``local``)."""
+    published: str = ""
+    """The publication date the provider gave (ISO 8601 or RFC 2822), "" when none: what
+    the recency filter checks (``core.search.filters``)."""
 
 
 @runtime_checkable
@@ -24,7 +27,11 @@ class SearchProvider(Protocol):
     name: str
 
     async def search(self, query: str, *, max_results: int) -> list[SearchHit]:
-        """One search. Raises ``core.errors`` classes (AuthError, RateLimitError, ...)."""
+        """One search. Raises ``core.errors`` classes (AuthError, RateLimitError, ...).
+
+        Providers that can filter also take ``filters: SearchFilters`` (a keyword); the
+        engine passes it only when a research has filters, and checks every result itself
+        anyway (``core.search.filters``), so a provider without it stays valid."""
         ...
 
     async def aclose(self) -> None: ...

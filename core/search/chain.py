@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from core.errors import AuthError, ProviderError, RateLimitError
 from core.search.base import SearchHit, SearchProvider
+from core.search.filters import SearchFilters, search_kwargs
 
 OnWarning = Callable[[str], Awaitable[None] | None]
 
@@ -74,7 +75,9 @@ class SearchChain:
             name: h.rested_until - now for name, h in self._health.items() if h.rested_until > now
         }
 
-    async def search(self, query: str, *, max_results: int) -> list[SearchHit]:
+    async def search(
+        self, query: str, *, max_results: int, filters: SearchFilters | None = None
+    ) -> list[SearchHit]:
         any_empty = False
         all_auth = True
         last_error: ProviderError | None = None
@@ -90,7 +93,9 @@ class SearchChain:
                 continue
             following = self._next_name(index)
             try:
-                hits = await provider.search(query, max_results=max_results)
+                hits = await provider.search(
+                    query, max_results=max_results, **search_kwargs(filters)
+                )
             except AuthError as err:
                 last_error = err
                 rest = self._rest(health, self.max_rest_s, err)

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.errors import ProviderError, RateLimitError, TransientError
 from core.search.base import SearchHit
+from core.search.filters import SearchFilters
 
 PROVIDER = "ddgs"
 
@@ -38,13 +39,20 @@ class DdgsSearch:
         self.timeout_s = timeout_s
         self.proxy = proxy or None
 
-    async def search(self, query: str, *, max_results: int) -> list[SearchHit]:
-        return await asyncio.to_thread(self._search_sync, query, max(1, int(max_results)))
+    async def search(
+        self, query: str, *, max_results: int, filters: SearchFilters | None = None
+    ) -> list[SearchHit]:
+        timelimit = filters.ddgs_timelimit() if filters is not None else None
+        return await asyncio.to_thread(
+            self._search_sync, query, max(1, int(max_results)), timelimit
+        )
 
     async def aclose(self) -> None:
         """Nothing held open: each search builds its own short-lived client."""
 
-    def _search_sync(self, query: str, max_results: int) -> list[SearchHit]:
+    def _search_sync(
+        self, query: str, max_results: int, timelimit: str | None = None
+    ) -> list[SearchHit]:
         from ddgs import DDGS
         from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
@@ -55,6 +63,7 @@ class DdgsSearch:
                 safesearch=self.safesearch,
                 max_results=max_results,
                 backend=self.backend,
+                timelimit=timelimit,  # ddgs has no domain filter: ours applies
             )
         except RatelimitException as exc:
             raise RateLimitError(f"ddgs is rate-limited: {exc}", provider=PROVIDER) from exc
@@ -87,6 +96,7 @@ def _hits(results: Any, limit: int) -> list[SearchHit]:
                 content=str(item.get("body") or ""),
                 score=max(0.0, 1.0 - 0.05 * len(hits)),  # ddgs ranks, but gives no score
                 provider=PROVIDER,
+                published=str(item.get("date") or "")[:64],
             )
         )
         if len(hits) >= limit:

@@ -436,7 +436,11 @@ class LocalDocsSearch:
         self._refresh_if_due()
         return self.index.query(query, max_results)
 
-    async def search(self, query: str, *, max_results: int) -> list[SearchHit]:
+    async def search(
+        self, query: str, *, max_results: int, filters: object | None = None
+    ) -> list[SearchHit]:
+        """``filters`` is accepted and ignored: local documents have no domain and no
+        publication date, so the search filters leave them alone (``core.search.filters``)."""
         return await asyncio.to_thread(self._search_sync, query, max(1, int(max_results)))
 
     async def refresh(self) -> IndexStats:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from core.errors import ProviderError, RateLimitError, TransientError
 from core.search.base import SearchHit
+from core.search.filters import SearchFilters
 
 PROVIDER = "searxng"
 
@@ -65,12 +66,16 @@ class SearxngSearch:
             )
         return self._client
 
-    async def search(self, query: str, *, max_results: int) -> list[SearchHit]:
+    async def search(
+        self, query: str, *, max_results: int, filters: SearchFilters | None = None
+    ) -> list[SearchHit]:
         import httpx
 
         params = {"q": query, "format": "json", "categories": self.categories}
         if self.language:
             params["language"] = self.language
+        if filters is not None and (window := filters.window()):
+            params["time_range"] = window  # SearXNG has no domain filter: ours applies
         try:
             response = await self._get_client().get(f"{self.base_url}/search", params=params)
         except httpx.ConnectError as exc:
@@ -145,6 +150,7 @@ class SearxngSearch:
                     content=str(item.get("content") or ""),
                     score=score,
                     provider=PROVIDER,
+                    published=str(item.get("publishedDate") or "")[:64],
                 )
             )
             if len(hits) >= limit:

@@ -14,6 +14,7 @@ from typing import Any
 from core import ingest
 from core.errors import AuthError, ProviderError, RateLimitError, TransientError
 from core.search.base import SearchHit
+from core.search.filters import SearchFilters
 
 PROVIDER = "tavily"
 
@@ -48,7 +49,9 @@ class TavilySearch:
             self._client = AsyncTavilyClient(api_key=self._key, api_base_url=self.base_url or None)
         return self._client
 
-    async def search(self, query: str, *, max_results: int) -> list[SearchHit]:
+    async def search(
+        self, query: str, *, max_results: int, filters: SearchFilters | None = None
+    ) -> list[SearchHit]:
         if not self._key:
             raise AuthError(
                 "No Tavily API key. Set TAVILY_API_KEY or [tavily] api_key in the config.",
@@ -62,6 +65,7 @@ class TavilySearch:
                 max_results=max(1, min(int(max_results), 20)),
                 include_raw_content="text" if self.include_raw_content else False,
                 timeout=self.timeout_s,
+                **(filters.tavily_params() if filters is not None else {}),
             )
         except Exception as exc:
             raise self._translate(exc) from exc
@@ -97,6 +101,7 @@ class TavilySearch:
                     score=_score(item.get("score")),
                     raw_content=raw,
                     provider=PROVIDER,
+                    published=ingest.clean_line(item.get("published_date") or "")[:64],
                 )
             )
         return hits

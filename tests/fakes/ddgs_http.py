@@ -34,10 +34,10 @@ class DdgsRequest:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def ddg_result_page(query: str, n: int = 6) -> str:
+def ddg_result_page(query: str, n: int = 6, extra_urls: tuple[str, ...] = ()) -> str:
     items = []
-    for i in range(n):
-        url = f"https://ddg{i}.example.org/{'-'.join(query.split()[:4])}"
+    urls = [f"https://ddg{i}.example.org/{'-'.join(query.split()[:4])}" for i in range(n)]
+    for i, url in enumerate([*urls, *extra_urls]):
         items.append(
             '<div class="result results_links results_links_deep web-result">'
             '<div class="links_main links_deep result__body">'
@@ -55,6 +55,8 @@ class FakeDdgsHttp:
 
     def __init__(self) -> None:
         self.mode = "ok"
+        self.extra_urls: tuple[str, ...] = ()
+        """Also on every result page (e.g. a page the search filters exclude)."""
         self.requests: list[DdgsRequest] = []
         self._lock = threading.Lock()
 
@@ -89,5 +91,5 @@ class FakeDdgsHttp:
         if self.mode == "ratelimited":
             return FakeResponse(202, "<html>ratelimited</html>")
         query = str((kwargs.get("data") or {}).get("q", ""))
-        page = ddg_result_page(query)
+        page = ddg_result_page(query, extra_urls=self.extra_urls)
         return FakeResponse(200, page, page.encode())

@@ -19,6 +19,14 @@ class FakeSearxng(LoopbackServer):
         self.json_enabled = json_enabled
         self.empty = empty
         self.errors = ErrorQueue()
+        self.extra_results: list[dict[str, Any]] = []
+        """Appended to every answer (SearXNG shape): e.g. a page the filters exclude."""
+
+    @property
+    def params(self) -> list[dict[str, str]]:
+        """Each search's query parameters (first value of each)."""
+        searches = [r for r in list(self.requests) if r.path == "/search"]
+        return [{k: v[0] for k, v in r.query.items()} for r in searches]
 
     def queue_error(self, status: int, *, retry_after: str | None = None, times: int = 1) -> None:
         self.errors.push(status, {"retry_after": retry_after}, times)
@@ -61,7 +69,7 @@ class FakeSearxng(LoopbackServer):
             {
                 "query": query,
                 "number_of_results": len(results),
-                "results": results,
+                "results": results + list(self.extra_results),
                 "answers": [],
                 "corrections": [],
                 "infoboxes": [],

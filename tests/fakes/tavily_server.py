@@ -126,6 +126,10 @@ class FakeTavily(LoopbackServer):
         """Appended to every answer's results (hostile titles, odd URLs ...)."""
         self.body_override: Any = None
         """When set, sent as the whole 200 answer instead of the usual one (malformed shapes)."""
+        self.ignore_filters = False
+        """True plays a Tavily that ignores ``include_domains`` / ``exclude_domains`` (our
+        own check must then drop what it lets through). ``extra_results`` are never
+        filtered: they are how a test slips in a result the filters exclude."""
 
     def queue_error(self, status: int, times: int = 1, message: str | None = None) -> None:
         self.errors.push(status, tavily_error(status, message), times)
@@ -138,6 +142,11 @@ class FakeTavily(LoopbackServer):
         return [
             str(r.body.get("query", "")) for r in self.search_requests() if isinstance(r.body, dict)
         ]
+
+    @property
+    def search_params(self) -> list[dict[str, Any]]:
+        """The JSON body of every search, as the SDK sent it (filters included)."""
+        return [dict(r.body) for r in self.search_requests() if isinstance(r.body, dict)]
 
     def handle(self, req: RecordedRequest, h: _Handler) -> None:
         if req.method != "POST" or req.path != "/search":
@@ -172,6 +181,10 @@ class FakeTavily(LoopbackServer):
             raw=bool(body.get("include_raw_content")),
             poison=self.poison,
         )
+        if not self.ignore_filters:
+            results = _domain_filtered(
+                results, body.get("include_domains") or [], body.get("exclude_domains") or []
+            )
         self.send_json(
             h,
             200,
@@ -185,3 +198,20 @@ class FakeTavily(LoopbackServer):
                 "request_id": str(uuid.uuid4()),
             },
         )
+
+
+def _domain_filtered(
+    results: list[dict[str, Any]], include: list[str], exclude: list[str]
+) -> list[dict[str, Any]]:
+    """What Tavily does with its domain lists (a domain covers its subdomains)."""
+    from urllib.parse import urlsplit
+
+    def covers(url: str, domains: list[str]) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in domains)
+
+    return [
+        r
+        for r in results
+        if not covers(r["url"], exclude) and (not include or covers(r["url"], include))
+    ]

@@ -40,6 +40,8 @@ from core.events import (
 from core.ratelimit import wait_label
 from core.state import SessionState
 from tui.cli.common import err_console, fail, load_config_or_exit, with_provider_flags
+from tui.cli.filter_flags import add_filter_flags, filters_from_args
+from tui.cli.filter_flags import given as filter_flags_given
 from tui.cli.parser import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -89,6 +91,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     add_provider_flags(parser)
+    add_filter_flags(parser)
     parser.set_defaults(func=handler)
 
 
@@ -149,14 +152,17 @@ class Progress:
         table = Table.grid(padding=(0, 2))
         elapsed = int(time.monotonic() - self.started)
         phase = state.current_phase or "starting"
-        table.add_row(
+        cells = [
             Text(f"round {state.current_round}/{state.rounds_planned or '?'}", style="bold"),
             Text(str(phase), style="cyan"),
             Text(f"LLM calls {state.llm_calls}"),
             Text(f"tokens {state.tokens_in}↑ {state.tokens_out}↓"),
             Text(f"sources {len(state.sources)}"),
             Text(f"{elapsed // 60}:{elapsed % 60:02d}"),
-        )
+        ]
+        if state.results_dropped:  # results the search filters turned away
+            cells.insert(-1, Text(f"dropped {state.results_dropped}", style="yellow"))
+        table.add_row(*cells)
         line = Table.grid(padding=(0, 1))
         line.add_row(self.spinner, Text(self.activity(), overflow="ellipsis", no_wrap=True))
         parts: list[Text | Table] = [Text(state.topic, style="bold magenta"), table, line]
@@ -202,6 +208,8 @@ class PlainProgress:
                     f"research {event.session_id}: {event.topic} ({event.rounds} rounds, "
                     f"up to {event.breadth} searches each)"
                 )
+            if described := _filters_text(event.filters):
+                self.line(f"filters: {described}")
         elif isinstance(event, RoundStarted):
             self.line(f"{where}: started")
         elif isinstance(event, PlanReady):
@@ -211,8 +219,10 @@ class PlainProgress:
             if current is not None and not event.error:  # a failure is its own warning
                 done = sum(1 for search in current.searches if search.status != "running")
                 total = len(current.queries) or len(current.searches)
+                dropped = f", {event.dropped} dropped by the filters" if event.dropped else ""
                 self.line(
-                    f"{where}: search {done}/{total} done, {event.results} result(s): {event.query}"
+                    f"{where}: search {done}/{total} done, {event.results} result(s){dropped}: "
+                    f"{event.query}"
                 )
         elif isinstance(event, PhaseStarted) and event.phase == "synthesis":
             self.line(f"{where}: searches done ({len(state.sources)} sources in all); synthesising")
@@ -266,6 +276,19 @@ def handler(args: argparse.Namespace) -> int:
     if args.focus is not None and not args.focus.strip():
         fail("--focus needs a question (it was empty)")
         return EXIT_USAGE
+    if args.resume and filter_flags_given(args):
+        fail(
+            "--include-domain, --exclude-domain and --recency set up a new research; "
+            "--resume filters as the saved research began"
+        )
+        return EXIT_USAGE
+    from core.search.filters import FilterError
+
+    try:
+        filters = filters_from_args(args, config)
+    except FilterError as exc:
+        fail(str(exc))
+        return EXIT_USAGE
     if missing := config.missing_keys():
         for message in missing:
             fail(message)
@@ -298,7 +321,11 @@ def handler(args: argparse.Namespace) -> int:
                     args.resume, extra_rounds=args.rounds or 0, focus=args.focus or ""
                 )
             options = ResearchOptions.from_config(
-                config, rounds=args.rounds, breadth=args.breadth, language=args.language
+                config,
+                rounds=args.rounds,
+                breadth=args.breadth,
+                language=args.language,
+                filters=filters,
             )
             return await engine.run(args.topic, options)
         finally:
@@ -390,7 +417,15 @@ def _interrupted(engine: Any) -> Any:
         tokens_in=state.tokens_in,
         tokens_out=state.tokens_out,
         sources=len(state.sources),
+        results_dropped=state.results_dropped,
     )
+
+
+def _filters_text(saved: dict[str, Any]) -> str:
+    """The saved filters in words ("only a.org; past week"); "" for none."""
+    from core.search.filters import SearchFilters
+
+    return SearchFilters.from_dict(saved).describe()
 
 
 def _catch_up_mind_map(config: Any) -> None:

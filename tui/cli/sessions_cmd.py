@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -125,6 +125,7 @@ def show_session(args: argparse.Namespace) -> int:
         ("evidence", str(len(state.evidence))),
         ("LLM calls", str(state.llm_calls)),
         ("tokens", f"{state.tokens_in} in, {state.tokens_out} out"),
+        *_filter_rows(state),
         ("folder", str(handle.folder)),
         ("report", str(handle.report_path) if handle.report_path.exists() else "(none yet)"),
     ]
@@ -143,6 +144,16 @@ def show_session(args: argparse.Namespace) -> int:
         console.print("\n[bold]Summary[/]")
         console.print(escape(safe(state.summary)))
     return EXIT_OK
+
+
+def _filter_rows(state: Any) -> list[tuple[str, str]]:
+    """"filters" and "dropped" rows, for a research that had filters (none otherwise)."""
+    from core.search.filters import SearchFilters
+
+    described = SearchFilters.from_dict(state.filters).describe()
+    if not described and not state.results_dropped:
+        return []
+    return [("filters", described or "none"), ("dropped", f"{state.results_dropped} results")]
 
 
 def export_session(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen
+from tui.screens.home_filters import FILTER_IDS, filter_defaults, filter_fields, read_filters
 from tui.widgets.session_table import SessionTable
 
 if TYPE_CHECKING:
@@ -62,14 +63,18 @@ class HomeScreen(Screen[None]):
     ]
 
     class StartResearch(Message):
-        """The form was submitted with valid values (language "" = the topic's language)."""
+        """The form was submitted with valid values (language "" = the topic's language;
+        ``filters`` a ``core.search.filters.SearchFilters``, None for the config's)."""
 
-        def __init__(self, topic: str, rounds: int, breadth: int, language: str) -> None:
+        def __init__(
+            self, topic: str, rounds: int, breadth: int, language: str, filters: Any = None
+        ) -> None:
             super().__init__()
             self.topic = topic
             self.rounds = rounds
             self.breadth = breadth
             self.language = language
+            self.filters = filters
 
     class OpenSession(Message):
         """The user chose a saved research."""
@@ -148,6 +153,7 @@ class HomeScreen(Screen[None]):
                     language.border_title = "Language"
                     yield language
                     yield Button("Start", variant="primary", id="start")
+                yield from filter_fields(self._defaults)
                 yield Static("", id="form-error")
             with Vertical(id="saved", classes="home-panel") as saved:
                 saved.border_title = "Saved researches"
@@ -162,6 +168,7 @@ class HomeScreen(Screen[None]):
             "rounds": str(research.rounds),
             "breadth": str(research.breadth),
             "language": research.language,
+            **filter_defaults(self.config),
         }
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -320,7 +327,7 @@ class HomeScreen(Screen[None]):
 
     # --- form -----------------------------------------------------------------------------
 
-    @on(Input.Submitted, "#topic, #rounds, #breadth, #language")
+    @on(Input.Submitted, "#topic, #rounds, #breadth, #language, #include, #exclude, #recency")
     @on(Button.Pressed, "#start")
     def _submit(self, event: Message) -> None:
         event.stop()
@@ -345,6 +352,11 @@ class HomeScreen(Screen[None]):
             if first_bad is not None:
                 first_bad.focus()
             return False
+        filters, problem = read_filters(self)
+        if problem:
+            error.update(problem)
+            error.display = True
+            return False
         error.display = False
         topic = self.query_one("#topic", Input)
         self.post_message(
@@ -353,6 +365,7 @@ class HomeScreen(Screen[None]):
                 rounds=int(self.query_one("#rounds", Input).value),
                 breadth=int(self.query_one("#breadth", Input).value),
                 language=self.query_one("#language", Input).value.strip(),
+                filters=filters,
             )
         )
         topic.value = ""  # back on Home, Enter must not start the same research again
@@ -373,10 +386,10 @@ class HomeScreen(Screen[None]):
         if action == "focus_filter" and isinstance(focused, Input):
             if focused.id in ("rounds", "breadth"):
                 return True
-            return focused.id in ("topic", "language") and not focused.value
+            return focused.id in ("topic", "language", *FILTER_IDS) and not focused.value
         return True
 
-    @on(Input.Changed, "#topic, #language")
+    @on(Input.Changed, "#topic, #language, #include, #exclude, #recency")
     def _typed(self) -> None:
         self.refresh_bindings()  # "/ Filter" comes and goes with the field's text
 

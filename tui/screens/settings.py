@@ -139,6 +139,27 @@ FIELDS: tuple[Field, ...] = (
         help="edit each round's queries before they run",
     ),
     Field(
+        "filters-include",
+        "filters.include_domains",
+        "Only domains",
+        help="comma-separated; subdomains too",
+        placeholder="any domain",
+    ),
+    Field(
+        "filters-exclude",
+        "filters.exclude_domains",
+        "Exclude domains",
+        help="comma-separated",
+        placeholder="none",
+    ),
+    Field(
+        "filters-recency",
+        "filters.recency",
+        "Recency",
+        help="day, week, month, year or YYYY-MM-DD",
+        placeholder="any date",
+    ),
+    Field(
         "graph-backend",
         "graph.backend",
         "Graph backend",
@@ -167,6 +188,7 @@ SECTION_BEFORE = {
     "gemini.api_key": "API keys",
     "providers.llm": "Providers",
     "gemini.model": "Research",
+    "filters.include_domains": "Search filters (defaults for new researches)",
     "graph.backend": "Mind map",
 }
 
@@ -460,6 +482,15 @@ class SettingsScreen(Screen[bool]):
                     if spec.key == "gemini.model" and not text:
                         problems.append("Model cannot be empty.")
                         continue
+                    if spec.key.startswith("filters."):
+                        from core.config import check_value
+                        from core.errors import ConfigError
+
+                        try:
+                            value = check_value(spec.key, text)  # normalised, as saved
+                        except ConfigError as exc:
+                            problems.append(f"{spec.label}: {exc}".removesuffix(".") + ".")
+                            continue
             if value != current:
                 changes[spec.key] = value
         return changes, problems

@@ -180,6 +180,8 @@ def _entries(state: Any, notes: list[str] | tuple[str, ...]) -> list[StepEntry]:
                     detail = ""
                     if search.status == "done":
                         detail = f"{search.results} results"
+                        if getattr(search, "dropped", 0):  # the search filters turned away
+                            detail += f", {search.dropped} dropped"
                         if search.ms:
                             detail += f", {search.ms / 1000:.1f}s"
                     elif search.status == "failed" and search.error:
@@ -389,6 +391,9 @@ def step_detail(
             lines[-1] += f" in {search.ms / 1000:.1f}s"
     if search.error and search.status == "failed":
         lines += ["", search.error]
+    if getattr(search, "dropped", 0):
+        lines += ["", f"Dropped by the search filters ({search.dropped}):"]
+        lines += list(search.dropped_reasons)
     sources = [state.sources[n] for n in search.source_ids if n in state.sources]
     if sources:
         lines += ["", "Sources:"]

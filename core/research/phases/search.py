@@ -11,6 +11,10 @@ from core.ratelimit import call_with_retries
 from core.research.llm_call import announce_wait
 from core.research.outcomes import Failed
 from core.research.run import Run
+from core.search.filters import admit_all, search_kwargs
+
+DROPPED_SHOWN = 20
+"""Dropped results listed per search (all are counted)."""
 
 
 async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
@@ -19,6 +23,7 @@ async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
     research, since every other search would fail the same way."""
     run.emit(PhaseStarted(round=n, phase="search"))
     options = run.options
+    filters = options.filters
     slots = asyncio.Semaphore(max(1, options.concurrency))
     round_ids: set[int] = set()
 
@@ -33,7 +38,7 @@ async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
             try:
                 hits = await call_with_retries(
                     lambda: run.providers.search.search(
-                        query, max_results=options.results_per_search
+                        query, max_results=options.results_per_search, **search_kwargs(filters)
                     ),
                     max_retries=2,
                     base_delay_s=0.5,
@@ -53,9 +58,21 @@ async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
                 )
                 run.emit(SearchFinished(round=n, query=query, ms=ms, error=str(exc)[:300]))
                 return
+            # Enforced here, on every result, whatever the provider did with the filters.
+            hits, dropped = admit_all(filters, hits)
             ids = run.sources.add(n, query, hits, round_ids)
             ms = int((time.monotonic() - started) * 1000)
-            run.emit(SearchFinished(round=n, query=query, source_ids=ids, results=len(hits), ms=ms))
+            run.emit(
+                SearchFinished(
+                    round=n,
+                    query=query,
+                    source_ids=ids,
+                    results=len(hits),
+                    ms=ms,
+                    dropped=len(dropped),
+                    dropped_reasons=dropped[:DROPPED_SHOWN],
+                )
+            )
 
     try:
         # A TaskGroup, not gather: when one search raises (a bug, a quota pause), its
