@@ -18,6 +18,7 @@ from core import ingest, prompts
 from core.config import Config
 from core.events import AnswerChunk, AnswerReady, QuestionAsked, WarningRaised
 from core.llm.base import LLMProvider
+from core.providers import llm_limits
 from core.ratelimit import RateLimiter
 from core.record import EventBus, Journal, SessionSummary
 from core.record.bus import Derived
@@ -151,7 +152,8 @@ async def ask_session(
                 if maybe is not None:
                     await maybe
 
-        call = LLMCall(config.gemini, RateLimiter(config.gemini.rpm), bus.emit)
+        limits = llm_limits(config)
+        call = LLMCall(limits, RateLimiter(limits.rpm), bus.emit)
         try:
             response = await call(
                 state.current_round,
