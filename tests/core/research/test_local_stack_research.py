@@ -1,7 +1,8 @@
 """A whole research on the keyless local stack: the real engine with the providers the
 factories build — an OpenAI-compatible reasoning model that thinks in <think> tags and
 refuses json_schema, and a search chain whose ddgs is rate-limited so local documents
-answer. (The engine does not build these itself yet; it takes them as arguments.)"""
+answer. The providers are built here and handed in; the engine building them from the
+config is tested in tests/core/research/test_model_wait_and_thinking.py."""
 
 from __future__ import annotations
 
