@@ -108,6 +108,7 @@ def test_run_json_then_sessions_commands(
         "tokens_in",
         "tokens_out",
         "sources",
+        "results_dropped",
     }
     assert data["status"] == "done" and data["rounds"] == 1
     assert data["llm_calls"] <= 3
