@@ -225,7 +225,8 @@ def test_export_md_and_json_hold_no_keys(
     assert "## Sources" in md
 
     data = json.loads(export_session(handle, "json"))
-    assert set(data) == {"info", "state summary", "sources", "evidence", "events"}
+    sections = {"info", "state summary", "sources", "evidence", "events", "questions_asked"}
+    assert set(data) == sections
     assert data["info"]["id"] == handle.id
     assert data["sources"][0]["url"] == "https://a.example/x"
     assert data["evidence"][0]["round"] == 1
