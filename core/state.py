@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core.events import (
+    DONE_STATUSES,
     PHASES,
     ContextBuilt,
     ErrorRaised,
@@ -25,6 +26,8 @@ from core.events import (
     RateLimited,
     ReportChunk,
     ReportReady,
+    ResearchHeld,
+    ResearchReleased,
     RoundFinished,
     RoundStarted,
     SearchFinished,
@@ -78,6 +81,7 @@ class SearchState:
     results: int = 0
     ms: int = 0
     error: str = ""
+    provider: str = ""
 
 
 def _empty_text() -> dict[Section, str]:
@@ -161,6 +165,10 @@ class SessionState:
     run_started: float | None = None
     """When the run under way started (None between runs): idle time between a stop and a
     resume is no research time."""
+    held_since: float | None = None
+    """When the pause under way took hold (``ResearchHeld``); None while it runs."""
+    held_s: float = 0.0
+    """Seconds spent held by pauses that have ended: no research time either."""
 
     # -- construction --------------------------------------------------------------------
 
@@ -187,13 +195,25 @@ class SessionState:
         else up to the last event (a replay, or another window's run), so watching and
         reopening agree. Time between a stop or pause and the resume is not counted.
         """
-        total = self.active_s
+        total = self.active_s - self.held_s
+        end = self.updated if now is None else max(self.updated, now)
         if self.run_started is not None:
-            end = self.updated if now is None else max(self.updated, now)
             total += max(0.0, end - self.run_started)
         elif not total and self.started:  # a log without SessionStarted (never written so)
             total = max(0.0, self.updated - self.started)
-        return total
+        if self.held_since is not None:  # paused now: the clock stands still
+            total -= max(0.0, end - self.held_since)
+        return max(0.0, total)
+
+    @property
+    def held(self) -> bool:
+        """A pause has taken hold: nothing runs until it is released."""
+        return self.held_since is not None
+
+    def _end_hold(self, timestamp: float) -> None:
+        if self.held_since is not None:
+            self.held_s += max(0.0, timestamp - self.held_since)
+            self.held_since = None
 
     # -- the reducer ---------------------------------------------------------------------
 
@@ -233,6 +253,7 @@ class SessionState:
             # The previous run never said it ended (the app was killed): it ran until its
             # last event.
             self.active_s += max(0.0, self.updated - self.run_started)
+        self._end_hold(self.updated)
         self.run_started = e.timestamp
         self.topic = e.topic or self.topic
         self.rounds_planned = e.rounds
@@ -250,10 +271,13 @@ class SessionState:
         self.status_reason = e.reason
         self.current_phase = None
         self._clear_rate_limit()
+        self._end_hold(e.timestamp)
         if self.run_started is not None:
             self.active_s += max(0.0, e.timestamp - self.run_started)
             self.run_started = None
-        closing: PhaseStatus = "done" if e.status == "done" else _CUT_SHORT.get(e.status, "stopped")
+        closing: PhaseStatus = (
+            "done" if e.status in DONE_STATUSES else _CUT_SHORT.get(e.status, "stopped")
+        )
         for rnd in self.rounds.values():
             rnd.close_phases(e.timestamp, closing)
             for search in rnd.searches:
@@ -340,6 +364,7 @@ class SessionState:
         search.results = e.results
         search.ms = e.ms
         search.error = e.error
+        search.provider = e.provider
 
     def _source_added(self, e: SourceAdded) -> None:
         self.sources[e.source_id] = e
@@ -367,6 +392,13 @@ class SessionState:
         self.rate_limited_until = e.timestamp + e.retry_in_s
         self.rate_limit_message = e.message
         self.rate_limit_label = wait_label(e)
+
+    def _research_held(self, e: ResearchHeld) -> None:
+        if self.held_since is None:
+            self.held_since = e.timestamp
+
+    def _research_released(self, e: ResearchReleased) -> None:
+        self._end_hold(e.timestamp)
 
     def _warning(self, e: WarningRaised) -> None:
         self.warnings.append(e)
@@ -422,4 +454,6 @@ _HANDLERS: dict[type[Event], Any] = {
     ReportChunk: SessionState._report_chunk,
     ReportReady: SessionState._report_ready,
     StreamRestarted: SessionState._stream_restarted,
+    ResearchHeld: SessionState._research_held,
+    ResearchReleased: SessionState._research_released,
 }

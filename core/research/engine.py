@@ -25,8 +25,11 @@ from typing import Literal
 from core import ingest
 from core.config import Config
 from core.events import (
+    DONE_STATUSES,
     ErrorRaised,
     Event,
+    ResearchHeld,
+    ResearchReleased,
     RoundFinished,
     RoundStarted,
     SessionFinished,
@@ -43,7 +46,7 @@ from core.research.gate import RunGate
 from core.research.graph_link import GraphLink
 from core.research.llm_call import LLMCall
 from core.research.options import ResearchOptions, RunResult
-from core.research.outcomes import Failed, Paused, Stopped
+from core.research.outcomes import Failed, Paused, SearchUnusable, Stopped
 from core.research.phases import (
     build_context,
     reason,
@@ -56,6 +59,7 @@ from core.research.providers import Providers
 from core.research.run import QueryReviewer, Run
 from core.research.sources import SourceBook
 from core.search.base import SearchProvider
+from core.search_failures import failed_searches
 from core.sessions import RunLock, SessionHandle, SessionStore, check_topic
 from core.state import SessionState
 
@@ -86,6 +90,7 @@ class ResearchEngine:
         self.review_queries = review_queries
         self.limiter = RateLimiter(config.gemini.rpm)
         self.gate = RunGate()
+        self.gate.on_hold = self._on_hold
         self.graph = GraphLink(store, self._emit)
         self.bus = EventBus(secret_values(config))
         self.bus.listeners.append(self._publish)
@@ -113,6 +118,17 @@ class ResearchEngine:
     def stop(self) -> None:
         """Finish the call under way, then write a (partial) report and save."""
         self.gate.stop()
+
+    @property
+    def finishing(self) -> int:
+        """Searches and model calls started before a pause that are still under way."""
+        return self.gate.finishing
+
+    def _on_hold(self, held: bool) -> None:
+        """The gate took hold (or let go): on record, so the clock stops and the UI says
+        "paused" only once nothing runs any more."""
+        if self._handle is not None:
+            self._emit(ResearchHeld() if held else ResearchReleased())
 
     @property
     def graph_wait_s(self) -> float:
@@ -175,7 +191,7 @@ class ResearchEngine:
         state = self.state
         # Killed before its first event (while the graph opened): session.json has the topic.
         topic = state.topic or handle.read_info().topic
-        if state.status == "done" or not topic:
+        if state.status in DONE_STATUSES or not topic:
             self._release()
             why = "is already finished" if topic else "holds no research (no topic was saved)"
             raise ValueError(f"Session {session_id} {why}; nothing to resume.")
@@ -236,7 +252,7 @@ class ResearchEngine:
             state=self.state,
             emit=self._emit,
             gate=self.gate,
-            llm_call=LLMCall(self.config.gemini, self.limiter, self._emit),
+            llm_call=LLMCall(self.config.gemini, self.limiter, self._emit, self.gate),
             providers=self.providers,
             sources=SourceBook(self.state, self._emit),
             graph=self.graph,
@@ -314,11 +330,25 @@ class ResearchEngine:
     async def _research(self, run: Run, first_round: int) -> RunResult:
         """The rounds, then the report; every way a research can end is decided here."""
         status: SessionStatus = "done"
-        reason = ""
+        reason = cut_short = ""
         try:
             await self._rounds(run, first_round)
         except Stopped:
             status, reason = "stopped", "stopped by the user"
+        except SearchUnusable as down:
+            if not self.state.sources:  # nothing to write a report from
+                kind = "auth" if down.auth else "search"
+                self._emit(ErrorRaised(kind=kind, message=down.reason, recoverable=False))
+                write_fallback(run, down.reason)
+                return self._finish("failed", down.reason)
+            cut_short = down.reason
+            self._emit(
+                WarningRaised(
+                    message=f"{down.reason} The research stopped searching; the report is "
+                    f"written from the {len(self.state.sources)} sources found so far.",
+                    kind="search",
+                )
+            )
         except Paused as paused:
             return self._finish("paused", paused.reason)
         except Failed as failed:
@@ -337,7 +367,7 @@ class ResearchEngine:
             write_fallback(run, reason)
             return self._finish("failed", reason)
         try:
-            await write_report(run, stopped=status == "stopped")
+            await write_report(run, stopped=status == "stopped", cut_short=cut_short)
         except Paused as paused:
             write_fallback(run, f"the daily quota is spent ({paused.reason})")
             return self._finish("paused", paused.reason)
@@ -345,6 +375,8 @@ class ResearchEngine:
             self._finish("interrupted", "interrupted while writing the report")
             raise
         await self.graph.current()  # the usual ending waits here, off the loop
+        if status == "done":
+            status, reason = with_warnings(self.state, cut_short)
         return self._finish(status, reason)
 
     def _finish(self, status: SessionStatus, reason: str) -> RunResult:
@@ -361,7 +393,24 @@ class ResearchEngine:
             tokens_out=state.tokens_out,
             sources=len(state.sources),
             reason=reason,
+            failed_searches=[f.as_dict() for f in failed_searches(state)],
         )
+
+
+def with_warnings(state: SessionState, cut_short: str = "") -> tuple[SessionStatus, str]:
+    """A research that reached its report ends "done", or "done with warnings" when the
+    reader must know it is less than it looks: searches failed or stopped early, or the
+    report was assembled without the model."""
+    from core.search_failures import summary
+
+    why = [cut_short] if cut_short else []
+    if failures := failed_searches(state):
+        why.append(summary(failures))
+    if state.report_fallback:
+        why.append(f"report written without the LLM ({state.report_reason})")
+    if not why:
+        return "done", ""
+    return "done with warnings", "; ".join(why)
 
 
 def _covered_note(n: int) -> WarningRaised:

@@ -7,14 +7,18 @@ report) must treat a 429, a spent quota or a rejected key the same way.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from core.config import GeminiConfig
 from core.errors import AuthError, BadOutputError, ProviderError, QuotaExhausted, RateLimitError
 from core.events import Event, LLMCallFinished, RateLimited, StreamRestarted, WarningRaised
 from core.ratelimit import RateLimiter, call_with_retries, wait_cause
 from core.research.outcomes import Failed, Paused
+
+if TYPE_CHECKING:
+    from core.research.gate import RunGate
 
 T = TypeVar("T")
 Emit = Callable[[Event], Event]
@@ -36,10 +40,14 @@ def announce_wait(emit: Emit, scope: str, delay: float, error: ProviderError, at
 class LLMCall:
     """Calls the model through the shared ``limiter`` and emits what each call cost."""
 
-    def __init__(self, settings: GeminiConfig, limiter: RateLimiter, emit: Emit) -> None:
+    def __init__(
+        self, settings: GeminiConfig, limiter: RateLimiter, emit: Emit, gate: RunGate | None = None
+    ) -> None:
         self.settings = settings
         self.limiter = limiter
         self.emit = emit
+        self.gate = gate
+        """The run gate: a call counts as in flight, and a pause holds its retries."""
 
     async def __call__(
         self,
@@ -72,10 +80,16 @@ class LLMCall:
                     "requests per minute (gemini.rpm)",
                 )
             )
+        gate = self.gate
         try:
-            response = await call_with_retries(
-                call, max_retries=self.settings.max_retries, on_wait=on_wait, limiter=self.limiter
-            )
+            async with gate.in_flight() if gate is not None else contextlib.nullcontext():
+                response = await call_with_retries(
+                    call,
+                    max_retries=self.settings.max_retries,
+                    on_wait=on_wait,
+                    limiter=self.limiter,
+                    **({"sleep": gate.retry_sleep} if gate is not None else {}),
+                )
         except QuotaExhausted as exc:
             raise Paused(str(exc)) from exc  # it names Gemini and the quota already
         except RateLimitError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.config import Config
@@ -44,6 +44,8 @@ class RunResult:
     tokens_out: int
     sources: int
     reason: str = ""
+    failed_searches: list[dict[str, Any]] = field(default_factory=list)
+    """Each: {"round", "query", "provider", "reason"} (``core.search_failures``)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,4 +57,6 @@ class RunResult:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "sources": self.sources,
+            "reason": self.reason,
+            "failed_searches": list(self.failed_searches),
         }
