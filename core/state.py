@@ -284,8 +284,8 @@ class SessionState:
                 if search.status == "running":  # it never came back
                     search.status = closing
                     search.error = search.error or e.status
-            if rnd.status == "running":
-                rnd.status = closing
+            if rnd.status == "running":  # cut short (searching ended early): not finished
+                rnd.status = "stopped" if closing == "done" else closing
                 rnd.finished = e.timestamp
 
     def _round_started(self, e: RoundStarted) -> None:

@@ -121,12 +121,12 @@ class RunGate:
         holding = closed and self._waiting > 0 and self._busy == 0
         if holding == self.held.is_set():
             return
+        if not holding:
+            self.held.clear()
+        if self.on_hold is not None:  # on record before anyone waiting on ``held`` looks
+            self.on_hold(holding)
         if holding:
             self.held.set()
-        else:
-            self.held.clear()
-        if self.on_hold is not None:
-            self.on_hold(holding)
 
     def _on_loop(self, change: Callable[[asyncio.Event], None]) -> None:
         """Change the gate on the engine's loop, whichever thread asks."""

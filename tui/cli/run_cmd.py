@@ -42,6 +42,7 @@ from tui.cli.parser import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PAUSED, 
 
 EXIT_BY_STATUS = {
     "done": EXIT_OK,
+    "done with warnings": EXIT_OK,
     "stopped": EXIT_OK,
     "paused": EXIT_PAUSED,
     "interrupted": EXIT_INTERRUPTED,
