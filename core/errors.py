@@ -41,6 +41,12 @@ class AuthError(ProviderError):
     """Bad or missing API key: retrying will not help."""
 
 
+class FatalProviderError(ProviderError):
+    """Retrying can never help: a spent plan (Tavily 432/433), a forbidden key (403), a
+    refused connection (nothing listens at the configured address). The research stops
+    using the provider at once and the message says which one failed and how to fix it."""
+
+
 class TransientError(ProviderError):
     """A 5xx, a timeout or a dropped connection: worth retrying with backoff."""
 

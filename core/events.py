@@ -21,7 +21,11 @@ from typing import Any, ClassVar, Literal
 
 Section = Literal["plan", "execution", "reflection"]
 Phase = Literal["context", "reasoning", "search", "synthesis", "report"]
-SessionStatus = Literal["running", "paused", "done", "stopped", "interrupted", "failed"]
+SessionStatus = Literal[
+    "running", "paused", "done", "stopped", "interrupted", "failed", "done with warnings"
+]
+DONE_STATUSES: frozenset[str] = frozenset({"done", "done with warnings"})
+"""Statuses of a research that ran to its report (nothing left to resume)."""
 
 SECTIONS: tuple[Section, ...] = ("plan", "execution", "reflection")
 PHASES: tuple[Phase, ...] = ("context", "reasoning", "search", "synthesis", "report")
@@ -190,6 +194,8 @@ class SearchFinished(Event):
     """Results the search filters turned away (``results`` counts those kept)."""
     dropped_reasons: list[str] = field(default_factory=list)
     """"url: reason" for each dropped result (the first 20)."""
+    provider: str = ""
+    """The search provider that answered or failed (empty in logs written before it)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -251,6 +257,15 @@ class RoundResumed(Event):
 
     round: int
     step: ResumeStep
+@dataclass(frozen=True, kw_only=True)
+class ResearchHeld(Event):
+    """A pause took hold: everything started before it has come back and nothing new
+    starts until ``ResearchReleased``. Time in between is no research time."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResearchReleased(Event):
+    """The pause ended (unpause, or a stop that goes on to the report)."""
 
 
 # --- trouble -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core.events import (
+    DONE_STATUSES,
     PHASES,
     AnswerChunk,
     AnswerReady,
@@ -31,6 +32,8 @@ from core.events import (
     ReportArchived,
     ReportChunk,
     ReportReady,
+    ResearchHeld,
+    ResearchReleased,
     RoundFinished,
     RoundResumed,
     RoundStarted,
@@ -89,6 +92,7 @@ class SearchState:
     dropped: int = 0
     """Results the search filters dropped."""
     dropped_reasons: list[str] = field(default_factory=list)
+    provider: str = ""
 
 
 def _empty_text() -> dict[Section, str]:
@@ -220,6 +224,10 @@ class SessionState:
     """Earlier reports kept before a "dig deeper" rewrote ``report.md``, oldest first."""
     qa: list[QAState] = field(default_factory=list)
     """Follow-up questions asked about this research, in order."""
+    held_since: float | None = None
+    """When the pause under way took hold (``ResearchHeld``); None while it runs."""
+    held_s: float = 0.0
+    """Seconds spent held by pauses that have ended: no research time either."""
 
     # -- construction --------------------------------------------------------------------
 
@@ -246,13 +254,25 @@ class SessionState:
         else up to the last event (a replay, or another window's run), so watching and
         reopening agree. Time between a stop or pause and the resume is not counted.
         """
-        total = self.active_s
+        total = self.active_s - self.held_s
+        end = self.updated if now is None else max(self.updated, now)
         if self.run_started is not None:
-            end = self.updated if now is None else max(self.updated, now)
             total += max(0.0, end - self.run_started)
         elif not total and self.started:  # a log without SessionStarted (never written so)
             total = max(0.0, self.updated - self.started)
-        return total
+        if self.held_since is not None:  # paused now: the clock stands still
+            total -= max(0.0, end - self.held_since)
+        return max(0.0, total)
+
+    @property
+    def held(self) -> bool:
+        """A pause has taken hold: nothing runs until it is released."""
+        return self.held_since is not None
+
+    def _end_hold(self, timestamp: float) -> None:
+        if self.held_since is not None:
+            self.held_s += max(0.0, timestamp - self.held_since)
+            self.held_since = None
 
     # -- the reducer ---------------------------------------------------------------------
 
@@ -296,6 +316,7 @@ class SessionState:
             # The previous run never said it ended (the app was killed): it ran until its
             # last event.
             self.active_s += max(0.0, self.updated - self.run_started)
+        self._end_hold(self.updated)
         self.run_started = e.timestamp
         self.topic = e.topic or self.topic
         self.rounds_planned = e.rounds
@@ -320,18 +341,21 @@ class SessionState:
         self.current_phase = None
         self._clear_rate_limit()
         self._clear_model_wait()
+        self._end_hold(e.timestamp)
         if self.run_started is not None:
             self.active_s += max(0.0, e.timestamp - self.run_started)
             self.run_started = None
-        closing: PhaseStatus = "done" if e.status == "done" else _CUT_SHORT.get(e.status, "stopped")
+        closing: PhaseStatus = (
+            "done" if e.status in DONE_STATUSES else _CUT_SHORT.get(e.status, "stopped")
+        )
         for rnd in self.rounds.values():
             rnd.close_phases(e.timestamp, closing)
             for search in rnd.searches:
                 if search.status == "running":  # it never came back
                     search.status = closing
                     search.error = search.error or e.status
-            if rnd.status == "running":
-                rnd.status = closing
+            if rnd.status == "running":  # cut short (searching ended early): not finished
+                rnd.status = "stopped" if closing == "done" else closing
                 rnd.finished = e.timestamp
 
     def _round_started(self, e: RoundStarted) -> None:
@@ -454,6 +478,7 @@ class SessionState:
         search.dropped = e.dropped
         search.dropped_reasons = list(e.dropped_reasons)
         self.results_dropped += e.dropped
+        search.provider = e.provider
 
     def _source_added(self, e: SourceAdded) -> None:
         self.sources[e.source_id] = e
@@ -486,6 +511,13 @@ class SessionState:
         self.rate_limited_until = e.timestamp + e.retry_in_s
         self.rate_limit_message = e.message
         self.rate_limit_label = wait_label(e)
+
+    def _research_held(self, e: ResearchHeld) -> None:
+        if self.held_since is None:
+            self.held_since = e.timestamp
+
+    def _research_released(self, e: ResearchReleased) -> None:
+        self._end_hold(e.timestamp)
 
     def _warning(self, e: WarningRaised) -> None:
         self.warnings.append(e)
@@ -578,4 +610,6 @@ _HANDLERS: dict[type[Event], Any] = {
     QuestionAsked: SessionState._question_asked,
     AnswerChunk: SessionState._answer_chunk,
     AnswerReady: SessionState._answer_ready,
+    ResearchHeld: SessionState._research_held,
+    ResearchReleased: SessionState._research_released,
 }

@@ -19,12 +19,33 @@ def readme_key_rows() -> list[str]:
 def test_the_readme_key_table_is_the_help_screens() -> None:
     """Row for row, so a key changed in the app cannot leave a stale line in the README.
 
-    On failure, paste the rows printed by ``readme_key_rows()`` under "### Keys".
+    On failure, run ``python -m tui.keys --write-readme`` (it regenerates the section).
     """
     text = README.read_text(encoding="utf-8")
     table = text.split("### Keys", 1)[1].split("| --- | --- | --- |\n", 1)[1]
     rows = table.split("\n\n", 1)[0].splitlines()
+    rows = [row for row in rows if row.startswith("|")]
     assert rows == readme_key_rows(), "\n".join(readme_key_rows())
+
+
+def test_the_readme_key_section_is_what_the_generator_writes() -> None:
+    """The section between the markers is generated from ``tui.keys.ALL_KEYS``: the README
+    regenerated now must be byte for byte the README as committed."""
+    from tui.keys import README_END, README_START, markdown_table, with_key_table
+
+    text = README.read_text(encoding="utf-8")
+    assert README_START in text and README_END in text
+    assert with_key_table(text) == text, "run: python -m tui.keys --write-readme"
+    assert markdown_table() in text
+
+
+def test_the_generator_replaces_a_stale_table() -> None:
+    from tui.keys import README_END, README_START, markdown_table, with_key_table
+
+    stale = f"intro\n{README_START}\n| old | row |\n{README_END}\nafter\n"
+    fresh = with_key_table(stale)
+    assert "| old | row |" not in fresh and markdown_table() in fresh
+    assert fresh.startswith("intro\n") and fresh.endswith("after\n")
 
 
 def test_quick_start_has_two_commands_and_ci_runs_the_second() -> None:

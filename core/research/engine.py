@@ -25,8 +25,11 @@ from typing import Any, Literal
 from core import ingest
 from core.config import Config
 from core.events import (
+    DONE_STATUSES,
     ErrorRaised,
     Event,
+    ResearchHeld,
+    ResearchReleased,
     RoundFinished,
     RoundStarted,
     SessionFinished,
@@ -44,7 +47,7 @@ from core.research.gate import RunGate
 from core.research.graph_link import GraphLink
 from core.research.llm_call import LLMCall
 from core.research.options import ResearchOptions, RunResult
-from core.research.outcomes import Failed, Paused, Stopped
+from core.research.outcomes import Failed, Paused, SearchUnusable, Stopped
 from core.research.phases import (
     build_context,
     reason,
@@ -60,6 +63,7 @@ from core.research.run import QueryReviewer, Run
 from core.research.sources import SourceBook
 from core.search.base import SearchProvider
 from core.search.filters import SearchFilters
+from core.search_failures import failed_searches
 from core.sessions import RunLock, SessionHandle, SessionStore, check_topic
 from core.state import SessionState
 
@@ -97,6 +101,7 @@ class ResearchEngine:
         """Pacing, retries and the provider's name in messages (``core.providers``)."""
         self.limiter = RateLimiter(self.limits.rpm)
         self.gate = RunGate()
+        self.gate.on_hold = self._on_hold
         self.graph = GraphLink(store, self._emit)
         self.bus = EventBus(secret_values(config))
         self.bus.listeners.append(self._publish)
@@ -124,6 +129,17 @@ class ResearchEngine:
     def stop(self) -> None:
         """Finish the call under way, then write a (partial) report and save."""
         self.gate.stop()
+
+    @property
+    def finishing(self) -> int:
+        """Searches and model calls started before a pause that are still under way."""
+        return self.gate.finishing
+
+    def _on_hold(self, held: bool) -> None:
+        """The gate took hold (or let go): on record, so the clock stops and the UI says
+        "paused" only once nothing runs any more."""
+        if self._handle is not None:
+            self._emit(ResearchHeld() if held else ResearchReleased())
 
     @property
     def graph_wait_s(self) -> float:
@@ -198,7 +214,7 @@ class ResearchEngine:
         state = self.state
         # Killed before its first event (while the graph opened): session.json has the topic.
         topic = state.topic or handle.read_info().topic
-        if (state.status == "done" and not extra_rounds) or not topic:
+        if (state.status in DONE_STATUSES and not extra_rounds) or not topic:
             self._release()
             why = "is already finished" if topic else "holds no research (no topic was saved)"
             hint = " (dig deeper with --rounds N --focus ...)" if topic else ""
@@ -208,10 +224,11 @@ class ResearchEngine:
             options.rounds, options.breadth = state.rounds_planned, state.breadth
             options.language = state.language
             options.filters = SearchFilters.from_dict(state.filters)
-        options.focus = focus or ("" if state.status == "done" else state.run_focus)
+        options.focus = focus or ("" if state.status in DONE_STATUSES else state.run_focus)
         if extra_rounds:
+            finished = state.status in DONE_STATUSES
             done = state.completed_rounds()
-            options.rounds = (done if state.status == "done" else options.rounds) + extra_rounds
+            options.rounds = (done if finished else options.rounds) + extra_rounds
         try:
             return await self._start(
                 topic,
@@ -269,7 +286,7 @@ class ResearchEngine:
             state=self.state,
             emit=self._emit,
             gate=self.gate,
-            llm_call=LLMCall(self._limits_for_run(), self.limiter, self._emit),
+            llm_call=LLMCall(self._limits_for_run(), self.limiter, self._emit, self.gate),
             providers=self.providers,
             sources=SourceBook(self.state, self._emit),
             graph=self.graph,
@@ -374,11 +391,25 @@ class ResearchEngine:
     async def _research(self, run: Run, first_round: int) -> RunResult:
         """The rounds, then the report; every way a research can end is decided here."""
         status: SessionStatus = "done"
-        reason = ""
+        reason = cut_short = ""
         try:
             await self._rounds(run, first_round)
         except Stopped:
             status, reason = "stopped", "stopped by the user"
+        except SearchUnusable as down:
+            if not self.state.sources:  # nothing to write a report from
+                kind = "auth" if down.auth else "search"
+                self._emit(ErrorRaised(kind=kind, message=down.reason, recoverable=False))
+                write_fallback(run, down.reason)
+                return self._finish("failed", down.reason)
+            cut_short = down.reason
+            self._emit(
+                WarningRaised(
+                    message=f"{down.reason} The research stopped searching; the report is "
+                    f"written from the {len(self.state.sources)} sources found so far.",
+                    kind="search",
+                )
+            )
         except Paused as paused:
             return self._finish("paused", paused.reason)
         except Failed as failed:
@@ -396,7 +427,7 @@ class ResearchEngine:
             write_fallback(run, reason)
             return self._finish("failed", reason)
         try:
-            await write_report(run, stopped=status == "stopped")
+            await write_report(run, stopped=status == "stopped", cut_short=cut_short)
         except Paused as paused:
             write_fallback(run, f"the daily quota is spent ({paused.reason})")
             return self._finish("paused", paused.reason)
@@ -404,6 +435,8 @@ class ResearchEngine:
             self._finish("interrupted", "interrupted while writing the report")
             raise
         await self.graph.current()  # the usual ending waits here, off the loop
+        if status == "done":
+            status, reason = with_warnings(self.state, cut_short)
         return self._finish(status, reason)
 
     def _finish(self, status: SessionStatus, reason: str) -> RunResult:
@@ -421,6 +454,7 @@ class ResearchEngine:
             sources=len(state.sources),
             reason=reason,
             results_dropped=state.results_dropped,
+            failed_searches=[f.as_dict() for f in failed_searches(state)],
         )
 
 
@@ -434,6 +468,22 @@ def _search_hint(config: Config) -> str:
     }
     chain = config.providers.search_chain or ["tavily"]
     return "check " + "; ".join(hints.get(name, name) for name in chain)
+
+
+def with_warnings(state: SessionState, cut_short: str = "") -> tuple[SessionStatus, str]:
+    """A research that reached its report ends "done", or "done with warnings" when the
+    reader must know it is less than it looks: searches failed or stopped early, or the
+    report was assembled without the model."""
+    from core.search_failures import summary
+
+    why = [cut_short] if cut_short else []
+    if failures := failed_searches(state):
+        why.append(summary(failures))
+    if state.report_fallback:
+        why.append(f"report written without the LLM ({state.report_reason})")
+    if not why:
+        return "done", ""
+    return "done with warnings", "; ".join(why)
 
 
 def _covered_note(n: int) -> WarningRaised:

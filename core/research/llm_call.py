@@ -11,10 +11,11 @@ answer text.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.errors import AuthError, BadOutputError, ProviderError, QuotaExhausted, RateLimitError
 from core.events import (
@@ -31,6 +32,9 @@ from core.llm.base import TextCallback
 from core.providers import LLMLimits
 from core.ratelimit import RateLimiter, call_with_retries, wait_cause
 from core.research.outcomes import Failed, Paused
+
+if TYPE_CHECKING:
+    from core.research.gate import RunGate
 
 T = TypeVar("T")
 Emit = Callable[[Event], Event]
@@ -64,10 +68,14 @@ def accepts_thinking(llm: Any) -> bool:
 class LLMCall:
     """Calls the model through the shared ``limiter`` and emits what each call cost."""
 
-    def __init__(self, settings: LLMLimits, limiter: RateLimiter, emit: Emit) -> None:
+    def __init__(
+        self, settings: LLMLimits, limiter: RateLimiter, emit: Emit, gate: RunGate | None = None
+    ) -> None:
         self.settings = settings
         self.limiter = limiter
         self.emit = emit
+        self.gate = gate
+        """The run gate: a call counts as in flight, and a pause holds its retries."""
         self._waiting: tuple[int, str, float] | None = None
         """(round, purpose, start) of the attempt under way until its first token."""
         self._thought = False
@@ -147,13 +155,16 @@ class LLMCall:
                     f"requests per minute ({self.settings.rpm_setting})",
                 )
             )
+        gate = self.gate
         try:
-            response = await call_with_retries(
-                attempt,
-                max_retries=self.settings.max_retries,
-                on_wait=on_wait,
-                limiter=self.limiter,
-            )
+            async with gate.in_flight() if gate is not None else contextlib.nullcontext():
+                response = await call_with_retries(
+                    attempt,
+                    max_retries=self.settings.max_retries,
+                    on_wait=on_wait,
+                    limiter=self.limiter,
+                    **({"sleep": gate.retry_sleep} if gate is not None else {}),
+                )
         except QuotaExhausted as exc:
             raise Paused(str(exc)) from exc  # it names the provider and the quota already
         except RateLimitError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -62,6 +62,8 @@ class RunResult:
     reason: str = ""
     results_dropped: int = 0
     """Search results the filters turned away."""
+    failed_searches: list[dict[str, Any]] = field(default_factory=list)
+    """Each: {"round", "query", "provider", "reason"} (``core.search_failures``)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,4 +76,6 @@ class RunResult:
             "tokens_out": self.tokens_out,
             "sources": self.sources,
             "results_dropped": self.results_dropped,
+            "reason": self.reason,
+            "failed_searches": list(self.failed_searches),
         }

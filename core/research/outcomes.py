@@ -26,3 +26,14 @@ class Failed(Exception):
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
+
+
+class SearchUnusable(Exception):
+    """The search provider can never answer (rejected key, spent plan, refused connection):
+    stop searching and write the report from what was gathered, naming the provider."""
+
+    def __init__(self, provider: str, reason: str, *, auth: bool = False) -> None:
+        super().__init__(reason)
+        self.provider = provider
+        self.reason = reason
+        self.auth = auth

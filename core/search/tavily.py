@@ -12,7 +12,13 @@ import contextlib
 from typing import Any
 
 from core import ingest
-from core.errors import AuthError, ProviderError, RateLimitError, TransientError
+from core.errors import (
+    AuthError,
+    FatalProviderError,
+    ProviderError,
+    RateLimitError,
+    TransientError,
+)
 from core.search.base import SearchHit
 from core.search.filters import SearchFilters
 
@@ -124,9 +130,7 @@ class TavilySearch:
         if isinstance(exc, terr.UsageLimitExceededError):
             return RateLimitError(f"Tavily rate limit: {detail}", provider=PROVIDER)
         if isinstance(exc, terr.ForbiddenError):
-            return ProviderError(
-                f"Tavily refused the search (plan or usage limit): {detail}", provider=PROVIDER
-            )
+            return FatalProviderError(_forbidden_message(detail), provider=PROVIDER)
         if isinstance(exc, terr.BadRequestError):
             return ProviderError(f"Tavily rejected the query: {detail}", provider=PROVIDER)
         if isinstance(exc, terr.TimeoutError):
@@ -137,6 +141,13 @@ class TavilySearch:
             if code >= 500 or code == 408:
                 return TransientError(f"{text} (server side; will retry)", provider=PROVIDER)
             return ProviderError(text, provider=PROVIDER)
+        if _refused(exc):
+            where = self.base_url or "api.tavily.com"
+            return FatalProviderError(
+                f"Tavily: connection refused at {where} — nothing is listening there; check "
+                "[tavily] base_url (or TAVILY_BASE_URL) and that the server is up.",
+                provider=PROVIDER,
+            )
         if isinstance(exc, httpx.TransportError | httpx.TimeoutException):
             return TransientError(
                 f"Tavily connection failed ({type(exc).__name__}: {detail})", provider=PROVIDER
@@ -144,6 +155,34 @@ class TavilySearch:
         return ProviderError(
             f"Tavily search failed ({type(exc).__name__}: {detail})", provider=PROVIDER
         )
+
+
+def _forbidden_message(detail: str) -> str:
+    """tavily-python raises one ForbiddenError for 403, 432 and 433; its body says which."""
+    lowered = detail.lower()
+    if "pay-as-you-go" in lowered:
+        what = "pay-as-you-go limit reached (433) — raise the limit on the Tavily dashboard"
+    elif "plan" in lowered or "usage limit" in lowered or "credit" in lowered:
+        what = (
+            "plan limit reached (432) — the plan's credits are spent; upgrade the plan or "
+            "wait for the monthly reset (app.tavily.com)"
+        )
+    else:
+        what = "access forbidden (403) — this key may not use the search endpoint"
+    return f"Tavily: {what}. Server said: {detail}"
+
+
+def _refused(exc: BaseException) -> bool:
+    """A refused connection somewhere in the cause chain (httpx hides it behind "All
+    connection attempts failed"): the port is closed, so a retry would be refused too."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _score(value: object) -> float:

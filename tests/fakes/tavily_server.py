@@ -116,8 +116,12 @@ class FakeTavily(LoopbackServer):
         port: int = 0,
         poison: bool = False,
         delay_s: float = 0.0,
+        fail_with: int | None = None,
     ) -> None:
         super().__init__(port=port)
+        self.fail_with = fail_with
+        """A status every search answers with (432: the plan's credits are spent, 401: a
+        revoked key), as a real account in that state does: no retry can help."""
         self.api_key = api_key
         self.poison = poison
         self.delay_s = delay_s
@@ -157,6 +161,9 @@ class FakeTavily(LoopbackServer):
         auth = req.header("authorization")
         if self.api_key is not None and auth != f"Bearer {self.api_key}":
             self.send_json(h, 401, tavily_error(401))
+            return
+        if self.fail_with is not None:
+            self.send_json(h, self.fail_with, tavily_error(self.fail_with))
             return
         scripted = self.errors.pop()
         if scripted is not None:

@@ -28,6 +28,8 @@ from core.events import (
     RateLimited,
     ReportChunk,
     ReportReady,
+    ResearchHeld,
+    ResearchReleased,
     RoundFinished,
     RoundStarted,
     SearchFinished,
@@ -366,10 +368,12 @@ class ScriptedEngine:
                 self.holding.set()
                 await asyncio.to_thread(self.gate.wait)
             if self.paused:
+                self._emit(ResearchHeld())  # as the engine does: on record, then held
                 self.held.set()
                 while self.paused:  # noqa: ASYNC110 - mirrors the engine's checkpoint
                     await asyncio.sleep(0.01)
                 self.held.clear()
+                self._emit(ResearchReleased())
             if self._stop.is_set():
                 return self._stopped()
             if isinstance(event, PlanReady) and self.review_queries is not None:

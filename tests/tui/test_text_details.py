@@ -86,6 +86,7 @@ async def test_the_status_bar_keeps_a_space_between_round_and_phase() -> None:
     from textual.app import App, ComposeResult
 
     from core.events import PhaseStarted, RoundStarted
+    from tests.pilot_helpers import wait_for
     from tui.widgets.status_bar import StatusBar
 
     state = SessionState()
@@ -106,5 +107,6 @@ async def test_the_status_bar_keeps_a_space_between_round_and_phase() -> None:
         async with app.run_test(size=(width, 3)) as pilot:
             bar = app.query_one(StatusBar)
             bar.show_state(state)
-            await pilot.pause()
+            await wait_for(pilot, lambda b=bar: b.content_size.width > 0, "the bar laid out")
+            bar.show_state(state)  # drawn again at its real width
             assert str(bar.render()).startswith("Round 1/3 reasoning"), width

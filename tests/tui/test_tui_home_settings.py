@@ -77,8 +77,7 @@ async def test_valid_form_posts_start_research(size: tuple[int, int]) -> None:
         screen.query_one("#breadth", Input).value = "2"
         screen.query_one("#language", Input).value = "Deutsch"
         await pilot.click("#start")
-        await pilot.pause()
-        assert len(app.started) == 1
+        await wait_for(pilot, lambda: len(app.started) == 1, "the research started")
         started = app.started[0]
         assert (started.topic, started.rounds, started.breadth, started.language) == (
             "solid state batteries",
@@ -108,7 +107,7 @@ async def test_defaults_come_from_config_and_bad_numbers_are_refused() -> None:
         # language empty = the topic's language
         screen.query_one("#rounds", Input).value = "2"
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_for(pilot, lambda: len(app.started) == 1, "the research started")
         assert app.started[-1].language == "" and app.started[-1].rounds == 2
 
 
@@ -222,15 +221,12 @@ async def test_saved_list_shows_sessions_and_filter_narrows(size: tuple[int, int
         await pilot.press("slash")
         assert screen.focused is screen.query_one("#filter")
         await pilot.press(*"coral")
-        await pilot.pause()
-        assert table.shown_ids == [ids[2]]
+        await wait_for(pilot, lambda: table.shown_ids == [ids[2]], "the list filtered")
         await pilot.press(*"zzz")
-        await pilot.pause()
-        assert table.shown_ids == []
+        await wait_for(pilot, lambda: table.shown_ids == [], "nothing matches")
         assert "No saved research matches" in str(screen.query_one("#empty-state").render())
         await pilot.press("escape")
-        await pilot.pause()
-        assert len(table.shown_ids) == 3
+        await wait_for(pilot, lambda: len(table.shown_ids) == 3, "the filter cleared")
         # Enter on a row opens it
         table.focus()
         table.move_cursor(row=table.get_row_index(ids[0]))

@@ -53,6 +53,7 @@ from tui.cli.parser import (
 
 EXIT_BY_STATUS = {
     "done": EXIT_OK,
+    "done with warnings": EXIT_OK,
     "stopped": EXIT_OK,
     "paused": EXIT_PAUSED,
     "interrupted": EXIT_INTERRUPTED,

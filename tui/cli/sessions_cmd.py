@@ -140,6 +140,13 @@ def show_session(args: argparse.Namespace) -> int:
         # One line each, never wrapped or cut by us (soft_wrap): a path is there to be
         # copied whole, whatever the terminal's width.
         console.print(f"[bold]{name:<{width}}[/]  {escape(safe(value))}", soft_wrap=True)
+    from core.search_failures import failed_searches
+
+    if failures := failed_searches(state):
+        console.print(f"\n[bold]Failed searches[/] ({len(failures)})")
+        for failure in failures:
+            line = f"round {failure.round}, {failure.provider}: {failure.query} — {failure.reason}"
+            console.print(f"- {escape(safe(line))}", soft_wrap=True)
     if state.summary:
         console.print("\n[bold]Summary[/]")
         console.print(escape(safe(state.summary)))

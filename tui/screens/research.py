@@ -42,6 +42,7 @@ from tui.engine_worker import (
 )
 from tui.messages import EventsReady, ShowSource
 from tui.paths import shown_path
+from tui.pause_note import pause_note
 from tui.screens.review import ReviewQueriesScreen
 from tui.toast_policy import Toast, ToastPolicy, shorten
 from tui.widgets.mindmap_tree import MindMapTree, MindMapView
@@ -405,7 +406,7 @@ class ResearchScreen(Screen[None]):
             self.sub_title = state.topic
         self._refresh_status()
         steps = self.steps
-        entries = build_entries(state, self.notes, paused=self.engine_paused)
+        entries = build_entries(state, self.notes, paused=self.engine_paused and state.held)
         steps.show_entries(entries)
         if steps.follow:
             self._follow_newest(entries)
@@ -450,7 +451,7 @@ class ResearchScreen(Screen[None]):
         if running and self.stopping:
             bar.note = "stopping…"
         elif self.engine_paused:
-            bar.note = "paused (space resumes)"
+            bar.note = pause_note(self.state)
         bar.show_state(self.state)
         self.notice.show(notice_for(self.state, running=running, stopping=self.stopping))
 
@@ -594,16 +595,29 @@ class ResearchScreen(Screen[None]):
 
     def action_view(self, view: str) -> None:
         switcher = self.views
+        leaving = switcher.current
         if switcher.current == view:
             switcher.current = "panes"
             self.pane(self.active_pane).doc.focus()
+            self._mindmap_hidden(leaving)
             return
         switcher.current = view
+        self._mindmap_hidden(leaving)
         if view == "mindmap":
             mindmap = self.mindmap
             mindmap.ensure_loaded(force=self.mindmap_stale)
             self.mindmap_stale = False
         self._focus_view(view)
+
+    def _mindmap_hidden(self, left: str | None) -> None:
+        """The mind map went out of view: let the embedded graph go (another window or a
+        ``run`` may write it now); showing it again reopens it and reloads the tree."""
+        if left != "mindmap" or self.views.current == "mindmap":
+            return
+        release = getattr(self.app, "release_store_if_idle", None)
+        if release is not None:
+            self.mindmap_stale = True
+            release()
 
     def _focus_view(self, view: str) -> None:
         if view == "sources":
@@ -733,7 +747,7 @@ class ResearchScreen(Screen[None]):
                 self._toast("pause", "Resumed.")
             else:
                 runner.pause()
-                self._toast("pause", "Pausing after the current step (space resumes).")
+                self._toast("pause", "Pausing: what is under way finishes, nothing new starts.")
             self._refresh_status()
             self.call_later(self._refresh_all)  # what runs now shows ⏸ (or spins again)
             self.refresh_bindings()

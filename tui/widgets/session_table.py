@@ -33,6 +33,7 @@ MIN_TOPIC_WIDTH = 12
 STATUS_STYLE = {
     "running": "bold cyan",
     "done": "green",
+    "done with warnings": "yellow",
     "paused": "yellow",
     "interrupted": "yellow",
     "stopped": "yellow",

@@ -40,6 +40,7 @@ STATUS_STYLE = {
     "running": "$success",
     "paused": "$warning",
     "done": "$success",
+    "done with warnings": "$warning",
     "stopped": "$warning",
     "interrupted": "$warning",
     "failed": "$error",

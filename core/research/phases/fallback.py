@@ -23,6 +23,14 @@ def write_fallback(run: Run, reason: str) -> None:
 
 
 def save_report(run: Run, text: str, *, fallback: bool, reason: str) -> None:
-    """Write ``report.md`` whole (a reader never sees half of it), then say where it is."""
+    """Write ``report.md`` whole (a reader never sees half of it), then say where it is.
+
+    Searches that failed are listed at its end, so the report never looks more complete
+    than the research was."""
+    from core.search_failures import failed_searches, markdown_section
+
+    section = markdown_section(failed_searches(run.state))
+    if section:
+        text = text.rstrip() + "\n\n" + section
     write_atomic(run.report_path, text, mode=SHARED)
     run.emit(ReportReady(path=str(run.report_path), fallback=fallback, reason=reason))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 
-from core import prompts
+from core import ingest, prompts
 from core.events import PhaseStarted, ReportArchived, ReportChunk, WarningRaised
 from core.report import finalise_report
 from core.research.outcomes import Failed
@@ -39,8 +39,11 @@ def keep_earlier_report(run: Run) -> None:
 PARTIAL_NOTE = "> *Partial report: the research was stopped before all rounds ran.*\n\n"
 
 
-async def write_report(run: Run, *, stopped: bool) -> None:
-    """Raises ``Paused`` when a spent quota interrupts it (the loop writes the fallback)."""
+async def write_report(run: Run, *, stopped: bool, cut_short: str = "") -> None:
+    """Raises ``Paused`` when a spent quota interrupts it (the loop writes the fallback).
+
+    ``cut_short``: why the searching ended early (a search provider that can never
+    answer); said at the top of the report."""
     run.gate.clear_stop()
     state = run.state
     run.emit(PhaseStarted(round=state.current_round, phase="report"))
@@ -80,5 +83,8 @@ async def write_report(run: Run, *, stopped: bool) -> None:
                 kind="report",
             )
         )
-    text = (PARTIAL_NOTE if stopped else "") + checked.text
+    note = PARTIAL_NOTE if stopped else ""
+    if cut_short:
+        note += f"> *Partial report: searching stopped early. {ingest.md_inline(cut_short)}*\n\n"
+    text = note + checked.text
     save_report(run, text, fallback=False, reason="stopped" if stopped else "")

@@ -212,6 +212,13 @@ async def test_the_app_holds_the_graph_only_while_it_needs_it(
         await pilot.press("m")  # the mind map on screen needs the graph
         await wait_for(pilot, lambda: app._store is not None)
         assert not graph_is_free(config)
+        await pilot.press("m")  # toggled off: let go at once, not when the screen closes
+        await wait_for(pilot, lambda: app._store is None, "the graph let go on toggle off")
+        await app.workers.wait_for_complete()
+        assert graph_is_free(config)
+        await pilot.press("m")  # and on again: it is opened again for the tree
+        await wait_for(pilot, lambda: app._store is not None, "the graph reopened on toggle on")
+        assert not graph_is_free(config)
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
         await wait_for(pilot, lambda: app._store is None)

@@ -109,8 +109,11 @@ def test_run_json_then_sessions_commands(
         "tokens_out",
         "sources",
         "results_dropped",
+        "reason",
+        "failed_searches",
     }
     assert data["status"] == "done" and data["rounds"] == 1
+    assert data["failed_searches"] == [] and data["reason"] == ""
     assert data["llm_calls"] <= 3
     assert Path(data["report_path"]).is_file()
     session_id = data["session_id"]
@@ -466,3 +469,23 @@ def test_sessions_show_prints_paths_whole_at_80_columns(
     assert main(["sessions", "show", session_id]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any(line.split() == ["report", str(report)] for line in lines), lines
+
+
+def test_run_json_lists_failed_searches_and_ends_done_with_warnings(
+    fake_env: tuple[FakeGemini, FakeTavily], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10 item 8: an outage in some searches is said, not hidden behind "done"."""
+    _, tavily = fake_env
+    tavily.queue_error(400, times=1)
+    assert main(["run", "Hydrogen storage", "--rounds", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "done with warnings"
+    (failed,) = data["failed_searches"]
+    assert failed["provider"] == "tavily" and failed["round"] == 1 and failed["query"]
+    assert "rejected the query" in failed["reason"]
+    assert main(["sessions", "list"]) == 0
+    assert "done with warnings" in capsys.readouterr().out
+    assert main(["sessions", "show", data["session_id"]]) == 0
+    shown = capsys.readouterr().out
+    assert "done with warnings" in shown and "Failed searches (1)" in shown
+    assert failed["query"] in shown
