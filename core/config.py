@@ -138,6 +138,19 @@ class LocalDocsConfig:
 
 
 @dataclass
+class CostConfig:
+    prices: str = ""
+    """Prices over the defaults (``core.cost.prices``): ``MODEL=INPUT/OUTPUT`` USD per million
+    tokens, comma-separated; a model not listed and not a Gemini model costs 0."""
+    tavily_usd_per_credit: float = 0.008
+    """USD per Tavily API credit (a basic search is 1 credit, an advanced one 2)."""
+    max_usd: float = 0.0
+    """Budget per research in USD; 0: no cap."""
+    max_tokens: int = 0
+    """Budget per research in tokens (input + output); 0: no cap."""
+
+
+@dataclass
 class Config:
     gemini: GeminiConfig = field(default_factory=GeminiConfig)
     tavily: TavilyConfig = field(default_factory=TavilyConfig)
@@ -149,6 +162,7 @@ class Config:
     searxng: SearxngConfig = field(default_factory=SearxngConfig)
     ddgs: DdgsConfig = field(default_factory=DdgsConfig)
     local: LocalDocsConfig = field(default_factory=LocalDocsConfig)
+    cost: CostConfig = field(default_factory=CostConfig)
     path: Path = field(default_factory=lambda: config_path())
     """Where this config was read from (and where ``save`` writes)."""
     file_values: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -223,6 +237,7 @@ SECTIONS: dict[str, type] = {
     "searxng": SearxngConfig,
     "ddgs": DdgsConfig,
     "local": LocalDocsConfig,
+    "cost": CostConfig,
 }
 
 ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
@@ -302,6 +317,9 @@ LIMITS: dict[str, tuple[int, int | None]] = {
     "openai.max_retries": (0, None),
     "searxng.timeout_s": (1, None),
     "ddgs.timeout_s": (1, None),
+    "cost.tavily_usd_per_credit": (0, None),
+    "cost.max_usd": (0, None),
+    "cost.max_tokens": (0, None),
 }
 """Inclusive (lowest, highest or None) per numeric setting. ``research.breadth = 0`` would
 plan nothing and quietly search nothing; a 0 s timeout would fail every search."""
@@ -361,6 +379,8 @@ def requirement(dotted: str) -> str:
         return "one of: " + ", ".join(CHOICES[dotted])
     if dotted == "providers.search":
         return "a comma-separated chain of " + ", ".join(SEARCH_PROVIDERS)
+    if dotted == "cost.prices":
+        return "comma-separated MODEL=INPUT/OUTPUT prices in USD per million tokens"
     kind = _kind(dotted)
     if kind is list:
         return f"a list of folder paths (in one string, separated by {os.pathsep!r})"
@@ -426,6 +446,16 @@ def check_value(dotted: str, value: Any) -> Any:
             raise ConfigError(f"{dotted} must be {requirement(dotted)} (got {shown})")
     if dotted == "neo4j.uri" and result and (uri_problem := neo4j_uri_problem(result)):
         raise ConfigError(f"neo4j.uri: {uri_problem}")
+    if dotted == "cost.prices" and result.strip():
+        from core.cost.prices import PriceError, parse_prices
+
+        try:
+            parse_prices(result)
+        except PriceError as exc:
+            raise ConfigError(
+                f"cost.prices must be MODEL=INPUT/OUTPUT (USD per million tokens), "
+                f"comma-separated: {exc}"
+            ) from None
     if dotted == "providers.search":
         names = [name.strip() for name in result.split(",") if name.strip()]
         unknown = [name for name in names if name not in SEARCH_PROVIDERS]

@@ -21,7 +21,11 @@ from typing import Any, ClassVar, Literal
 
 Section = Literal["plan", "execution", "reflection"]
 Phase = Literal["context", "reasoning", "search", "synthesis", "report"]
-SessionStatus = Literal["running", "paused", "done", "stopped", "interrupted", "failed"]
+SessionStatus = Literal[
+    "running", "paused", "done", "stopped", "interrupted", "failed", "budget reached"
+]
+""""budget reached": the next round would not fit the research's budget (``cost.max_usd``,
+``cost.max_tokens``), so it stopped researching and wrote the report from what it had."""
 
 SECTIONS: tuple[Section, ...] = ("plan", "execution", "reflection")
 PHASES: tuple[Phase, ...] = ("context", "reasoning", "search", "synthesis", "report")
@@ -63,6 +67,10 @@ class SessionStarted(Event):
     resumed: bool = False
     prior_evidence: int = 0
     """How many evidence items earlier researches on the same topic already hold."""
+    max_usd: float = 0.0
+    """The research's budget in USD (0: none); a resumed research keeps its own."""
+    max_tokens: int = 0
+    """The research's budget in tokens, input and output (0: none)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,6 +115,9 @@ class LLMCallFinished(Event):
     tokens_out: int = 0
     ms: int = 0
     model: str = ""
+    cost_usd: float = -1.0
+    """What the call cost at the prices in force then; -1 in logs written before costs were
+    recorded (the reducer then prices the tokens at today's defaults)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,6 +160,10 @@ class SearchFinished(Event):
     results: int = 0
     ms: int = 0
     error: str = ""
+    provider: str = ""
+    """Which search provider answered ("tavily", "ddgs", …); empty in older logs."""
+    cost_usd: float = -1.0
+    """What the search cost (Tavily credits × price); -1 in logs written before costs were."""
 
 
 @dataclass(frozen=True, kw_only=True)

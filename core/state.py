@@ -97,6 +97,10 @@ class RoundState:
     context: str = ""
     synthesis: SynthesisReady | None = None
     warnings: list[str] = field(default_factory=list)
+    cost_usd: float = 0.0
+    """What this round's calls and searches cost (the report's call counts in its round)."""
+    tokens: int = 0
+    """Tokens in and out of this round's calls."""
 
     def __post_init__(self) -> None:
         for phase in ROUND_PHASES:
@@ -161,6 +165,14 @@ class SessionState:
     run_started: float | None = None
     """When the run under way started (None between runs): idle time between a stop and a
     resume is no research time."""
+    cost_usd: float = 0.0
+    """Spent so far: LLM calls and searches (``core.cost``); a resumed research keeps it."""
+    search_cost_usd: float = 0.0
+    cost_estimated: bool = False
+    """Some calls were logged before costs were recorded: their cost is their tokens at
+    today's default prices (and such old searches are not counted)."""
+    max_usd: float = 0.0
+    max_tokens: int = 0
 
     # -- construction --------------------------------------------------------------------
 
@@ -241,6 +253,7 @@ class SessionState:
         self.model = e.model or self.model
         self.search_provider = e.search_provider or self.search_provider
         self.prior_evidence = e.prior_evidence if not e.resumed else self.prior_evidence
+        self.max_usd, self.max_tokens = e.max_usd, e.max_tokens
         self.status = "running"
         self.status_reason = ""
         self._clear_rate_limit()
@@ -253,7 +266,8 @@ class SessionState:
         if self.run_started is not None:
             self.active_s += max(0.0, e.timestamp - self.run_started)
             self.run_started = None
-        closing: PhaseStatus = "done" if e.status == "done" else _CUT_SHORT.get(e.status, "stopped")
+        ended = e.status in ("done", "budget reached")
+        closing: PhaseStatus = "done" if ended else _CUT_SHORT.get(e.status, "stopped")
         for rnd in self.rounds.values():
             rnd.close_phases(e.timestamp, closing)
             for search in rnd.searches:
@@ -313,6 +327,16 @@ class SessionState:
         self.tokens_out += e.tokens_out
         if e.model and not self.model:
             self.model = e.model
+        cost = e.cost_usd
+        if cost < 0:  # logged before costs were recorded
+            from core.cost.prices import PriceTable
+
+            cost = PriceTable.defaults().call(e.model or self.model, e.tokens_in, e.tokens_out)
+            self.cost_estimated = True
+        self.cost_usd += cost
+        if rnd := self.rounds.get(e.round):
+            rnd.cost_usd += cost
+            rnd.tokens += e.tokens_in + e.tokens_out
 
     def _plan_ready(self, e: PlanReady) -> None:
         if rnd := self._round(e.round, e.timestamp):
@@ -336,6 +360,12 @@ class SessionState:
             search = SearchState(query=e.query)
             rnd.searches.append(search)
         search.status = "failed" if e.error else "done"
+        if e.cost_usd > 0:
+            self.cost_usd += e.cost_usd
+            self.search_cost_usd += e.cost_usd
+            rnd.cost_usd += e.cost_usd
+        elif e.cost_usd < 0:
+            self.cost_estimated = True
         search.source_ids = list(e.source_ids)
         search.results = e.results
         search.ms = e.ms

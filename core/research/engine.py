@@ -39,6 +39,7 @@ from core.mindmap.base import MindMapStore
 from core.ratelimit import RateLimiter
 from core.record import Derived, EventBus, Journal, SessionSummary
 from core.redaction import secret_values
+from core.research.budget_check import BudgetReached, budget_note, round_fits
 from core.research.gate import RunGate
 from core.research.graph_link import GraphLink
 from core.research.llm_call import LLMCall
@@ -183,6 +184,7 @@ class ResearchEngine:
         if state.rounds_planned:  # it started: go on with its own settings, not today's config
             options.rounds, options.breadth = state.rounds_planned, state.breadth
             options.language = state.language
+            options.max_usd, options.max_tokens = state.max_usd, state.max_tokens
         try:
             return await self._start(
                 topic, options, first_round=state.completed_rounds() + 1, resumed=True
@@ -229,6 +231,10 @@ class ResearchEngine:
 
     def _new_run(self, topic: str, options: ResearchOptions) -> Run:
         assert self._handle is not None
+        from core.cost.budget import Budget
+        from core.cost.session import llm_model, price_table
+
+        prices = price_table(self.config)
         return Run(
             topic=topic,
             options=options,
@@ -236,12 +242,16 @@ class ResearchEngine:
             state=self.state,
             emit=self._emit,
             gate=self.gate,
-            llm_call=LLMCall(self.config.gemini, self.limiter, self._emit),
+            llm_call=LLMCall(
+                self.config.gemini, self.limiter, self._emit, prices, llm_model(self.config)
+            ),
             providers=self.providers,
             sources=SourceBook(self.state, self._emit),
             graph=self.graph,
             report_path=self._handle.report_path,
             review_queries=self.review_queries,
+            prices=prices,
+            budget=Budget(options.max_usd, options.max_tokens),
         )
 
     async def _start(
@@ -257,6 +267,8 @@ class ResearchEngine:
                 search_provider="tavily",
                 resumed=resumed,
                 prior_evidence=prior,
+                max_usd=options.max_usd,
+                max_tokens=options.max_tokens,
             )
 
         run = self._new_run(topic, options)
@@ -297,6 +309,8 @@ class ResearchEngine:
         gate = run.gate
         for n in range(first_round, run.options.rounds + 1):
             await gate.checkpoint()
+            if not round_fits(run, n):
+                raise BudgetReached(budget_note(run, n))
             run.emit(RoundStarted(round=n))
             context = await build_context(run, n)
             await gate.checkpoint()
@@ -319,6 +333,9 @@ class ResearchEngine:
             await self._rounds(run, first_round)
         except Stopped:
             status, reason = "stopped", "stopped by the user"
+        except BudgetReached as reached:
+            status, reason = "budget reached", reached.reason
+            self._emit(WarningRaised(message=reached.reason, kind="budget"))
         except Paused as paused:
             return self._finish("paused", paused.reason)
         except Failed as failed:
@@ -337,7 +354,8 @@ class ResearchEngine:
             write_fallback(run, reason)
             return self._finish("failed", reason)
         try:
-            await write_report(run, stopped=status == "stopped")
+            budget = reason if status == "budget reached" else ""
+            await write_report(run, stopped=status == "stopped", budget_note=budget)
         except Paused as paused:
             write_fallback(run, f"the daily quota is spent ({paused.reason})")
             return self._finish("paused", paused.reason)
@@ -361,6 +379,7 @@ class ResearchEngine:
             tokens_out=state.tokens_out,
             sources=len(state.sources),
             reason=reason,
+            cost_usd=state.cost_usd,
         )
 
 

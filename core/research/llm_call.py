@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from core.config import GeminiConfig
+from core.cost.prices import PriceTable
 from core.errors import AuthError, BadOutputError, ProviderError, QuotaExhausted, RateLimitError
 from core.events import Event, LLMCallFinished, RateLimited, StreamRestarted, WarningRaised
 from core.ratelimit import RateLimiter, call_with_retries, wait_cause
@@ -36,10 +37,20 @@ def announce_wait(emit: Emit, scope: str, delay: float, error: ProviderError, at
 class LLMCall:
     """Calls the model through the shared ``limiter`` and emits what each call cost."""
 
-    def __init__(self, settings: GeminiConfig, limiter: RateLimiter, emit: Emit) -> None:
+    def __init__(
+        self,
+        settings: GeminiConfig,
+        limiter: RateLimiter,
+        emit: Emit,
+        prices: PriceTable | None = None,
+        priced_as: str = "",
+    ) -> None:
         self.settings = settings
         self.limiter = limiter
         self.emit = emit
+        self.prices = prices or PriceTable.defaults()
+        """Each call's cost is recorded in its event at these prices (``core.cost``)."""
+        self.priced_as = priced_as or settings.model
 
     async def __call__(
         self,
@@ -93,14 +104,17 @@ class LLMCall:
             raise Failed("bad_output", f"Gemini gave no usable answer: {exc}") from exc
         except ProviderError as exc:
             raise Failed("llm", f"Gemini call failed: {exc}") from exc
+        tokens_in = getattr(response, "tokens_in", 0)
+        tokens_out = getattr(response, "tokens_out", 0)
         emit(
             LLMCallFinished(
                 round=round_number,
                 purpose=purpose,  # type: ignore[arg-type]
-                tokens_in=getattr(response, "tokens_in", 0),
-                tokens_out=getattr(response, "tokens_out", 0),
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
                 ms=getattr(response, "ms", 0),
                 model=model,
+                cost_usd=self.prices.call(self.priced_as, tokens_in, tokens_out),
             )
         )
         if getattr(response, "truncated", False):

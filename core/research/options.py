@@ -16,6 +16,10 @@ class ResearchOptions:
     results_per_search: int = 5
     concurrency: int = 4
     language: str = ""
+    max_usd: float = 0.0
+    """Budget in USD (0: none): the research stops before a round that would not fit."""
+    max_tokens: int = 0
+    """Budget in tokens, input and output (0: none)."""
 
     @classmethod
     def from_config(cls, config: Config, **overrides: Any) -> ResearchOptions:
@@ -26,6 +30,8 @@ class ResearchOptions:
             results_per_search=research.results_per_search,
             concurrency=research.concurrency,
             language=research.language,
+            max_usd=config.cost.max_usd,
+            max_tokens=config.cost.max_tokens,
         )
         for key, value in overrides.items():
             if value is not None:
@@ -44,6 +50,7 @@ class RunResult:
     tokens_out: int
     sources: int
     reason: str = ""
+    cost_usd: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,4 +62,5 @@ class RunResult:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "sources": self.sources,
+            "cost_usd": round(self.cost_usd, 6),
         }

@@ -13,13 +13,13 @@ from core.research.run import Run
 PARTIAL_NOTE = "> *Partial report: the research was stopped before all rounds ran.*\n\n"
 
 
-async def write_report(run: Run, *, stopped: bool) -> None:
+async def write_report(run: Run, *, stopped: bool, budget_note: str = "") -> None:
     """Raises ``Paused`` when a spent quota interrupts it (the loop writes the fallback)."""
     run.gate.clear_stop()
     state = run.state
     run.emit(PhaseStarted(round=state.current_round, phase="report"))
     if not state.sources:
-        write_fallback(run, "no sources were retrieved")
+        write_fallback(run, budget_note or "no sources were retrieved")
         return
     prompt = prompts.report_prompt(
         topic=run.topic,
@@ -40,7 +40,7 @@ async def write_report(run: Run, *, stopped: bool) -> None:
             reset=lambda: None,  # nothing to restart here; StreamRestarted voids the text
         )
     except Failed as failed:
-        write_fallback(run, failed.reason)
+        write_fallback(run, f"{failed.reason} ({budget_note})" if budget_note else failed.reason)
         return
     checked = finalise_report(response.text, state.sources)
     if checked.dropped:
@@ -51,5 +51,6 @@ async def write_report(run: Run, *, stopped: bool) -> None:
                 kind="report",
             )
         )
-    text = (PARTIAL_NOTE if stopped else "") + checked.text
+    note = f"> *Budget reached: {budget_note}*\n\n" if budget_note else ""
+    text = (PARTIAL_NOTE if stopped else "") + note + checked.text
     save_report(run, text, fallback=False, reason="stopped" if stopped else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from core.cost.prices import PriceTable
 from core.errors import AuthError, ProviderError, QuotaExhausted
 from core.events import PhaseStarted, SearchFinished, SearchStarted, SourceAdded, WarningRaised
 from core.ratelimit import call_with_retries
@@ -55,7 +56,21 @@ async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
                 return
             ids = run.sources.add(n, query, hits, round_ids)
             ms = int((time.monotonic() - started) * 1000)
-            run.emit(SearchFinished(round=n, query=query, source_ids=ids, results=len(hits), ms=ms))
+            provider = search_provider(run, hits)
+            cost = (run.prices or PriceTable.defaults()).search(
+                provider, run.config.tavily.search_depth
+            )
+            run.emit(
+                SearchFinished(
+                    round=n,
+                    query=query,
+                    source_ids=ids,
+                    results=len(hits),
+                    ms=ms,
+                    provider=provider,
+                    cost_usd=cost,
+                )
+            )
 
     try:
         # A TaskGroup, not gather: when one search raises (a bug, a quota pause), its
@@ -66,3 +81,16 @@ async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
     except BaseExceptionGroup as failures:
         raise failures.exceptions[0] from None  # the loop's own handlers take it
     return [run.state.sources[i] for i in sorted(round_ids)]
+
+
+def search_provider(run: Run, hits: list) -> str:
+    """Who answered a search: its hits say so; with none, the provider itself (or the first
+    of a chain), which was still asked and, for Tavily, still charges its credits."""
+    for hit in hits:
+        if getattr(hit, "provider", ""):
+            return str(hit.provider)
+    provider = run.providers.search
+    names = getattr(provider, "names", None)
+    if callable(names) and names():
+        return str(names()[0])
+    return str(getattr(provider, "name", ""))
