@@ -140,3 +140,39 @@ def test_a_budget_stops_before_the_round_that_would_not_fit_and_the_report_arriv
     over = result.cost_usd - cap
     print(f"BUDGET stop_after={stop_after} cap={cap:.4f} spent={result.cost_usd:.4f}")
     assert over <= 0
+
+
+def test_a_paused_research_keeps_its_spend_when_resumed(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    gemini, _ = fake_env
+    # round 1 runs, then the daily quota is spent at round 2's reasoning call: paused
+    calls = {"n": 0}
+    original = gemini.handle
+
+    def handle(req, h):  # type: ignore[no-untyped-def]
+        if ":" in req.path and "generateContent" in req.path:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                gemini.queue_rate_limit(per_day=True, times=10)
+        return original(req, h)
+
+    gemini.handle = handle  # type: ignore[method-assign]
+    engine, _, paused = run(config, rounds=3, breadth=2)
+    assert paused.status == "paused"
+    spent = paused.cost_usd
+    assert spent > 0
+    gemini.handle = original  # type: ignore[method-assign]
+    again = ResearchEngine(config)
+
+    async def go():
+        try:
+            return await again.resume(paused.session_id)
+        finally:
+            await again.aclose()
+
+    resumed = asyncio.run(go())
+    assert resumed.status == "done"
+    assert resumed.cost_usd > spent  # the spend before the pause is still counted
+    round_one = engine.state.rounds[1].cost_usd
+    assert again.state.rounds[1].cost_usd == pytest.approx(round_one)
