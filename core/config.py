@@ -154,6 +154,19 @@ FILTER_KEYS = frozenset({"filters.include_domains", "filters.exclude_domains", "
 
 
 @dataclass
+class CostConfig:
+    prices: str = ""
+    """Prices over the defaults (``core.cost.prices``): ``MODEL=INPUT/OUTPUT`` USD per million
+    tokens, comma-separated; a model not listed and not a Gemini model costs 0."""
+    tavily_usd_per_credit: float = 0.008
+    """USD per Tavily API credit (a basic search is 1 credit, an advanced one 2)."""
+    max_usd: float = 0.0
+    """Budget per research in USD; 0: no cap."""
+    max_tokens: int = 0
+    """Budget per research in tokens (input + output); 0: no cap."""
+
+
+@dataclass
 class Config:
     gemini: GeminiConfig = field(default_factory=GeminiConfig)
     tavily: TavilyConfig = field(default_factory=TavilyConfig)
@@ -166,6 +179,7 @@ class Config:
     ddgs: DdgsConfig = field(default_factory=DdgsConfig)
     local: LocalDocsConfig = field(default_factory=LocalDocsConfig)
     filters: FiltersConfig = field(default_factory=FiltersConfig)
+    cost: CostConfig = field(default_factory=CostConfig)
     path: Path = field(default_factory=lambda: config_path())
     """Where this config was read from (and where ``save`` writes)."""
     file_values: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -241,6 +255,7 @@ SECTIONS: dict[str, type] = {
     "ddgs": DdgsConfig,
     "local": LocalDocsConfig,
     "filters": FiltersConfig,
+    "cost": CostConfig,
 }
 
 ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
@@ -320,6 +335,9 @@ LIMITS: dict[str, tuple[int, int | None]] = {
     "openai.max_retries": (0, None),
     "searxng.timeout_s": (1, None),
     "ddgs.timeout_s": (1, None),
+    "cost.tavily_usd_per_credit": (0, None),
+    "cost.max_usd": (0, None),
+    "cost.max_tokens": (0, None),
 }
 """Inclusive (lowest, highest or None) per numeric setting. ``research.breadth = 0`` would
 plan nothing and quietly search nothing; a 0 s timeout would fail every search."""
@@ -385,6 +403,8 @@ def requirement(dotted: str) -> str:
         return RECENCY_HELP
     if dotted in FILTER_KEYS:
         return "comma-separated domains, e.g. example.org, docs.python.org"
+    if dotted == "cost.prices":
+        return "comma-separated MODEL=INPUT/OUTPUT prices in USD per million tokens"
     kind = _kind(dotted)
     if kind is list:
         return f"a list of folder paths (in one string, separated by {os.pathsep!r})"
@@ -452,6 +472,16 @@ def check_value(dotted: str, value: Any) -> Any:
         raise ConfigError(f"neo4j.uri: {uri_problem}")
     if dotted in FILTER_KEYS:
         result = _check_filter(dotted, result)
+    if dotted == "cost.prices" and result.strip():
+        from core.cost.prices import PriceError, parse_prices
+
+        try:
+            parse_prices(result)
+        except PriceError as exc:
+            raise ConfigError(
+                f"cost.prices must be MODEL=INPUT/OUTPUT (USD per million tokens), "
+                f"comma-separated: {exc}"
+            ) from None
     if dotted == "providers.search":
         names = [name.strip() for name in result.split(",") if name.strip()]
         unknown = [name for name in names if name not in SEARCH_PROVIDERS]

@@ -22,10 +22,19 @@ from typing import Any, ClassVar, Literal
 Section = Literal["plan", "execution", "reflection"]
 Phase = Literal["context", "reasoning", "search", "synthesis", "report"]
 SessionStatus = Literal[
-    "running", "paused", "done", "stopped", "interrupted", "failed", "done with warnings"
+    "running",
+    "paused",
+    "done",
+    "stopped",
+    "interrupted",
+    "failed",
+    "done with warnings",
+    "budget reached",
 ]
-DONE_STATUSES: frozenset[str] = frozenset({"done", "done with warnings"})
-"""Statuses of a research that ran to its report (nothing left to resume)."""
+DONE_STATUSES: frozenset[str] = frozenset({"done", "done with warnings", "budget reached"})
+"""Statuses of a research that ran to its report (nothing left to resume). "budget reached":
+the next round would not fit the research's budget (``cost.max_usd``, ``cost.max_tokens``),
+so it stopped researching and wrote the report from what it had."""
 
 SECTIONS: tuple[Section, ...] = ("plan", "execution", "reflection")
 PHASES: tuple[Phase, ...] = ("context", "reasoning", "search", "synthesis", "report")
@@ -73,6 +82,10 @@ class SessionStarted(Event):
     filters: dict[str, Any] = field(default_factory=dict)
     """The research's search filters (``SearchFilters.to_dict``; {} when none), saved so a
     resumed research filters as it began."""
+    max_usd: float = 0.0
+    """The research's budget in USD (0: none); a resumed research keeps its own."""
+    max_tokens: int = 0
+    """The research's budget in tokens, input and output (0: none)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +130,9 @@ class LLMCallFinished(Event):
     tokens_out: int = 0
     ms: int = 0
     model: str = ""
+    cost_usd: float = -1.0
+    """What the call cost at the prices in force then; -1 in logs written before costs were
+    recorded (the reducer then prices the tokens at today's defaults)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,6 +212,8 @@ class SearchFinished(Event):
     """"url: reason" for each dropped result (the first 20)."""
     provider: str = ""
     """The search provider that answered or failed (empty in logs written before it)."""
+    cost_usd: float = -1.0
+    """What the search cost (Tavily credits × price); -1 in logs written before costs were."""
 
 
 @dataclass(frozen=True, kw_only=True)

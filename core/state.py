@@ -118,6 +118,10 @@ class RoundState:
     """The round's ``PlanReady`` is recorded: a resume need not ask the model again."""
     focus: str = ""
     """The "dig deeper" question this round was asked to focus on (empty: the topic)."""
+    cost_usd: float = 0.0
+    """What this round's calls and searches cost (the report's call counts in its round)."""
+    tokens: int = 0
+    """Tokens in and out of this round's calls."""
 
     def __post_init__(self) -> None:
         for phase in ROUND_PHASES:
@@ -228,6 +232,14 @@ class SessionState:
     """When the pause under way took hold (``ResearchHeld``); None while it runs."""
     held_s: float = 0.0
     """Seconds spent held by pauses that have ended: no research time either."""
+    cost_usd: float = 0.0
+    """Spent so far: LLM calls and searches (``core.cost``); a resumed research keeps it."""
+    search_cost_usd: float = 0.0
+    cost_estimated: bool = False
+    """Some calls were logged before costs were recorded: their cost is their tokens at
+    today's default prices (and such old searches are not counted)."""
+    max_usd: float = 0.0
+    max_tokens: int = 0
 
     # -- construction --------------------------------------------------------------------
 
@@ -330,6 +342,7 @@ class SessionState:
         self.run_focus = e.focus
         if e.filters or not e.resumed:
             self.filters = dict(e.filters)
+        self.max_usd, self.max_tokens = e.max_usd, e.max_tokens
         self.status = "running"
         self.status_reason = ""
         self._clear_rate_limit()
@@ -447,6 +460,16 @@ class SessionState:
         self.tokens_out += e.tokens_out
         if e.model and not self.model:
             self.model = e.model
+        cost = e.cost_usd
+        if cost < 0:  # logged before costs were recorded
+            from core.cost.prices import PriceTable
+
+            cost = PriceTable.defaults().call(e.model or self.model, e.tokens_in, e.tokens_out)
+            self.cost_estimated = True
+        self.cost_usd += cost
+        if rnd := self.rounds.get(e.round):
+            rnd.cost_usd += cost
+            rnd.tokens += e.tokens_in + e.tokens_out
 
     def _plan_ready(self, e: PlanReady) -> None:
         if rnd := self._round(e.round, e.timestamp):
@@ -471,6 +494,12 @@ class SessionState:
             search = SearchState(query=e.query)
             rnd.searches.append(search)
         search.status = "failed" if e.error else "done"
+        if e.cost_usd > 0:
+            self.cost_usd += e.cost_usd
+            self.search_cost_usd += e.cost_usd
+            rnd.cost_usd += e.cost_usd
+        elif e.cost_usd < 0:
+            self.cost_estimated = True
         search.source_ids = list(e.source_ids)
         search.results = e.results
         search.ms = e.ms

@@ -43,6 +43,7 @@ from core.providers import llm_limits, search_label
 from core.ratelimit import RateLimiter
 from core.record import Derived, EventBus, Journal, SessionSummary
 from core.redaction import secret_values
+from core.research.budget_check import BudgetReached, budget_note, round_fits
 from core.research.gate import RunGate
 from core.research.graph_link import GraphLink
 from core.research.llm_call import LLMCall
@@ -224,6 +225,7 @@ class ResearchEngine:
             options.rounds, options.breadth = state.rounds_planned, state.breadth
             options.language = state.language
             options.filters = SearchFilters.from_dict(state.filters)
+            options.max_usd, options.max_tokens = state.max_usd, state.max_tokens
         options.focus = focus or ("" if state.status in DONE_STATUSES else state.run_focus)
         if extra_rounds:
             finished = state.status in DONE_STATUSES
@@ -279,6 +281,10 @@ class ResearchEngine:
 
     def _new_run(self, topic: str, options: ResearchOptions) -> Run:
         assert self._handle is not None
+        from core.cost.budget import Budget
+        from core.cost.session import llm_model, price_table
+
+        prices = price_table(self.config)
         return Run(
             topic=topic,
             options=options,
@@ -286,12 +292,21 @@ class ResearchEngine:
             state=self.state,
             emit=self._emit,
             gate=self.gate,
-            llm_call=LLMCall(self._limits_for_run(), self.limiter, self._emit, self.gate),
+            llm_call=LLMCall(
+                self._limits_for_run(),
+                self.limiter,
+                self._emit,
+                self.gate,
+                prices,
+                llm_model(self.config),
+            ),
             providers=self.providers,
             sources=SourceBook(self.state, self._emit),
             graph=self.graph,
             report_path=self._handle.report_path,
             review_queries=self.review_queries,
+            prices=prices,
+            budget=Budget(options.max_usd, options.max_tokens),
         )
 
     def _limits_for_run(self) -> Any:
@@ -322,6 +337,8 @@ class ResearchEngine:
                 prior_evidence=prior,
                 focus=options.focus,
                 filters=options.filters.to_dict() if options.filters.active else {},
+                max_usd=options.max_usd,
+                max_tokens=options.max_tokens,
             )
 
         run = self._new_run(topic, options)
@@ -368,6 +385,8 @@ class ResearchEngine:
             if step is not None:  # resumed mid-round: from its last finished step
                 covered = await resume_round(run, n, step)
             else:
+                if not round_fits(run, n):
+                    raise BudgetReached(budget_note(run, n))
                 covered = await self._fresh_round(run, n)
             run.emit(RoundFinished(round=n))
             if after_round(n, covered, run.options) == "report":
@@ -410,6 +429,9 @@ class ResearchEngine:
                     kind="search",
                 )
             )
+        except BudgetReached as reached:
+            status, reason = "budget reached", reached.reason
+            self._emit(WarningRaised(message=reached.reason, kind="budget"))
         except Paused as paused:
             return self._finish("paused", paused.reason)
         except Failed as failed:
@@ -427,7 +449,10 @@ class ResearchEngine:
             write_fallback(run, reason)
             return self._finish("failed", reason)
         try:
-            await write_report(run, stopped=status == "stopped", cut_short=cut_short)
+            budget = reason if status == "budget reached" else ""
+            await write_report(
+                run, stopped=status == "stopped", cut_short=cut_short, budget_note=budget
+            )
         except Paused as paused:
             write_fallback(run, f"the daily quota is spent ({paused.reason})")
             return self._finish("paused", paused.reason)
@@ -455,6 +480,7 @@ class ResearchEngine:
             reason=reason,
             results_dropped=state.results_dropped,
             failed_searches=[f.as_dict() for f in failed_searches(state)],
+            cost_usd=state.cost_usd,
         )
 
 

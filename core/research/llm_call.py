@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from core.cost.prices import PriceTable
 from core.errors import AuthError, BadOutputError, ProviderError, QuotaExhausted, RateLimitError
 from core.events import (
     Event,
@@ -69,7 +70,13 @@ class LLMCall:
     """Calls the model through the shared ``limiter`` and emits what each call cost."""
 
     def __init__(
-        self, settings: LLMLimits, limiter: RateLimiter, emit: Emit, gate: RunGate | None = None
+        self,
+        settings: LLMLimits,
+        limiter: RateLimiter,
+        emit: Emit,
+        gate: RunGate | None = None,
+        prices: PriceTable | None = None,
+        priced_as: str = "",
     ) -> None:
         self.settings = settings
         self.limiter = limiter
@@ -80,6 +87,9 @@ class LLMCall:
         """(round, purpose, start) of the attempt under way until its first token."""
         self._thought = False
         """The call under way streamed thinking (else its response's is emitted at the end)."""
+        self.prices = prices or PriceTable.defaults()
+        """Each call's cost is recorded in its event at these prices (``core.cost``)."""
+        self.priced_as = priced_as or settings.model
 
     def streaming(
         self, round_number: int, purpose: str, on_text: TextCallback, llm: Any
@@ -183,14 +193,17 @@ class LLMCall:
         except ProviderError as exc:
             what = "Gemini call" if self.settings.provider == "gemini" else f"Call to {label}"
             raise Failed("llm", f"{what} failed: {exc}") from exc
+        tokens_in = getattr(response, "tokens_in", 0)
+        tokens_out = getattr(response, "tokens_out", 0)
         emit(
             LLMCallFinished(
                 round=round_number,
                 purpose=purpose,  # type: ignore[arg-type]
-                tokens_in=getattr(response, "tokens_in", 0),
-                tokens_out=getattr(response, "tokens_out", 0),
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
                 ms=getattr(response, "ms", 0),
                 model=model,
+                cost_usd=self.prices.call(self.priced_as, tokens_in, tokens_out),
             )
         )
         thinking = getattr(response, "thinking", "")

@@ -22,6 +22,10 @@ class ResearchOptions:
     """"Dig deeper": the follow-up question these rounds focus on (data in the prompt)."""
     filters: SearchFilters = NO_FILTERS
     """Domains and recency every search result must pass (``core.search.filters``)."""
+    max_usd: float = 0.0
+    """Budget in USD (0: none): the research stops before a round that would not fit."""
+    max_tokens: int = 0
+    """Budget in tokens, input and output (0: none)."""
 
     @classmethod
     def from_config(cls, config: Config, **overrides: Any) -> ResearchOptions:
@@ -33,6 +37,8 @@ class ResearchOptions:
             concurrency=research.concurrency,
             language=research.language,
             filters=config_filters(config),
+            max_usd=config.cost.max_usd,
+            max_tokens=config.cost.max_tokens,
         )
         for key, value in overrides.items():
             if value is not None:
@@ -64,6 +70,7 @@ class RunResult:
     """Search results the filters turned away."""
     failed_searches: list[dict[str, Any]] = field(default_factory=list)
     """Each: {"round", "query", "provider", "reason"} (``core.search_failures``)."""
+    cost_usd: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,4 +85,5 @@ class RunResult:
             "results_dropped": self.results_dropped,
             "reason": self.reason,
             "failed_searches": list(self.failed_searches),
+            "cost_usd": round(self.cost_usd, 6),
         }

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.config import Config
+from core.cost.budget import Budget
+from core.cost.prices import PriceTable
 from core.events import Event
 from core.research.gate import RunGate
 from core.research.graph_link import GraphLink
@@ -39,3 +41,5 @@ class Run:
     graph: GraphLink
     report_path: Path
     review_queries: QueryReviewer | None = None
+    prices: PriceTable | None = None
+    budget: Budget | None = None

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from core.config import check_value, requirement
+from core.cost.prices import format_usd
 from core.errors import ConfigError
 from core.events import (
     ErrorRaised,
@@ -54,6 +55,7 @@ from tui.cli.parser import (
 EXIT_BY_STATUS = {
     "done": EXIT_OK,
     "done with warnings": EXIT_OK,
+    "budget reached": EXIT_OK,
     "stopped": EXIT_OK,
     "paused": EXIT_PAUSED,
     "interrupted": EXIT_INTERRUPTED,
@@ -93,6 +95,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     add_provider_flags(parser)
     add_filter_flags(parser)
+    from tui.cli.cost_flags import add_cost_flags
+
+    add_cost_flags(parser)
     parser.set_defaults(func=handler)
 
 
@@ -157,7 +162,7 @@ class Progress:
             Text(f"round {state.current_round}/{state.rounds_planned or '?'}", style="bold"),
             Text(str(phase), style="cyan"),
             Text(f"LLM calls {state.llm_calls}"),
-            Text(f"tokens {state.tokens_in}↑ {state.tokens_out}↓"),
+            Text(f"tokens {state.tokens_in}↑ {state.tokens_out}↓ {format_usd(state.cost_usd)}"),
             Text(f"sources {len(state.sources)}"),
             Text(f"{elapsed // 60}:{elapsed % 60:02d}"),
         ]
@@ -232,7 +237,8 @@ class PlainProgress:
         elif isinstance(event, RoundFinished):
             self.line(
                 f"{where}: done ({len(state.sources)} sources, {state.llm_calls} LLM calls, "
-                f"tokens {state.tokens_in} in / {state.tokens_out} out)"
+                f"tokens {state.tokens_in} in / {state.tokens_out} out, "
+                f"{format_usd(state.cost_usd)})"
             )
         elif isinstance(event, ReportReady):
             how = f" (assembled without the LLM: {event.reason})" if event.fallback else ""
@@ -265,6 +271,11 @@ def handler(args: argparse.Namespace) -> int:
     if args.topic and args.resume:
         fail("give either a TOPIC or --resume ID, not both")
         return EXIT_USAGE
+    from tui.cli.cost_flags import apply_cost_flags, print_estimate
+
+    apply_cost_flags(config, args)
+    if args.estimate:
+        return print_estimate(config, args)
     if args.resume and any(v is not None for v in (args.breadth, args.language)):
         fail(
             "--breadth and --language set up a new research; --resume goes on "
@@ -327,7 +338,7 @@ def handler(args: argparse.Namespace) -> int:
                 breadth=args.breadth,
                 language=args.language,
                 filters=filters,
-            )
+            )  # the budget (--max-cost, --max-tokens) came in through config.cost
             return await engine.run(args.topic, options)
         finally:
             await engine.aclose()
@@ -419,6 +430,7 @@ def _interrupted(engine: Any) -> Any:
         tokens_out=state.tokens_out,
         sources=len(state.sources),
         results_dropped=state.results_dropped,
+        cost_usd=state.cost_usd,
     )
 
 

@@ -19,6 +19,8 @@ from textual.markup import escape
 from textual.timer import Timer
 from textual.widgets import Static
 
+from core.cost.prices import format_usd
+
 
 def human_count(value: int) -> str:
     """1234 -> 1.2k: token counts get big and the bar is one line."""
@@ -199,8 +201,8 @@ class StatusBar(Static):
         parts.append(_Part(f"LLM calls {state.llm_calls}", f"LLM {state.llm_calls}", 5))
         parts.append(
             _Part(
-                f"tokens {tokens_in} in / {tokens_out} out",
-                f"{tokens_in}/{tokens_out} tok",
+                f"tokens {tokens_in} in / {tokens_out} out {format_usd(state.cost_usd)}",
+                f"{tokens_in}/{tokens_out} tok {format_usd(state.cost_usd)}",
                 6,
                 glue=" · ",
             )

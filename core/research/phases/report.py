@@ -39,16 +39,19 @@ def keep_earlier_report(run: Run) -> None:
 PARTIAL_NOTE = "> *Partial report: the research was stopped before all rounds ran.*\n\n"
 
 
-async def write_report(run: Run, *, stopped: bool, cut_short: str = "") -> None:
+async def write_report(
+    run: Run, *, stopped: bool, cut_short: str = "", budget_note: str = ""
+) -> None:
     """Raises ``Paused`` when a spent quota interrupts it (the loop writes the fallback).
 
     ``cut_short``: why the searching ended early (a search provider that can never
-    answer); said at the top of the report."""
+    answer); ``budget_note``: why the budget ended the research. Both are said at the top
+    of the report."""
     run.gate.clear_stop()
     state = run.state
     run.emit(PhaseStarted(round=state.current_round, phase="report"))
     if not state.sources:
-        write_fallback(run, "no sources were retrieved")
+        write_fallback(run, budget_note or "no sources were retrieved")
         return
     prompt = prompts.report_prompt(
         topic=run.topic,
@@ -72,7 +75,7 @@ async def write_report(run: Run, *, stopped: bool, cut_short: str = "") -> None:
             reset=lambda: None,  # nothing to restart here; StreamRestarted voids the text
         )
     except Failed as failed:
-        write_fallback(run, failed.reason)
+        write_fallback(run, f"{failed.reason} ({budget_note})" if budget_note else failed.reason)
         return
     checked = finalise_report(response.text, state.sources)
     if checked.dropped:
@@ -86,5 +89,7 @@ async def write_report(run: Run, *, stopped: bool, cut_short: str = "") -> None:
     note = PARTIAL_NOTE if stopped else ""
     if cut_short:
         note += f"> *Partial report: searching stopped early. {ingest.md_inline(cut_short)}*\n\n"
+    if budget_note:
+        note += f"> *Budget reached: {budget_note}*\n\n"
     text = note + checked.text
     save_report(run, text, fallback=False, reason="stopped" if stopped else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from core.cost.prices import PriceTable
 from core.errors import AuthError, FatalProviderError, ProviderError, QuotaExhausted
 from core.events import PhaseStarted, SearchFinished, SearchStarted, SourceAdded, WarningRaised
 from core.ratelimit import call_with_retries
@@ -64,6 +65,10 @@ async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
             hits, dropped = admit_all(filters, hits)
             ids = run.sources.add(n, query, hits, round_ids)
             ms = int((time.monotonic() - started) * 1000)
+            provider = search_provider(run, hits)
+            cost = (run.prices or PriceTable.defaults()).search(
+                provider, run.config.tavily.search_depth
+            )
             run.emit(
                 SearchFinished(
                     round=n,
@@ -74,6 +79,7 @@ async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
                     dropped=len(dropped),
                     dropped_reasons=dropped[:DROPPED_SHOWN],
                     provider=provider,
+                    cost_usd=cost,
                 )
             )
 
@@ -99,3 +105,16 @@ def _failed(run: Run, n: int, query: str, started: float, exc: Exception, provid
     run.emit(WarningRaised(message=f"Search failed for {query!r}: {exc}", kind="search", round=n))
     who = getattr(exc, "provider", "") or provider
     run.emit(SearchFinished(round=n, query=query, ms=ms, error=str(exc)[:300], provider=who))
+
+
+def search_provider(run: Run, hits: list) -> str:
+    """Who answered a search: its hits say so; with none, the provider itself (or the first
+    of a chain), which was still asked and, for Tavily, still charges its credits."""
+    for hit in hits:
+        if getattr(hit, "provider", ""):
+            return str(hit.provider)
+    provider = run.providers.search
+    names = getattr(provider, "names", None)
+    if callable(names) and names():
+        return str(names()[0])
+    return str(getattr(provider, "name", ""))
