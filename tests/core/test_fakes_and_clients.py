@@ -15,6 +15,7 @@ import pytest
 from core.errors import (
     AuthError,
     BadOutputError,
+    FatalProviderError,
     ProviderError,
     QuotaExhausted,
     RateLimitError,
@@ -298,15 +299,14 @@ async def test_tavily_scripted_errors(fake_tavily: FakeTavily) -> None:
     for status, kind in (
         (401, AuthError),
         (429, RateLimitError),
-        (432, ProviderError),
-        (433, ProviderError),
+        (432, FatalProviderError),  # the plan's credits are spent: no retry can help
+        (433, FatalProviderError),
         (500, TransientError),
     ):
         fake_tavily.queue_error(status)
         with pytest.raises(kind) as info:
             await search.search("x", max_results=1)
-        if kind is ProviderError:
-            assert type(info.value) is ProviderError
+        assert type(info.value) is kind
     assert len(fake_tavily.search_requests()) == 5
 
 
