@@ -16,6 +16,7 @@ from core.events import (
     ContextBuilt,
     ErrorRaised,
     Event,
+    EvidenceChecked,
     LLMCallFinished,
     LLMChunk,
     MindMapUpdated,
@@ -38,6 +39,7 @@ from core.events import (
     SynthesisReady,
     WarningRaised,
 )
+from core.evidence import Evidence
 
 RoundStatus = Literal["running", "done", "failed", "stopped", "paused"]
 PhaseStatus = Literal["pending", "running", "done", "failed", "stopped", "paused"]
@@ -135,7 +137,9 @@ class SessionState:
     current_phase: Phase | None = None
     sources: dict[int, SourceAdded] = field(default_factory=dict)
     summary: str = ""
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    evidence_at: dict[int, int] = field(default_factory=dict)
+    """Round -> index in ``evidence`` where its latest synthesis' items start."""
     questions: list[str] = field(default_factory=list)
     concepts: list[str] = field(default_factory=list)
     report: str = ""
@@ -349,13 +353,25 @@ class SessionState:
             rnd.synthesis = e
         if e.summary:
             self.summary = e.summary
-        self.evidence.extend({**item, "round": e.round} for item in e.evidence)
+        self.evidence_at[e.round] = len(self.evidence)
+        self.evidence.extend(
+            Evidence.from_dict(item, e.round) for item in e.evidence if isinstance(item, dict)
+        )
         self.questions = list(e.questions)
         known = {c.casefold() for c in self.concepts}
         for concept in e.concepts:
             if concept.casefold() not in known:
                 known.add(concept.casefold())
                 self.concepts.append(concept)
+
+    def _evidence_checked(self, e: EvidenceChecked) -> None:
+        start = self.evidence_at.get(e.round)
+        if start is None:
+            return
+        for i, check in enumerate(e.checks):
+            at = start + i
+            if at < len(self.evidence) and self.evidence[at].round == e.round:
+                self.evidence[at] = self.evidence[at].with_check(check)
 
     def _mind_map_updated(self, e: MindMapUpdated) -> None:
         self.graph_nodes += e.nodes
@@ -416,6 +432,7 @@ _HANDLERS: dict[type[Event], Any] = {
     SourceAdded: SessionState._source_added,
     SynthesisReady: SessionState._synthesis_ready,
     MindMapUpdated: SessionState._mind_map_updated,
+    EvidenceChecked: SessionState._evidence_checked,
     RateLimited: SessionState._rate_limited,
     WarningRaised: SessionState._warning,
     ErrorRaised: SessionState._error,

@@ -23,6 +23,7 @@ from core import ingest
 
 SUMMARY_CHARS = 8000
 CLAIM_CHARS = 1000
+QUOTE_CHARS = 1000
 NAME_CHARS = 200
 QUESTION_CHARS = 500
 MAX_EVIDENCE = 100
@@ -227,6 +228,7 @@ def _evidence(value: Any, valid: set[int], note: Any) -> list[dict[str, Any]]:
                     "claim": claim.strip(),
                     "source_ids": ids,
                     "confidence": confidence(item.get("confidence")),
+                    "quote": (_text(item.get("quote"), QUOTE_CHARS) or "").strip(),
                 }
             )
     if unknown:

@@ -4,6 +4,7 @@ retrieved are removed. When the model cannot write it, the fallback report stand
 from __future__ import annotations
 
 from core import prompts
+from core.citation_check import with_citation_check
 from core.events import PhaseStarted, ReportChunk, WarningRaised
 from core.report import finalise_report
 from core.research.outcomes import Failed
@@ -51,5 +52,6 @@ async def write_report(run: Run, *, stopped: bool) -> None:
                 kind="report",
             )
         )
-    text = (PARTIAL_NOTE if stopped else "") + checked.text
+    body = with_citation_check(checked.text, state.evidence, state.sources)
+    text = (PARTIAL_NOTE if stopped else "") + body
     save_report(run, text, fallback=False, reason="stopped" if stopped else "")
