@@ -77,11 +77,11 @@ def citation_check_section(
         for item in flagged:
             cited = ", ".join(
                 f"[{i}] {ingest.md_inline(sources[i].title) or ingest.md_url(sources[i].url)}"
-                if i in sources
-                else f"[{i}]"
                 for i in item.source_ids
+                if i in sources  # an id never retrieved is no source to name
             )
-            lines.append(f"- *{item.verdict}*: {ingest.md_inline(item.claim)} — {cited}")
+            line = f"- *{item.verdict}*: {ingest.md_inline(item.claim)} — {cited}"
+            lines.append(line.rstrip(" —"))
     return "\n".join(lines) + "\n"
 
 
