@@ -367,3 +367,25 @@ def test_non_ascii_names_merge_and_round_trip(store: CypherGraphStore) -> None:
     detail = store.node(schema.topic_id(wide))
     assert detail is not None and detail.properties["name"] == wide
     assert len(detail.properties["key"].encode()) < 8000
+
+
+def test_quote_checks_become_evidence_properties(store: CypherGraphStore) -> None:
+    """The citation check's verdicts reach the evidence nodes (issue 11): unchecked until
+    an ``EvidenceChecked`` arrives, then its verdict and score; both stores alike."""
+    items = round_events("s-q", "Quotes", 1)
+    apply_all(store, items)
+    query = "MATCH (e:Evidence {session_id: $s}) RETURN e.idx, e.verdict, e.score ORDER BY e.idx"
+    unchecked = [[0, "unchecked", 0.0], [1, "unchecked", 0.0]]
+    assert store.run_read_query(query, {"s": "s-q"}).rows == unchecked
+    checked = ev.EvidenceChecked(
+        round=1,
+        checks=[
+            {"verdict": "verified", "score": 100.0, "source_id": 11, "span": [0, 5]},
+            {"verdict": "quote not found", "score": 41.5, "source_id": 11, "span": None},
+        ],
+    ).stamped("s-q", 99)
+    apply_all(store, [checked])
+    assert store.run_read_query(query, {"s": "s-q"}).rows == [
+        [0, "verified", 100.0],
+        [1, "quote not found", 41.5],
+    ]
