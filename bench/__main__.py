@@ -1,5 +1,5 @@
 """``python -m bench``: every figure in one table (and bench/RESULTS.md);
-``python -m bench engine|mindmap|neo4j|startup|live|open [...]``: one benchmark."""
+``python -m bench engine|mindmap|neo4j|startup|live|open|trust [...]``: one benchmark."""
 
 from __future__ import annotations
 
@@ -29,11 +29,17 @@ def main(argv: list[str] | None = None) -> int:
     live.add_argument("--profile", action="store_true", help="cProfile the UI thread instead")
     reopen = commands.add_parser("open", help="first frame of Home; reopening 20 rounds")
     reopen.add_argument("--repeat", type=int, default=3, help="runs (median, min, max)")
+    trust = commands.add_parser("trust", help="quote check: ms per claim, share verified")
+    trust.add_argument("--repeat", type=int, default=3, help="timed repetitions")
     args = parser.parse_args(argv)
     if args.bench is None:
         from bench.bench_all import run as run_all
 
         return run_all(runs=args.runs)
+    if args.bench == "trust":
+        from bench.bench_trust import run as run_trust
+
+        return run_trust(repeat=args.repeat)
     if args.bench == "open":
         from bench.bench_open import run as run_open
 

@@ -128,11 +128,12 @@ def _markdown(figures: list[Figure], command: str) -> str:
 
 
 def run(*, runs: int = 3, write: bool = True) -> int:
-    from bench import bench_live, bench_open
+    from bench import bench_live, bench_open, bench_trust
 
     figures = bench_live.measure(runs)
     figures += bench_open.measure(runs)
     figures += _critical_path(runs=runs)
+    figures += bench_trust.measure(runs)
     bench_live.print_table(figures)
     for name, target, why in NOT_MEASURED:
         print(f"{name}: not measured ({why})" + (f"; target {target}" if target else ""))

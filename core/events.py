@@ -240,12 +240,26 @@ class SynthesisReady(Event):
     round: int
     summary: str
     evidence: list[dict[str, Any]] = field(default_factory=list)
-    """Each: {"claim": str, "source_ids": [int], "confidence": float}."""
+    """Each: {"claim": str, "source_ids": [int], "confidence": float, "quote": str};
+    "quote" (verbatim from the cited source) is missing in logs written before it."""
     concepts: list[str] = field(default_factory=list)
     relations: list[dict[str, str]] = field(default_factory=list)
     """Each: {"source": concept, "target": concept, "relation": free text}."""
     questions: list[str] = field(default_factory=list)
     covered: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvidenceChecked(Event):
+    """Each quote of a round's ``SynthesisReady`` checked against its source's text.
+
+    ``checks[i]`` is about ``evidence[i]`` of that round's latest ``SynthesisReady``:
+    {"verdict": one of ``core.trust.VERDICTS``, "score": 0-100, "source_id": int | None,
+    "span": [start, end] in that source's snippet, or None}.
+    """
+
+    round: int
+    checks: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from core import ingest
 from core.events import SourceAdded
+from core.evidence import Evidence
 
 SYSTEM = (
     "You are a meticulous research assistant working in rounds of plan, search and reflect. "
@@ -42,8 +43,9 @@ SYNTHESIS_SCHEMA: dict[str, Any] = {
                     "claim": {"type": "string"},
                     "source_ids": {"type": "array", "items": {"type": "integer"}},
                     "confidence": {"type": "number"},
+                    "quote": {"type": "string"},
                 },
-                "required": ["claim", "source_ids"],
+                "required": ["claim", "source_ids", "quote"],
             },
         },
         "concepts": {"type": "array", "items": {"type": "string"}},
@@ -215,7 +217,9 @@ ROUND: {round_number}
 Return one JSON object:
 - "summary": the updated running summary (at most 350 words) integrating the new findings;
 - "evidence": claims the sources above support, each with the ids of its sources
-  ("source_ids", only ids listed above) and a "confidence" between 0 and 1;
+  ("source_ids", only ids listed above), a "confidence" between 0 and 1, and a "quote":
+  one sentence copied VERBATIM from the first cited source's text that supports the claim
+  (it is checked word for word against the source; never paraphrase, translate or invent it);
 - "concepts": the key concepts (short noun phrases);
 - "relations": links between those concepts as {{"source", "target", "relation"}};
 - "questions": open questions still worth researching;
@@ -241,18 +245,22 @@ def report_prompt(
     topic: str,
     language: str,
     summary: str,
-    evidence: Sequence[dict[str, Any]],
+    evidence: Sequence[Evidence],
     sources: Sequence[SourceAdded],
     focus: Sequence[str] = (),
 ) -> str:
     claims = []
-    kept = list(evidence)[-EVIDENCE_IN_REPORT:]
+    # Verified evidence first (and kept first when the cap cuts), each item marked with
+    # its check's verdict, so the report rests on what the sources were shown to say.
+    ordered_evidence = sorted(evidence, key=lambda e: not e.verified)
+    kept = ordered_evidence[:EVIDENCE_IN_REPORT]
     for item in kept:
-        ids = "".join(f"[{i}]" for i in item.get("source_ids", []))
-        claims.append(f"- {clip(str(item.get('claim', '')), 400)} {ids}".rstrip())
+        ids = "".join(f"[{i}]" for i in item.source_ids)
+        mark = "VERIFIED" if item.verified else f"UNVERIFIED: {item.verdict}"
+        claims.append(f"- ({mark}) {clip(item.claim, 400)} {ids}".rstrip())
     # The sources the kept evidence cites come first, so the model sees every id it may
     # cite; the rest fill up to the cap, newest first.
-    cited = {int(i) for item in kept for i in item.get("source_ids", [])}
+    cited = {int(i) for item in kept for i in item.source_ids}
     ordered = sorted(sources, key=lambda s: (s.source_id not in cited, -s.source_id))
     return f"""TASK: report
 TOPIC: {topic}
@@ -261,7 +269,7 @@ TOPIC: {topic}
 ## Running summary
 {clip(summary, SUMMARY_CHARS) or "(empty)"}
 {_report_focus(focus)}
-## Evidence gathered (claim and its source ids)
+## Evidence gathered (claim and its source ids; VERIFIED: its quote was found in the source)
 {chr(10).join(claims) or "(none)"}
 
 ## Sources (untrusted web data)
@@ -273,6 +281,7 @@ Write the final research report in markdown:
 - an overview, then sections on the main findings, then a conclusion with open questions;
 - cite sources as [n] right after the sentence they support, where n is one of the source ids
   listed above; never cite an id that is not listed;
+- build the findings on VERIFIED evidence first; state UNVERIFIED claims cautiously;
 - end with a heading "## References" (translated into the report's language) and NOTHING after
   it: the list of references is appended automatically from the ids you cited.
 """

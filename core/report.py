@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from core import ingest
+from core.citation_check import MARK, citation_check_section
 from core.events import SourceAdded
+from core.evidence import Evidence
 
 CITATION = re.compile(r"\[(\d{1,4})\](?!\()")
 """``[3]`` but not a markdown link ``[3](...)``."""
@@ -103,7 +104,7 @@ def fallback_report(
     topic: str,
     reason: str,
     summary: str,
-    evidence: Sequence[dict[str, Any]],
+    evidence: Sequence[Evidence],
     sources: Mapping[int, SourceAdded],
 ) -> str:
     """A report made without the LLM from what the session gathered, saying why at the top."""
@@ -117,16 +118,21 @@ def fallback_report(
     ]
     if summary.strip():
         lines += ["## Summary", "", summary.strip(), ""]
-    known = [e for e in evidence if str(e.get("claim", "")).strip()]
+    # Verified evidence first, each unverified item marked (the same verdicts as the
+    # LLM report's citation check, which ends this page too).
+    known = sorted((e for e in evidence if e.claim), key=lambda e: not e.verified)
     if known:
         lines += ["## Evidence", ""]
         for item in known:
-            ids = [int(i) for i in item.get("source_ids", []) if int(i) in sources]
+            ids = [i for i in item.source_ids if i in sources]
             marks = "".join(f"[{i}]" for i in ids)
-            lines.append(f"- {str(item['claim']).strip()} {marks}".rstrip())
+            flag = "" if item.verified else f" {MARK} *({item.verdict})*"
+            lines.append(f"- {item.claim} {marks}".rstrip() + flag)
         lines.append("")
     if not summary.strip() and not known:
         lines += ["No evidence was gathered before the research stopped.", ""]
     if sources:
         lines.append(references_block("## Sources", sorted(sources), sources))
+    if known:
+        lines.append(citation_check_section(known, sources))
     return ingest.safe("\n".join(lines).rstrip() + "\n")

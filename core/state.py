@@ -19,6 +19,7 @@ from core.events import (
     ContextBuilt,
     ErrorRaised,
     Event,
+    EvidenceChecked,
     LLMCallFinished,
     LLMCallStarted,
     LLMChunk,
@@ -49,6 +50,7 @@ from core.events import (
     ThinkingChunk,
     WarningRaised,
 )
+from core.evidence import Evidence
 
 RoundStatus = Literal["running", "done", "failed", "stopped", "paused"]
 PhaseStatus = Literal["pending", "running", "done", "failed", "stopped", "paused"]
@@ -186,7 +188,9 @@ class SessionState:
     current_phase: Phase | None = None
     sources: dict[int, SourceAdded] = field(default_factory=dict)
     summary: str = ""
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    evidence_at: dict[int, int] = field(default_factory=dict)
+    """Round -> index in ``evidence`` where its latest synthesis' items start."""
     questions: list[str] = field(default_factory=list)
     concepts: list[str] = field(default_factory=list)
     report: str = ""
@@ -519,14 +523,26 @@ class SessionState:
             self.summary = e.summary
         # A round has one synthesis: a second one for the same round (a log written before
         # resume went on from the last step redid it) replaces the first, never adds to it.
-        self.evidence = [item for item in self.evidence if item.get("round") != e.round]
-        self.evidence.extend({**item, "round": e.round} for item in e.evidence)
+        self.evidence = [item for item in self.evidence if item.round != e.round]
+        self.evidence_at[e.round] = len(self.evidence)
+        self.evidence.extend(
+            Evidence.from_dict(item, e.round) for item in e.evidence if isinstance(item, dict)
+        )
         self.questions = list(e.questions)
         known = {c.casefold() for c in self.concepts}
         for concept in e.concepts:
             if concept.casefold() not in known:
                 known.add(concept.casefold())
                 self.concepts.append(concept)
+
+    def _evidence_checked(self, e: EvidenceChecked) -> None:
+        start = self.evidence_at.get(e.round)
+        if start is None:
+            return
+        for i, check in enumerate(e.checks):
+            at = start + i
+            if at < len(self.evidence) and self.evidence[at].round == e.round:
+                self.evidence[at] = self.evidence[at].with_check(check)
 
     def _mind_map_updated(self, e: MindMapUpdated) -> None:
         self.graph_nodes += e.nodes
@@ -628,6 +644,7 @@ _HANDLERS: dict[type[Event], Any] = {
     SourceAdded: SessionState._source_added,
     SynthesisReady: SessionState._synthesis_ready,
     MindMapUpdated: SessionState._mind_map_updated,
+    EvidenceChecked: SessionState._evidence_checked,
     RateLimited: SessionState._rate_limited,
     WarningRaised: SessionState._warning,
     ErrorRaised: SessionState._error,

@@ -23,6 +23,7 @@ from core import ingest
 
 SUMMARY_CHARS = 8000
 CLAIM_CHARS = 1000
+QUOTE_CHARS = 1000
 NAME_CHARS = 200
 QUESTION_CHARS = 500
 MAX_EVIDENCE = 100
@@ -222,13 +223,15 @@ def _evidence(value: Any, valid: set[int], note: Any) -> list[dict[str, Any]]:
             elif n not in ids and len(ids) < MAX_IDS_PER_CLAIM:
                 ids.append(n)
         if len(out) < MAX_EVIDENCE:
-            out.append(
-                {
-                    "claim": claim.strip(),
-                    "source_ids": ids,
-                    "confidence": confidence(item.get("confidence")),
-                }
-            )
+            kept: dict[str, Any] = {
+                "claim": claim.strip(),
+                "source_ids": ids,
+                "confidence": confidence(item.get("confidence")),
+            }
+            quote = (_text(item.get("quote"), QUOTE_CHARS) or "").strip()
+            if quote:  # no quote: the check says "quote not found"
+                kept["quote"] = quote
+            out.append(kept)
     if unknown:
         note(f"{unknown} source id(s) were not ids of this research's sources and were dropped")
     if no_claim:

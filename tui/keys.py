@@ -47,6 +47,10 @@ ACTION_TEXT: dict[str, tuple[str, str]] = {
     "research.mindmap": ("Show mind map", "Topics, rounds, steps, evidence and concepts"),
     "research.report": ("Show report", "The report; its citations lead to the sources"),
     "research.ask": ("Ask the mind map", "A question in plain words, answered from the graph"),
+    "research.check": (
+        "Citation check",
+        "Claims by verdict; enter shows the source with the quote highlighted",
+    ),
     "research.review": (
         "Toggle review of planned searches",
         "Edit each round's planned searches before they run",
@@ -89,6 +93,7 @@ ALL_KEYS: list[tuple[str, str, str]] = [
     ("Research", "m", "Mind map tree (right/left expand/collapse, enter shows a node)"),
     ("Research", "r", "Report"),
     ("Research", "a", "Ask the mind map"),
+    ("Research", "c", "Citation check: claims by verdict (enter shows the quote in its source)"),
     ("Research", "space", "Pause / resume"),
     ("Research", "x", "Stop: finish the current call, save, write a partial report"),
     ("Research", "v", "Review the next round's planned searches (on/off)"),

@@ -126,6 +126,9 @@ class LadybugStore(CypherGraphStore):
                 try:
                     for ddl in schema.ladybug_ddl():  # our constant text, no user input
                         self._write_conn.execute(ddl)
+                    # An ALTER that added a column (an older graph) stays in the WAL, and
+                    # the read-only query process then cannot open the file: fold it in.
+                    self._write_conn.execute("CHECKPOINT")
                 except (RuntimeError, ValueError) as exc:
                     self._abandon(str(exc))
                     raise GraphDamaged(f"The mind map at {path} is damaged ({exc})") from exc

@@ -196,6 +196,8 @@ def writes_for(event: ev.Event) -> list[Write]:
         ]
     if isinstance(event, ev.SynthesisReady):
         return _synthesis(event)
+    if isinstance(event, ev.EvidenceChecked):
+        return _evidence_checked(event)
     if isinstance(event, ev.SessionFinished):
         return [
             node(
@@ -275,6 +277,30 @@ def _plan_ready(event: ev.PlanReady) -> list[Write]:
     return out
 
 
+def _evidence_checked(event: ev.EvidenceChecked) -> list[Write]:
+    """Each check's verdict and score onto its evidence node (``checks[i]`` is about the
+    round's evidence ``idx`` i, the ids ``_synthesis`` gave them)."""
+    sid, n = event.session_id, _int(event.round)
+    out = []
+    for idx, check in enumerate(event.checks):
+        if not isinstance(check, dict):
+            continue
+        score = check.get("score")
+        out.append(
+            node(
+                "Evidence",
+                schema.evidence_id(sid, n, idx),
+                event.timestamp,
+                values={
+                    "verdict": _text(check.get("verdict")) or "unchecked",
+                    "score": float(score) if isinstance(score, int | float) else 0.0,
+                },
+                first_values={"session_id": sid, "round": n, "idx": idx},
+            )
+        )
+    return out
+
+
 def _synthesis(event: ev.SynthesisReady) -> list[Write]:
     sid, n, ts = event.session_id, _int(event.round), event.timestamp
     syn = schema.step_id(sid, n, "synthesis")
@@ -300,7 +326,9 @@ def _synthesis(event: ev.SynthesisReady) -> list[Write]:
                     "idx": idx,
                     "claim": _text(item.get("claim")).strip(),
                     "confidence": _confidence(item.get("confidence")),
+                    "quote": _text(item.get("quote")),
                 },
+                first_values={"verdict": "unchecked", "score": 0.0},
             )
         )
         out.append(edge("HAS_EVIDENCE", "Session", sid, "Evidence", eid))

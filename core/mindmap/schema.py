@@ -58,6 +58,9 @@ NODE_TABLES: dict[str, dict[str, str]] = {
         "claim": "STRING",
         "confidence": "DOUBLE",
         "created": "DOUBLE",
+        "quote": "STRING",
+        "verdict": "STRING",
+        "score": "DOUBLE",
     },
     "Concept": {
         "id": "STRING",
@@ -117,7 +120,19 @@ def ladybug_ddl() -> list[str]:
         parts = [f"FROM {a} TO {b}" for a, b in pairs]
         parts += [f"{name} {kind}" for name, kind in props.items()]
         stmts.append(f"CREATE REL TABLE IF NOT EXISTS {rel}({', '.join(parts)})")
+    # Columns added after a table's first release: a graph made before them gains them.
+    for label, name, default in ADDED_COLUMNS:
+        kind = NODE_TABLES[label][name]
+        stmts.append(f"ALTER TABLE {label} ADD IF NOT EXISTS {name} {kind} DEFAULT {default}")
     return stmts
+
+
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("Evidence", "quote", "''"),
+    ("Evidence", "verdict", "'unchecked'"),
+    ("Evidence", "score", "0.0"),
+)
+"""(label, column, default literal) of the citation check's properties (issue 11)."""
 
 
 def neo4j_ddl() -> list[str]:
@@ -238,7 +253,9 @@ Node labels and properties (every id is a string):
   (:ReasoningStep {id, session_id, round, kind, ord, content, queries, created})
       kind is one of 'plan', 'execution', 'reflection', 'synthesis'
   (:Source {id, session_id, round, source_id, url, title, snippet, query, score, created})
-  (:Evidence {id, session_id, round, idx, claim, confidence, created})
+  (:Evidence {id, session_id, round, idx, claim, confidence, quote, verdict, score, created})
+      verdict is 'verified', 'quote not found', 'number not in source',
+      'source text unavailable' or 'unchecked' (the quote check, in code)
   (:Concept {id, session_id, key, name, created})
   (:Question {id, session_id, round, idx, text, created})   open questions
 Relationships:

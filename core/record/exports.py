@@ -82,8 +82,8 @@ def _report_text(handle: SessionHandle, state: SessionState) -> str:
     if state.evidence:
         lines += ["## Evidence", ""]
         for item in state.evidence:
-            cites = "".join(f"[{i}]" for i in item.get("source_ids", []) if i in state.sources)
-            lines.append(f"- {item.get('claim', '')} {cites}".rstrip())
+            cites = "".join(f"[{i}]" for i in item.source_ids if i in state.sources)
+            lines.append(f"- {item.claim} {cites}".rstrip())
         lines.append("")
     return "\n".join(lines)
 
@@ -128,7 +128,7 @@ def export_session(
                 {k: v for k, v in to_dict(s).items() if k not in ("type", "session_id", "seq")}
                 for _, s in sorted(state.sources.items())
             ],
-            "evidence": state.evidence,
+            "evidence": [item.to_dict() for item in state.evidence],
             "questions_asked": [dataclasses.asdict(qa) for qa in state.qa],
             "events": [to_dict(e) for e in events],
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.events import SourceAdded
+from core.evidence import Evidence
 from core.report import cited_ids, fallback_report, finalise_report
 from core.urls import normalise_url
 
@@ -37,7 +38,7 @@ def test_fallback_report_says_why_and_cites_only_real_sources() -> None:
         topic="주제",
         reason="the daily Gemini quota is spent",
         summary="What we know.",
-        evidence=[{"claim": "A fact", "source_ids": [1, 9]}],
+        evidence=[Evidence.from_dict({"claim": "A fact", "source_ids": [1, 9]})],
         sources=sources(1),
     )
     assert text.startswith("# 주제\n")

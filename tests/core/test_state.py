@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from core import events as ev
+from core.evidence import Evidence
 from core.state import SessionState
 
 SID = "20261123-154012-a1b2"
@@ -83,7 +84,8 @@ def test_session_fields() -> None:
     assert state.searches_done == 2
     assert list(state.sources) == [1]
     assert state.summary == "S2"
-    assert state.evidence == [{"claim": "c1", "source_ids": [1], "confidence": 0.8, "round": 1}]
+    assert state.evidence == [Evidence(claim="c1", source_ids=(1,), confidence=0.8, round=1)]
+    assert state.evidence[0].verdict == "unchecked"  # an old event: no quote, never checked
     assert state.concepts == ["Qubit", "Decoherence", "Entanglement"]
     assert state.questions == []
     assert state.report == "# Report body [1]"

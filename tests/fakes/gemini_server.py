@@ -423,24 +423,68 @@ def reasoning_text(prompt: str) -> str:
     )
 
 
-def synthesis_data(prompt: str) -> dict[str, Any]:
+_SOURCE_BLOCK_RE = re.compile(r'<source id="(\d+)">\n[^\n]*\n(.*?)\n</source>', re.DOTALL)
+
+
+def snippets_in(prompt: str) -> dict[int, str]:
+    """Each ``<source id=N>`` block's text (the snippet the engine stored), by id."""
+    return {int(m.group(1)): m.group(2) for m in _SOURCE_BLOCK_RE.finditer(prompt)}
+
+
+def first_sentence(text: str) -> str:
+    """The text's first sentence, verbatim: a real quote for a fake synthesis."""
+    m = re.search(r".+?[.!?](?=\s|$)", text.strip(), re.DOTALL)
+    return (m.group(0) if m else text.strip())[:300]
+
+
+QUOTE_VARIANTS = ("real", "paraphrased", "invented", "changed number")
+"""What ``synthesis_data`` puts in each evidence's quote: a sentence of the cited source
+(the default, so a default fake research verifies), that sentence reworded, a sentence
+the source never had, or the real sentence with a number the claim also states changed."""
+
+
+def _quote(snippet: str, kind: str, topic: str) -> tuple[str, str]:
+    """(quote, extra claim text) for one source's snippet and a variant."""
+    real = first_sentence(snippet)
+    if kind == "paraphrased":
+        words = real.rstrip(".").split()
+        return "In other words, " + " ".join(reversed(words)).lower() + ".", ""
+    if kind == "invented":
+        return f"The committee on {topic} confirmed the results in its annual audit.", ""
+    if kind == "changed number":
+        text = snippet.strip()[:300]
+        digits = [m.start() for m in re.finditer(r"\d", text)]
+        if not digits:
+            return real, ""
+        at = digits[-1]  # the page says "result 3": the quote says "result 4"
+        return text[:at] + str((int(text[at]) + 1) % 10) + text[at + 1 :], ""
+    return real, ""
+
+
+def synthesis_data(prompt: str, quotes: str = "real") -> dict[str, Any]:
     topic = _field(prompt, "TOPIC", "the topic")
     round_no = _field(prompt, "ROUND", "")
     srcs = sources_in(prompt)
-    evidence = [
-        {
-            "claim": f"{title} describes an aspect of {topic}.",
-            "source_ids": [sid],
-            "confidence": round(0.9 - 0.1 * (n % 4), 2),
-        }
-        for n, (sid, title, _url) in enumerate(srcs[:4])
-    ]
-    if len(srcs) >= 2:
+    texts = snippets_in(prompt)
+    evidence = []
+    for n, (sid, title, _url) in enumerate(srcs[:4]):
+        quote, extra = _quote(texts.get(sid, ""), quotes, topic)
         evidence.append(
             {
-                "claim": f"Several sources agree on the core facts of {topic}.",
+                "claim": f"{title} describes an aspect of {topic}{extra}.",
+                "source_ids": [sid],
+                "confidence": round(0.9 - 0.1 * (n % 4), 2),
+                "quote": quote,
+            }
+        )
+    if len(srcs) >= 2:
+        quote, extra = _quote(texts.get(srcs[0][0], ""), quotes, topic)
+        evidence.append(
+            {
+                "claim": f"Several sources agree on the core facts of {topic}{extra}.",
                 "source_ids": [srcs[0][0], srcs[1][0]],
                 "confidence": 0.8,
+                "quote": quote,
             }
         )
     suffix = f" (round {round_no})" if round_no else ""

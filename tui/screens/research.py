@@ -109,6 +109,14 @@ class ResearchScreen(Screen[None]):
         Binding("r", "report", "Report", id="research.report"),
         Binding("a", "ask", "Ask", id="research.ask", tooltip="Ask the mind map"),
         Binding(
+            "c",
+            "check",
+            "Check",
+            id="research.check",
+            show=False,
+            tooltip="Claims by citation-check verdict",
+        ),
+        Binding(
             "v",
             "toggle_review",
             "Review queries",
@@ -692,6 +700,11 @@ class ResearchScreen(Screen[None]):
             self.app.uninstall_screen(screen)
             if screen.is_attached:
                 screen.remove()
+
+    def action_check(self) -> None:
+        from tui.screens.check import CheckScreen
+
+        self.app.push_screen(CheckScreen(self.state.evidence, self.state.sources))
 
     def action_ask(self) -> None:
         from tui.screens.ask import AskScreen, default_llm_factory

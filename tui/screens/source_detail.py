@@ -10,23 +10,16 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Markdown
 
+from core.evidence import Evidence
 from core.ingest import clean_line, md_inline, safe
 
 
-def citing_claims(evidence: list[dict[str, Any]], source_id: int) -> list[dict[str, Any]]:
-    """Evidence items whose ``source_ids`` include ``source_id`` (ids may arrive as strings)."""
-    found = []
-    for item in evidence:
-        ids = item.get("source_ids") or []
-        try:
-            if source_id in {int(i) for i in ids}:
-                found.append(item)
-        except (TypeError, ValueError):
-            continue
-    return found
+def citing_claims(evidence: list[Evidence], source_id: int) -> list[Evidence]:
+    """Evidence items whose ``source_ids`` include ``source_id``."""
+    return [item for item in evidence if source_id in item.source_ids]
 
 
-def source_markdown(source: Any, claims: list[dict[str, Any]]) -> str:
+def source_markdown(source: Any, claims: list[Evidence]) -> str:
     """The source as Markdown in which every outside text is shown as text: no control
     characters, Markdown punctuation escaped (a snippet cannot make a link or a heading)."""
     lines = [f"**URL:** {md_inline(source.url)}", "", f"**Round:** {source.round}"]
@@ -40,13 +33,8 @@ def source_markdown(source: Any, claims: list[dict[str, Any]]) -> str:
     if not claims:
         lines.append("*No claim cites this source yet.*")
     for item in claims:
-        confidence = item.get("confidence")
-        suffix = (
-            f" *(confidence {float(confidence):.2f}, round {item.get('round', '?')})*"
-            if (isinstance(confidence, int | float))
-            else ""
-        )
-        lines.append(f"- {md_inline(item.get('claim', ''))}{suffix}")
+        suffix = f" *(confidence {item.confidence:.2f}, round {item.round or '?'}, {item.verdict})*"
+        lines.append(f"- {md_inline(item.claim)}{suffix}")
     return "\n".join(lines)
 
 
@@ -58,7 +46,7 @@ class SourceDetailScreen(ModalScreen[None]):
         Binding("o", "open_url", "Open URL", id="source.open", tooltip="Open in the browser"),
     ]
 
-    def __init__(self, source: Any, evidence: list[dict[str, Any]]) -> None:
+    def __init__(self, source: Any, evidence: list[Evidence]) -> None:
         super().__init__(classes="dialog-screen")
         self.source = source
         self.claims = citing_claims(evidence, source.source_id)

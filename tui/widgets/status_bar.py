@@ -209,6 +209,10 @@ class StatusBar(Static):
         )
         parts.append(_Part(f"searches {state.searches_done}", f"search {state.searches_done}", 4))
         parts.append(_Part(f"sources {len(state.sources)}", f"src {len(state.sources)}", 2))
+        checked = [e for e in state.evidence if e.verdict != "unchecked"]
+        if checked:
+            ok = sum(1 for e in checked if e.verified)
+            parts.append(_Part(f"✓ {ok}/{len(checked)} cited", f"✓ {ok}/{len(checked)}", 4))
         if state.started and state.updated:
             elapsed = human_duration(state.elapsed(self.now() if self.live else None))
             parts.append(_Part(elapsed, elapsed, 2))

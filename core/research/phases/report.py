@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 from core import ingest, prompts
+from core.citation_check import with_citation_check
 from core.events import PhaseStarted, ReportArchived, ReportChunk, WarningRaised
 from core.report import finalise_report
 from core.research.outcomes import Failed
@@ -91,5 +92,5 @@ async def write_report(
         note += f"> *Partial report: searching stopped early. {ingest.md_inline(cut_short)}*\n\n"
     if budget_note:
         note += f"> *Budget reached: {budget_note}*\n\n"
-    text = note + checked.text
+    text = note + with_citation_check(checked.text, state.evidence, state.sources)
     save_report(run, text, fallback=False, reason="stopped" if stopped else "")

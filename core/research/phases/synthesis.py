@@ -6,7 +6,15 @@ dropped is said in a warning, and an answer that is no object at all is skipped.
 from __future__ import annotations
 
 from core import prompts
-from core.events import MindMapUpdated, PhaseStarted, SourceAdded, SynthesisReady, WarningRaised
+from core.events import (
+    EvidenceChecked,
+    MindMapUpdated,
+    PhaseStarted,
+    SourceAdded,
+    SynthesisReady,
+    WarningRaised,
+)
+from core.evidence import Evidence, check_evidence
 from core.research.outcomes import Failed
 from core.research.phases.reasoning import Plan
 from core.research.run import Run
@@ -83,7 +91,17 @@ async def synthesise(run: Run, n: int, plan: Plan, sources: list[SourceAdded]) -
             covered=checked.covered,
         )
     )
+    emit_checks(run, n, checked.evidence)
     await run.graph.current()
     delta = run.graph.delta()
     run.emit(MindMapUpdated(round=n, nodes=delta.nodes, edges=delta.edges))
     return checked.covered
+
+
+def emit_checks(run: Run, n: int, evidence: list[dict]) -> None:
+    """Check each quote of round ``n`` against the stored text of the sources it cites
+    (``SourceAdded.snippet``: what the search returned, raw page text when asked for)
+    and say so in one event, so replay restores the verdicts without re-checking."""
+    texts = {sid: src.snippet for sid, src in run.state.sources.items()}
+    checks = [check_evidence(Evidence.from_dict(item, n), texts) for item in evidence]
+    run.emit(EvidenceChecked(round=n, checks=checks))

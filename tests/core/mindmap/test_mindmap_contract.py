@@ -394,3 +394,25 @@ def test_known_dialect_differences_are_pinned_and_told_to_the_model(
         assert store.run_read_query(cypher).rows == rows, cypher
     told = DIALECTS[store.backend]
     assert ("label(n)" in told) if store.backend == "ladybug" else ("labels(n) is a list" in told)
+
+
+def test_quote_checks_become_evidence_properties(store: CypherGraphStore) -> None:
+    """The citation check's verdicts reach the evidence nodes (issue 11): unchecked until
+    an ``EvidenceChecked`` arrives, then its verdict and score; both stores alike."""
+    items = round_events("s-q", "Quotes", 1)
+    apply_all(store, items)
+    query = "MATCH (e:Evidence {session_id: $s}) RETURN e.idx, e.verdict, e.score ORDER BY e.idx"
+    unchecked = [[0, "unchecked", 0.0], [1, "unchecked", 0.0]]
+    assert store.run_read_query(query, {"s": "s-q"}).rows == unchecked
+    checked = ev.EvidenceChecked(
+        round=1,
+        checks=[
+            {"verdict": "verified", "score": 100.0, "source_id": 11, "span": [0, 5]},
+            {"verdict": "quote not found", "score": 41.5, "source_id": 11, "span": None},
+        ],
+    ).stamped("s-q", 99)
+    apply_all(store, [checked])
+    assert store.run_read_query(query, {"s": "s-q"}).rows == [
+        [0, "verified", 100.0],
+        [1, "quote not found", 41.5],
+    ]

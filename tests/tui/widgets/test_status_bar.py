@@ -160,3 +160,26 @@ async def test_a_narrow_bar_drops_token_counts_before_sources_and_time() -> None
         paused = str(bar.render())
         assert "paused (space resumes)" in paused and "src 0" in paused and "0:39" in paused
         assert len(paused) <= room
+
+
+async def test_the_citation_check_counts_show_once_quotes_were_checked() -> None:
+    from core.events import EvidenceChecked, SynthesisReady
+
+    evidence = [{"claim": f"c{i}", "source_ids": [1], "quote": "q"} for i in range(3)]
+    before = state_with(
+        SessionStarted(topic="t", rounds=1, breadth=1, timestamp=T0),
+        SynthesisReady(round=1, summary="s", evidence=evidence, timestamp=T0 + 1),
+    )
+    checks = [{"verdict": "verified", "score": 100.0}] * 2 + [{"verdict": "quote not found"}]
+    after = state_with(
+        SessionStarted(topic="t", rounds=1, breadth=1, timestamp=T0),
+        SynthesisReady(round=1, summary="s", evidence=evidence, timestamp=T0 + 1),
+        EvidenceChecked(round=1, checks=checks, timestamp=T0 + 2),
+    )
+    app = BarApp()
+    async with app.run_test(size=(160, 3)):
+        bar = app.query_one(StatusBar)
+        bar.show_state(before)
+        assert "cited" not in bar.render_text(), "an unchecked round claims nothing"
+        bar.show_state(after)
+        assert "✓ 2/3 cited" in bar.render_text()

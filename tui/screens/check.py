@@ -1,0 +1,122 @@
+"""The citation check view (``c``): every claim grouped by its quote check's verdict, and
+for one claim the cited source's text with the quote's passage highlighted (or the closest
+passage and how close it came). The verdicts come from ``EvidenceChecked`` events already
+applied to the session state; this screen only shows them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, Markdown, OptionList
+from textual.widgets.option_list import Option
+
+from core.evidence import UNCHECKED, Evidence, verdict_counts
+from core.ingest import clean_line, md_inline, safe
+from core.trust import VERDICTS
+
+ORDER = (*VERDICTS[1:], UNCHECKED, VERDICTS[0])
+"""Problems first: the claims a reader should look at lead the list; verified last."""
+
+
+def grouped(evidence: list[Evidence]) -> list[tuple[str, list[tuple[int, Evidence]]]]:
+    """(verdict, [(index in evidence, item)]) for each verdict that has items, in ORDER."""
+    out = []
+    for verdict in ORDER:
+        items = [(i, e) for i, e in enumerate(evidence) if e.verdict == verdict]
+        if items:
+            out.append((verdict, items))
+    return out
+
+
+def check_markdown(item: Evidence, sources: Mapping[int, Any]) -> str:
+    """The claim, its quote and the checked source's text with the matched passage in bold;
+    every outside text escaped (a snippet cannot make a link or a heading)."""
+    lines = [f"**Claim:** {md_inline(item.claim)}", "", f"**Verdict:** {item.verdict}"]
+    if item.verdict != UNCHECKED:
+        lines[-1] += f" (closest passage {item.score:.0f}/100)"
+    lines += ["", f"**Quote:** {md_inline(item.quote) or '*(none given)*'}", ""]
+    source_id = item.checked_source or (item.source_ids[0] if item.source_ids else None)
+    source = sources.get(source_id) if source_id is not None else None
+    if source is None:
+        lines.append("*The cited source is not among this research's sources.*")
+        return "\n".join(lines)
+    lines += [f"### [{source_id}] {md_inline(clean_line(source.title or source.url))}", ""]
+    text = source.snippet or ""  # the span is in this text as stored, so slice it first
+
+    def shown(part: str) -> str:
+        return md_inline(safe(part))
+
+    if not text.strip():
+        lines.append("*(no stored text for this source)*")
+    elif item.span:
+        start, end = item.span
+        lines.append(f"{shown(text[:start])}**{shown(text[start:end])}**{shown(text[end:])}")
+    else:
+        lines.append(shown(text))
+    return "\n".join(lines)
+
+
+class CheckScreen(ModalScreen[None]):
+    """Claims by verdict; Enter shows the one under the cursor against its source."""
+
+    BINDINGS = [Binding("escape,q,c", "close", "Close", id="check.close")]
+
+    def __init__(self, evidence: list[Evidence], sources: Mapping[int, Any]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.evidence = list(evidence)
+        self.sources = sources
+
+    def compose(self) -> ComposeResult:
+        counts = verdict_counts(self.evidence)
+        summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+        with Vertical(id="check-dialog", classes="dialog wide-dialog"):
+            yield Label(
+                f"Citation check: {summary or 'no evidence yet'}", id="check-title", markup=False
+            )
+            options: list[Option | None] = []
+            for verdict, items in grouped(self.evidence):
+                options.append(Option(f"── {verdict} ({len(items)})", disabled=True))
+                for i, item in items:
+                    ids = "".join(f"[{n}]" for n in item.source_ids)
+                    options.append(Option(f"{clean_line(item.claim, 300)} {ids}", id=f"ev-{i}"))
+            yield OptionList(*options, id="check-list")
+            yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#check-list").focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_id and event.option_id.startswith("ev-"):
+            item = self.evidence[int(event.option_id[3:])]
+            self.app.push_screen(CheckDetailScreen(item, self.sources))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class CheckDetailScreen(ModalScreen[None]):
+    """One claim against the text of the source it was checked on."""
+
+    BINDINGS = [Binding("escape,q", "close", "Close", id="check.detail_close")]
+
+    def __init__(self, item: Evidence, sources: Mapping[int, Any]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.item = item
+        self.sources = sources
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="check-detail", classes="dialog wide-dialog"):
+            with VerticalScroll(id="check-scroll"):
+                yield Markdown(check_markdown(self.item, self.sources), open_links=False)
+            yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#check-scroll").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
