@@ -40,8 +40,8 @@ def ask_prompt(state: SessionState, question: str) -> str:
     """``TASK: followup``: the research's summary, evidence and sources, then the question
     (fenced: the user's words are data) and how to cite and quote."""
     claims = [
-        f"- {prompts.clip(str(e.get('claim', '')), 400)} "
-        + "".join(f"[{i}]" for i in e.get("source_ids", []))
+        f"- {'VERIFIED ' if e.verified else ''}{prompts.clip(e.claim, 400)} "
+        + "".join(f"[{i}]" for i in e.source_ids)
         for e in state.evidence[-prompts.EVIDENCE_IN_REPORT :]
     ]
     sources = [state.sources[i] for i in sorted(state.sources)][-prompts.SOURCES_IN_REPORT :]
