@@ -252,7 +252,11 @@ async def test_delete_asks_and_removes() -> None:
         assert sorted(table.shown_ids) == sorted(ids)
         await pilot.press("delete")  # the Delete key is an alias of d
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("tab", "enter")  # a deliberate move to the Delete button
+        dialog = app.screen
+        await wait_for(pilot, lambda: focused_id(dialog) == "confirm-no", "Keep focused first")
+        await pilot.press("tab")  # a deliberate move to the Delete button
+        await wait_for(pilot, lambda: focused_id(dialog) == "confirm-yes", "Delete focused")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: table.shown_ids == [ids[0]], limit=20)
         from core.sessions import SessionStore
 
@@ -647,3 +651,10 @@ async def test_an_http_neo4j_uri_is_explained_not_sent_to_the_driver(
         assert not fake_neo4j.drivers  # never handed to the driver
         _, problems = screen.collect()
         assert any("bolt://localhost:7687" in problem for problem in problems)
+
+
+def focused_id(screen: object) -> str | None:
+    """The id of the widget with focus on ``screen`` (a press sent before the dialog has
+    set its focus would land on the wrong button)."""
+    focused = getattr(screen, "focused", None)
+    return getattr(focused, "id", None)

@@ -143,15 +143,15 @@ async def test_stopping_says_so_and_hides_pause_and_stop(keys: None, make_app: A
         engine.stop = lambda: None  # the engine is "finishing its call": the stop is pending
         try:
             await pilot.press("x")
-            await pilot.pause()
+            await wait_for(pilot, lambda: screen.stopping, "the stop taken")
             assert "space" not in shown_bindings(screen) and "x" not in shown_bindings(screen)
             assert "stopping…" in str(screen.query_one("#status").render())
             assert "Stopping" in str(screen.query_one(ResearchNotice).render())
         finally:
             type(engine).stop(engine)  # now it really stops (a failure must not leave it held)
         await wait_for(pilot, lambda: not screen.running)
-        assert screen.state.status == "stopped"
-        assert not screen.stopping
+        await wait_for(pilot, lambda: screen.state.status == "stopped", "status stopped")
+        await wait_for(pilot, lambda: not screen.stopping, "the stop done (stopping cleared)")
 
 
 def test_a_stopped_or_interrupted_round_is_not_marked_failed() -> None:

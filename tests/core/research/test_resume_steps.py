@@ -118,7 +118,7 @@ def test_a_crash_after_the_synthesis_adds_no_evidence_twice(
     assert tavily.search_requests() == []
     state = handle.state()
     assert len(state.evidence) == len(clean.evidence)
-    assert [e["claim"] for e in state.evidence] == [e["claim"] for e in clean.evidence]
+    assert [e.claim for e in state.evidence] == [e.claim for e in clean.evidence]
     assert resumed.state.evidence == state.evidence, "replay equals live"
     exported = json.loads(export_session(handle, "json"))
     assert len(exported["evidence"]) == len(clean.evidence)
