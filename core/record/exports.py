@@ -123,6 +123,7 @@ def export_session(
                 "tokens_out": state.tokens_out,
                 "warnings": [w.message for w in state.warnings],
                 "errors": [f"{e.kind}: {e.message}" for e in state.errors],
+                "results_dropped": state.results_dropped,
             },
             "sources": [
                 {k: v for k, v in to_dict(s).items() if k not in ("type", "session_id", "seq")}

@@ -16,6 +16,7 @@ from core.atomic import SHARED, write_atomic
 from core.ingest import safe
 from tui.cli.common import err_console, fail, load_config_or_exit
 from tui.cli.parser import EXIT_OK, EXIT_USAGE
+from tui.status_label import SHORT_WIDTH, status_label
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -69,6 +70,10 @@ def _when(timestamp: float, *, short: bool = False) -> str:
     return moment.strftime("%H:%M" if same_day else "%Y-%m-%d")
 
 
+WIDE_LIST = 100
+"""From this many columns ``sessions list`` spells every status out ("done with warnings")."""
+
+
 def list_sessions(args: argparse.Namespace) -> int:
     store = _store()
     if store is None:
@@ -83,16 +88,22 @@ def list_sessions(args: argparse.Namespace) -> int:
     table.add_column("topic", overflow="ellipsis", no_wrap=True, ratio=1, min_width=12)
     for name, width in (("status", 11), ("rounds", 6), ("sources", 7), ("updated", 10)):
         table.add_column(name, no_wrap=True, min_width=width)
+    # a narrow terminal shows "done ⚠" for "done with warnings": the topic needs the room
+    status_room = 18 if console.width >= WIDE_LIST else SHORT_WIDTH
     for info in infos:
         table.add_row(
             info.id,
             escape(safe(info.topic)),
-            info.status,
+            status_label(info.status, status_room),
             f"{info.rounds_done}/{info.rounds_planned}",
             str(info.sources),
             _when(info.updated, short=True),
         )
     console.print(table)
+    shortened = sorted({i.status for i in infos if status_label(i.status, status_room) != i.status})
+    if shortened:  # a key to the short forms: "done ⚠ = done with warnings"
+        key = "; ".join(f"{status_label(status, status_room)} = {status}" for status in shortened)
+        console.print(escape(key), style="dim", soft_wrap=True)
     return EXIT_OK
 
 

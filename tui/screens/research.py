@@ -418,7 +418,7 @@ class ResearchScreen(Screen[None]):
         steps.show_entries(entries)
         if steps.follow:
             self._follow_newest(entries)
-        self.sources_view.show_sources(state.sources)
+        self.sources_view.show_sources(state.sources, dropped=state.results_dropped)
         self.recent_sources.show_sources(state.sources)
         self._refresh_panes()
         report = self._report_screen

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from core.ingest import clean_line
+from tui.status_label import is_abbreviated, status_label
 
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     # key, label, width (0: the topic takes what is left)
@@ -29,6 +30,10 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
 topic are told apart by it (a relative "2 h ago" of their last update often reads the same
 for both). The topic column shrinks first, so this one stays on screen at 80 columns."""
 MIN_TOPIC_WIDTH = 12
+WIDE_STATUS = 18
+"""A table at least ``WIDE_TABLE`` cells wide gives the status this much room: "done with
+warnings" is shown whole; a narrower one shows "done ⚠" (see ``tui.status_label``)."""
+WIDE_TABLE = 120
 
 STATUS_STYLE = {
     "running": "bold cyan",
@@ -38,6 +43,7 @@ STATUS_STYLE = {
     "interrupted": "yellow",
     "stopped": "yellow",
     "failed": "bold red",
+    "budget reached": "yellow",
 }
 
 
@@ -133,7 +139,7 @@ class SessionTable(DataTable[Any]):
         Fixed widths also keep the layout stable while the list refreshes (auto-sized
         columns are measured later, on idle, and could paint a frame with stale widths).
         """
-        fixed = sum(width for _, _, width in COLUMNS)
+        fixed = sum(self._width(key, width) for key, _, width in COLUMNS)
         padding = 2 * self.cell_padding * len(COLUMNS)
         scrollbar = 2
         return max(MIN_TOPIC_WIDTH, self.size.width - fixed - padding - scrollbar)
@@ -141,7 +147,18 @@ class SessionTable(DataTable[Any]):
     def _add_columns(self) -> None:
         self._columns_for_width = self.size.width
         for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width or self._topic_width())
+            self.add_column(label, key=key, width=self._width(key, width) or self._topic_width())
+
+    def _width(self, key: str, width: int) -> int:
+        """A column's width at the table's width (only the status widens on a wide table)."""
+        if key == "status" and self.size.width >= WIDE_TABLE:
+            return max(width, WIDE_STATUS)
+        return width
+
+    @property
+    def status_width(self) -> int:
+        """Cells the status column has now."""
+        return next(self._width(key, width) for key, _, width in COLUMNS if key == "status")
 
     def on_resize(self) -> None:
         if self.size.width != self._columns_for_width:
@@ -203,6 +220,17 @@ class SessionTable(DataTable[Any]):
         if keep is not None and keep in {s.id for s in rows}:
             self.move_cursor(row=self.get_row_index(keep))
         self.refresh_bindings()
+        self._status_tooltip()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._status_tooltip()
+
+    def _status_tooltip(self) -> None:
+        """The highlighted row's whole status, when its cell shows it shortened ("done ⚠")."""
+        info = self.selected_info()
+        status = str(getattr(info, "status", "")) if info is not None else ""
+        shortened = bool(status) and is_abbreviated(status, self.status_width)
+        self.tooltip = f"Status: {status}" if shortened else None
 
     def _cells(self, info: Any, now: float) -> Sequence[Text | str]:
         status = str(getattr(info, "status", ""))
@@ -212,7 +240,7 @@ class SessionTable(DataTable[Any]):
         topic = clean_line(getattr(info, "topic", ""), 10_000) or "(no topic)"
         return (
             Text(topic, overflow="ellipsis", no_wrap=True),
-            Text(status, style=STATUS_STYLE.get(status, "")),
+            Text(status_label(status, self.status_width), style=STATUS_STYLE.get(status, "")),
             f"{done}/{planned}",
             str(getattr(info, "sources", 0)),
             started_label(started, now),

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from core.ingest import clean_line, safe
 from tui.messages import ShowSource
@@ -123,6 +123,8 @@ class SourcesView(Vertical):
     SourcesView > Input { display: none; }
     SourcesView.-filtering > Input { display: block; }
     SourcesView > DataTable { height: 1fr; }
+    SourcesView > #sources-caption { display: none; height: 1; padding: 0 1; color: $warning; }
+    SourcesView.-dropped > #sources-caption { display: block; }
     """
 
     HEADERS = {"n": "#", "title": "Title", "domain": "Domain", "round": "Rnd"}
@@ -133,9 +135,12 @@ class SourcesView(Vertical):
         self.filter_text = ""
         self.widths: dict[str, int] = column_widths(80)
         """The current column widths (cells); cell texts are cut to them."""
+        self.dropped = 0
+        """Search results the filters turned away (the caption line says so when > 0)."""
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter by title, domain or URL", id="sources-filter")
+        yield Static("", id="sources-caption", markup=False)
         table = SourcesTable(id="sources-table", cursor_type="row", zebra_stripes=True)
         self._add_columns(table)
         yield table
@@ -187,8 +192,27 @@ class SourcesView(Vertical):
     def _add_row(self, source: Any) -> None:
         self.table.add_row(*source_cells(source, self.widths), key=str(source.source_id))
 
-    def show_sources(self, sources: dict[int, Any]) -> None:
-        """Add the sources not shown yet (the state's dict only grows)."""
+    def caption(self) -> str:
+        """"12 sources · 3 dropped by filters" (shown only once the filters dropped any)."""
+        count = len(self.sources)
+        noun = "source" if count == 1 else "sources"
+        return f"{count} {noun} · {self.dropped} dropped by filters"
+
+    def _show_caption(self) -> None:
+        self.set_class(self.dropped > 0, "-dropped")
+        if self.dropped > 0:
+            self.query_one("#sources-caption", Static).update(self.caption())
+
+    def show_sources(self, sources: dict[int, Any], dropped: int = 0) -> None:
+        """Add the sources not shown yet (the state's dict only grows); ``dropped``: the
+        results the search filters turned away, said in the caption line."""
+        changed = dropped != self.dropped
+        self.dropped = dropped
+        self._show_sources(sources)
+        if changed or dropped:
+            self._show_caption()
+
+    def _show_sources(self, sources: dict[int, Any]) -> None:
         new = [n for n in sorted(sources) if n not in self.sources]
         if not new and len(sources) == len(self.sources):
             return

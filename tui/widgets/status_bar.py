@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from core.cost.prices import format_usd
+from tui.status_label import SHORT_WIDTH, status_label
 
 
 def human_count(value: int) -> str:
@@ -46,6 +47,7 @@ STATUS_STYLE = {
     "stopped": "$warning",
     "interrupted": "$warning",
     "failed": "$error",
+    "budget reached": "$warning",
 }
 
 
@@ -175,7 +177,10 @@ class StatusBar(Static):
             word = f"[{STATUS_STYLE.get(status, '$text-muted')}]{escape(status)}[/]"
             # short form: while a phase is named, "running" goes without saying
             implied = status == "running" and bool(state.current_phase)
-            parts.append(_Part(word, "" if implied else word, 1))
+            # and a long status reads in whole words ("done with warnings" -> "done ⚠")
+            brief = status_label(status, SHORT_WIDTH)
+            short = f"[{STATUS_STYLE.get(status, '$text-muted')}]{escape(brief)}[/]"
+            parts.append(_Part(word, "" if implied else short, 1))
         if self.note:
             note = f"[b $warning]{escape(self.note)}[/]"
             parts.append(_Part(note, note, 0))
@@ -209,6 +214,9 @@ class StatusBar(Static):
         )
         parts.append(_Part(f"searches {state.searches_done}", f"search {state.searches_done}", 4))
         parts.append(_Part(f"sources {len(state.sources)}", f"src {len(state.sources)}", 2))
+        dropped = getattr(state, "results_dropped", 0)
+        if dropped:  # results the search filters turned away (shown only when some were)
+            parts.append(_Part(f"{dropped} dropped by filters", f"{dropped} dropped", 4, " · "))
         checked = [e for e in state.evidence if e.verdict != "unchecked"]
         if checked:
             ok = sum(1 for e in checked if e.verified)
