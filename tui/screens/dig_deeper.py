@@ -31,6 +31,7 @@ def parse_rounds(text: str) -> int | None:
 class DigDeeperScreen(ModalScreen[tuple[int, str] | None]):
     """A focus question and a number of rounds; enter gives ``(rounds, focus)``."""
 
+    AUTO_FOCUS = "#dig-focus"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dig.cancel")]
 
     def __init__(self, topic: str) -> None:

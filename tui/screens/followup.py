@@ -75,6 +75,7 @@ def check_lines(quotes: list[dict[str, Any]]) -> str:
 class FollowUpScreen(ModalScreen[None]):
     """A question field, the streamed answer, then its citation check."""
 
+    AUTO_FOCUS = "#followup-input"
     BINDINGS = [Binding("escape", "close", "Close", id="followup.close")]
 
     class Chunk(Message):
