@@ -116,7 +116,7 @@ class FollowUpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="followup-dialog", classes="dialog wide-dialog"):
             yield Label(
-                "Follow-up question (enter asks; answered from this research's sources)",
+                "Follow-up question on this research (enter asks)",
                 id="followup-title",
             )
             with VerticalScroll(id="followup-history-scroll") as history:
