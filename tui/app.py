@@ -30,7 +30,7 @@ from styles import tcss
 from tui.commands import SavedResearchProvider
 from tui.engine_worker import EngineFactory, default_engine_factory
 
-STYLE_FILES = ("app", "research", "home", "settings", "dialogs", "check")
+STYLE_FILES = ("app", "research", "home", "settings", "dialogs", "check", "followup")
 
 
 def css_paths() -> list[Path]:

@@ -164,10 +164,21 @@ class EngineRunner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[Any] | None = None
 
-    def run(self, mode: str, argument: str, options: Any = None) -> Any:
+    def run(
+        self,
+        mode: str,
+        argument: str,
+        options: Any = None,
+        *,
+        extra_rounds: int = 0,
+        focus: str = "",
+    ) -> Any:
         """Worker thread: build the engine and run it to its outcome on a new loop.
 
         ``mode`` "run" starts topic ``argument``; "resume" continues session ``argument``.
+        ``extra_rounds`` (with "resume") is "dig deeper": that many more rounds on a
+        finished research, focused on ``focus``; without it the engine is called as before,
+        so engines that know only ``resume(session_id)`` still work.
         """
         kwargs: dict[str, Any] = {"on_event": self._on_event, "review_queries": self._review}
         try:
@@ -181,6 +192,8 @@ class EngineRunner:
         async def main() -> Any:
             self._loop = asyncio.get_running_loop()
             self._task = asyncio.current_task()
+            if mode == "resume" and extra_rounds:
+                return await engine.resume(argument, extra_rounds=extra_rounds, focus=focus)
             if mode == "resume":
                 return await engine.resume(argument)
             return await engine.run(argument, options)

@@ -51,6 +51,16 @@ ACTION_TEXT: dict[str, tuple[str, str]] = {
         "Citation check",
         "Claims by verdict; enter shows the source with the quote highlighted",
     ),
+    "research.followup": (
+        "Follow-up question",
+        "Ask about this research: answered from its sources, quotes checked, saved with it",
+    ),
+    "research.dig_deeper": (
+        "Dig deeper",
+        "More rounds on a finished research, focused on a question; the old report is kept",
+    ),
+    "followup.close": ("Close", "Back to the research (the answer is saved with it)"),
+    "dig.cancel": ("Cancel", "Back to the research without more rounds"),
     "research.review": (
         "Toggle review of planned searches",
         "Edit each round's planned searches before they run",
@@ -94,6 +104,8 @@ ALL_KEYS: list[tuple[str, str, str]] = [
     ("Research", "r", "Report"),
     ("Research", "a", "Ask the mind map"),
     ("Research", "c", "Citation check: claims by verdict (enter shows the quote in its source)"),
+    ("Research", "f", "Follow-up question on this research (answer streamed, quotes checked)"),
+    ("Research", "D", "Dig deeper: N more rounds on a finished research, focused on a question"),
     ("Research", "space", "Pause / resume"),
     ("Research", "x", "Stop: finish the current call, save, write a partial report"),
     ("Research", "v", "Review the next round's planned searches (on/off)"),

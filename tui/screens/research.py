@@ -117,6 +117,22 @@ class ResearchScreen(Screen[None]):
             tooltip="Claims by citation-check verdict",
         ),
         Binding(
+            "f",
+            "followup",
+            "Follow-up",
+            id="research.followup",
+            show=False,
+            tooltip="Ask a question about this research, answered from its sources",
+        ),
+        Binding(
+            "D",
+            "dig_deeper",
+            "Dig deeper",
+            id="research.dig_deeper",
+            show=False,
+            tooltip="More rounds on this finished research, focused on a question",
+        ),
+        Binding(
             "v",
             "toggle_review",
             "Review queries",
@@ -273,8 +289,18 @@ class ResearchScreen(Screen[None]):
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="research")
-    def _run_engine(self, mode: str, argument: str, options: ResearchOptions | None = None) -> Any:
+    def _run_engine(
+        self,
+        mode: str,
+        argument: str,
+        options: ResearchOptions | None = None,
+        *,
+        extra_rounds: int = 0,
+        focus: str = "",
+    ) -> Any:
         """Thread worker: the runner builds the engine and runs it on this thread's loop."""
+        if extra_rounds:
+            return self.runner.run(mode, argument, options, extra_rounds=extra_rounds, focus=focus)
         return self.runner.run(mode, argument, options)
 
     def interrupt(self) -> None:
@@ -713,6 +739,61 @@ class ResearchScreen(Screen[None]):
         self.app.push_screen(
             AskScreen(self.get_store, make_llm, topic=self.state.topic or self.topic)
         )
+
+    def action_followup(self) -> None:
+        """A follow-up question on this saved research (saved with it as events)."""
+        if self.running or self.busy_elsewhere:
+            self.notify("The research is running; ask once it has ended.", severity="warning")
+            return
+        if not self.state.session_id or not self.state.sources:
+            self.notify("This research has no sources to answer from yet.", severity="warning")
+            return
+        from tui.screens.followup import FollowUpScreen
+
+        self.app.push_screen(
+            FollowUpScreen(
+                self.config,
+                self.state.session_id,
+                self.state.qa,
+                make_llm=self.make_llm,
+                on_answer=self._answered_followup,
+            )
+        )
+
+    def _answered_followup(self, qa: Any) -> None:
+        """The dialog's answer, into this screen's state as a replay of its events would put
+        it (the call wrote them to the session's log itself)."""
+        if all(q.question_id != qa.question_id for q in self.state.qa):
+            self.state.qa.append(qa)
+
+    def action_dig_deeper(self) -> None:
+        """More rounds on a finished research, focused on a question (asks first)."""
+        from core.events import DONE_STATUSES
+
+        if self.running or self.busy_elsewhere:
+            self.notify(
+                "The research is running; dig deeper once it has ended.", severity="warning"
+            )
+            return
+        if not self.state.session_id or self.state.status not in DONE_STATUSES:
+            hint = " Space resumes it." if self.can_resume else ""
+            self.notify(f"Dig deeper works on a finished research.{hint}", severity="warning")
+            return
+        from tui.screens.dig_deeper import DigDeeperScreen
+
+        def answered(result: tuple[int, str] | None) -> None:
+            if result is not None and not self.running:
+                self.dig_deeper(*result)
+
+        self.app.push_screen(DigDeeperScreen(self.state.topic), answered)
+
+    def dig_deeper(self, extra_rounds: int, focus: str) -> None:
+        """Resume the finished research with ``extra_rounds`` more rounds on ``focus``."""
+        what = f" on “{shorten(focus, 50)}”" if focus else ""
+        self._toast("pause", f"Digging deeper: {extra_rounds} more round(s){what}…")
+        self._run_engine("resume", self.state.session_id, extra_rounds=extra_rounds, focus=focus)
+        self._refresh_status()
+        self.refresh_bindings()
 
     # --- control --------------------------------------------------------------------------
 
