@@ -33,6 +33,21 @@ def test_problems_come_first_and_the_matched_passage_is_highlighted() -> None:
     assert "**ten turbines**" not in check_markdown(bad, {1: source})
 
 
+def test_the_highlighted_passage_renders_bold_even_when_it_ends_in_punctuation() -> None:
+    """Rendered as Textual's Markdown does (markdown-it): a passage ending in "." right
+    before a letter ("definitions.It") used to show its asterisks instead of bold."""
+    from markdown_it import MarkdownIt
+
+    snippet = "Intro: tidal power is old. Sihwa opened in 2011.It has ten turbines."
+    start = snippet.index("Sihwa")
+    end = snippet.index("It has")
+    item = _item("verified", "Sihwa opened in 2011.", (start, end))
+    source = SourceAdded(round=1, source_id=1, url="https://a.example", title="S", snippet=snippet)
+    html = MarkdownIt("gfm-like").render(check_markdown(item, {1: source}))
+    assert "<strong>Sihwa opened in 2011.</strong>" in html
+    assert "**" not in html
+
+
 async def test_c_lists_the_claims_by_verdict_and_enter_shows_one(
     keys: None, make_app: AppBuilder
 ) -> None:

@@ -54,8 +54,16 @@ def check_markdown(item: Evidence, sources: Mapping[int, Any]) -> str:
     if not text.strip():
         lines.append("*(no stored text for this source)*")
     elif item.span:
+        # The passage is a quoted paragraph of its own: bold inside running text is not
+        # bold when the passage ends in punctuation right before a letter ("end.**It"),
+        # by CommonMark's flanking rules, and its asterisks then showed as text.
         start, end = item.span
-        lines.append(f"{shown(text[:start])}**{shown(text[start:end])}**{shown(text[end:])}")
+        before, passage, after = text[:start], text[start:end].strip(), text[end:]
+        if before.strip():
+            lines += [shown(before) + " …", ""]
+        lines += [f"> **{shown(passage)}**", ""]
+        if after.strip():
+            lines.append("… " + shown(after))
     else:
         lines.append(shown(text))
     return "\n".join(lines)
