@@ -50,7 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     query.add_argument("--json", action="store_true", help="print JSON")
     query.set_defaults(func=query_cmd)
 
-    ask = commands.add_parser("ask", help="ask the mind map a question (Gemini writes Cypher)")
+    ask = commands.add_parser(
+        "ask", help="ask the mind map a question (the configured model writes read-only Cypher)"
+    )
     ask.add_argument("question", metavar="QUESTION")
     ask.add_argument("--topic", default=None, help="restrict to one research topic")
     ask.set_defaults(func=ask_cmd)
@@ -217,18 +219,22 @@ def ask_cmd(args: argparse.Namespace) -> int:
     config = _config()
     if config is None:
         return EXIT_USAGE
-    if not config.gemini.api_key:
+    if config.providers.llm != "openai" and not config.gemini.api_key:
         err.print(
             "[bold red]No Gemini API key:[/] set GEMINI_API_KEY (or GOOGLE_API_KEY), or "
             f"gemini.api_key in {escape(str(config.path))}"
         )
         return EXIT_USAGE
-    from core.llm.gemini import GeminiProvider
+    if config.providers.llm == "openai" and not (config.openai.base_url and config.openai.model):
+        err.print(
+            "[bold red]No OpenAI-compatible model:[/] set OPENAI_BASE_URL and OPENAI_MODEL, "
+            f"or openai.base_url and openai.model in {escape(str(config.path))}"
+        )
+        return EXIT_USAGE
     from core.mindmap.ask import ask_mind_map
+    from core.providers import build_llm
 
-    llm = GeminiProvider(
-        config.gemini.api_key, config.gemini.model, base_url=config.gemini.base_url
-    )
+    llm = build_llm(config)  # the configured model writes the Cypher, as in the app's `a`
     store = _open(config, read_only=True)
 
     async def go() -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,3 +159,23 @@ def test_an_empty_question_or_query_is_a_usage_error(
     assert needle in err and "usage: deepresearch-tui graph" in err
     assert len(err.strip().splitlines()) == 1
     assert gemini.model_requests() == []  # nothing was sent to the model
+
+
+def test_ask_uses_the_configured_openai_compatible_model(
+    fake_openai: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`graph ask` asked Gemini whatever the config said; a keyless setup (a local model)
+    now writes its Cypher with the model it researches with."""
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    monkeypatch.setenv("OPENAI_MODEL", "qwen3:8b")
+    from tui.cli import main
+
+    assert main(["config", "set", "providers.llm", "openai"]) == 0
+    save_session("s-1", "Topic A", rounds=1)
+    assert run("graph", "rebuild") == 0
+    capsys.readouterr()
+    assert run("graph", "ask", "Which topics were researched?") == 0
+    out = capsys.readouterr().out
+    assert "MATCH (t:Topic)" in out and "Topic A" in out
+    assert fake_openai.chat_requests(), "the question went to the OpenAI-compatible server"
