@@ -111,6 +111,7 @@ def test_run_json_then_sessions_commands(
         "results_dropped",
         "reason",
         "failed_searches",
+        "cost_usd",
     }
     assert data["status"] == "done" and data["rounds"] == 1
     assert data["failed_searches"] == [] and data["reason"] == ""
