@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from core import prompts
 from core.cost.prices import PriceTable
 from core.events import SourceAdded
+from core.evidence import Evidence
 
 CHARS_PER_TOKEN = 4
 OUTPUT_TOKENS: dict[str, int] = {"reasoning": 900, "synthesis": 900, "report": 2500}
@@ -117,7 +118,7 @@ def estimate_report(
     """The report call after ``rounds_done`` rounds."""
     sources = min(rounds_done * breadth * results_per_search, prompts.SOURCES_IN_REPORT)
     evidence = [
-        {"claim": "e" * 200, "source_ids": [1, 2]}
+        Evidence("e" * 200, (1, 2))
         for _ in range(min(rounds_done * EVIDENCE_PER_ROUND, prompts.EVIDENCE_IN_REPORT))
     ]
     prompt = prompts.report_prompt(

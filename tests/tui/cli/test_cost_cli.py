@@ -30,9 +30,7 @@ def priced_events(call_usd: float = 0.25, search_usd: float = 0.125) -> list[Eve
 
 
 def expected(events: list[Event]) -> float:
-    return sum(
-        e.cost_usd for e in events if isinstance(e, LLMCallFinished | SearchFinished)
-    )
+    return sum(e.cost_usd for e in events if isinstance(e, LLMCallFinished | SearchFinished))
 
 
 def test_sessions_list_and_show_print_the_cost(capsys: pytest.CaptureFixture[str]) -> None:
