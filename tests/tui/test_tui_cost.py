@@ -99,3 +99,47 @@ async def test_a_bad_budget_is_refused_on_the_form() -> None:
         await wait_for(pilot, lambda: error.display, "the form's error shown")
         assert "Budget must be 0 or more" in str(error.render())
         assert app.started == []
+
+
+async def test_settings_save_the_cost_fields_through_the_config() -> None:
+    from core import config as config_mod
+    from tui.screens.settings import SettingsScreen
+
+    config = keyed_config()
+    config.cost.tavily_usd_per_credit = 0.008
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "Settings on top")
+        screen = app.screen
+        assert screen.query_one("#cost-tavily-usd-per-credit", Input).value == "0.008"
+        assert screen.query_one("#cost-max-usd", Input).value == "0"
+        screen.query_one("#cost-max-usd", Input).value = "1.5"
+        screen.query_one("#cost-max-tokens", Input).value = "200000"
+        screen.query_one("#cost-tavily-usd-per-credit", Input).value = "0.01"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.results == [True], "Settings saved and closed")
+    reloaded = config_mod.load()
+    assert reloaded.cost.max_usd == 1.5
+    assert reloaded.cost.max_tokens == 200_000 and isinstance(reloaded.cost.max_tokens, int)
+    assert reloaded.cost.tavily_usd_per_credit == 0.01
+    assert make_options(reloaded).max_usd == 1.5  # the next research's budget
+
+
+async def test_settings_refuse_a_bad_budget() -> None:
+    from tui.screens.settings import SettingsScreen
+
+    config = keyed_config()
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "Settings on top")
+        screen = app.screen
+        screen.query_one("#cost-max-usd", Input).value = "-1"
+        screen.query_one("#cost-max-tokens", Input).value = "1.5"
+        changes, problems = screen.collect()
+        assert "cost.max_usd" not in changes and "cost.max_tokens" not in changes
+        assert any(p.startswith("Budget (USD): cost.max_usd must be") for p in problems)
+        assert any(p.startswith("Budget (tokens): cost.max_tokens must be") for p in problems)
+        screen.query_one("#cost-max-usd", Input).value = ""
+        screen.query_one("#cost-max-tokens", Input).value = ""
+        changes, problems = screen.collect()
+        assert problems == [] and "cost.max_usd" not in changes  # empty is 0, unchanged
