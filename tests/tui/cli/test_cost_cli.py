@@ -91,3 +91,57 @@ def test_both_exports_carry_the_cost() -> None:
     old = SessionStore(sessions_dir).open(write_session(sessions_dir, canned_events()))
     assert json.loads(export_session(old, "json"))["state summary"]["cost_estimated"] is True
     assert "estimated" in export_session(old, "md").rsplit("Cost: ", 1)[1]
+
+
+class RecordingApp:
+    """Stands in for the Textual app: keeps the config it was opened with."""
+
+    seen: list[tuple[object, str | None]] = []
+
+    def __init__(self, config: object, *, start_topic: str | None, open_session: str | None):
+        RecordingApp.seen.append((config, start_topic))
+        self.return_code = 0
+
+    def run(self) -> None:
+        pass
+
+
+def test_the_app_takes_the_budget_flags_for_this_session_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tui.app
+    from tui.app import make_options
+
+    monkeypatch.setattr(tui.app, "DeepResearchApp", RecordingApp)
+    RecordingApp.seen = []
+    assert main(["--max-cost", "1.5", "--max-tokens", "90000", "heat pumps in winter"]) == 0
+    ((config, topic),) = RecordingApp.seen
+    assert topic == "heat pumps in winter"
+    assert config.cost.max_usd == 1.5 and config.cost.max_tokens == 90_000
+    options = make_options(config)  # what the app's research starts with
+    assert (options.max_usd, options.max_tokens) == (1.5, 90_000)
+    assert load().cost.max_usd == 0.0  # nothing was written
+
+    RecordingApp.seen = []
+    assert main([]) == 0  # without the flags, the configured budget (none here)
+    assert RecordingApp.seen[0][0].cost.max_usd == 0.0
+
+
+def test_a_bad_app_budget_flag_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "DeepResearchApp", RecordingApp)
+    RecordingApp.seen = []
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--max-cost", "-2", "heat pumps"])
+    assert exit_info.value.code == 2
+    assert "--max-cost" in capsys.readouterr().err
+    assert RecordingApp.seen == []
+
+
+def test_help_lists_the_apps_budget_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--max-cost USD" in out and "--max-tokens N" in out
