@@ -145,3 +145,32 @@ def test_help_lists_the_apps_budget_flags(capsys: pytest.CaptureFixture[str]) ->
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "--max-cost USD" in out and "--max-tokens N" in out
+
+
+def test_run_with_max_cost_ends_in_a_report_that_says_the_budget_was_reached(
+    fake_env: tuple[object, object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """End to end from the command line: the cap lets one round and the report through
+    (1.5 × their high-side estimate) and not ten rounds; the report still arrives."""
+    from pathlib import Path
+
+    from core.cost.session import estimate_for
+
+    config = load()
+    cap = 1.5 * estimate_for(config, rounds=1, breadth=2, topic="Heat pumps").usd
+    argv = ["run", "Heat pumps", "--rounds", "10", "--breadth", "2", "--json"]
+    assert main([*argv, "--max-cost", f"{cap:.6f}"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    with capsys.disabled():
+        print(f"BUDGET cli cap={cap:.4f} spent={data['cost_usd']:.4f} rounds={data['rounds']}")
+    assert data["status"] == "budget reached"
+    assert 1 <= data["rounds"] < 10
+    assert 0 < data["cost_usd"] <= cap
+    report = Path(data["report_path"]).read_text(encoding="utf-8")
+    assert report.startswith("> *Budget reached:")
+
+    assert main(["sessions", "show", data["session_id"]]) == 0
+    shown = capsys.readouterr().out
+    assert "budget reached" in shown
+    (line,) = [row for row in shown.splitlines() if row.startswith("cost")]
+    assert "$" in line and "estimated" not in line
