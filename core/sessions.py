@@ -232,6 +232,9 @@ class SessionInfo:
     """Size of events.jsonl when this was written: a listing re-reads (and so validates) a
     log only when it has changed since, so a damaged log is flagged without reading every
     healthy one on each listing."""
+    cost_usd: float = -1.0
+    """USD spent so far; -1 in a ``session.json`` written before costs were recorded (a
+    listing shows "—" rather than a made-up $0)."""
 
     @classmethod
     def from_state(cls, state: SessionState, session_id: str = "") -> SessionInfo:
@@ -248,6 +251,7 @@ class SessionInfo:
             llm_calls=state.llm_calls,
             tokens_in=state.tokens_in,
             tokens_out=state.tokens_out,
+            cost_usd=state.cost_usd,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -174,6 +174,7 @@ class DeepResearchApp(App[None]):
         breadth: int | None = None,
         language: str | None = None,
         filters: Any = None,
+        max_usd: float | None = None,
     ) -> None:
         if problems := self.config.missing_keys():
             self.notify("\n".join(problems), title="API keys missing", severity="error")
@@ -192,7 +193,12 @@ class DeepResearchApp(App[None]):
                 return
         try:
             options = make_options(
-                self.config, rounds=rounds, breadth=breadth, language=language, filters=filters
+                self.config,
+                rounds=rounds,
+                breadth=breadth,
+                language=language,
+                filters=filters,
+                max_usd=max_usd,
             )
         except Exception as exc:  # the engine is not importable: say so, do not crash
             self.notify(f"Cannot start: {exc}", severity="error")
@@ -259,6 +265,7 @@ class DeepResearchApp(App[None]):
             breadth=message.breadth,
             language=message.language,
             filters=getattr(message, "filters", None),
+            max_usd=getattr(message, "max_usd", None),
         )
 
     def on_home_screen_open_session(self, message: Any) -> None:

@@ -67,6 +67,17 @@ def _qa_md(state: SessionState) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _cost_md(state: SessionState) -> str:
+    """The summary line at the end: what the research cost and what it used."""
+    from core.cost.prices import format_usd
+
+    note = " (estimated: some calls priced at today's list prices)" if state.cost_estimated else ""
+    return (
+        f"\n---\n\nCost: {format_usd(state.cost_usd)}{note} · {state.llm_calls} LLM calls · "
+        f"{state.tokens_in:,} tokens in, {state.tokens_out:,} out\n"
+    )
+
+
 def _report_text(handle: SessionHandle, state: SessionState) -> str:
     try:
         text = handle.report_path.read_text("utf-8")
@@ -102,6 +113,7 @@ def export_session(
     state = handle.state()
     if fmt == "md":
         text = _report_text(handle, state).rstrip() + "\n\n" + _qa_md(state) + _sources_md(state)
+        text += _cost_md(state)
     elif fmt == "json":
         events = handle.load_events()
         info = handle.read_info()
@@ -121,6 +133,8 @@ def export_session(
                 "llm_calls": state.llm_calls,
                 "tokens_in": state.tokens_in,
                 "tokens_out": state.tokens_out,
+                "cost_usd": round(state.cost_usd, 6),
+                "cost_estimated": state.cost_estimated,
                 "warnings": [w.message for w in state.warnings],
                 "errors": [f"{e.kind}: {e.message}" for e in state.errors],
                 "results_dropped": state.results_dropped,

@@ -17,6 +17,7 @@ from core import __version__
 
 APP_USAGE = (
     'deepresearch-tui [-h] [--version] [--llm ...] [--search CHAIN] [--docs PATH] [--private]'
+    ' [--max-cost USD] [--max-tokens N]'
     ' ["TOPIC" | --open ID]\n       deepresearch-tui COMMAND ...'
 )
 TOPIC_HELP = "open the app and start researching TOPIC right away"
@@ -33,6 +34,9 @@ def _app_parser() -> argparse.ArgumentParser:
     from tui.cli.parser import add_provider_flags
 
     add_provider_flags(parser)
+    from tui.cli.cost_flags import add_budget_flags
+
+    add_budget_flags(parser)
     return parser
 
 
@@ -52,6 +56,9 @@ def _help_parser() -> argparse.ArgumentParser:
     from tui.cli.parser import add_provider_flags
 
     add_provider_flags(group)
+    from tui.cli.cost_flags import add_budget_flags
+
+    add_budget_flags(group)
     return parser
 
 
@@ -179,6 +186,10 @@ def launch(
     config = with_provider_flags(config, flags)
     if config is None:
         return 2
+    if flags is not None:  # --max-cost / --max-tokens: this session's budget, not saved
+        from tui.cli.cost_flags import apply_cost_flags
+
+        apply_cost_flags(config, flags)
     if open_session is not None:
         from core.sessions import SessionNotFound, SessionStore
 

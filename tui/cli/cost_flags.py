@@ -31,6 +31,11 @@ def add_cost_flags(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print what the research would cost (no call is made) and exit",
     )
+    add_budget_flags(parser)
+
+
+def add_budget_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--max-cost`` and ``--max-tokens``: the same on ``run`` and the app (never saved)."""
     parser.add_argument(
         "--max-cost",
         type=_number("cost.max_usd", float),
@@ -46,9 +51,10 @@ def add_cost_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def apply_cost_flags(config: Any, args: argparse.Namespace) -> None:
-    if args.max_cost is not None:
+    """Set ``config.cost`` from the flags given (a namespace without them changes nothing)."""
+    if getattr(args, "max_cost", None) is not None:
         config.cost.max_usd = args.max_cost
-    if args.max_tokens is not None:
+    if getattr(args, "max_tokens", None) is not None:
         config.cost.max_tokens = args.max_tokens
 
 

@@ -83,10 +83,13 @@ def list_sessions(args: argparse.Namespace) -> int:
     if not infos:
         console.print('No saved researches yet. Start one with: deepresearch-tui run "TOPIC"')
         return EXIT_OK
-    table = Table(box=None, expand=True)
+    # Below 90 columns the columns sit one space apart, so the topic keeps some room.
+    narrow = console.width < 90
+    table = Table(box=None, expand=True, collapse_padding=narrow, pad_edge=not narrow)
     table.add_column("id", no_wrap=True, min_width=20)
     table.add_column("topic", overflow="ellipsis", no_wrap=True, ratio=1, min_width=12)
-    for name, width in (("status", 11), ("rounds", 6), ("sources", 7), ("updated", 10)):
+    columns = (("status", 11), ("rounds", 6), ("sources", 7), ("cost", 7), ("updated", 10))
+    for name, width in columns:
         table.add_column(name, no_wrap=True, min_width=width)
     # a narrow terminal shows "done ⚠" for "done with warnings": the topic needs the room
     status_room = 18 if console.width >= WIDE_LIST else SHORT_WIDTH
@@ -97,6 +100,7 @@ def list_sessions(args: argparse.Namespace) -> int:
             status_label(info.status, status_room),
             f"{info.rounds_done}/{info.rounds_planned}",
             str(info.sources),
+            _cost(info.cost_usd),
             _when(info.updated, short=True),
         )
     console.print(table)
@@ -105,6 +109,17 @@ def list_sessions(args: argparse.Namespace) -> int:
         key = "; ".join(f"{status_label(status, status_room)} = {status}" for status in shortened)
         console.print(escape(key), style="dim", soft_wrap=True)
     return EXIT_OK
+
+
+def _cost(usd: float, *, estimated: bool = False) -> str:
+    """``$0.012``; ``—`` when the session was saved before costs were recorded (below 0);
+    "estimated" when some old calls were priced afterwards at today's prices."""
+    from core.cost.prices import format_usd
+
+    if usd < 0:
+        return "—"
+    text = format_usd(usd)
+    return f"{text} (estimated: some calls priced at today's list prices)" if estimated else text
 
 
 def _open(session_id: str, config: Config | None = None) -> SessionHandle | None:
@@ -136,6 +151,7 @@ def show_session(args: argparse.Namespace) -> int:
         ("evidence", str(len(state.evidence))),
         ("LLM calls", str(state.llm_calls)),
         ("tokens", f"{state.tokens_in} in, {state.tokens_out} out"),
+        ("cost", _cost(state.cost_usd, estimated=state.cost_estimated)),
         *_filter_rows(state),
         ("folder", str(handle.folder)),
         ("report", str(handle.report_path) if handle.report_path.exists() else "(none yet)"),

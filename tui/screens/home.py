@@ -26,6 +26,13 @@ from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen
+from tui.screens.home_budget import (
+    BUDGET_ID,
+    budget_default,
+    budget_fields,
+    read_budget,
+    update_estimate,
+)
 from tui.screens.home_filters import FILTER_IDS, filter_defaults, filter_fields, read_filters
 from tui.widgets.session_table import SessionTable
 
@@ -64,12 +71,20 @@ class HomeScreen(Screen[None]):
 
     class StartResearch(Message):
         """The form was submitted with valid values (language "" = the topic's language;
-        ``filters`` a ``core.search.filters.SearchFilters``, None for the config's)."""
+        ``filters`` a ``core.search.filters.SearchFilters``, None for the config's;
+        ``max_usd`` the budget, 0 for none, None for the config's)."""
 
         def __init__(
-            self, topic: str, rounds: int, breadth: int, language: str, filters: Any = None
+            self,
+            topic: str,
+            rounds: int,
+            breadth: int,
+            language: str,
+            filters: Any = None,
+            max_usd: float | None = None,
         ) -> None:
             super().__init__()
+            self.max_usd = max_usd
             self.topic = topic
             self.rounds = rounds
             self.breadth = breadth
@@ -154,6 +169,7 @@ class HomeScreen(Screen[None]):
                     yield language
                     yield Button("Start", variant="primary", id="start")
                 yield from filter_fields(self._defaults)
+                yield from budget_fields(self._defaults[BUDGET_ID])
                 yield Static("", id="form-error")
             with Vertical(id="saved", classes="home-panel") as saved:
                 saved.border_title = "Saved researches"
@@ -169,6 +185,7 @@ class HomeScreen(Screen[None]):
             "breadth": str(research.breadth),
             "language": research.language,
             **filter_defaults(self.config),
+            BUDGET_ID: budget_default(self.config),
         }
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -181,6 +198,7 @@ class HomeScreen(Screen[None]):
             if field.value == old and new_defaults[name] != old:
                 field.value = new_defaults[name]
         self._defaults = new_defaults
+        update_estimate(self, self.config)  # prices or the budget may have changed in Settings
         self._show_keys_warning()
         self.reload()
 
@@ -328,6 +346,7 @@ class HomeScreen(Screen[None]):
     # --- form -----------------------------------------------------------------------------
 
     @on(Input.Submitted, "#topic, #rounds, #breadth, #language, #include, #exclude, #recency")
+    @on(Input.Submitted, f"#{BUDGET_ID}")
     @on(Button.Pressed, "#start")
     def _submit(self, event: Message) -> None:
         event.stop()
@@ -357,6 +376,11 @@ class HomeScreen(Screen[None]):
             error.update(problem)
             error.display = True
             return False
+        max_usd, problem = read_budget(self)
+        if problem:
+            error.update(problem)
+            error.display = True
+            return False
         error.display = False
         topic = self.query_one("#topic", Input)
         self.post_message(
@@ -366,6 +390,7 @@ class HomeScreen(Screen[None]):
                 breadth=int(self.query_one("#breadth", Input).value),
                 language=self.query_one("#language", Input).value.strip(),
                 filters=filters,
+                max_usd=max_usd,
             )
         )
         topic.value = ""  # back on Home, Enter must not start the same research again
@@ -392,6 +417,10 @@ class HomeScreen(Screen[None]):
     @on(Input.Changed, "#topic, #language, #include, #exclude, #recency")
     def _typed(self) -> None:
         self.refresh_bindings()  # "/ Filter" comes and goes with the field's text
+
+    @on(Input.Changed, f"#rounds, #breadth, #{BUDGET_ID}")
+    def _estimate_inputs_changed(self) -> None:
+        update_estimate(self, self.config)
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()

@@ -49,7 +49,7 @@ class Field:
     id: str
     key: str
     label: str
-    kind: str = "text"  # text | secret | int | bool | choice | list
+    kind: str = "text"  # text | secret | int | number | bool | choice | list
     choices: tuple[str, ...] = ()
     minimum: int = 1
     maximum: int = 20
@@ -160,6 +160,27 @@ FIELDS: tuple[Field, ...] = (
         placeholder="any date",
     ),
     Field(
+        "cost-max-usd",
+        "cost.max_usd",
+        "Budget (USD)",
+        "number",
+        help="0: no limit; stops before a round that would not fit, then reports",
+    ),
+    Field(
+        "cost-max-tokens",
+        "cost.max_tokens",
+        "Budget (tokens)",
+        "number",
+        help="0: no limit; input and output tokens",
+    ),
+    Field(
+        "cost-tavily-usd-per-credit",
+        "cost.tavily_usd_per_credit",
+        "USD per Tavily credit",
+        "number",
+        help="a basic search is 1 credit, advanced 2",
+    ),
+    Field(
         "graph-backend",
         "graph.backend",
         "Graph backend",
@@ -189,6 +210,7 @@ SECTION_BEFORE = {
     "providers.llm": "Providers",
     "gemini.model": "Research",
     "filters.include_domains": "Search filters (defaults for new researches)",
+    "cost.max_usd": "Cost (defaults for new researches)",
     "graph.backend": "Mind map",
 }
 
@@ -331,10 +353,12 @@ class SettingsScreen(Screen[bool]):
                 compact=True,
             )
         shown = os.pathsep.join(value) if isinstance(value, list) else str(value)
+        if spec.kind == "number":
+            shown = f"{value:g}"  # 0.008, not 0.008000000000000002; 2, not 2.0
         return Input(
             "" if env else shown,
             placeholder=f"from env {env}" if env else spec.placeholder,
-            type="integer" if spec.kind == "int" else "text",
+            type="integer" if spec.kind == "int" else "number" if spec.kind == "number" else "text",
             id=spec.id,
             disabled=env is not None,
             compact=True,
@@ -459,6 +483,15 @@ class SettingsScreen(Screen[bool]):
                         continue
                     if not spec.minimum <= value <= spec.maximum:
                         problems.append(f"{spec.label} must be {spec.minimum} to {spec.maximum}.")
+                        continue
+                elif spec.kind == "number":
+                    from core.config import check_value
+                    from core.errors import ConfigError
+
+                    try:  # the config's own type and limit (float or int, 0 or more)
+                        value = check_value(spec.key, text or "0")
+                    except ConfigError as exc:
+                        problems.append(f"{spec.label}: {exc}".removesuffix(".") + ".")
                         continue
                 elif spec.kind == "list" or spec.key in CHECKED_TEXT:
                     from core.config import check_value

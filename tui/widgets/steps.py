@@ -71,6 +71,15 @@ def _timing(started: float | None, finished: float | None) -> str:
     return f"{seconds:.1f}s" if seconds < 60 else f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
 
 
+def _round_detail(rnd: Any) -> str:
+    """A round header's dim suffix: its time and what its calls and searches cost."""
+    from core.cost.prices import format_usd
+
+    timing = _timing(rnd.started, rnd.finished)
+    cost = getattr(rnd, "cost_usd", 0.0)
+    return f"{timing} {format_usd(cost)}".strip() if cost > 0 else timing
+
+
 def _status(value: Any) -> str:
     return value if value in ICONS else "pending"
 
@@ -166,7 +175,7 @@ def _entries(state: Any, notes: list[str] | tuple[str, ...]) -> list[StepEntry]:
                 number,
                 f"Round {number}",
                 _status(rnd.status),
-                _timing(rnd.started, rnd.finished),
+                _round_detail(rnd),
             )
         )
         for name in ("context", "reasoning", "search", "synthesis"):

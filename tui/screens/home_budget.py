@@ -1,0 +1,87 @@
+"""The Home form's budget field (max USD) and the live estimate beside it.
+
+Their own module so the Home screen only places them. The estimate is
+``core.cost.session.estimate_for`` (the same as ``run --estimate``), recomputed on each
+change of rounds, breadth or budget (``Input.Changed``, no timer); it makes no call.
+The budget applies to the one research being started; its default is ``cost.max_usd``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Input, Static
+
+if TYPE_CHECKING:
+    from core.config import Config
+
+BUDGET_ID = "max-usd"
+
+
+def budget_default(config: Config) -> str:
+    """The field's text for ``cost.max_usd``: empty for none (0)."""
+    return f"{config.cost.max_usd:g}" if config.cost.max_usd > 0 else ""
+
+
+def budget_fields(default: str) -> ComposeResult:
+    with Horizontal(id="budget-row"):
+        field = Input(default, placeholder="no limit", id=BUDGET_ID, type="number")
+        field.border_title = "Budget (USD)"
+        yield field
+        yield Static("", id="estimate")
+
+
+def parse_budget(text: str) -> tuple[float | None, str]:
+    """(USD, "") with 0 for none, or (None, the problem in a sentence)."""
+    text = text.strip()
+    if not text:
+        return 0.0, ""
+    try:
+        value = float(text)
+    except ValueError:
+        return None, "Budget must be a number of US dollars (empty for no limit)."
+    if not math.isfinite(value) or value < 0:
+        return None, "Budget must be 0 or more US dollars (empty for no limit)."
+    return value, ""
+
+
+def read_budget(screen: Any) -> tuple[float | None, str]:
+    return parse_budget(screen.query_one(f"#{BUDGET_ID}", Input).value)
+
+
+def estimate_text(config: Config, rounds: str, breadth: str, budget: str) -> str:
+    """The label: about what the research would cost, and whether the budget cuts it short."""
+    from core.config import BREADTH_RANGE, ROUNDS_RANGE
+    from core.cost.prices import PRICES_AS_OF, format_usd
+    from core.cost.session import estimate_for
+
+    try:
+        n_rounds, n_breadth = int(rounds), int(breadth)
+    except ValueError:
+        return "Estimate: set rounds and breadth."
+    if not (
+        ROUNDS_RANGE[0] <= n_rounds <= ROUNDS_RANGE[1]
+        and BREADTH_RANGE[0] <= n_breadth <= BREADTH_RANGE[1]
+    ):
+        return "Estimate: set rounds and breadth."
+    estimate = estimate_for(config, rounds=n_rounds, breadth=n_breadth)
+    tokens = estimate.tokens
+    size = f"{tokens / 1000:.0f}k" if tokens >= 1000 else str(tokens)
+    text = f"Estimate ≈ {format_usd(estimate.usd)} · ~{size} tokens · {PRICES_AS_OF} prices"
+    limit, _problem = parse_budget(budget)
+    if limit and estimate.usd > limit:
+        text += f" · over the {format_usd(limit)} budget: it stops early and still reports"
+    return text
+
+
+def update_estimate(screen: Any, config: Config) -> None:
+    text = estimate_text(
+        config,
+        screen.query_one("#rounds", Input).value,
+        screen.query_one("#breadth", Input).value,
+        screen.query_one(f"#{BUDGET_ID}", Input).value,
+    )
+    screen.query_one("#estimate", Static).update(text)
