@@ -74,6 +74,10 @@ class StreamingMarkdown(VerticalScroll):
         text = safe(text)  # outside text, even from an old session, never drives the terminal
         if text == self.shown:
             return
+        found = self.query(Markdown)
+        if not found:  # not composed yet, or its document already unmounted (the app
+            return  # closing mid-report): ``shown`` stays, the next refresh shows it
+        document = found.first()  # held: it may be unmounted while we await below
         if self.shown and text.startswith(self.shown):
             self.follow = self.scroll_y >= self.max_scroll_y - 1
             tail = text[len(self.shown) :]
@@ -81,13 +85,13 @@ class StreamingMarkdown(VerticalScroll):
             # A new document (another round, a finished report) is read from the top;
             # following resumes once the reader is at the bottom while text streams in.
             await self._stop_stream()
-            await self.document.update("" if text else self.placeholder)
+            await document.update("" if text else self.placeholder)
             self.scroll_home(animate=False, immediate=True)
             self.follow = False
             tail = text
         if tail:
             if self._stream is None:
-                self._stream = Markdown.get_stream(self.document)
+                self._stream = Markdown.get_stream(document)
             await self._stream.write(tail)
         self.shown = text
 
