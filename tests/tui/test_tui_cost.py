@@ -80,7 +80,9 @@ async def test_the_home_budget_reaches_the_research_options() -> None:
         options = make_options(config, max_usd=app.started[0].max_usd)
         assert options.max_usd == 0.75
 
-        screen.query_one("#topic", Input).value = "heat pumps again"
+        topic = screen.query_one("#topic", Input)
+        await wait_for(pilot, lambda: topic.value == "", "the started topic cleared")
+        topic.value = "heat pumps again"
         screen.query_one("#max-usd", Input).value = ""
         await pilot.click("#start")
         await wait_for(pilot, lambda: len(app.started) == 2, "the second research started")
