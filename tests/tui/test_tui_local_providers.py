@@ -19,7 +19,7 @@ from core.events import LLMCallStarted, LLMFirstToken, SessionStarted
 from core.state import SessionState
 from tests.fakes.openai_server import DEFAULT_OPENAI_MODEL, FakeOpenAI
 from tests.fakes.searxng_server import FakeSearxng
-from tests.pilot_helpers import Host, research_screen, wait_for
+from tests.pilot_helpers import Host, finished, research_screen, wait_for
 from tui.app import DeepResearchApp
 from tui.screens.research import ResearchScreen
 from tui.screens.settings import SettingsScreen
@@ -127,6 +127,10 @@ async def test_private_mode_is_marked_in_the_status_bar(make_app: Any, tmp_path:
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await research_screen(pilot)
         await wait_for(pilot, lambda: "private" in bar_text(screen))
+        # Leave only once the scripted research is over and its report drawn: an app torn
+        # down while the report screen mounts its header fails in Textual (NoMatches).
+        await finished(pilot, screen)
+        assert "private" in bar_text(screen), "still marked once done"
 
 
 async def test_the_app_refuses_to_start_what_private_mode_forbids(
