@@ -123,6 +123,8 @@ async def test_capital_d_digs_deeper_with_more_focused_rounds_and_keeps_the_repo
             pilot, lambda: screen.state.completed_rounds() == 2, "the second round", limit=30
         )
         await wait_for(pilot, lambda: not screen.running, "the engine ended", limit=30)
+        # The worker can end before its last events reach the screen's state.
+        await wait_for(pilot, lambda: screen.state.status != "running", "the final status")
         state = screen.state
         assert state.status == "done", (state.status, state.status_reason, screen.notes)
         assert state.rounds[2].focus == FOCUS and state.rounds[1].focus == ""
