@@ -131,6 +131,11 @@ class ResearchEngine:
         """Finish the call under way, then write a (partial) report and save."""
         self.gate.stop()
 
+    def interrupt(self) -> None:
+        """A signal: cancel at the next checkpoint at the latest (the session is saved as
+        interrupted and can be resumed)."""
+        self.gate.interrupt()
+
     @property
     def finishing(self) -> int:
         """Searches and model calls started before a pause that are still under way."""

@@ -32,6 +32,7 @@ class RunGate:
         self._open: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop = threading.Event()
+        self._interrupted = threading.Event()
         self._waiting = 0
         self._busy = 0
         self.held = threading.Event()
@@ -61,6 +62,13 @@ class RunGate:
         self._stop.set()
         self.unpause()
 
+    def interrupt(self) -> None:
+        """Ctrl+C or SIGTERM: the next checkpoint cancels the research even if the
+        cancellation delivered to the task under way was swallowed by a library on its way
+        up (so a signal can never be lost and the run carry on to "done")."""
+        self._interrupted.set()
+        self.unpause()
+
     def clear_stop(self) -> None:
         """The report is being written: a stop has been honoured, it must not end that too."""
         self._stop.clear()
@@ -88,6 +96,8 @@ class RunGate:
             finally:
                 self._waiting -= 1
                 self._update_held()
+        if self._interrupted.is_set():
+            raise asyncio.CancelledError("interrupted")
         if allow_stop and self._stop.is_set():
             raise Stopped
 

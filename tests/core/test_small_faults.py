@@ -3,6 +3,7 @@ odd topics and imports, signals, wait labels, and the config file under ``config
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import json
 import os
@@ -166,6 +167,40 @@ def test_a_signal_saves_the_run_and_json_still_prints(
     state = _sessions().open(summary["session_id"]).state()
     assert state.status == "interrupted"
     assert "resume with" in done.stderr
+
+
+def test_a_signal_whose_cancellation_a_library_swallows_still_ends_the_run(
+    fake_env: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under load a cancellation once vanished on its way up and the run carried on to
+    "done". Simulate such a library: the gate must raise it again at the next checkpoint."""
+    from core.research.engine import ResearchEngine
+
+    real_round = ResearchEngine._fresh_round
+    swallowed: list[int] = []
+
+    async def swallowing_round(run: Any, n: int) -> bool:
+        try:
+            return await real_round(run, n)
+        except asyncio.CancelledError:
+            swallowed.append(n)
+            return False
+
+    monkeypatch.setattr(ResearchEngine, "_fresh_round", staticmethod(swallowing_round))
+    calls: list[int] = []
+
+    def answer(req: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+        return default_answer(req.prompt)
+
+    fake_env[0].responder = answer
+    assert main(["run", "Swallowed", "--rounds", "2", "--json"]) == 130
+    assert swallowed == [1], "the cancellation never reached round 1"
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["status"] == "interrupted" and summary["rounds"] < 2
+    assert _sessions().open(summary["session_id"]).state().status == "interrupted"
 
 
 @pytest.mark.parametrize(

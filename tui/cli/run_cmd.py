@@ -327,6 +327,7 @@ def handler(args: argparse.Namespace) -> int:
     engine = ResearchEngine(config, on_event=on_event)
 
     async def main() -> object:
+        _cancel_on_signals(engine)
         try:
             if args.resume:
                 return await engine.resume(
@@ -351,7 +352,7 @@ def handler(args: argparse.Namespace) -> int:
     with live, _sigterm_as_sigint():
         try:
             result = asyncio.run(main())
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, asyncio.CancelledError):
             _stop(live)
             if args.json:  # a script reading stdout learns the outcome here too
                 print(json.dumps(_interrupted(engine).as_dict(), ensure_ascii=False))
@@ -389,6 +390,28 @@ def handler(args: argparse.Namespace) -> int:
     elif result.status == "failed":
         fail(result.reason)
     return EXIT_BY_STATUS.get(result.status, EXIT_FAILED)
+
+
+def _cancel_on_signals(engine: Any) -> None:
+    """Ctrl+C and SIGTERM while the research runs: cancel it (it saves itself as interrupted)
+    and tell its gate too, so a cancellation that a library swallows on its way up is raised
+    again at the next checkpoint instead of letting the run carry on. A second signal ends
+    at once. (asyncio's own SIGINT handler only cancels, once.)"""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    received: list[int] = []
+
+    def on_signal() -> None:
+        received.append(1)
+        if len(received) > 1:
+            raise KeyboardInterrupt
+        engine.interrupt()
+        if task is not None:
+            task.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, on_signal)
 
 
 @contextlib.contextmanager

@@ -42,6 +42,20 @@ async def test_stop_releases_a_paused_gate_and_ends_at_the_next_checkpoint() -> 
     await gate.checkpoint()
 
 
+async def test_an_interrupt_releases_a_paused_gate_and_cancels_even_where_stop_may_not() -> None:
+    gate = RunGate()
+    gate.bind()
+    gate.pause()
+    await asyncio.sleep(0)
+    waiter = asyncio.create_task(gate.checkpoint(allow_stop=False))
+    await asyncio.to_thread(gate.held.wait, 5)
+    gate.interrupt()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiter, 5)
+    with pytest.raises(asyncio.CancelledError):
+        await gate.checkpoint(allow_stop=False)
+
+
 def test_the_loop_routes_to_the_report_when_rounds_are_spent_or_the_topic_is_covered() -> None:
     options = ResearchOptions(rounds=3)
     assert after_round(1, False, options) == "next_round"
