@@ -259,6 +259,15 @@ class SessionState:
     def completed_rounds(self) -> int:
         return sum(1 for r in self.rounds.values() if r.status == "done")
 
+    def sources_by_provider(self) -> dict[str, int]:
+        """How many sources each search provider found, most first (``sessions show``,
+        ``run --json``). Sources saved before providers were recorded are not counted."""
+        counts: dict[str, int] = {}
+        for source in self.sources.values():
+            if source.provider:
+                counts[source.provider] = counts.get(source.provider, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
     @property
     def round(self) -> RoundState | None:
         return self.rounds.get(self.current_round)

@@ -50,7 +50,8 @@ def _sources_md(state: SessionState) -> str:
     lines = ["## Sources", ""]
     for source_id, source in sorted(state.sources.items()):
         url = ingest.md_url(source.url)
-        lines.append(f"{source_id}. [{ingest.md_inline(source.title) or url}]({url})")
+        via = f" — via {ingest.md_inline(source.provider)}" if source.provider else ""
+        lines.append(f"{source_id}. [{ingest.md_inline(source.title) or url}]({url}){via}")
     return "\n".join(lines) + "\n"
 
 

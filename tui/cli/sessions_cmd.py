@@ -147,7 +147,7 @@ def show_session(args: argparse.Namespace) -> int:
         ("topic", state.topic),
         ("status", status + (f" ({state.status_reason})" if state.status_reason else "")),
         ("rounds", f"{state.completed_rounds()}/{state.rounds_planned}"),
-        ("sources", str(len(state.sources))),
+        ("sources", _sources_text(state)),
         ("evidence", str(len(state.evidence))),
         ("LLM calls", str(state.llm_calls)),
         ("tokens", f"{state.tokens_in} in, {state.tokens_out} out"),
@@ -178,6 +178,19 @@ def show_session(args: argparse.Namespace) -> int:
         console.print("\n[bold]Summary[/]")
         console.print(escape(safe(state.summary)))
     return EXIT_OK
+
+
+def _sources_text(state: Any) -> str:
+    """"12 (tavily 8, ddgs 4)": the count and which provider found them (the count alone
+    for a research saved before providers were recorded)."""
+    by_provider = state.sources_by_provider()
+    if not by_provider:
+        return str(len(state.sources))
+    parts = [f"{name} {count}" for name, count in by_provider.items()]
+    unknown = len(state.sources) - sum(by_provider.values())
+    if unknown:
+        parts.append(f"unrecorded {unknown}")
+    return f"{len(state.sources)} ({', '.join(parts)})"
 
 
 def _filter_rows(state: Any) -> list[tuple[str, str]]:
