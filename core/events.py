@@ -134,6 +134,9 @@ class LLMCallFinished(Event):
     cost_usd: float = -1.0
     """What the call cost at the prices in force then; -1 in logs written before costs were
     recorded (the reducer then prices the tokens at today's defaults)."""
+    usage_estimated: bool = False
+    """The server reported no token usage: the tokens (and so the cost) were counted from
+    the text (``LLMResponse.usage_estimated``)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -242,6 +242,8 @@ class SessionState:
     cost_estimated: bool = False
     """Some calls were logged before costs were recorded: their cost is their tokens at
     today's default prices (and such old searches are not counted)."""
+    usage_estimated: bool = False
+    """Some calls' servers reported no token usage: their tokens were counted from the text."""
     max_usd: float = 0.0
     max_tokens: int = 0
 
@@ -469,6 +471,8 @@ class SessionState:
         self._clear_rate_limit()
         self._clear_model_wait()
         self.llm_calls += 1
+        if e.usage_estimated:
+            self.usage_estimated = True
         self.tokens_in += e.tokens_in
         self.tokens_out += e.tokens_out
         if e.model and not self.model:

@@ -55,6 +55,7 @@ def test_a_chain_failing_over_from_tavily_to_ddgs_marks_each_source(
         assert (s.provider == "ddgs") == (".example.org/" in s.url and "ddg" in s.url), s.url
     assert fake_ddgs.ddg_queries, "ddgs was asked"
     assert result.sources_by_provider == engine.state.sources_by_provider()
+    assert not engine.state.usage_estimated, "Gemini reports its usage"
     assert set(result.as_dict()["sources_by_provider"]) == {"tavily", "ddgs"}
     handle = SessionStore(config.sessions_dir).open(result.session_id)
     replayed = SessionState.replay(handle.load_events())
