@@ -51,6 +51,8 @@ class TavilyConfig:
     include_raw_content: bool = False
     raw_content_chars: int = 3000
     timeout_s: float = 30.0
+    concurrency: int = 4
+    """Searches sent to Tavily at once (``core.search.chain``): a paid API takes several."""
 
 
 @dataclass
@@ -121,6 +123,8 @@ class OpenAIConfig:
 class SearxngConfig:
     base_url: str = ""
     timeout_s: float = 20.0
+    concurrency: int = 3
+    """Searches sent to the SearXNG instance at once: it fans each one out to its engines."""
 
 
 @dataclass
@@ -129,12 +133,17 @@ class DdgsConfig:
     """ddgs engines, comma-separated (duckduckgo, bing, brave, …) or "auto"."""
     region: str = "us-en"
     timeout_s: float = 10.0
+    concurrency: int = 2
+    """Searches sent to ddgs at once: keyless engines rate-limit bursts without warning."""
 
 
 @dataclass
 class LocalDocsConfig:
     folders: list[str] = field(default_factory=list)
     """Folders of .md, .txt, .html and .pdf files to search."""
+    concurrency: int = 1
+    """Local searches at once: each reads the disk and holds a CPU core, so more only
+    makes them compete."""
 
 
 @dataclass
@@ -324,6 +333,10 @@ LIMITS: dict[str, tuple[int, int | None]] = {
     "gemini.max_retries": (0, None),
     "tavily.raw_content_chars": (0, None),
     "tavily.timeout_s": (1, None),
+    "tavily.concurrency": (1, None),
+    "searxng.concurrency": (1, None),
+    "ddgs.concurrency": (1, None),
+    "local.concurrency": (1, None),
     "research.rounds": ROUNDS_RANGE,
     "research.breadth": BREADTH_RANGE,
     "research.results_per_search": (1, None),

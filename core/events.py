@@ -15,6 +15,7 @@ import dataclasses
 import json
 import math
 import time
+import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -133,6 +134,9 @@ class LLMCallFinished(Event):
     cost_usd: float = -1.0
     """What the call cost at the prices in force then; -1 in logs written before costs were
     recorded (the reducer then prices the tokens at today's defaults)."""
+    usage_estimated: bool = False
+    """The server reported no token usage: the tokens (and so the cost) were counted from
+    the text (``LLMResponse.usage_estimated``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -225,6 +229,9 @@ class SourceAdded(Event):
     snippet: str = ""
     query: str = ""
     score: float = 0.0
+    provider: str | None = None
+    """The search provider that found it (``tavily``, ``ddgs``, ``searxng``, ``local``);
+    None in logs written before it was recorded (shown as nothing)."""
 
     @property
     def domain(self) -> str:
@@ -445,6 +452,12 @@ def _hints(cls: type) -> dict[str, Any]:
 def _problem(value: Any, hint: Any, where: str) -> str | None:
     """Why ``value`` does not fit the annotation ``hint`` (None when it fits)."""
     origin = typing.get_origin(hint)
+    if origin is types.UnionType or origin is typing.Union:  # ``str | None``: any arm fits
+        arms = typing.get_args(hint)
+        if value is None:
+            return None if type(None) in arms else f"{where} must not be null"
+        problems = [_problem(value, arm, where) for arm in arms if arm is not type(None)]
+        return None if any(p is None for p in problems) else problems[0]
     if hint is Any:
         return _json_problem(value, where)
     if origin is Literal:

@@ -116,6 +116,19 @@ def build_search_provider(config: Config, name: str) -> SearchProvider:
     raise ValueError(f"unknown search provider {name!r}")
 
 
+def search_concurrency(config: Config, name: str) -> int | None:
+    """Searches provider ``name`` may have under way at once (``<provider>.concurrency``);
+    None for a name that is not one of ours (a test's provider: the caller's bound holds)."""
+    sections = {
+        "tavily": config.tavily,
+        "ddgs": config.ddgs,
+        "searxng": config.searxng,
+        "local": config.local,
+    }
+    section = sections.get(name)
+    return None if section is None else max(1, section.concurrency)
+
+
 def build_search(config: Config, *, on_warning: OnWarning | None = None) -> SearchProvider:
     """The configured search: one provider, or a ``SearchChain`` in ``providers.search``
     order. ``on_warning`` receives the chain's fallback warnings (the engine's Warning
@@ -126,7 +139,8 @@ def build_search(config: Config, *, on_warning: OnWarning | None = None) -> Sear
         return providers[0]
     from core.search.chain import SearchChain
 
-    return SearchChain(providers, on_warning=on_warning)
+    limits = {name: limit for name in names if (limit := search_concurrency(config, name))}
+    return SearchChain(providers, on_warning=on_warning, limits=limits)
 
 
 def with_overrides(

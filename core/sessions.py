@@ -235,6 +235,9 @@ class SessionInfo:
     cost_usd: float = -1.0
     """USD spent so far; -1 in a ``session.json`` written before costs were recorded (a
     listing shows "—" rather than a made-up $0)."""
+    cost_estimated: bool = False
+    """Part of ``cost_usd`` is an estimate: a server reported no token usage (counted from
+    the text), or calls logged before costs were recorded (priced at today's prices)."""
 
     @classmethod
     def from_state(cls, state: SessionState, session_id: str = "") -> SessionInfo:
@@ -252,6 +255,7 @@ class SessionInfo:
             tokens_in=state.tokens_in,
             tokens_out=state.tokens_out,
             cost_usd=state.cost_usd,
+            cost_estimated=state.cost_estimated or state.usage_estimated,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -270,7 +274,7 @@ class SessionInfo:
             kind = type(f.default) if f.default is not dataclasses.MISSING else str
             if kind is float and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
-            if not isinstance(value, kind) or isinstance(value, bool):
+            if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
                 raise ValueError(f"{f.name} must be a {kind.__name__}")
             values[f.name] = value
         return cls(**values)

@@ -242,6 +242,8 @@ class SessionState:
     cost_estimated: bool = False
     """Some calls were logged before costs were recorded: their cost is their tokens at
     today's default prices (and such old searches are not counted)."""
+    usage_estimated: bool = False
+    """Some calls' servers reported no token usage: their tokens were counted from the text."""
     max_usd: float = 0.0
     max_tokens: int = 0
 
@@ -258,6 +260,15 @@ class SessionState:
 
     def completed_rounds(self) -> int:
         return sum(1 for r in self.rounds.values() if r.status == "done")
+
+    def sources_by_provider(self) -> dict[str, int]:
+        """How many sources each search provider found, most first (``sessions show``,
+        ``run --json``). Sources saved before providers were recorded are not counted."""
+        counts: dict[str, int] = {}
+        for source in self.sources.values():
+            if source.provider:
+                counts[source.provider] = counts.get(source.provider, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     @property
     def round(self) -> RoundState | None:
@@ -460,6 +471,8 @@ class SessionState:
         self._clear_rate_limit()
         self._clear_model_wait()
         self.llm_calls += 1
+        if e.usage_estimated:
+            self.usage_estimated = True
         self.tokens_in += e.tokens_in
         self.tokens_out += e.tokens_out
         if e.model and not self.model:

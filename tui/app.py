@@ -175,6 +175,7 @@ class DeepResearchApp(App[None]):
         language: str | None = None,
         filters: Any = None,
         max_usd: float | None = None,
+        max_tokens: int | None = None,
     ) -> None:
         if problems := self.config.missing_keys():
             self.notify("\n".join(problems), title="API keys missing", severity="error")
@@ -199,6 +200,7 @@ class DeepResearchApp(App[None]):
                 language=language,
                 filters=filters,
                 max_usd=max_usd,
+                max_tokens=max_tokens,
             )
         except Exception as exc:  # the engine is not importable: say so, do not crash
             self.notify(f"Cannot start: {exc}", severity="error")
@@ -266,6 +268,7 @@ class DeepResearchApp(App[None]):
             language=message.language,
             filters=getattr(message, "filters", None),
             max_usd=getattr(message, "max_usd", None),
+            max_tokens=getattr(message, "max_tokens", None),
         )
 
     def on_home_screen_open_session(self, message: Any) -> None:

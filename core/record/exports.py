@@ -50,7 +50,8 @@ def _sources_md(state: SessionState) -> str:
     lines = ["## Sources", ""]
     for source_id, source in sorted(state.sources.items()):
         url = ingest.md_url(source.url)
-        lines.append(f"{source_id}. [{ingest.md_inline(source.title) or url}]({url})")
+        via = f" — via {ingest.md_inline(source.provider)}" if source.provider else ""
+        lines.append(f"{source_id}. [{ingest.md_inline(source.title) or url}]({url}){via}")
     return "\n".join(lines) + "\n"
 
 
@@ -71,7 +72,12 @@ def _cost_md(state: SessionState) -> str:
     """The summary line at the end: what the research cost and what it used."""
     from core.cost.prices import format_usd
 
-    note = " (estimated: some calls priced at today's list prices)" if state.cost_estimated else ""
+    why = []
+    if state.cost_estimated:
+        why.append("some calls priced at today's list prices")
+    if state.usage_estimated:
+        why.append("a server reported no token usage, so tokens were counted from the text")
+    note = f" (estimated: {'; '.join(why)})" if why else ""
     return (
         f"\n---\n\nCost: {format_usd(state.cost_usd)}{note} · {state.llm_calls} LLM calls · "
         f"{state.tokens_in:,} tokens in, {state.tokens_out:,} out\n"
@@ -135,6 +141,7 @@ def export_session(
                 "tokens_out": state.tokens_out,
                 "cost_usd": round(state.cost_usd, 6),
                 "cost_estimated": state.cost_estimated,
+                "usage_estimated": state.usage_estimated,
                 "warnings": [w.message for w in state.warnings],
                 "errors": [f"{e.kind}: {e.message}" for e in state.errors],
                 "results_dropped": state.results_dropped,

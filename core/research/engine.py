@@ -482,6 +482,7 @@ class ResearchEngine:
             tokens_in=state.tokens_in,
             tokens_out=state.tokens_out,
             sources=len(state.sources),
+            sources_by_provider=state.sources_by_provider(),
             reason=reason,
             results_dropped=state.results_dropped,
             failed_searches=[f.as_dict() for f in failed_searches(state)],

@@ -204,6 +204,7 @@ class LLMCall:
                 ms=getattr(response, "ms", 0),
                 model=model,
                 cost_usd=self.prices.call(self.priced_as, tokens_in, tokens_out),
+                usage_estimated=getattr(response, "usage_estimated", False) is True,
             )
         )
         thinking = getattr(response, "thinking", "")

@@ -71,6 +71,8 @@ class RunResult:
     failed_searches: list[dict[str, Any]] = field(default_factory=list)
     """Each: {"round", "query", "provider", "reason"} (``core.search_failures``)."""
     cost_usd: float = 0.0
+    sources_by_provider: dict[str, int] = field(default_factory=dict)
+    """Sources per search provider that found them (``SessionState.sources_by_provider``)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +84,7 @@ class RunResult:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "sources": self.sources,
+            "sources_by_provider": dict(self.sources_by_provider),
             "results_dropped": self.results_dropped,
             "reason": self.reason,
             "failed_searches": list(self.failed_searches),

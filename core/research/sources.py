@@ -70,6 +70,7 @@ class SourceBook:
                     snippet=snippet,
                     query=query,
                     score=hit.score,
+                    provider=hit.provider or None,
                 )
             )
             round_ids.add(source_id)

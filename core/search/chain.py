@@ -9,7 +9,10 @@ finds nothing:
 - a rate-limited or failing provider is *rested*: skipped until its rest ends, the server's
   ``Retry-After`` when it gave one, else exponential backoff. A rejected key rests it for the
   longest rest. A success ends the episode;
-- each hit says which provider found it.
+- each hit says which provider found it;
+- each provider has its own bound on searches at once (``limits``, from the
+  ``<provider>.concurrency`` settings): a keyless engine that rate-limits bursts gets two
+  while a paid API gets four, whatever the research's own ``research.concurrency``.
 
 When nothing could answer, the chain raises: a ``RateLimitError`` carrying the shortest rest
 left when every provider is resting (so the retry layer waits exactly that long), else the
@@ -18,11 +21,12 @@ last provider's error. All providers empty is an answer: ``[]``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.errors import AuthError, ProviderError, RateLimitError
@@ -54,10 +58,20 @@ class SearchChain:
         base_rest_s: float = 30.0,
         max_rest_s: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
+        limits: Mapping[str, int] | None = None,
     ) -> None:
         if not providers:
             raise ValueError("a search chain needs at least one provider")
         self.providers = list(providers)
+        self.limits: dict[str, int] = (
+            {}
+            if limits is None
+            else {p.name: max(1, limits[p.name]) for p in self.providers if p.name in limits}
+        )
+        """Searches at once per provider; one ``limits`` leaves out is not bounded here
+        (the research's own ``research.concurrency`` still is)."""
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._slots_loop: asyncio.AbstractEventLoop | None = None
         self.on_warning = on_warning
         self.base_rest_s = base_rest_s
         self.max_rest_s = max_rest_s
@@ -93,9 +107,10 @@ class SearchChain:
                 continue
             following = self._next_name(index)
             try:
-                hits = await provider.search(
-                    query, max_results=max_results, **search_kwargs(filters)
-                )
+                async with self._slot(provider.name):
+                    hits = await provider.search(
+                        query, max_results=max_results, **search_kwargs(filters)
+                    )
             except AuthError as err:
                 last_error = err
                 rest = self._rest(health, self.max_rest_s, err)
@@ -157,6 +172,20 @@ class SearchChain:
                 await provider.aclose()
 
     # ------------------------------------------------------------------ helpers
+    def _slot(self, name: str) -> contextlib.AbstractAsyncContextManager[object]:
+        """The provider's semaphore (made for the running loop: an app may run researches
+        on more than one loop over its life, and a semaphore belongs to one)."""
+        limit = self.limits.get(name)
+        if limit is None:
+            return contextlib.nullcontext()
+        loop = asyncio.get_running_loop()
+        if loop is not self._slots_loop:
+            self._slots_loop, self._slots = loop, {}
+        slot = self._slots.get(name)
+        if slot is None:
+            slot = self._slots[name] = asyncio.Semaphore(limit)
+        return slot
+
     def _next_name(self, index: int) -> str:
         now = self._clock()
         for provider in self.providers[index + 1 :]:

@@ -147,6 +147,7 @@ def canned_events(*, topic: str = TOPIC, rounds: int = 2, with_report: bool = Tr
                         snippet=f"Snippet of “{title}”: key facts about {query}.",
                         query=query,
                         score=0.8,
+                        provider="tavily",
                     ),
                     0.05,
                 )

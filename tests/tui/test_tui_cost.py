@@ -145,3 +145,99 @@ async def test_settings_refuse_a_bad_budget() -> None:
         screen.query_one("#cost-max-tokens", Input).value = ""
         changes, problems = screen.collect()
         assert problems == [] and "cost.max_usd" not in changes  # empty is 0, unchanged
+
+
+async def test_the_home_token_budget_reaches_the_research_options() -> None:
+    config = keyed_config()
+    config.cost.max_tokens = 50_000
+    config.research.rounds, config.research.breadth = 3, 3
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await home_loaded(pilot)
+        field = screen.query_one("#max-tokens", Input)
+        assert field.value == "50000"  # the config's default
+        tokens = estimate_for(config, rounds=3, breadth=3).tokens
+        field.value = str(max(1, tokens // 2))
+        await wait_for(pilot, lambda: "token budget" in label(screen), "over the token budget")
+        screen.query_one("#topic", Input).value = "heat pumps"
+        field.value = "120000"
+        await pilot.click("#start")
+        await wait_for(pilot, lambda: len(app.started) == 1, "the research started")
+        assert app.started[0].max_tokens == 120_000
+        assert make_options(config, max_tokens=app.started[0].max_tokens).max_tokens == 120_000
+
+        topic = screen.query_one("#topic", Input)
+        await wait_for(pilot, lambda: topic.value == "", "the started topic cleared")
+        topic.value = "heat pumps again"
+        field.value = ""
+        await pilot.click("#start")
+        await wait_for(pilot, lambda: len(app.started) == 2, "the second research started")
+        assert app.started[1].max_tokens == 0  # emptied: no limit for this one
+
+
+async def test_a_bad_token_budget_is_refused_on_the_form() -> None:
+    app = Host(keyed_config(), lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await home_loaded(pilot)
+        screen.query_one("#topic", Input).value = "heat pumps"
+        screen.query_one("#max-tokens", Input).value = "-5"
+        await pilot.click("#start")
+        error = screen.query_one("#form-error", Static)
+        await wait_for(pilot, lambda: error.display, "the form's error shown")
+        assert "Token budget must be 0 or more" in str(error.render())
+        assert app.started == []
+
+
+async def test_settings_override_a_models_price_and_save_it() -> None:
+    from core import config as config_mod
+    from core.cost.prices import PriceTable
+    from tui.screens.settings import SettingsScreen
+    from tui.screens.settings_prices import offered_models
+
+    config = keyed_config()
+    config.openai.model = "qwen3:8b"
+    models = offered_models(config)
+    assert models[0] == "gemini-2.5-pro" and "qwen3:8b" in models
+    flash, local = models.index("gemini-2.5-flash"), models.index("qwen3:8b")
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "Settings on top")
+        screen = app.screen
+        flash_field = screen.query_one(f"#price-{flash}", Input)
+        assert flash_field.value == "0.3 / 2.5"  # the default in force
+        assert screen.query_one(f"#price-{local}", Input).value == "0 / 0"
+        changes, problems = screen.collect()
+        assert problems == [] and "cost.prices" not in changes  # nothing changed
+        flash_field.value = "abc / 1"
+        changes, problems = screen.collect()
+        assert problems == ["Price of gemini-2.5-flash: prices must be numbers (e.g. 0.30 / 2.50)."]
+        flash_field.value = "-1 / 2"
+        assert screen.collect()[1] == ["Price of gemini-2.5-flash: prices must be 0 or more."]
+        flash_field.value = "0.5 / 3"
+        screen.query_one(f"#price-{local}", Input).value = "0.1/0.2"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.results == [True], "Settings saved and closed")
+    reloaded = config_mod.load()
+    assert reloaded.cost.prices == "gemini-2.5-flash=0.5/3, qwen3:8b=0.1/0.2"
+    table = PriceTable.with_overrides(reloaded.cost.prices)
+    assert table.call("gemini-2.5-flash", 1_000_000, 0) == 0.5
+    assert table.call("gemini-2.5-pro", 100_000, 0) == 0.125  # untouched: still the default
+
+
+async def test_emptying_a_price_goes_back_to_the_default() -> None:
+    from tui.screens.settings import SettingsScreen
+    from tui.screens.settings_prices import offered_models
+
+    config = keyed_config()
+    config.cost.prices = "gemini-2.5-flash=9/9, mymodel=1/2"
+    models = offered_models(config)
+    assert "mymodel" in models  # a saved override is shown, never dropped on save
+    app = Host(config, lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "Settings on top")
+        screen = app.screen
+        field = screen.query_one(f"#price-{models.index('gemini-2.5-flash')}", Input)
+        assert field.value == "9 / 9"
+        field.value = ""
+        changes, problems = screen.collect()
+        assert problems == [] and changes["cost.prices"] == "mymodel=1/2"

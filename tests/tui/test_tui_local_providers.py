@@ -60,8 +60,14 @@ async def test_a_local_research_in_the_app_thinks_apart_and_shows_its_wait(
         # display starts after 2 s of silence) without the test sleeping for it.
         screen.status_bar.now = lambda: time.time() + 5
         await wait_for(pilot, lambda: WAIT in bar_text(screen), limit=30)
+        execution = screen.query_one("#pane-execution", SectionPane)
+        wait_line = execution.model_wait
+        plan = screen.query_one("#pane-plan", SectionPane)
+        assert wait_line is not None and plan.model_wait is None
+        await wait_for(pilot, lambda: "token not yet" in wait_line.shown and wait_line.display)
         await wait_for(pilot, lambda: screen.state.round and screen.state.round.text["plan"])
         await wait_for(pilot, lambda: WAIT not in bar_text(screen))
+        await wait_for(pilot, lambda: wait_line.shown == "" and not wait_line.display)
         await wait_for(pilot, lambda: screen.state.status not in ("new", "running"), limit=60)
         await wait_for(pilot, lambda: not screen.running)
         assert screen.state.status == "done", screen.state.status_reason

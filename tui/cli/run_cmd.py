@@ -452,6 +452,7 @@ def _interrupted(engine: Any) -> Any:
         tokens_in=state.tokens_in,
         tokens_out=state.tokens_out,
         sources=len(state.sources),
+        sources_by_provider=state.sources_by_provider(),
         results_dropped=state.results_dropped,
         cost_usd=state.cost_usd,
     )

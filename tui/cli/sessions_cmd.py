@@ -60,18 +60,28 @@ def _store(config: Config | None = None) -> SessionStore | None:
 
 
 def _when(timestamp: float, *, short: bool = False) -> str:
-    """``2026-11-23 16:14``; with ``short``, the time for today and the date otherwise."""
+    """``2026-11-23 16:14``; with ``short``, ``16:14`` for today, ``11-23`` (month-day) for
+    this year and ``2025-11-23`` before: the listing's room goes to the topic."""
     if not timestamp:
         return ""
     moment = datetime.fromtimestamp(timestamp)
     if not short:
         return moment.strftime("%Y-%m-%d %H:%M")
-    same_day = moment.date() == datetime.now().date()
-    return moment.strftime("%H:%M" if same_day else "%Y-%m-%d")
+    today = datetime.now().date()
+    if moment.date() == today:
+        return moment.strftime("%H:%M")
+    return moment.strftime("%m-%d" if moment.year == today.year else "%Y-%m-%d")
 
 
 WIDE_LIST = 100
 """From this many columns ``sessions list`` spells every status out ("done with warnings")."""
+NARROW_HEADERS = {"rounds": "rnd", "sources": "src"}
+"""``sessions list`` headers below 90 columns: a header wider than its column's values
+takes cells from the topic."""
+ESTIMATED = "~"
+"""Before a cost that is partly an estimate (``SessionInfo.cost_estimated``); a key says so."""
+ESTIMATED_KEY = "~ = estimated cost (usage not reported, or priced later at today's prices)"
+"""One line at 80 columns; ``sessions show ID`` says which of the two it was."""
 
 
 def list_sessions(args: argparse.Namespace) -> int:
@@ -83,14 +93,18 @@ def list_sessions(args: argparse.Namespace) -> int:
     if not infos:
         console.print('No saved researches yet. Start one with: deepresearch-tui run "TOPIC"')
         return EXIT_OK
-    # Below 90 columns the columns sit one space apart, so the topic keeps some room.
+    # Below 90 columns the columns sit one space apart, so the topic keeps some room. Every
+    # other column is as wide as its widest cell (or header): the topic takes the rest.
     narrow = console.width < 90
     table = Table(box=None, expand=True, collapse_padding=narrow, pad_edge=not narrow)
     table.add_column("id", no_wrap=True, min_width=20)
     table.add_column("topic", overflow="ellipsis", no_wrap=True, ratio=1, min_width=12)
-    columns = (("status", 11), ("rounds", 6), ("sources", 7), ("cost", 7), ("updated", 10))
-    for name, width in columns:
-        table.add_column(name, no_wrap=True, min_width=width)
+    # and below 90 the count columns' headers are short ("rnd", "src") for the same reason.
+    headers = NARROW_HEADERS if narrow else {}
+    for name in ("status", "rounds", "sources", "cost", "updated"):
+        table.add_column(
+            headers.get(name, name), no_wrap=True, justify="right" if name == "cost" else "left"
+        )
     # a narrow terminal shows "done ⚠" for "done with warnings": the topic needs the room
     status_room = 18 if console.width >= WIDE_LIST else SHORT_WIDTH
     for info in infos:
@@ -100,10 +114,12 @@ def list_sessions(args: argparse.Namespace) -> int:
             status_label(info.status, status_room),
             f"{info.rounds_done}/{info.rounds_planned}",
             str(info.sources),
-            _cost(info.cost_usd),
+            _listed_cost(info),
             _when(info.updated, short=True),
         )
     console.print(table)
+    if any(info.cost_estimated and info.cost_usd >= 0 for info in infos):
+        console.print(escape(ESTIMATED_KEY), style="dim", soft_wrap=True)
     shortened = sorted({i.status for i in infos if status_label(i.status, status_room) != i.status})
     if shortened:  # a key to the short forms: "done ⚠ = done with warnings"
         key = "; ".join(f"{status_label(status, status_room)} = {status}" for status in shortened)
@@ -111,15 +127,27 @@ def list_sessions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cost(usd: float, *, estimated: bool = False) -> str:
+def _listed_cost(info: Any) -> str:
+    """``$0.012``, ``~$0.012`` when part of it is an estimate, ``—`` when not recorded."""
+    text = _cost(info.cost_usd)
+    return f"{ESTIMATED}{text}" if info.cost_estimated and info.cost_usd >= 0 else text
+
+
+def _cost(usd: float, *, estimated: bool = False, usage: bool = False) -> str:
     """``$0.012``; ``—`` when the session was saved before costs were recorded (below 0);
-    "estimated" when some old calls were priced afterwards at today's prices."""
+    "estimated" when some old calls were priced afterwards at today's prices, or (``usage``)
+    a server reported no token usage and the tokens were counted from the text."""
     from core.cost.prices import format_usd
 
     if usd < 0:
         return "—"
     text = format_usd(usd)
-    return f"{text} (estimated: some calls priced at today's list prices)" if estimated else text
+    why = []
+    if estimated:
+        why.append("some calls priced at today's list prices")
+    if usage:
+        why.append("the server reported no token usage, so tokens were counted from the text")
+    return f"~{text} (estimated: {'; '.join(why)})" if why else text
 
 
 def _open(session_id: str, config: Config | None = None) -> SessionHandle | None:
@@ -147,11 +175,14 @@ def show_session(args: argparse.Namespace) -> int:
         ("topic", state.topic),
         ("status", status + (f" ({state.status_reason})" if state.status_reason else "")),
         ("rounds", f"{state.completed_rounds()}/{state.rounds_planned}"),
-        ("sources", str(len(state.sources))),
+        ("sources", _sources_text(state)),
         ("evidence", str(len(state.evidence))),
         ("LLM calls", str(state.llm_calls)),
         ("tokens", f"{state.tokens_in} in, {state.tokens_out} out"),
-        ("cost", _cost(state.cost_usd, estimated=state.cost_estimated)),
+        (
+            "cost",
+            _cost(state.cost_usd, estimated=state.cost_estimated, usage=state.usage_estimated),
+        ),
         *_filter_rows(state),
         ("folder", str(handle.folder)),
         ("report", str(handle.report_path) if handle.report_path.exists() else "(none yet)"),
@@ -178,6 +209,19 @@ def show_session(args: argparse.Namespace) -> int:
         console.print("\n[bold]Summary[/]")
         console.print(escape(safe(state.summary)))
     return EXIT_OK
+
+
+def _sources_text(state: Any) -> str:
+    """"12 (tavily 8, ddgs 4)": the count and which provider found them (the count alone
+    for a research saved before providers were recorded)."""
+    by_provider = state.sources_by_provider()
+    if not by_provider:
+        return str(len(state.sources))
+    parts = [f"{name} {count}" for name, count in by_provider.items()]
+    unknown = len(state.sources) - sum(by_provider.values())
+    if unknown:
+        parts.append(f"unrecorded {unknown}")
+    return f"{len(state.sources)} ({', '.join(parts)})"
 
 
 def _filter_rows(state: Any) -> list[tuple[str, str]]:

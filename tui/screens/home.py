@@ -28,9 +28,12 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.export import ExportScreen
 from tui.screens.home_budget import (
     BUDGET_ID,
+    TOKENS_ID,
     budget_default,
     budget_fields,
     read_budget,
+    read_tokens,
+    tokens_default,
     update_estimate,
 )
 from tui.screens.home_filters import FILTER_IDS, filter_defaults, filter_fields, read_filters
@@ -72,7 +75,7 @@ class HomeScreen(Screen[None]):
     class StartResearch(Message):
         """The form was submitted with valid values (language "" = the topic's language;
         ``filters`` a ``core.search.filters.SearchFilters``, None for the config's;
-        ``max_usd`` the budget, 0 for none, None for the config's)."""
+        ``max_usd`` / ``max_tokens`` the budgets, 0 for none, None for the config's)."""
 
         def __init__(
             self,
@@ -82,9 +85,11 @@ class HomeScreen(Screen[None]):
             language: str,
             filters: Any = None,
             max_usd: float | None = None,
+            max_tokens: int | None = None,
         ) -> None:
             super().__init__()
             self.max_usd = max_usd
+            self.max_tokens = max_tokens
             self.topic = topic
             self.rounds = rounds
             self.breadth = breadth
@@ -169,7 +174,7 @@ class HomeScreen(Screen[None]):
                     yield language
                     yield Button("Start", variant="primary", id="start")
                 yield from filter_fields(self._defaults)
-                yield from budget_fields(self._defaults[BUDGET_ID])
+                yield from budget_fields(self._defaults[BUDGET_ID], self._defaults[TOKENS_ID])
                 yield Static("", id="form-error")
             with Vertical(id="saved", classes="home-panel") as saved:
                 saved.border_title = "Saved researches"
@@ -186,6 +191,7 @@ class HomeScreen(Screen[None]):
             "language": research.language,
             **filter_defaults(self.config),
             BUDGET_ID: budget_default(self.config),
+            TOKENS_ID: tokens_default(self.config),
         }
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -346,7 +352,7 @@ class HomeScreen(Screen[None]):
     # --- form -----------------------------------------------------------------------------
 
     @on(Input.Submitted, "#topic, #rounds, #breadth, #language, #include, #exclude, #recency")
-    @on(Input.Submitted, f"#{BUDGET_ID}")
+    @on(Input.Submitted, f"#{BUDGET_ID}, #{TOKENS_ID}")
     @on(Button.Pressed, "#start")
     def _submit(self, event: Message) -> None:
         event.stop()
@@ -377,8 +383,9 @@ class HomeScreen(Screen[None]):
             error.display = True
             return False
         max_usd, problem = read_budget(self)
-        if problem:
-            error.update(problem)
+        max_tokens, tokens_problem = read_tokens(self)
+        if problem or tokens_problem:
+            error.update(problem or tokens_problem)
             error.display = True
             return False
         error.display = False
@@ -391,6 +398,7 @@ class HomeScreen(Screen[None]):
                 language=self.query_one("#language", Input).value.strip(),
                 filters=filters,
                 max_usd=max_usd,
+                max_tokens=max_tokens,
             )
         )
         topic.value = ""  # back on Home, Enter must not start the same research again
@@ -418,7 +426,7 @@ class HomeScreen(Screen[None]):
     def _typed(self) -> None:
         self.refresh_bindings()  # "/ Filter" comes and goes with the field's text
 
-    @on(Input.Changed, f"#rounds, #breadth, #{BUDGET_ID}")
+    @on(Input.Changed, f"#rounds, #breadth, #{BUDGET_ID}, #{TOKENS_ID}")
     def _estimate_inputs_changed(self) -> None:
         update_estimate(self, self.config)
 

@@ -1,9 +1,10 @@
-"""The Home form's budget field (max USD) and the live estimate beside it.
+"""The Home form's budget fields (max USD, max tokens) and the live estimate beside them.
 
 Their own module so the Home screen only places them. The estimate is
 ``core.cost.session.estimate_for`` (the same as ``run --estimate``), recomputed on each
 change of rounds, breadth or budget (``Input.Changed``, no timer); it makes no call.
-The budget applies to the one research being started; its default is ``cost.max_usd``.
+The budget applies to the one research being started; its defaults are ``cost.max_usd``
+and ``cost.max_tokens`` (as ``run --max-cost`` / ``--max-tokens`` override them).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from core.config import Config
 
 BUDGET_ID = "max-usd"
+TOKENS_ID = "max-tokens"
 
 
 def budget_default(config: Config) -> str:
@@ -26,11 +28,19 @@ def budget_default(config: Config) -> str:
     return f"{config.cost.max_usd:g}" if config.cost.max_usd > 0 else ""
 
 
-def budget_fields(default: str) -> ComposeResult:
+def tokens_default(config: Config) -> str:
+    """The token field's text for ``cost.max_tokens``: empty for none (0)."""
+    return str(config.cost.max_tokens) if config.cost.max_tokens > 0 else ""
+
+
+def budget_fields(default: str, tokens: str = "") -> ComposeResult:
     with Horizontal(id="budget-row"):
         field = Input(default, placeholder="no limit", id=BUDGET_ID, type="number")
         field.border_title = "Budget (USD)"
         yield field
+        cap = Input(tokens, placeholder="no limit", id=TOKENS_ID, type="integer")
+        cap.border_title = "Token budget"
+        yield cap
         yield Static("", id="estimate")
 
 
@@ -52,7 +62,27 @@ def read_budget(screen: Any) -> tuple[float | None, str]:
     return parse_budget(screen.query_one(f"#{BUDGET_ID}", Input).value)
 
 
-def estimate_text(config: Config, rounds: str, breadth: str, budget: str) -> str:
+def parse_tokens(text: str) -> tuple[int | None, str]:
+    """(tokens, "") with 0 for none, or (None, the problem in a sentence)."""
+    text = text.strip().replace(",", "").replace("_", "")
+    if not text:
+        return 0, ""
+    try:
+        value = int(text)
+    except ValueError:
+        return None, "Token budget must be a whole number of tokens (empty for no limit)."
+    if value < 0:
+        return None, "Token budget must be 0 or more tokens (empty for no limit)."
+    return value, ""
+
+
+def read_tokens(screen: Any) -> tuple[int | None, str]:
+    return parse_tokens(screen.query_one(f"#{TOKENS_ID}", Input).value)
+
+
+def estimate_text(
+    config: Config, rounds: str, breadth: str, budget: str, tokens_budget: str = ""
+) -> str:
     """The label: about what the research would cost, and whether the budget cuts it short."""
     from core.config import BREADTH_RANGE, ROUNDS_RANGE
     from core.cost.prices import PRICES_AS_OF, format_usd
@@ -72,8 +102,14 @@ def estimate_text(config: Config, rounds: str, breadth: str, budget: str) -> str
     size = f"{tokens / 1000:.0f}k" if tokens >= 1000 else str(tokens)
     text = f"Estimate ≈ {format_usd(estimate.usd)} · ~{size} tokens · {PRICES_AS_OF} prices"
     limit, _problem = parse_budget(budget)
+    over = []
     if limit and estimate.usd > limit:
-        text += f" · over the {format_usd(limit)} budget: it stops early and still reports"
+        over.append(f"the {format_usd(limit)} budget")
+    cap, _problem = parse_tokens(tokens_budget)
+    if cap and tokens > cap:
+        over.append(f"the {cap:,} token budget")
+    if over:
+        text += f" · over {' and '.join(over)}: it stops early and still reports"
     return text
 
 
@@ -83,5 +119,6 @@ def update_estimate(screen: Any, config: Config) -> None:
         screen.query_one("#rounds", Input).value,
         screen.query_one("#breadth", Input).value,
         screen.query_one(f"#{BUDGET_ID}", Input).value,
+        screen.query_one(f"#{TOKENS_ID}", Input).value,
     )
     screen.query_one("#estimate", Static).update(text)

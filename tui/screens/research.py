@@ -487,6 +487,10 @@ class ResearchScreen(Screen[None]):
         elif self.engine_paused:
             bar.note = pause_note(self.state)
         bar.show_state(self.state)
+        if (wait := self.pane("execution").model_wait) is not None:
+            # while this process runs the call: a replay's unanswered call is history
+            since = self.state.model_waiting_since if running else None
+            wait.show_wait(since, lambda: self.status_bar.now())
         self.notice.show(notice_for(self.state, running=running, stopping=self.stopping))
 
     @property

@@ -33,6 +33,7 @@ from textual.worker import Worker, WorkerState
 from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
 from tui.paths import shown_path
+from tui.screens.settings_prices import collect_prices, price_rows
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -319,6 +320,8 @@ class SettingsScreen(Screen[bool]):
                     yield Label(spec.label, classes="settings-label")
                     yield self._widget(spec)
                     yield Static(self._note(spec), id=f"note-{spec.id}", classes="settings-note")
+                if spec.key == "cost.tavily_usd_per_credit":
+                    yield from price_rows(self.config)
             with Horizontal(id="neo4j-test-row", classes="settings-row"):
                 yield Label("", classes="settings-label")
                 yield Button("Test connection", id="test-neo4j")
@@ -526,6 +529,10 @@ class SettingsScreen(Screen[bool]):
                             continue
             if value != current:
                 changes[spec.key] = value
+        prices, price_problems = collect_prices(self, self.config)
+        problems.extend(price_problems)
+        if prices is not None:
+            changes["cost.prices"] = prices
         return changes, problems
 
     def action_save(self) -> None:

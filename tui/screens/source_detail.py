@@ -25,6 +25,8 @@ def source_markdown(source: Any, claims: list[Evidence]) -> str:
     lines = [f"**URL:** {md_inline(source.url)}", "", f"**Round:** {source.round}"]
     if source.query:
         lines += ["", f"**Found by:** 🔎 {md_inline(source.query)}"]
+    if getattr(source, "provider", None):  # None in logs saved before it was recorded
+        lines += ["", f"**Search provider:** {md_inline(source.provider)}"]
     lines += ["", "### Snippet", ""]
     snippet = safe(source.snippet or "").strip()
     quoted = ["> " + md_inline(line) for line in snippet.splitlines()]

@@ -19,6 +19,7 @@ it, shown from the top. Both follow the bottom only while the user is already th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rich.style import Style
@@ -32,6 +33,7 @@ from textual.widgets import Collapsible, Label, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from core.ingest import safe
+from tui.widgets.status_bar import MODEL_WAIT_SHOWN_S
 
 SECTION_TITLES = {"plan": "Plan", "execution": "Execution", "reflection": "Reflection"}
 EMPTY = "*Nothing yet.*"
@@ -332,6 +334,49 @@ class ThinkingView(Collapsible):
         self.query_one(".thinking-text", Static).update(safe(text))
 
 
+def model_wait_line(seconds: float) -> str:
+    """The wait in words, as the status bar and ``run``'s progress say it."""
+    return f"⏳ waiting for the model — {int(seconds)} s, first token not yet"
+
+
+class ModelWait(Static):
+    """"waiting for the model — N s, first token not yet" in the Execution pane, counting
+    up by itself while a call under way has sent nothing; hidden otherwise.
+
+    A slow local model can take minutes to load before its first token: the pane where
+    the answer will appear says it is waiting, not just the status bar at the bottom.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.since: float | None = None
+        self._now: Callable[[], float] = lambda: 0.0
+        self._timer: Any = None
+        self.shown = ""
+        """The text on screen ("" while hidden): what a test reads."""
+
+    def show_wait(self, since: float | None, now: Callable[[], float]) -> None:
+        """Waiting since ``since`` (an event timestamp, on ``now``'s clock); None: not."""
+        self.since, self._now = since, now
+        if since is None:
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+        elif self._timer is None:
+            self._timer = self.set_interval(1.0, self._draw)
+        self._draw()
+
+    def _draw(self) -> None:
+        waited = None if self.since is None else max(0.0, self._now() - self.since)
+        shown = waited is not None and waited >= MODEL_WAIT_SHOWN_S  # as the status bar does
+        text = model_wait_line(waited) if shown and waited is not None else ""
+        if text != self.shown:
+            self.shown = text
+            self.update(text)
+        if self.display != bool(text):
+            self.display = bool(text)
+
+
 class SectionPane(Vertical):
     """Title + streaming markdown for one section of the reasoning call (the Execution
     pane also holds the model's thinking, collapsed)."""
@@ -349,6 +394,7 @@ class SectionPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Label(SECTION_TITLES[self.section], classes="pane-title")
         if self.section == "execution":
+            yield ModelWait(id="model-wait")
             yield ThinkingView(id="thinking")
         yield MarkdownLog(id=f"{self.section}-doc", classes="pane-doc")
 
@@ -364,6 +410,11 @@ class SectionPane(Vertical):
     @property
     def title(self) -> Label:
         return self.query_one(".pane-title", Label)
+
+    @property
+    def model_wait(self) -> ModelWait | None:
+        found = self.query(ModelWait)
+        return found.first() if found else None
 
     def show_title(self, text: str) -> None:
         """Set the title only when it changes, without a layout (it is one line, 1fr wide)."""

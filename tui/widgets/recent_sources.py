@@ -21,7 +21,13 @@ class RecentSources(DataTable):
     ones to glance at, and a short strip never has to scroll to show them.
     """
 
-    HEADERS = {"n": "#", "title": "Newest sources", "domain": "Domain", "round": "Rnd"}
+    HEADERS = {
+        "n": "#",
+        "title": "Newest sources",
+        "domain": "Domain",
+        "round": "Rnd",
+        "via": "Via",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)

@@ -1,4 +1,4 @@
-"""The source list: number, title, domain, round; ``/`` filters, Enter details, ``o`` opens.
+"""Source list (number, title, domain, round, provider): `/` filters, Enter details, `o` opens.
 
 Rows are added as ``SourceAdded`` events arrive (never rebuilt per event). The filter
 rebuilds the table once per keystroke from the full list, which is at most a few hundred rows.
@@ -30,6 +30,9 @@ TINY = 36
 """Below this the Domain column goes too (number and title only)."""
 NUMBER_WIDTH = 3
 ROUND_WIDTH = 3
+VIA_WIDTH = 7
+"""The search provider that found the source ("searxng" is the longest name); the column
+goes with the Round one on a narrow view."""
 MIN_TITLE = 10
 CELL_PADDING = 1
 """DataTable's default: one blank cell on each side of every column."""
@@ -72,6 +75,7 @@ def column_widths(width: int, scrollbar: int = 2) -> dict[str, int]:
         widths["domain"] = DOMAIN_WIDTH if width >= NARROW + 16 else NARROW_DOMAIN
     if width >= NARROW:
         widths["round"] = ROUND_WIDTH
+        widths["via"] = VIA_WIDTH
     used = sum(widths.values()) + 2 * CELL_PADDING * len(widths) + scrollbar
     widths["title"] = max(MIN_TITLE, width - used)
     return widths
@@ -88,6 +92,7 @@ def source_cells(source: Any, widths: dict[str, int]) -> list[Text]:
         "title": clean_line(source.title or source.url or "", 10_000),
         "domain": safe(source_domain(source)),
         "round": str(source.round),
+        "via": safe(getattr(source, "provider", None) or ""),  # None: saved before it was kept
     }
     return [Text(fit(values[key], width), no_wrap=True, end="") for key, width in widths.items()]
 
@@ -127,7 +132,7 @@ class SourcesView(Vertical):
     SourcesView.-dropped > #sources-caption { display: block; }
     """
 
-    HEADERS = {"n": "#", "title": "Title", "domain": "Domain", "round": "Rnd"}
+    HEADERS = {"n": "#", "title": "Title", "domain": "Domain", "round": "Rnd", "via": "Via"}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -139,7 +144,7 @@ class SourcesView(Vertical):
         """Search results the filters turned away (the caption line says so when > 0)."""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Filter by title, domain or URL", id="sources-filter")
+        yield Input(placeholder="Filter by title, domain, URL or provider", id="sources-filter")
         yield Static("", id="sources-caption", markup=False)
         table = SourcesTable(id="sources-table", cursor_type="row", zebra_stripes=True)
         self._add_columns(table)
@@ -186,7 +191,8 @@ class SourcesView(Vertical):
         needle = self.filter_text.casefold()
         if not needle:
             return True
-        hay = f"{source.title} {source.url} {source_domain(source)}".casefold()
+        via = getattr(source, "provider", None) or ""
+        hay = f"{source.title} {source.url} {source_domain(source)} {via}".casefold()
         return needle in hay
 
     def _add_row(self, source: Any) -> None:

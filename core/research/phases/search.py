@@ -27,7 +27,7 @@ async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
     run.emit(PhaseStarted(round=n, phase="search"))
     options = run.options
     filters = options.filters
-    slots = asyncio.Semaphore(max(1, options.concurrency))
+    slots = asyncio.Semaphore(_slots(run))
     round_ids: set[int] = set()
     fatal: list[ProviderError] = []
 
@@ -96,6 +96,19 @@ async def search_all(run: Run, n: int, queries: list[str]) -> list[SourceAdded]:
         auth = isinstance(first, AuthError)
         raise SearchUnusable(first.provider or "search", str(first), auth=auth)
     return [run.state.sources[i] for i in sorted(round_ids)]
+
+
+def _slots(run: Run) -> int:
+    """Searches at once: ``research.concurrency``, and no more than a lone provider's own
+    bound (a chain bounds each of its providers itself, ``core.search.chain``)."""
+    from core.providers import search_concurrency
+
+    wanted = max(1, run.options.concurrency)
+    search = run.providers.search
+    if hasattr(search, "names"):  # a SearchChain
+        return wanted
+    own = search_concurrency(run.config, str(getattr(search, "name", "")))
+    return wanted if own is None else min(wanted, own)
 
 
 def _failed(run: Run, n: int, query: str, started: float, exc: Exception, provider: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.errors import AuthError, ProviderError, RateLimitError, TransientError
@@ -200,3 +202,76 @@ async def test_a_lone_provider_is_never_skipped_so_retries_reach_it() -> None:
     with pytest.raises(TransientError):
         await c.search("q", max_results=5)
     assert {h.provider for h in await c.search("q", max_results=5)} == {"searxng"}
+
+
+class Counting:
+    """A provider that holds each search until released, counting how many are under way."""
+
+    def __init__(self, name: str, *, fail: bool = False) -> None:
+        import asyncio
+
+        self.name = name
+        self.fail = fail
+        self.active = 0
+        self.most = 0
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def search(self, query: str, *, max_results: int) -> list[SearchHit]:
+        self.active += 1
+        self.most = max(self.most, self.active)
+        self.started.set()
+        try:
+            await self.release.wait()
+        finally:
+            self.active -= 1
+        if self.fail:
+            raise TransientError("502")
+        return hits(f"{self.name}-{query}")
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_each_provider_has_its_own_bound_on_searches_at_once() -> None:
+    import asyncio
+
+    tavily, ddgs = Counting("tavily"), Counting("ddgs")
+    c = SearchChain([tavily, ddgs], limits={"tavily": 3, "ddgs": 2})
+    tasks = [asyncio.create_task(c.search(f"q{i}", max_results=2)) for i in range(8)]
+    await tavily.started.wait()
+    for _ in range(20):  # let every task reach its semaphore
+        await asyncio.sleep(0)
+    assert tavily.active == 3, "three at tavily, the other five queued for a slot"
+    tavily.release.set()
+    found = await asyncio.gather(*tasks)
+    assert tavily.most == 3 and ddgs.most == 0
+    assert all({h.provider for h in f} == {"tavily"} for f in found)
+
+
+async def test_a_failing_provider_hands_over_within_the_next_ones_bound() -> None:
+    import asyncio
+
+    tavily, ddgs = Counting("tavily", fail=True), Counting("ddgs")
+    tavily.release.set()  # every tavily search fails at once
+    c = SearchChain([tavily, ddgs], limits={"tavily": 4, "ddgs": 2})
+    tasks = [asyncio.create_task(c.search(f"q{i}", max_results=2)) for i in range(6)]
+    await ddgs.started.wait()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert ddgs.active == 2
+    ddgs.release.set()
+    found = await asyncio.gather(*tasks)
+    assert ddgs.most == 2 and all({h.provider for h in f} == {"ddgs"} for f in found)
+
+
+def test_the_built_chain_takes_each_providers_configured_bound(tmp_path: Path) -> None:
+    from core.config import load
+    from core.providers import build_search, search_concurrency, with_overrides
+
+    config = with_overrides(load(), search="tavily,ddgs,local", docs=[str(tmp_path)])
+    config.ddgs.concurrency = 3
+    built = build_search(config)
+    assert isinstance(built, SearchChain)
+    assert built.limits == {"tavily": 4, "ddgs": 3, "local": 1}
+    assert search_concurrency(config, "searxng") == 3 and search_concurrency(config, "x") is None

@@ -108,12 +108,14 @@ def test_run_json_then_sessions_commands(
         "tokens_in",
         "tokens_out",
         "sources",
+        "sources_by_provider",
         "results_dropped",
         "reason",
         "failed_searches",
         "cost_usd",
     }
     assert data["status"] == "done" and data["rounds"] == 1
+    assert data["sources_by_provider"] == {"tavily": data["sources"]}
     assert data["failed_searches"] == [] and data["reason"] == ""
     assert data["llm_calls"] <= 3
     assert Path(data["report_path"]).is_file()
@@ -125,7 +127,8 @@ def test_run_json_then_sessions_commands(
     assert "Wind turbine" in listing  # a long topic is cut with an ellipsis at 80 columns
 
     assert main(["sessions", "show", session_id]) == 0
-    assert "done" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "done" in shown and f"{data['sources']} (tavily {data['sources']})" in shown
 
     target = tmp_path / "export.json"
     assert main(["sessions", "export", session_id, "--format", "json", "-o", str(target)]) == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import pytest
 
@@ -174,3 +175,55 @@ def test_run_with_max_cost_ends_in_a_report_that_says_the_budget_was_reached(
     assert "budget reached" in shown
     (line,) = [row for row in shown.splitlines() if row.startswith("cost")]
     assert "$" in line and "estimated" not in line
+
+
+def _listing_at(columns: int, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> str:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["sessions", "list"]) == 0
+    return capsys.readouterr().out
+
+
+def test_sessions_list_marks_an_estimated_cost_and_gives_the_topic_the_room(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call whose server reported no usage makes the cost an estimate: "~" and a key."""
+    sessions_dir = load().sessions_dir
+    exact = write_session(sessions_dir, priced_events())
+    out = _listing_at(80, monkeypatch, capsys)
+    assert "~" not in out and "estimated" not in out, "an exact cost has no mark and no key"
+
+    counted = [
+        dataclasses.replace(e, usage_estimated=True) if isinstance(e, LLMCallFinished) else e
+        for e in priced_events()
+    ]
+    guessed = write_session(sessions_dir, counted)
+    info = SessionStore(sessions_dir).open(guessed).read_info()
+    assert info.cost_estimated is True  # kept in session.json, so a listing need not replay
+    out = _listing_at(80, monkeypatch, capsys)
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    row = next(line for line in lines if guessed in line)
+    total = expected(counted)
+    assert f"~${total:,.2f}" in row
+    assert f"~${total:,.2f}" not in next(line for line in lines if exact in line)
+    assert any(line.startswith("~ = estimated cost") for line in lines)
+    # the topic takes what the other columns leave: well over the old 12 cells at 80
+    header = lines[0]
+    assert header.index("status") - header.index("topic") - 1 >= 22
+    assert row.split(guessed, 1)[1].lstrip().startswith("Solid-state batteries")
+
+    shown = main(["sessions", "show", guessed])
+    assert shown == 0
+    (line,) = [r for r in capsys.readouterr().out.splitlines() if r.startswith("cost")]
+    assert line.split()[1].startswith("~$") and "reported no token usage" in line
+
+
+def test_the_usage_estimate_reaches_the_exports() -> None:
+    sessions_dir = load().sessions_dir
+    counted = [
+        dataclasses.replace(e, usage_estimated=True) if isinstance(e, LLMCallFinished) else e
+        for e in priced_events()
+    ]
+    handle = SessionStore(sessions_dir).open(write_session(sessions_dir, counted))
+    assert json.loads(export_session(handle, "json"))["state summary"]["usage_estimated"] is True
+    assert "no token usage" in export_session(handle, "md").rsplit("Cost: ", 1)[1]

@@ -131,3 +131,30 @@ async def test_the_log_keeps_every_block_whatever_the_chunking() -> None:
         assert log.painted_text() == "Round two only."
         log.show_text("")
         assert log.painted_text() == "Nothing yet."
+
+
+class WaitApp(App[None]):
+    def compose(self) -> ComposeResult:
+        from tui.widgets.panes import SectionPane
+
+        yield SectionPane("execution", id="pane-execution")
+
+
+async def test_the_execution_pane_counts_the_model_wait_up_and_drops_it() -> None:
+    from tests.pilot_helpers import wait_for
+    from tui.widgets.panes import SectionPane
+
+    clock = [1000.0]
+    app = WaitApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        wait = app.query_one(SectionPane).model_wait
+        assert wait is not None
+        wait.show_wait(1000.0, lambda: clock[0])
+        assert wait.shown == "" and not wait.display  # a second of silence is normal
+        clock[0] = 1047.0
+        await wait_for(pilot, lambda: "— 47 s, first token not yet" in wait.shown)  # its tick
+        assert wait.display
+        clock[0] = 1048.0
+        await wait_for(pilot, lambda: "— 48 s" in wait.shown)
+        wait.show_wait(None, lambda: clock[0])  # the first token arrived
+        assert wait.shown == "" and not wait.display
