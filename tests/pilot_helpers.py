@@ -148,6 +148,41 @@ async def home_loaded(pilot: Any) -> Any:
     return screen
 
 
+async def on_top(pilot: Any, kind: type, *, limit: float = TIMEOUT) -> Any:
+    """The screen of type ``kind`` once it is on top, mounted and laid out.
+
+    A screen pushed at mount is in the stack before its widgets are composed or sized; a
+    test that queries it or measures regions straight away races the first layout.
+    """
+    app = pilot.app
+
+    def ready() -> bool:
+        screen = app.screen
+        return isinstance(screen, kind) and screen.is_mounted and screen.size.area > 0
+
+    await wait_for(pilot, ready, f"a {kind.__name__} on top, mounted and laid out", limit=limit)
+    return app.screen
+
+
+async def shown(pilot: Any, *texts: str, limit: float = TIMEOUT) -> str:
+    """The screen's text once every one of ``texts`` is painted in it (a refresh after the
+    state changed, not the state itself, puts text on screen)."""
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: all(text in screen_text(app) for text in texts),
+        f"on screen: {', '.join(map(repr, texts))}",
+        limit=limit,
+    )
+    return screen_text(app)
+
+
+def notified(app: App[Any], needle: str) -> bool:
+    """True once a toast whose title or message contains ``needle`` was posted (``notify``
+    posts a message: the toast is recorded when the app handles it, not at the call)."""
+    return any(needle in n.title or needle in n.message for n in app._notifications)
+
+
 def keyed_config() -> Config:
     """The test home's config with both (fake) keys set."""
     config = config_mod.load()
