@@ -183,6 +183,12 @@ def notified(app: App[Any], needle: str) -> bool:
     return any(needle in n.title or needle in n.message for n in app._notifications)
 
 
+def toasts_in(app: App[Any], screen: Any) -> bool:
+    """True once every toast ``screen`` posted (its latest of each kind) is recorded by the
+    app: a positive sign the live events applied before it were all handled."""
+    return all(toast in app._notifications for toast in screen._toasts.values())
+
+
 def keyed_config() -> Config:
     """The test home's config with both (fake) keys set."""
     config = config_mod.load()
