@@ -177,6 +177,54 @@ async def shown(pilot: Any, *texts: str, limit: float = TIMEOUT) -> str:
     return screen_text(app)
 
 
+async def drained(pilot: Any, limit: float = TIMEOUT) -> None:
+    """Every message already queued on the app and on the screen on top (and its widgets)
+    has been handled.
+
+    A callback queued behind them runs once they have (queues are first in, first out), so
+    a test can then assert that something did *not* happen in reply to what came before.
+    """
+    app = pilot.app
+    pumps = [app, *app.screen.walk_children(with_self=True)]
+    handled: list[object] = []
+    for pump in pumps:
+        pump.call_later(handled.append, pump)
+    await wait_for(
+        pilot, lambda: len(handled) == len(pumps), "the queued messages handled", limit=limit
+    )
+
+
+def _quiet(screen: Any) -> bool:
+    """Nothing on ``screen`` waits to be laid out, scrolled or painted."""
+    if (
+        screen._layout_required
+        or screen._scroll_required
+        or screen._repaint_required
+        or screen._dirty_widgets
+    ):
+        return False
+    return not any(w._layout_required or w._repaint_required for w in screen.walk_children())
+
+
+async def settled(pilot: Any, limit: float = TIMEOUT) -> None:
+    """The screen on top has handled what was queued and laid out and painted what it
+    changed: the state after which "nothing else happened" can be asserted.
+
+    Quiet is checked again after one more drain, since handling a message may ask for
+    another layout (a scrollbar that appears changes the width).
+    """
+    app = pilot.app
+    deadline = time.monotonic() + limit
+    while True:
+        await drained(pilot, limit)
+        await wait_for(pilot, lambda: _quiet(app.screen), "nothing left to lay out or paint")
+        await drained(pilot, limit)
+        if _quiet(app.screen):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {limit:g}s for the screen to settle")
+
+
 def notified(app: App[Any], needle: str) -> bool:
     """True once a toast whose title or message contains ``needle`` was posted (``notify``
     posts a message: the toast is recorded when the app handles it, not at the call)."""
