@@ -85,7 +85,7 @@ async def replayed(pilot: Any, limit: float = TIMEOUT) -> Any:
         "the research replayed and on top",
         limit=limit,
     )
-    await pilot.pause()
+    await settled(pilot, limit)  # what the replay changed is laid out and painted
     return screen
 
 
@@ -144,7 +144,7 @@ async def home_loaded(pilot: Any) -> Any:
     await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "Home on top")
     screen = app.screen
     await wait_for(pilot, lambda: screen.loaded, "Home's saved list loaded")
-    await pilot.pause()
+    await settled(pilot)  # the loaded list is laid out and painted
     return screen
 
 
