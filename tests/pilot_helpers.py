@@ -85,7 +85,7 @@ async def replayed(pilot: Any, limit: float = TIMEOUT) -> Any:
         "the research replayed and on top",
         limit=limit,
     )
-    await pilot.pause()
+    await settled(pilot, limit)  # what the replay changed is laid out and painted
     return screen
 
 
@@ -144,8 +144,99 @@ async def home_loaded(pilot: Any) -> Any:
     await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "Home on top")
     screen = app.screen
     await wait_for(pilot, lambda: screen.loaded, "Home's saved list loaded")
-    await pilot.pause()
+    await settled(pilot)  # the loaded list is laid out and painted
     return screen
+
+
+async def on_top(pilot: Any, kind: type, *, limit: float = TIMEOUT) -> Any:
+    """The screen of type ``kind`` once it is on top, mounted and laid out.
+
+    A screen pushed at mount is in the stack before its widgets are composed or sized; a
+    test that queries it or measures regions straight away races the first layout.
+    """
+    app = pilot.app
+
+    def ready() -> bool:
+        screen = app.screen
+        return isinstance(screen, kind) and screen.is_mounted and screen.size.area > 0
+
+    await wait_for(pilot, ready, f"a {kind.__name__} on top, mounted and laid out", limit=limit)
+    return app.screen
+
+
+async def shown(pilot: Any, *texts: str, limit: float = TIMEOUT) -> str:
+    """The screen's text once every one of ``texts`` is painted in it (a refresh after the
+    state changed, not the state itself, puts text on screen)."""
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: all(text in screen_text(app) for text in texts),
+        f"on screen: {', '.join(map(repr, texts))}",
+        limit=limit,
+    )
+    return screen_text(app)
+
+
+async def drained(pilot: Any, limit: float = TIMEOUT) -> None:
+    """Every message already queued on the app and on the screen on top (and its widgets)
+    has been handled.
+
+    A callback queued behind them runs once they have (queues are first in, first out), so
+    a test can then assert that something did *not* happen in reply to what came before.
+    """
+    app = pilot.app
+    handled: list[object] = []
+    # a pump that is closing takes no callback (call_later says so): not waited for
+    queued = sum(
+        pump.call_later(handled.append, pump)
+        for pump in [app, *app.screen.walk_children(with_self=True)]
+    )
+    await wait_for(
+        pilot, lambda: len(handled) == queued, "the queued messages handled", limit=limit
+    )
+
+
+def _quiet(screen: Any) -> bool:
+    """Nothing on ``screen`` waits to be laid out, scrolled or painted."""
+    if (
+        screen._layout_required
+        or screen._scroll_required
+        or screen._repaint_required
+        or screen._dirty_widgets
+    ):
+        return False
+    return not any(w._layout_required or w._repaint_required for w in screen.walk_children())
+
+
+async def settled(pilot: Any, limit: float = TIMEOUT) -> None:
+    """The screen on top has handled what was queued and laid out and painted what it
+    changed: the state after which "nothing else happened" can be asserted.
+
+    Quiet is checked again after one more drain, since handling a message may ask for
+    another layout (a scrollbar that appears changes the width).
+    """
+    app = pilot.app
+    deadline = time.monotonic() + limit
+    while True:
+        await drained(pilot, limit)
+        await wait_for(pilot, lambda: _quiet(app.screen), "nothing left to lay out or paint")
+        await drained(pilot, limit)
+        if _quiet(app.screen):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {limit:g}s for the screen to settle")
+
+
+def notified(app: App[Any], needle: str) -> bool:
+    """True once a toast whose title or message contains ``needle`` was posted (``notify``
+    posts a message: the toast is recorded when the app handles it, not at the call)."""
+    return any(needle in n.title or needle in n.message for n in app._notifications)
+
+
+def toasts_in(app: App[Any], screen: Any) -> bool:
+    """True once every toast ``screen`` posted (its latest of each kind) is recorded by the
+    app: a positive sign the live events applied before it were all handled."""
+    return all(toast in app._notifications for toast in screen._toasts.values())
 
 
 def keyed_config() -> Config:

@@ -61,7 +61,7 @@ def test_markdown_references_and_links_are_left_alone() -> None:
 
 async def test_toasts_do_not_stack_over_the_screen_at_80x24(keys: None) -> None:
     from core.config import load
-    from tests.pilot_helpers import wait_for
+    from tests.pilot_helpers import notified, wait_for
     from tui.app import DeepResearchApp
     from tui.screens.home import HomeScreen
 
@@ -70,14 +70,15 @@ async def test_toasts_do_not_stack_over_the_screen_at_80x24(keys: None) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
         for number in range(4):
             app.notify(f"message {number}", timeout=30)
-        await pilot.pause()
+        # every toast is in and the trim done: the last one posted is recorded, no more
+        await wait_for(pilot, lambda: notified(app, "message 3") and len(app._notifications) == 1)
         assert [n.message for n in app._notifications] == ["message 3"]
     app = DeepResearchApp(load())
     async with app.run_test(size=(200, 50)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
         for number in range(4):
             app.notify(f"message {number}", timeout=30)
-        await pilot.pause()
+        await wait_for(pilot, lambda: notified(app, "message 3") and len(app._notifications) == 3)
         assert [n.message for n in app._notifications] == [f"message {n}" for n in (1, 2, 3)]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from core.search.filters import SearchFilters
-from tests.pilot_helpers import Host, home_loaded, keyed_config
+from tests.pilot_helpers import Host, home_loaded, keyed_config, on_top, wait_for
 from tui.app import make_options
 from tui.screens.home import HomeScreen
 
@@ -22,8 +22,7 @@ async def test_filters_typed_on_home_reach_the_research_options() -> None:
         screen.query_one("#include", Input).value = "https://www.Energy.gov/, iea.org"
         screen.query_one("#recency", Input).value = "year"
         await pilot.click("#start")
-        await pilot.pause()
-        assert len(app.started) == 1
+        await wait_for(pilot, lambda: len(app.started) == 1, "the research started")
         filters = app.started[0].filters
         assert filters == SearchFilters(("energy.gov", "iea.org"), ("pinterest.com",), "year")
         options = make_options(config, rounds=1, filters=filters)
@@ -37,11 +36,14 @@ async def test_a_bad_filter_is_refused_on_the_form() -> None:
         screen.query_one("#topic", Input).value = "heat pumps"
         screen.query_one("#recency", Input).value = "fortnight"
         await pilot.click("#start")
-        await pilot.pause()
-        assert app.started == []
         error = screen.query_one("#form-error")
-        assert error.display
+        await wait_for(
+            pilot,
+            lambda: error.display and "Filters: Recency must be" in str(error.render()),
+            "the form refused the recency",
+        )
         assert "Filters: Recency must be day, week, month, year" in str(error.render())
+        assert app.started == []  # refused: the handler ran and posted nothing
 
 
 def test_without_form_filters_the_config_defaults_apply() -> None:
@@ -57,8 +59,7 @@ async def test_settings_save_normalised_filter_defaults_to_the_config_file() -> 
     config = keyed_config()
     app = Host(config, lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause()
-        screen = app.screen
+        screen = await on_top(pilot, SettingsScreen)
         screen.query_one("#filters-recency", Input).value = "fortnight"
         changes, problems = screen.collect()
         assert any("Recency" in p and "day, week, month, year" in p for p in problems)
@@ -68,7 +69,7 @@ async def test_settings_save_normalised_filter_defaults_to_the_config_file() -> 
         assert problems == []
         assert changes["filters.exclude_domains"] == "pinterest.com"
         screen.action_save()
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.results == [True], "saved and dismissed")
     saved = config_mod.load(config.path)
     assert saved.filters.exclude_domains == "pinterest.com"
     assert saved.filters.recency == "month"

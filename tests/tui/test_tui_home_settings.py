@@ -26,11 +26,15 @@ from tests.pilot_helpers import (
     Host,
     home_loaded,
     keyed_config,
+    notified,
+    on_top,
     screen_text,
+    shown,
     wait_for,
 )
 from tui.commands import SavedResearchProvider, system_commands
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.export import ExportScreen
 from tui.screens.help import ALL_KEYS, HelpScreen
 from tui.screens.home import HomeScreen
 from tui.screens.settings import TEST_TIMEOUT_S, SettingsScreen
@@ -58,11 +62,13 @@ async def test_empty_topic_is_refused_with_a_message(size: tuple[int, int]) -> N
         screen = await home_loaded(pilot)
         assert screen.focused is screen.query_one("#topic")
         await pilot.press("enter")
-        await pilot.pause()
         error = screen.query_one("#form-error", Static)
-        assert error.display
-        assert "Type a topic first." in str(error.render())
-        assert app.started == []
+        await wait_for(
+            pilot,
+            lambda: error.display and "Type a topic first." in str(error.render()),
+            "the form refused the empty topic",
+        )
+        assert app.started == []  # refused: the handler ran and posted nothing
         shot(app, "home-error")
 
 
@@ -101,9 +107,12 @@ async def test_defaults_come_from_config_and_bad_numbers_are_refused() -> None:
         screen.query_one("#topic", Input).value = "x"
         screen.query_one("#rounds", Input).value = "99"
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_for(
+            pilot,
+            lambda: "Rounds must be 1 to 20." in str(screen.query_one("#form-error").render()),
+            "the form refused 99 rounds",
+        )
         assert app.started == []
-        assert "Rounds must be 1 to 20." in str(screen.query_one("#form-error").render())
         # language empty = the topic's language
         screen.query_one("#rounds", Input).value = "2"
         await pilot.press("enter")
@@ -119,9 +128,12 @@ async def test_missing_keys_are_named_on_home_and_block_start() -> None:
         assert warning.display and "ctrl+s" in str(warning.render())
         screen.query_one("#topic", Input).value = "anything"
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_for(
+            pilot,
+            lambda: "API keys" in str(screen.query_one("#form-error").render()),
+            "the form refused to start without keys",
+        )
         assert app.started == []
-        assert "API keys" in str(screen.query_one("#form-error").render())
 
 
 async def test_empty_state_explains_what_to_do() -> None:
@@ -177,10 +189,8 @@ async def test_same_topic_researches_are_told_apart_by_their_start(
     app = Host(config, lambda app: HomeScreen(app.config))
     async with app.run_test(size=size) as pilot:
         await home_loaded(pilot)
-        text = screen_text(app)
-        assert "Started" in text
-        for started in (now - 2 * 86400, now - 2 * 86400 + 3600):
-            assert started_label(started) in text
+        labels = [started_label(s) for s in (now - 2 * 86400, now - 2 * 86400 + 3600)]
+        await shown(pilot, "Started", *labels)  # painted on a refresh after the load
 
 
 def make_sessions(config: Config, topics: list[str]) -> list[str]:
@@ -231,8 +241,7 @@ async def test_saved_list_shows_sessions_and_filter_narrows(size: tuple[int, int
         table.focus()
         table.move_cursor(row=table.get_row_index(ids[0]))
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.opened == [ids[0]]
+        await wait_for(pilot, lambda: app.opened == [ids[0]], "the row opened")
 
 
 async def test_delete_asks_and_removes() -> None:
@@ -271,14 +280,20 @@ async def test_typing_a_word_on_the_list_deletes_nothing() -> None:
     app = Host(config, lambda app: HomeScreen(app.config))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await home_loaded(pilot)
-        screen.query_one(SessionTable).focus()
+        table = screen.query_one(SessionTable)
+        table.focus()
+        await wait_for(pilot, lambda: screen.focused is table, "the list focused")
         await pilot.press(*"daily")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
-        assert "tab then enter to delete" in screen_text(app)
+        dialog = await on_top(pilot, ConfirmScreen)
+        await shown(pilot, "tab then enter to delete")
+        screen.loaded = False  # set again by the reload Home does once the dialog is answered
         await pilot.press("enter")
-        await pilot.pause()
-        assert app.screen is screen
+        await wait_for(pilot, lambda: app.screen is screen and screen.loaded, "Home reloaded")
+        # Had any letter answered "yes", its delete worker would have started before the
+        # reload; once every worker is done, the research must still be on disk.
+        await app.workers.wait_for_complete()
+        assert dialog not in app.screen_stack
+        assert not notified(app, "Deleted")
     from core.sessions import SessionStore
 
     assert [info.id for info in SessionStore(config.sessions_dir).list()] == ids
@@ -291,9 +306,13 @@ async def test_confirm_question_is_shown_whole() -> None:
     )
     app = Host(keyed_config(), lambda app: ConfirmScreen(question, yes="Interrupt", no="Stay"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        shown = " ".join(re.sub("[█▀▄▔▁]", " ", screen_text(app)).split())
-        assert question in shown  # no word cut off at the dialog's edge
+        await on_top(pilot, ConfirmScreen)
+
+        def words() -> str:
+            return " ".join(re.sub("[█▀▄▔▁]", " ", screen_text(app)).split())
+
+        # no word cut off at the dialog's edge
+        await wait_for(pilot, lambda: question in words(), "the whole question on screen")
 
 
 @pytest.mark.parametrize("fmt", ["md", "json"])
@@ -308,7 +327,7 @@ async def test_export_writes_a_file_that_outlives_the_research(fmt: str) -> None
         screen = await home_loaded(pilot)
         screen.query_one(SessionTable).focus()
         await pilot.press("e")
-        await pilot.pause()
+        await on_top(pilot, ExportScreen)  # "m" or "j" sent earlier would land on the list
         shot(app, "export")
         await pilot.press("m" if fmt == "md" else "j")
         target = config.data_dir / "exports" / export_name("export this", session_id, fmt)
@@ -327,17 +346,17 @@ async def test_settings_saves_keys_0600_and_never_shows_them(size: tuple[int, in
     config = config_mod.load()
     app = Host(config, lambda app: SettingsScreen(app.config))
     async with app.run_test(size=size) as pilot:
-        screen = app.screen
-        assert isinstance(screen, SettingsScreen)
+        screen = await on_top(pilot, SettingsScreen)
         screen.query_one("#gemini-api-key", Input).value = GEMINI_KEY
         screen.query_one("#tavily-api-key", Input).value = TAVILY_KEY
         screen.query_one("#research-rounds", Input).value = "4"
-        await pilot.pause()
+        # the typed key is painted (masked) before the text is read for it
+        await wait_for(pilot, lambda: "•" * 8 in screen_text(app), "a masked key on screen")
         text = screen_text(app)
         assert GEMINI_KEY not in text and TAVILY_KEY not in text
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert app.results == [True]  # keys present: dismissed with True
+        # keys present: dismissed with True
+        await wait_for(pilot, lambda: app.results == [True], "Settings dismissed with True")
         path = config.path
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         reloaded = config_mod.load()
@@ -352,10 +371,9 @@ async def test_settings_shows_only_last_four_of_a_saved_key() -> None:
     config = keyed_config()
     app = Host(config, lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(200, 50)) as pilot:
-        await pilot.pause()
-        text = screen_text(app)
+        await on_top(pilot, SettingsScreen)
+        text = await shown(pilot, "abcd", "wxyz")  # last four, as "…abcd"
         assert GEMINI_KEY not in text
-        assert "abcd" in text and "wxyz" in text  # last four, as "…abcd"
         assert app.screen.query_one("#gemini-api-key", Input).value == ""
         shot(app, "settings")
 
@@ -364,7 +382,7 @@ async def test_first_launch_explains_missing_keys() -> None:
     config = config_mod.load()
     app = Host(config, lambda app: SettingsScreen(app.config, first_launch=True))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await on_top(pilot, SettingsScreen)
         intro = str(app.screen.query_one("#settings-intro", Static).render())
         assert "GEMINI_API_KEY" in intro and "TAVILY_API_KEY" in intro
         assert str(config.path) in intro
@@ -372,13 +390,14 @@ async def test_first_launch_explains_missing_keys() -> None:
         shot(app, "settings-first-launch")
         # saving without keys keeps the screen up and says what is missing
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, SettingsScreen)
+        await wait_for(
+            pilot, lambda: notified(app, "Still missing"), "the save said what is missing"
+        )
+        assert isinstance(app.screen, SettingsScreen) and app.results == []
         # escape leaves without crashing and returns False
         await pilot.press("escape")
-        await pilot.pause()
-        assert app.results == [False]
-        assert not isinstance(app.screen, SettingsScreen)
+        await wait_for(pilot, lambda: app.results == [False], "Settings dismissed with False")
+        await wait_for(pilot, lambda: not isinstance(app.screen, SettingsScreen), "Settings gone")
 
 
 async def test_env_values_are_shown_as_env_and_not_written(
@@ -388,13 +407,12 @@ async def test_env_values_are_shown_as_env_and_not_written(
     config = config_mod.load()
     app = Host(config, lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(200, 50)) as pilot:
-        screen = app.screen
+        screen = await on_top(pilot, SettingsScreen)
         assert screen.query_one("#gemini-api-key", Input).disabled
         assert "from env GEMINI_API_KEY" in screen_text(app)
         screen.query_one("#tavily-api-key", Input).value = TAVILY_KEY
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert app.results == [True]
+        await wait_for(pilot, lambda: app.results == [True], "Settings dismissed with True")
     written = config.path.read_text(encoding="utf-8")
     assert GEMINI_KEY not in written and TAVILY_KEY in written
 
@@ -403,12 +421,12 @@ async def test_invalid_settings_are_refused() -> None:
     config = keyed_config()
     app = Host(config, lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
+        screen = await on_top(pilot, SettingsScreen)
         screen.query_one("#research-breadth", Input).value = "0"
         screen.query_one("#neo4j-uri", Input).value = "http://nope"
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, SettingsScreen)
+        await wait_for(pilot, lambda: notified(app, "Not saved"), "the save refused")
+        assert isinstance(app.screen, SettingsScreen) and app.results == []
         assert not config.path.exists()
 
 
@@ -416,15 +434,13 @@ async def test_test_connection_unreachable_shows_error() -> None:
     config = keyed_config()
     app = Host(config, lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, SettingsScreen)
+        screen = await on_top(pilot, SettingsScreen)
         screen.query_one("#neo4j-uri", Input).value = "bolt://127.0.0.1:1"
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: screen.test_result and screen.test_result[0] is False)
-        await pilot.pause()
-        result = str(screen.query_one("#neo4j-result").render())
-        assert "Could not connect" in result
-        assert screen.query_one("#neo4j-result").has_class("-error")
+        row = screen.query_one("#neo4j-result")
+        await wait_for(pilot, lambda: "Could not connect" in str(row.render()), "the row says so")
+        assert row.has_class("-error")
 
 
 def record_test_results(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -448,8 +464,7 @@ async def test_test_connection_never_shows_the_password(
     shown = record_test_results(monkeypatch)
     app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, SettingsScreen)
+        screen = await on_top(pilot, SettingsScreen)
         screen.query_one("#neo4j-uri", Input).value = uri
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: screen.test_result and screen.test_result[0] is False)
@@ -464,8 +479,7 @@ async def test_test_connection_success_names_the_server_without_credentials(
 ) -> None:
     app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, SettingsScreen)
+        screen = await on_top(pilot, SettingsScreen)
         screen.query_one("#neo4j-uri", Input).value = "neo4j+s://admin:pw-secret-123@db.example"
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: screen.test_result and screen.test_result[0] is True)
@@ -477,9 +491,8 @@ async def test_the_form_checks_the_uri_scheme_with_the_configs_rule() -> None:
     from core.config import neo4j_uri_problem
 
     app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
-    async with app.run_test(size=(80, 24)):
-        screen = app.screen
-        assert isinstance(screen, SettingsScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await on_top(pilot, SettingsScreen)
         screen.query_one("#neo4j-uri", Input).value = "localhost:7687"
         _, problems = screen.collect()
         problem = neo4j_uri_problem("localhost:7687")
@@ -492,12 +505,10 @@ async def test_neo4j_test_result_is_brought_into_view() -> None:
     """ctrl+t from the top of the form: the answer is below the fold unless scrolled to."""
     app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, SettingsScreen)
+        screen = await on_top(pilot, SettingsScreen)
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: screen.test_result is not None)
-        await pilot.pause()
-        assert "Type a Neo4j URI first" in screen_text(app)
+        await shown(pilot, "Type a Neo4j URI first")  # scrolled into view
 
 
 async def test_settings_placeholders_fit_their_fields_at_80_columns() -> None:
@@ -505,8 +516,13 @@ async def test_settings_placeholders_fit_their_fields_at_80_columns() -> None:
     config.neo4j.password = "a-saved-password"
     app = Host(config, lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await on_top(pilot, SettingsScreen)
         fields = list(app.screen.query("#settings-form Input").results(Input))
+        await wait_for(
+            pilot,
+            lambda: all(field.content_region.width > 0 for field in fields),
+            "every field laid out",
+        )
         assert any(field.password for field in fields)
         for field in fields:
             assert len(field.placeholder) <= field.content_region.width, field.id
@@ -524,49 +540,50 @@ async def test_help_lists_context_and_all_keys(size: tuple[int, int]) -> None:
     app = Host(config, lambda app: HomeScreen(app.config))
     async with app.run_test(size=size) as pilot:
         await home_loaded(pilot)
-        app.screen.query_one(SessionTable).focus()  # no text input has focus: ? is a key
-        await pilot.pause()
+        home = app.screen
+        table = home.query_one(SessionTable)
+        table.focus()  # no text input has focus: ? is a key
+        await wait_for(pilot, lambda: home.focused is table, "the list focused")
         await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await on_top(pilot, HelpScreen)
         context = {keys: title for keys, title, _ in app.screen.context_bindings}
         assert context["/"] == "Filter saved researches"
         assert context["d, del"] == "Delete the selected research"
+        text = await shown(pilot, "Keys", "Filter saved researches")  # Home's keys come first
         shot(app, "help")
-        text = screen_text(app)
-        assert "Keys" in text and "Filter saved researches" in text  # Home's keys come first
         if size[1] >= 50:  # at 80x24 the list of all keys is below the fold
             assert "Command palette" in text
         await pilot.press("q")
-        await pilot.pause()
-        assert isinstance(app.screen, HomeScreen)
+        await wait_for(pilot, lambda: app.screen is home, "back on Home")
     assert any(key == "space" for _, key, _ in ALL_KEYS)
 
 
 async def test_confirm_keys() -> None:
     app = Host(keyed_config(), lambda app: ConfirmScreen("Really?"))
     async with app.run_test(size=(80, 24)) as pilot:
+        await on_top(pilot, ConfirmScreen)
         await pilot.press("y")
-        await pilot.pause()
-    assert app.results == [True]
+        await wait_for(pilot, lambda: app.results == [True], "answered yes")
     app = Host(keyed_config(), lambda app: ConfirmScreen("Really?"))
     async with app.run_test(size=(80, 24)) as pilot:
+        await on_top(pilot, ConfirmScreen)
         await pilot.press("escape")
-        await pilot.pause()
-    assert app.results == [False]
+        await wait_for(pilot, lambda: app.results == [False], "answered no")
 
 
 async def test_destructive_confirm_takes_no_letters() -> None:
     app = Host(keyed_config(), lambda app: ConfirmScreen("Delete?", destructive=True))
     async with app.run_test(size=(80, 24)) as pilot:
+        await on_top(pilot, ConfirmScreen)
         await pilot.press("y", "n", "enter")  # Enter presses the focused button: Keep
-        await pilot.pause()
-    assert app.results == [False]
+        await wait_for(pilot, lambda: app.results != [], "the dialog answered")
+        assert app.results == [False]
     app = Host(keyed_config(), lambda app: ConfirmScreen("Delete?", destructive=True))
     async with app.run_test(size=(80, 24)) as pilot:
+        await on_top(pilot, ConfirmScreen)
         await pilot.press("y", "n", "left", "enter")
-        await pilot.pause()
-    assert app.results == [True]
+        await wait_for(pilot, lambda: app.results != [], "the dialog answered")
+        assert app.results == [True]
 
 
 async def test_system_commands_and_saved_research_provider() -> None:
@@ -587,8 +604,7 @@ async def test_system_commands_and_saved_research_provider() -> None:
         hits = [hit async for hit in provider.search("palette")]
         assert len(hits) == 1
         hits[0].command()
-        await pilot.pause()
-        assert app.opened == ids
+        await wait_for(pilot, lambda: app.opened == ids, "the hit opened its research")
         discovered = [hit async for hit in provider.discover()]
         assert discovered and "palette topic" in str(discovered[0].display)
 
@@ -600,8 +616,15 @@ async def test_settings_buttons_are_on_screen_above_the_footer(size: tuple[int, 
 
     app = Host(config_mod.load(), lambda app: SettingsScreen(app.config, first_launch=True))
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        screen = app.screen
+        screen = await on_top(pilot, SettingsScreen)
+        await wait_for(
+            pilot,
+            lambda: all(
+                screen.query_one(selector).region.area > 0
+                for selector in (Footer, "#save", "#cancel")
+            ),
+            "the footer and the buttons laid out",
+        )
         footer = screen.query_one(Footer).region
         for button_id in ("save", "cancel"):
             region = screen.query_one(f"#{button_id}", Button).region
@@ -618,11 +641,10 @@ async def test_tab_order_is_screen_order_and_enter_on_test_does_not_save() -> No
     config = config_mod.load()
     app = Host(config, lambda app: SettingsScreen(app.config, first_launch=True))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, SettingsScreen)
-        screen.query_one("#test-neo4j", Button).focus()
-        await pilot.pause()
+        screen = await on_top(pilot, SettingsScreen)
+        test_button = screen.query_one("#test-neo4j", Button)
+        test_button.focus()
+        await wait_for(pilot, lambda: screen.focused is test_button, "the Test button focused")
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.test_result is not None)
         assert "Type a Neo4j URI first" in screen.test_result[1]
@@ -640,8 +662,7 @@ async def test_an_http_neo4j_uri_is_explained_not_sent_to_the_driver(
 ) -> None:
     app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, SettingsScreen)
+        screen = await on_top(pilot, SettingsScreen)
         screen.query_one("#neo4j-uri", Input).value = "http://localhost:7474"
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: screen.test_result is not None)

@@ -105,22 +105,27 @@ async def test_home_slash_filters_from_an_empty_topic_and_quit_is_shown(
         home = app.screen
         topic = home.query_one("#topic", Input)
         await wait_for(pilot, lambda: home.focused is topic)
-        await pilot.pause()
-        footer = _footer_text(app)
-        assert "/ Filter" in footer and "Quit" in footer, footer
+        await wait_for(
+            pilot,
+            lambda: "/ Filter" in _footer_text(app) and "Quit" in _footer_text(app),
+            "the footer offers / Filter and Quit",
+        )
+        filter_field = home.query_one("#filter", Input)
         await pilot.press("slash")
-        assert home.focused is home.query_one("#filter", Input)
+        await wait_for(pilot, lambda: home.focused is filter_field, "/ moved to the filter")
         assert topic.value == ""
         # In a topic with text "/" is text, and the footer stops offering it.
         topic.focus()
+        await wait_for(pilot, lambda: home.focused is topic, "back in the topic")
         await pilot.press(*"TCP", "slash", "I", "P")
-        assert topic.value == "TCP/IP"
-        await pilot.pause()
-        assert "Filter" not in _footer_text(app)
+        await wait_for(pilot, lambda: topic.value == "TCP/IP", "/ typed as text")
+        # offered a moment ago: its going is the change waited for
+        await wait_for(pilot, lambda: "Filter" not in _footer_text(app), "/ Filter gone")
         # In the filter itself "/" is text too.
-        home.query_one("#filter", Input).focus()
+        filter_field.focus()
+        await wait_for(pilot, lambda: home.focused is filter_field, "in the filter")
         await pilot.press("slash")
-        assert home.query_one("#filter", Input).value == "/"
+        await wait_for(pilot, lambda: filter_field.value == "/", "/ typed in the filter")
 
 
 async def test_space_in_the_mind_map_pauses_as_the_footer_says(

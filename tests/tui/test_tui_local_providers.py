@@ -19,8 +19,9 @@ from core.events import LLMCallStarted, LLMFirstToken, SessionStarted
 from core.state import SessionState
 from tests.fakes.openai_server import DEFAULT_OPENAI_MODEL, FakeOpenAI
 from tests.fakes.searxng_server import FakeSearxng
-from tests.pilot_helpers import Host, finished, research_screen, wait_for
+from tests.pilot_helpers import Host, finished, notified, on_top, research_screen, shown, wait_for
 from tui.app import DeepResearchApp
+from tui.screens.home import HomeScreen
 from tui.screens.research import ResearchScreen
 from tui.screens.settings import SettingsScreen
 from tui.widgets.panes import SectionPane
@@ -146,7 +147,7 @@ async def test_the_app_refuses_to_start_what_private_mode_forbids(
     config.providers.private = True
     app = make_app(config=config)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
+        await on_top(pilot, HomeScreen)  # started up
         app.start_research("Tea")
         await wait_for(pilot, lambda: any("Private mode" in n.title for n in app._notifications))
         message = next(n.message for n in app._notifications if "Private mode" in n.title)
@@ -160,7 +161,7 @@ async def test_first_run_settings_takes_a_local_model_without_any_key(
     config = config_mod.load()
     app = Host(config, lambda app: SettingsScreen(app.config, first_launch=True))
     async with app.run_test(size=(100, 40)) as pilot:
-        screen = app.screen
+        screen = await on_top(pilot, SettingsScreen)
         intro = str(screen.query_one("#settings-intro").render())
         assert "local model" in intro  # the welcome says a key is not the only way
         screen.query_one("#providers-llm", Select).value = "openai"
@@ -181,13 +182,11 @@ async def test_settings_refuses_an_unknown_search_provider_and_shows_no_key() ->
     config.openai.api_key = "sk-local-SECRET-0123456789-wxyz"
     app = Host(config, lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(100, 40)) as pilot:
-        screen = app.screen
+        screen = await on_top(pilot, SettingsScreen)
         screen.query_one("#providers-search", Input).value = "google"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: notified(app, "Not saved"), "the save refused")
         assert app.results == []  # not saved, still on screen
         assert isinstance(app.screen, SettingsScreen)
-        from tests.pilot_helpers import screen_text
-
-        text = screen_text(app)
+        text = await shown(pilot, "wxyz")
         assert "sk-local-SECRET" not in text and "wxyz" in text

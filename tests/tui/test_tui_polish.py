@@ -24,10 +24,12 @@ from tests.pilot_helpers import (
     engine_held,
     home_loaded,
     keyed_config,
+    on_top,
     replayed,
     report_opened,
     research_screen,
     screen_text,
+    shown,
     shown_bindings,
     wait_for,
 )
@@ -72,8 +74,9 @@ async def test_go_to_source_from_the_report_with_the_keyboard(
         await wait_for(pilot, lambda: isinstance(app.screen, GoToSourceScreen))
         dialog = app.screen
         await pilot.press("9", "9", "enter")
+        error = dialog.query_one("#goto-error", Label)
+        await wait_for(pilot, lambda: "no source 99" in str(error.render()), "99 refused")
         assert app.screen is dialog, "an unknown number keeps the dialog open"
-        assert "no source 99" in str(dialog.query_one("#goto-error", Label).render())
         dialog.query_one(Input).value = ""
         await pilot.press("4", "enter")
         # exactly what a click on citation [4] does: source 4 is shown over the report
@@ -82,15 +85,14 @@ async def test_go_to_source_from_the_report_with_the_keyboard(
         assert app.screen_stack[-2] is report
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is report)
-        await pilot.pause()
-        assert doc.scroll_y == 10, "back where the reader was"
+        await wait_for(pilot, lambda: doc.scroll_y == 10, "back where the reader was")
         # Closing the report and opening it again also keeps the place.
         await pilot.press("r")
         await wait_for(pilot, lambda: app.screen is research)
         await pilot.press("r")
-        await report_opened(pilot)
-        await pilot.pause()
-        assert app.screen.query_one("#report-doc", VerticalScroll).scroll_y == 10
+        reopened = await report_opened(pilot)
+        doc = reopened.query_one("#report-doc", VerticalScroll)
+        await wait_for(pilot, lambda: doc.scroll_y == 10, "the reopened report kept the place")
 
 
 async def test_go_to_source_escape_keeps_the_report(keys: None, make_app: AppBuilder) -> None:
@@ -136,14 +138,12 @@ def test_time_properties_are_local_dates() -> None:
 async def test_node_detail_scrolls_to_the_last_neighbour_at_80x24() -> None:
     app = DialogHost(lambda: NodeDetailScreen(NodeRef("e1", "Evidence", "claim"), BigStore))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
-        assert isinstance(screen, NodeDetailScreen)
+        screen = await on_top(pilot, NodeDetailScreen)
         neighbours = screen.query_one("#node-neighbours", DataTable)
         await wait_for(pilot, lambda: neighbours.row_count == 15)
-        await pilot.pause()
         body = screen.query_one("#node-body", VerticalScroll)
-        assert body.has_focus
-        assert body.max_scroll_y > 0
+        await wait_for(pilot, lambda: body.has_focus, "the body focused")
+        await wait_for(pilot, lambda: body.max_scroll_y > 0, "the body laid out, taller than shown")
         footer = screen.query_one(Footer)
         assert footer.region.bottom <= 24 and footer.region.height == 1, "keys stay visible"
         await pilot.press("pagedown")
@@ -213,8 +213,14 @@ async def test_source_titles_are_cut_with_an_ellipsis_and_follow_resizes() -> No
     async with app.run_test(size=(50, 12)) as pilot:
         view = app.query_one(SourcesView)
         view.show_sources(sources)
-        await pilot.pause()
         table = view.table
+
+        def cut() -> bool:
+            return table.row_count == 2 and all(
+                table.get_cell(row, "title").plain.endswith("…") for row in ("1", "2")
+            )
+
+        await wait_for(pilot, cut, "both titles cut to the laid-out column")
         assert "round" not in {str(k.value) for k in table.columns}
         title_width = view.widths["title"]
         for row in ("1", "2"):
@@ -244,9 +250,15 @@ async def test_home_hides_filter_key_while_typing_and_clears_the_started_topic()
         # topic has text, "/" is text ("TCP/IP") and the footer stops offering it.
         assert shown_bindings(screen).get("slash") == "Filter"
         await pilot.press("a")
-        await pilot.pause()
-        assert "slash" not in shown_bindings(screen), "/ types a slash in a typed topic"
-        assert "/ Filter" not in screen_text(app)
+        topic = screen.query_one("#topic", Input)
+        await wait_for(pilot, lambda: topic.value == "a", "the a typed")
+        # was offered before the a: its going is the change, waited for, not slept on
+        await wait_for(
+            pilot,
+            lambda: "slash" not in shown_bindings(screen),
+            "/ no longer offered: it types a slash in a typed topic",
+        )
+        await wait_for(pilot, lambda: "/ Filter" not in screen_text(app), "the footer redrawn")
         screen.query_one("#topic", Input).value = ""
         screen.query_one("#sessions").focus()
         await wait_for(pilot, lambda: shown_bindings(screen).get("slash") == "Filter")
@@ -277,10 +289,10 @@ async def test_export_dialog_shows_a_long_topic_with_an_ellipsis() -> None:
     topic = "A very long research topic about solid-state batteries for electric cars " * 2
     app = Host(keyed_config(), lambda app: ExportScreen(topic))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        question = str(app.screen.query_one("#export-question", Label).render())
+        dialog = await on_top(pilot, ExportScreen)
+        question = str(dialog.query_one("#export-question", Label).render())
         assert "…” as:" in question
-        assert question in screen_text(app), "the whole question fits on screen"
+        await shown(pilot, question)  # the whole question fits on screen
 
 
 # --- 5. Settings ----------------------------------------------------------------------------
@@ -292,13 +304,12 @@ async def test_settings_path_says_saved_only_after_saving() -> None:
     config = config_mod.load()
     app = Host(config, lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
+        screen = await on_top(pilot, SettingsScreen)
         path_line = screen.query_one("#settings-path")
         assert str(path_line.render()).startswith("Will be saved to ")
         screen.query_one("#gemini-api-key", Input).value = "gemini-key-0123456789"
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert str(path_line.render()).startswith("Saved to ")
+        await wait_for(pilot, lambda: str(path_line.render()).startswith("Saved to "), "saved")
 
 
 async def test_settings_says_not_set_once_per_key() -> None:
@@ -306,23 +317,31 @@ async def test_settings_says_not_set_once_per_key() -> None:
 
     app = Host(config_mod.load(), lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        rows = [line for line in screen_text(app).splitlines() if "Gemini API key" in line]
-        assert rows and all(line.count("not set") == 1 for line in rows), rows
+        await on_top(pilot, SettingsScreen)
+
+        def rows() -> list[str]:
+            return [line for line in screen_text(app).splitlines() if "Gemini API key" in line]
+
+        await wait_for(pilot, lambda: any("not set" in line for line in rows()), "the row drawn")
+        assert all(line.count("not set") == 1 for line in rows()), rows()
 
 
 async def test_settings_focused_field_is_marked() -> None:
     app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
+        screen = await on_top(pilot, SettingsScreen)
         switch = screen.query_one("#research-review-queries", Switch)
         row = screen.query_one("#row-research-review-queries")
         before_row = row.styles.border_left
         before_slider = switch.get_component_styles("switch--slider").background
         switch.focus()
-        await pilot.pause()
-        assert row.styles.border_left != before_row
-        assert switch.get_component_styles("switch--slider").background != before_slider
+        await wait_for(pilot, lambda: switch.has_focus, "the switch focused")
+        await wait_for(pilot, lambda: row.styles.border_left != before_row, "the row marked")
+        await wait_for(
+            pilot,
+            lambda: switch.get_component_styles("switch--slider").background != before_slider,
+            "the slider restyled",
+        )
 
 
 # --- 6. App: quitting a running research, the palette ---------------------------------------

@@ -29,11 +29,14 @@ from tests.conftest import AppBuilder
 from tests.pilot_helpers import (
     DialogHost,
     engine_held,
+    notified,
+    on_top,
     replayed,
     report_opened,
     research_screen,
-    screen_text,
+    shown,
     shown_bindings,
+    toasts_in,
     wait_for,
 )
 from tests.snapshot_apps.scripted import (
@@ -120,11 +123,13 @@ async def test_the_report_opens_when_writing_starts_unless_the_user_looks_elsewh
         report_starts = PhaseStarted(round=2, phase="report").stamped(sid, seq + 1)
         app.clear_notifications()
         await pilot.press("s")
+        views = screen.query_one(ContentSwitcher)
+        await wait_for(pilot, lambda: views.current == "sources", "the source list shown")
         await screen.apply_events([report_starts], live=True)
-        await pilot.pause()
+        # the toast is the other branch of opening the report: once it is in, nothing opened
+        await wait_for(pilot, lambda: notified(app, "r shows it"), "the toast instead")
         assert app.screen is screen, "reading the source list: not pulled away"
-        assert screen.query_one(ContentSwitcher).current == "sources"
-        assert any("r shows it" in n.message for n in app._notifications)
+        assert views.current == "sources"
         await pilot.press("s")  # back to the panes
         await screen.apply_events([report_starts], live=True)
         await report_opened(pilot)
@@ -199,7 +204,7 @@ async def test_rate_limit_toasts_replace_each_other_and_leave_the_countdown_to_t
             await screen.apply_events(
                 [limited.stamped(screen.state.session_id, 90 + attempt)], live=True
             )
-            await pilot.pause()
+        await wait_for(pilot, lambda: toasts_in(app, screen), "the last toast recorded")
         toasts = [n for n in app._notifications if n.title.startswith("Waiting")]
         assert len(toasts) == 1, [n.message for n in app._notifications]
         assert "15s" not in toasts[0].message and "retry in" not in toasts[0].message
@@ -224,7 +229,7 @@ async def test_warnings_of_one_kind_do_not_stack(keys: None, make_app: AppBuilde
         for n in range(3):
             warning = WarningRaised(message=f"graph write {n} slow", kind="graph")
             await screen.apply_events([warning.stamped("s", 100 + n)], live=True)
-        await pilot.pause()
+        await wait_for(pilot, lambda: toasts_in(app, screen), "the last toast recorded")
         assert [n.message for n in app._notifications] == ["graph write 2 slow"]
 
 
@@ -241,7 +246,7 @@ async def test_an_error_toast_is_the_engine_s_message_titled_by_its_kind(
                 kind="auth", message="Gemini rejected the API key: API key not valid."
             )
             await screen.apply_events([error.stamped("s", 100 + n)], live=True)
-        await pilot.pause()
+        await wait_for(pilot, lambda: toasts_in(app, screen), "the last toast recorded")
         toasts = [(t.title, t.message) for t in app._notifications]
         assert toasts == [("auth", "Gemini rejected the API key: API key not valid.")]
 
@@ -287,7 +292,7 @@ class StepStore:
 async def test_node_detail_renders_content_as_markdown_and_queries_one_per_line() -> None:
     app = DialogHost(lambda: NodeDetailScreen(NodeRef("p1", "ReasoningStep", "plan"), StepStore))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.screen
+        screen = await on_top(pilot, NodeDetailScreen)
         props = screen.query_one("#node-properties", DataTable)
         await wait_for(pilot, lambda: props.row_count == 3)
         markdown = screen.query_one(".node-text", Markdown)
@@ -296,9 +301,8 @@ async def test_node_detail_renders_content_as_markdown_and_queries_one_per_line(
         assert "content" not in keys
         queries = str(props.get_row_at(keys.index("queries"))[1])
         assert queries.splitlines() == ["• solid-state basics", "• solid-state history"]
-        await pilot.pause()
-        text = screen_text(app)
-        assert "Research round 1" in text and "## Research" not in text
+        text = await shown(pilot, "Research round 1")  # rendered as a heading
+        assert "## Research" not in text
 
 
 # --- 9, 10. the steps column grows; the newest source comes first -----------------------------
@@ -319,8 +323,7 @@ async def test_wide_terminals_widen_the_steps_and_list_the_newest_source_first(
         order = [recent.coordinate_to_cell_key((r, 0)).row_key.value for r in range(6)]
         assert order == ["6", "5", "4", "3", "2", "1"]
         await pilot.resize_terminal(80, 24)
-        await pilot.pause()
-        assert steps.region.width == 30
+        await wait_for(pilot, lambda: steps.region.width == 30, "the steps back to 30 columns")
 
 
 async def test_new_sources_go_on_top_and_the_cursor_stays_on_the_reader_s_row(
@@ -344,6 +347,6 @@ async def test_new_sources_go_on_top_and_the_cursor_stays_on_the_reader_s_row(
             if type(e).__name__ == "SourceAdded"
         ]
         await screen.apply_events(later, live=False)
-        await pilot.pause()
+        await wait_for(pilot, lambda: recent.row_count == 6, "the later sources listed")
         assert recent.coordinate_to_cell_key((0, 0)).row_key.value == "6"
         assert recent.coordinate_to_cell_key((recent.cursor_row, 0)).row_key.value == "2"

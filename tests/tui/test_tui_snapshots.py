@@ -18,7 +18,7 @@ from textual.widgets import Input
 
 from core.config import load
 from tests.conftest import AppBuilder
-from tests.pilot_helpers import home_loaded, replayed
+from tests.pilot_helpers import home_loaded, replayed, settled
 from tests.snapshot_apps.scripted import (
     canned_events,
     failed_events,
@@ -54,14 +54,14 @@ async def _until_replayed(pilot: Any) -> None:
     """The research on top and replayed, its animations done; fails if it never replays."""
     await replayed(pilot)
     _steady_cursors(pilot.app)
-    await pilot.pause()
+    await settled(pilot)  # the steady cursors painted
     await pilot.wait_for_scheduled_animations()
 
 
 async def _home_loaded(pilot: Any) -> None:
     await home_loaded(pilot)
     _steady_cursors(pilot.app)
-    await pilot.pause()
+    await settled(pilot)  # the steady cursors painted
 
 
 def _compare(snap_compare: Any, app: Any, size: tuple[int, int], ready: Any, **kw: Any) -> None:
@@ -114,7 +114,7 @@ def test_research_mid_run(
     async def ready(pilot: Any) -> None:
         await _until_replayed(pilot)
         pilot.app.clear_notifications()
-        await pilot.pause()
+        await settled(pilot)  # the toasts' removal painted
 
     try:
         _compare(snap_compare, make_app(open_session=session_id), size, ready)

@@ -19,7 +19,7 @@ from core.record import SessionRecorder
 from core.record.exports import export_session
 from core.sessions import SessionStore
 from core.state import SessionState
-from tests.pilot_helpers import wait_for
+from tests.pilot_helpers import settled, wait_for
 from tests.samples import session_events
 from tui.status_label import SHORT_WIDTH, status_label
 from tui.widgets.session_table import SessionTable
@@ -85,13 +85,12 @@ async def test_the_status_bar_shows_the_dropped_count_only_when_some_were() -> N
         bar.show_state(_state(DROPPING))
         assert "3 dropped by filters" in bar.render_text()
         await pilot.resize_terminal(60, 3)
-        await pilot.pause()
+        await wait_for(pilot, lambda: 0 < bar.size.width <= 60, "the bar at 60 columns")
         text = _plain(bar.render_text())
         assert cell_len(text) <= bar.content_size.width
         assert "src 1 · 3 dropped" in text or "dropped" not in text  # short, or dropped first
         await pilot.resize_terminal(70, 3)
-        await pilot.pause()
-        assert "src 1 · 3 dropped" in _plain(bar.render_text())
+        await wait_for(pilot, lambda: "src 1 · 3 dropped" in _plain(bar.render_text()), "at 70")
 
 
 def test_the_json_export_summary_has_results_dropped(tmp_path: Path) -> None:
@@ -145,7 +144,7 @@ async def test_the_home_table_shows_each_status_uncut(width: int, height: int) -
     async with app.run_test(size=(width, height)) as pilot:
         table = app.query_one(SessionTable)
         table.set_sessions([_info(f"id{n}", s) for n, s in enumerate(ALL_STATUSES)])
-        await pilot.pause()
+        await settled(pilot)  # laid out: the columns have their widths for this size
         column = table.columns["status"]  # type: ignore[index]
         for n, status in enumerate(ALL_STATUSES):
             cell = table.get_cell(f"id{n}", "status")
@@ -159,12 +158,11 @@ async def test_the_home_table_shows_each_status_uncut(width: int, height: int) -
             assert table.get_cell(f"id{ALL_STATUSES.index('done with warnings')}", "status")
             row = ALL_STATUSES.index("done with warnings")
             table.move_cursor(row=row)
-            await pilot.pause()
+            # the full text in the tooltip
+            await wait_for(pilot, lambda: table.tooltip == "Status: done with warnings")
             assert table.get_cell(f"id{row}", "status").plain == "done ⚠"
-            assert table.tooltip == "Status: done with warnings", "the full text in the tooltip"
             table.move_cursor(row=ALL_STATUSES.index("done"))
-            await pilot.pause()
-            assert table.tooltip is None
+            await wait_for(pilot, lambda: table.tooltip is None, "no tooltip on a whole status")
         # the screen itself: the status reads in whole words in the rendered lines
         lines = [
             "".join(seg.text for seg in table.render_line(y))
@@ -182,10 +180,9 @@ async def test_the_status_bar_shortens_a_long_status_in_whole_words() -> None:
         bar.show_state(state)
         assert "done with warnings" in _plain(bar.render_text())
         await pilot.resize_terminal(40, 3)
-        await pilot.pause()
+        await wait_for(pilot, lambda: "done ⚠" in _plain(bar.render_text()), "short at 40")
         text = _plain(bar.render_text())
         assert "done with w" not in text or "done with warnings" in text
-        assert "done ⚠" in text
 
 
 # --- an old "done" session -----------------------------------------------------------------
@@ -206,7 +203,7 @@ async def test_an_old_done_session_replays_as_done_everywhere(tmp_path: Path) ->
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.query_one(SessionTable)
         table.set_sessions([info])
-        await pilot.pause()
+        await settled(pilot)  # the cursor's row handled: a tooltip would be set by now
         assert table.get_cell(handle.id, "status").plain == "done"
         assert table.tooltip is None
     bar_app = BarApp()

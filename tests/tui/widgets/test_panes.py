@@ -6,6 +6,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
+from tests.pilot_helpers import settled
 from tui.widgets.panes import MarkdownLog, StreamingMarkdown
 
 TEXT = (
@@ -29,8 +30,15 @@ def block_kinds(doc: StreamingMarkdown) -> list[str]:
 
 
 async def settle(doc: StreamingMarkdown, pilot) -> None:
+    """The stream stopped and its last append done and drawn.
+
+    Textual shields an append in flight from the stop: it still holds the document's lock
+    until its blocks are mounted, so taking the lock waits for it.
+    """
     await doc._stop_stream()  # flushes what the stream still holds
-    await pilot.pause()
+    async with doc.document.lock:
+        pass
+    await settled(pilot)
 
 
 async def streamed(cuts: list[int]) -> list[str]:
@@ -39,7 +47,7 @@ async def streamed(cuts: list[int]) -> list[str]:
         doc = app.query_one(StreamingMarkdown)
         for cut in [*cuts, len(TEXT)]:
             await doc.show_text(TEXT[:cut])
-            await pilot.pause()
+            await settled(pilot)  # one append at a time, as chunks arrive live
         await settle(doc, pilot)
         return block_kinds(doc)
 
@@ -90,10 +98,10 @@ async def test_an_append_lays_out_nothing_and_renders_only_the_open_block() -> N
         for i in range(30):  # streamed from the start: the view follows the bottom
             text += f"Paragraph {i} has a few words.\n\n"
             log.show_text(text)
-        await pilot.pause()
+        await settled(pilot)
         text += "The open block "
         log.show_text(text)  # the scrollbar appears: the one layout a pane costs
-        await pilot.pause()
+        await settled(pilot)  # that layout done before reflows are counted
         compositor = app.screen._compositor
         reflows: list[object] = []
         reflow = compositor.reflow
@@ -107,7 +115,8 @@ async def test_an_append_lays_out_nothing_and_renders_only_the_open_block() -> N
         for n in range(10):
             text += f"word{n} "
             log.show_text(text)
-            await pilot.pause()
+            # laid out and painted: a reflow asked for by the append would have happened
+            await settled(pilot)
         assert reflows == []
         assert log.renders - renders == 10
         assert "word9" in log.painted_text()
@@ -119,12 +128,12 @@ async def test_the_log_keeps_every_block_whatever_the_chunking() -> None:
     async with app.run_test(size=(60, 30)) as pilot:
         log = app.query_one(MarkdownLog)
         log.show_text(TEXT)
-        await pilot.pause()
+        await settled(pilot)
         whole = log.painted_text()
         log.reset()
         for cut in range(1, len(TEXT) + 7, 7):
             log.show_text(TEXT[:cut])
-        await pilot.pause()
+        await settled(pilot)
         assert log.painted_text() == whole
         assert "Research round 1" in whole and "closing paragraph" in whole
         log.show_text("Round two only.\n")

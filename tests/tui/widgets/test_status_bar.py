@@ -12,6 +12,7 @@ from core.events import (
     SessionStarted,
 )
 from core.state import SessionState
+from tests.pilot_helpers import wait_for
 from tui.widgets.status_bar import StatusBar
 
 T0 = 1_800_000_000.0
@@ -119,15 +120,16 @@ async def test_compact_or_wide_follows_terminal_resizes() -> None:
     async with app.run_test(size=(140, 3)) as pilot:
         bar = app.query_one(StatusBar)
         bar.show_state(state)
-        await pilot.pause()
-        assert "sources 0" in str(bar.render())
+        await wait_for(pilot, lambda: "sources 0" in str(bar.render()), "wide at 140")
         await pilot.resize_terminal(80, 3)
-        await pilot.pause()
-        shown = str(bar.render())  # what is on screen, not a fresh render_text()
-        assert bar.size.width < 80 and "src 0" in shown and "sources 0" not in shown
+
+        def compact() -> bool:
+            shown = str(bar.render())  # what is on screen, not a fresh render_text()
+            return bar.size.width < 80 and "src 0" in shown and "sources 0" not in shown
+
+        await wait_for(pilot, compact, "compact at 80")
         await pilot.resize_terminal(150, 3)
-        await pilot.pause()
-        assert "sources 0" in str(bar.render())
+        await wait_for(pilot, lambda: "sources 0" in str(bar.render()), "wide again at 150")
 
 
 async def test_a_narrow_bar_drops_token_counts_before_sources_and_time() -> None:
