@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -28,7 +28,9 @@ from textual.worker import Worker, WorkerState
 
 from styles import tcss
 from tui.commands import SavedResearchProvider
-from tui.engine_worker import EngineFactory, default_engine_factory
+
+if TYPE_CHECKING:
+    from tui.engine_worker import EngineFactory
 
 STYLE_FILES = ("app", "research", "home", "settings", "dialogs", "check", "followup")
 
@@ -78,7 +80,9 @@ class DeepResearchApp(App[None]):
         self.config = config
         self.start_topic = start_topic
         self.open_session_id = open_session
-        self.engine_factory = engine_factory or default_engine_factory
+        self.engine_factory = engine_factory
+        """None: the real engine (``tui.engine_worker`` is imported with the first research,
+        not at start-up: Home's first frame does not need it)."""
         self.store_factory = store_factory
         self.llm_factory = llm_factory
         self._store: Any = None
@@ -160,7 +164,7 @@ class DeepResearchApp(App[None]):
 
         return ResearchScreen(
             self.config,
-            engine_factory=self.engine_factory,
+            engine_factory=self.engine_factory,  # None: ResearchScreen's default, the engine
             get_store=self.mindmap_store,
             make_llm=self.llm_factory,
             **kwargs,

@@ -264,15 +264,20 @@ class ResearchScreen(Screen[None]):
     def pane(self, section: str) -> SectionPane:
         return self.query_one(f"#pane-{section}", SectionPane)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.title = "deepresearch-tui"
         self.sub_title = self.topic or self.session_id or ""
         self._mark_active_pane()
-        self._refresh_status()
         if self.topic:
+            self._refresh_status()
             self._run_engine("run", self.topic, self.options)
         elif self.session_id:
-            self._load_saved(self.session_id)
+            # Replayed here, before the first frame: the screen is painted once, with the
+            # saved research, instead of empty and then again (two full frames). Reading
+            # one events.jsonl takes milliseconds, less than a thread's round trip.
+            await self._replayed(self._read_saved(self.session_id))
+        else:
+            self._refresh_status()
 
     def on_resize(self, event: events.Resize) -> None:
         """Below 120 columns the footer drops its padding so every key still fits in 80."""
@@ -509,8 +514,8 @@ class ResearchScreen(Screen[None]):
 
     # --- saved sessions -------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="replay")
-    def _load_saved(self, session_id: str) -> None:
+    def _read_saved(self, session_id: str) -> Replayed:
+        """A saved session's events (or why they cannot be read), for ``_replayed``."""
         from core.sessions import SessionStore
 
         try:
@@ -518,9 +523,8 @@ class ResearchScreen(Screen[None]):
             events = handle.load_events()
             busy = handle.is_busy()
         except Exception as exc:
-            self.post_message(self.Replayed([], str(exc)))
-            return
-        self.post_message(self.Replayed(events, busy=busy))
+            return self.Replayed([], str(exc))
+        return self.Replayed(events, busy=busy)
 
     @on(Replayed)
     async def _replayed(self, message: Replayed) -> None:
