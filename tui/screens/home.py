@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
+from tui.screens.breakpoints import apply_breakpoints
 from tui.screens.home_budget import (
     BUDGET_ID,
     budget_default,
@@ -115,6 +116,7 @@ class HomeScreen(Screen[None]):
     # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        apply_breakpoints(self)  # the layout of the first frame is the final one
         yield Header()
         with Vertical(id="home-body"):
             with Vertical(id="new-research", classes="home-panel") as form:

@@ -43,6 +43,7 @@ from tui.engine_worker import (
 from tui.messages import EventsReady, ShowSource
 from tui.paths import shown_path
 from tui.pause_note import pause_note
+from tui.screens.breakpoints import apply_breakpoints
 from tui.screens.review import ReviewQueriesScreen
 from tui.toast_policy import Toast, ToastPolicy, shorten
 from tui.widgets.mindmap_tree import MindMapTree, MindMapView
@@ -212,6 +213,7 @@ class ResearchScreen(Screen[None]):
     # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        apply_breakpoints(self)  # the layout of the first frame is the final one
         yield Header()
         yield StatusBar(id="status")
         yield ResearchNotice(id="notice")
