@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -88,6 +89,8 @@ class DeepResearchApp(App[None]):
         self._store: Any = None
         self._store_error: str = ""
         self._store_lock = threading.Lock()
+        self._home_deferred = False
+        """Started with ``--open``: Home is not on the stack yet (``pop_screen`` adds it)."""
 
     # --- toasts ---------------------------------------------------------------------------
 
@@ -119,11 +122,26 @@ class DeepResearchApp(App[None]):
 
         self._handle_sigterm(True)
         self.screen_change_signal.subscribe(self, lambda _screen: self.release_store_if_idle())
+        if self.open_session_id and not self.start_topic and not self.config.missing_keys():
+            # ``--open``: straight into the research. Home (its form, list and estimate) is
+            # built when the user goes back to it (``pop_screen``), not under the research.
+            self._home_deferred = True
+            self._act_on_command_line(saved_settings=True)
+            return
         self.push_screen(HomeScreen(self.config))
         if self.config.missing_keys():
             self._open_settings(first_launch=True)
         else:
             self._act_on_command_line(saved_settings=True)
+
+    def pop_screen(self) -> AwaitComplete:
+        """Back from the research opened by ``--open``: Home takes its place (built now)."""
+        if self._home_deferred and len(self.screen_stack) == 2:
+            from tui.screens.home import HomeScreen
+
+            self._home_deferred = False
+            return self.switch_screen(HomeScreen(self.config))
+        return super().pop_screen()
 
     def _act_on_command_line(self, *, saved_settings: bool) -> None:
         """Start ``start_topic`` or open ``open_session_id``, once.
@@ -217,7 +235,9 @@ class DeepResearchApp(App[None]):
 
         while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
-        if isinstance(self.screen, HomeScreen):
+        if self._home_deferred and len(self.screen_stack) == 2:
+            self.pop_screen()  # Home is built now; it focuses its topic field itself
+        elif isinstance(self.screen, HomeScreen):
             self.screen.focus_topic()
 
     def action_settings(self) -> None:
