@@ -3,8 +3,8 @@
 Both cases are the same code: events go through ``SessionState.apply`` and the widgets are
 brought up to date from the state after each batch. Live events come from the engine's
 thread through an :class:`EventPipe` (one wake-up message per batch, so a fast stream cannot
-flood the UI); a saved session's ``events.jsonl`` is read in a thread worker and applied in
-one batch.
+flood the UI); a saved session's ``events.jsonl`` is read and applied in one batch as the
+screen mounts, before its first frame (one paint of the replayed research, none empty).
 
 The engine runs in a thread worker on its own asyncio loop, held by an
 :class:`~tui.engine_worker.EngineRunner` (pause, stop, interrupt); which toast an event or
