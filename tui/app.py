@@ -18,17 +18,20 @@ import threading
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from styles import tcss
 from tui.commands import SavedResearchProvider
-from tui.engine_worker import EngineFactory, default_engine_factory
+
+if TYPE_CHECKING:
+    from tui.engine_worker import EngineFactory
 
 STYLE_FILES = ("app", "research", "home", "settings", "dialogs", "check", "followup")
 
@@ -78,12 +81,16 @@ class DeepResearchApp(App[None]):
         self.config = config
         self.start_topic = start_topic
         self.open_session_id = open_session
-        self.engine_factory = engine_factory or default_engine_factory
+        self.engine_factory = engine_factory
+        """None: the real engine (``tui.engine_worker`` is imported with the first research,
+        not at start-up: Home's first frame does not need it)."""
         self.store_factory = store_factory
         self.llm_factory = llm_factory
         self._store: Any = None
         self._store_error: str = ""
         self._store_lock = threading.Lock()
+        self._home_deferred = False
+        """Started with ``--open``: Home is not on the stack yet (``pop_screen`` adds it)."""
 
     # --- toasts ---------------------------------------------------------------------------
 
@@ -115,11 +122,26 @@ class DeepResearchApp(App[None]):
 
         self._handle_sigterm(True)
         self.screen_change_signal.subscribe(self, lambda _screen: self.release_store_if_idle())
+        if self.open_session_id and not self.start_topic and not self.config.missing_keys():
+            # ``--open``: straight into the research. Home (its form, list and estimate) is
+            # built when the user goes back to it (``pop_screen``), not under the research.
+            self._home_deferred = True
+            self._act_on_command_line(saved_settings=True)
+            return
         self.push_screen(HomeScreen(self.config))
         if self.config.missing_keys():
             self._open_settings(first_launch=True)
         else:
             self._act_on_command_line(saved_settings=True)
+
+    def pop_screen(self) -> AwaitComplete:
+        """Back from the research opened by ``--open``: Home takes its place (built now)."""
+        if self._home_deferred and len(self.screen_stack) == 2:
+            from tui.screens.home import HomeScreen
+
+            self._home_deferred = False
+            return self.switch_screen(HomeScreen(self.config))
+        return super().pop_screen()
 
     def _act_on_command_line(self, *, saved_settings: bool) -> None:
         """Start ``start_topic`` or open ``open_session_id``, once.
@@ -160,7 +182,7 @@ class DeepResearchApp(App[None]):
 
         return ResearchScreen(
             self.config,
-            engine_factory=self.engine_factory,
+            engine_factory=self.engine_factory,  # None: ResearchScreen's default, the engine
             get_store=self.mindmap_store,
             make_llm=self.llm_factory,
             **kwargs,
@@ -215,7 +237,9 @@ class DeepResearchApp(App[None]):
 
         while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
-        if isinstance(self.screen, HomeScreen):
+        if self._home_deferred and len(self.screen_stack) == 2:
+            self.pop_screen()  # Home is built now; it focuses its topic field itself
+        elif isinstance(self.screen, HomeScreen):
             self.screen.focus_topic()
 
     def action_settings(self) -> None:

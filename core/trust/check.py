@@ -21,8 +21,6 @@ import re
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from rapidfuzz import fuzz
-
 from core.trust.normalise import normalise, normalise_mapped
 from core.trust.numbers import missing_numbers, numbers_in
 
@@ -103,6 +101,10 @@ def check_quote(claim: str, quote: str, source_text: str | None) -> QuoteCheck:
         if at >= 0:
             score, start, end = 100.0, at, at + len(part)
         else:
+            # Imported here: most quotes are found verbatim, and the cost estimate on Home
+            # (prompts -> evidence -> here) must not load rapidfuzz at start-up.
+            from rapidfuzz import fuzz
+
             found = fuzz.partial_ratio_alignment(part, source)
             score, start, end = found.score, found.dest_start, found.dest_end
         scores.append(score)

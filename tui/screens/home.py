@@ -24,8 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.export import ExportScreen
+from tui.screens.breakpoints import apply_breakpoints
 from tui.screens.home_budget import (
     BUDGET_ID,
     TOKENS_ID,
@@ -116,10 +115,13 @@ class HomeScreen(Screen[None]):
         self._defaults = self._form_defaults()
         self.loaded = False
         """True once the list has been loaded at least once (tests wait on it)."""
+        self._estimated_inputs: tuple[str, str, str] | None = None
+        """Rounds, breadth and budget the estimate was last computed for (home_budget)."""
 
     # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        apply_breakpoints(self)  # the layout of the first frame is the final one
         yield Header()
         with Vertical(id="home-body"):
             with Vertical(id="new-research", classes="home-panel") as form:
@@ -204,7 +206,8 @@ class HomeScreen(Screen[None]):
             if field.value == old and new_defaults[name] != old:
                 field.value = new_defaults[name]
         self._defaults = new_defaults
-        update_estimate(self, self.config)  # prices or the budget may have changed in Settings
+        # prices or the budget may have changed in Settings
+        update_estimate(self, self.config, force=True)
         self._show_keys_warning()
         self.reload()
 
@@ -301,6 +304,8 @@ class HomeScreen(Screen[None]):
 
     @on(SessionTable.DeleteRequested)
     def _delete_requested(self, message: SessionTable.DeleteRequested) -> None:
+        from tui.screens.confirm import ConfirmScreen  # a dialog: imported when first asked
+
         info = self._info(message.session_id)
         topic = getattr(info, "topic", message.session_id)
         session_id = message.session_id
@@ -337,6 +342,8 @@ class HomeScreen(Screen[None]):
 
     @on(SessionTable.ExportRequested)
     def _export_requested(self, message: SessionTable.ExportRequested) -> None:
+        from tui.screens.export import ExportScreen  # a dialog: imported when first asked
+
         info = self._info(message.session_id)
         session_id = message.session_id
 

@@ -113,12 +113,20 @@ def estimate_text(
     return text
 
 
-def update_estimate(screen: Any, config: Config) -> None:
-    text = estimate_text(
-        config,
+def update_estimate(screen: Any, config: Config, *, force: bool = False) -> None:
+    """Recompute the label; unless ``force``, only when rounds, breadth or budget changed.
+
+    Each field posts ``Input.Changed`` once as it mounts, with the value the form already
+    estimated: those repeats cost an estimate each (it formats every prompt) at start-up.
+    ``force`` is for what the fields cannot see change: prices or defaults from Settings.
+    """
+    inputs = (
         screen.query_one("#rounds", Input).value,
         screen.query_one("#breadth", Input).value,
         screen.query_one(f"#{BUDGET_ID}", Input).value,
         screen.query_one(f"#{TOKENS_ID}", Input).value,
     )
-    screen.query_one("#estimate", Static).update(text)
+    if not force and getattr(screen, "_estimated_inputs", None) == inputs:
+        return
+    screen._estimated_inputs = inputs
+    screen.query_one("#estimate", Static).update(estimate_text(config, *inputs))

@@ -3,8 +3,8 @@
 Both cases are the same code: events go through ``SessionState.apply`` and the widgets are
 brought up to date from the state after each batch. Live events come from the engine's
 thread through an :class:`EventPipe` (one wake-up message per batch, so a fast stream cannot
-flood the UI); a saved session's ``events.jsonl`` is read in a thread worker and applied in
-one batch.
+flood the UI); a saved session's ``events.jsonl`` is read and applied in one batch as the
+screen mounts, before its first frame (one paint of the replayed research, none empty).
 
 The engine runs in a thread worker on its own asyncio loop, held by an
 :class:`~tui.engine_worker.EngineRunner` (pause, stop, interrupt); which toast an event or
@@ -43,6 +43,7 @@ from tui.engine_worker import (
 from tui.messages import EventsReady, ShowSource
 from tui.paths import shown_path
 from tui.pause_note import pause_note
+from tui.screens.breakpoints import apply_breakpoints
 from tui.screens.review import ReviewQueriesScreen
 from tui.toast_policy import Toast, ToastPolicy, shorten
 from tui.widgets.mindmap_tree import MindMapTree, MindMapView
@@ -212,6 +213,7 @@ class ResearchScreen(Screen[None]):
     # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        apply_breakpoints(self)  # the layout of the first frame is the final one
         yield Header()
         yield StatusBar(id="status")
         yield ResearchNotice(id="notice")
@@ -264,15 +266,20 @@ class ResearchScreen(Screen[None]):
     def pane(self, section: str) -> SectionPane:
         return self.query_one(f"#pane-{section}", SectionPane)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.title = "deepresearch-tui"
         self.sub_title = self.topic or self.session_id or ""
         self._mark_active_pane()
-        self._refresh_status()
         if self.topic:
+            self._refresh_status()
             self._run_engine("run", self.topic, self.options)
         elif self.session_id:
-            self._load_saved(self.session_id)
+            # Replayed here, before the first frame: the screen is painted once, with the
+            # saved research, instead of empty and then again (two full frames). Reading
+            # one events.jsonl takes milliseconds, less than a thread's round trip.
+            await self._replayed(self._read_saved(self.session_id))
+        else:
+            self._refresh_status()
 
     def on_resize(self, event: events.Resize) -> None:
         """Below 120 columns the footer drops its padding so every key still fits in 80."""
@@ -513,8 +520,8 @@ class ResearchScreen(Screen[None]):
 
     # --- saved sessions -------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="replay")
-    def _load_saved(self, session_id: str) -> None:
+    def _read_saved(self, session_id: str) -> Replayed:
+        """A saved session's events (or why they cannot be read), for ``_replayed``."""
         from core.sessions import SessionStore
 
         try:
@@ -522,9 +529,8 @@ class ResearchScreen(Screen[None]):
             events = handle.load_events()
             busy = handle.is_busy()
         except Exception as exc:
-            self.post_message(self.Replayed([], str(exc)))
-            return
-        self.post_message(self.Replayed(events, busy=busy))
+            return self.Replayed([], str(exc))
+        return self.Replayed(events, busy=busy)
 
     @on(Replayed)
     async def _replayed(self, message: Replayed) -> None:

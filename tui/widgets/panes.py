@@ -26,7 +26,7 @@ from rich.style import Style
 from rich.theme import Theme
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Collapsible, Label, Markdown, Static
@@ -182,6 +182,8 @@ class MarkdownLog(ScrollView, can_focus=True):
 
     def painted_text(self) -> str:
         """The document as painted, one line per row (what a reader sees, markup gone)."""
+        if self._width != self._rendered_width:  # not painted yet: render it as it will be
+            self._relayout_lines()
         return "\n".join(line.text.rstrip() for line in self._lines)
 
     def show_text(self, text: str) -> None:
@@ -199,13 +201,16 @@ class MarkdownLog(ScrollView, can_focus=True):
         known = len(self._blocks)
         if blocks[:known] != self._blocks:  # not a continuation after all: render afresh
             self._blocks, self._block_lines, known = [], [], 0
-        width = self._width
+        width, sized = self._width, self._sized
         for block in blocks[known:]:
             self._blocks.append(block)
-            self._block_lines.append(self._render_block(block, width))
+            self._block_lines.append(self._render_block(block, width) if sized else [])
         self._tail = tail
-        self._tail_lines = self._render_block(tail, width) if tail.strip() else []
-        self._relayout_lines()
+        self._tail_lines = self._render_block(tail, width) if sized and tail.strip() else []
+        if sized:
+            self._relayout_lines()
+        else:
+            self._defer_lines()
 
     def reset(self, text: str = "") -> None:
         self.shown = ""
@@ -217,6 +222,18 @@ class MarkdownLog(ScrollView, can_focus=True):
     @property
     def _width(self) -> int:
         return max(1, self.scrollable_content_region.width or self.content_size.width or 40)
+
+    @property
+    def _sized(self) -> bool:
+        """Laid out at least once. Before that, a width is a guess (40): rendering at it
+        is thrown away when the real width comes, so text is kept and rendered at the first
+        paint instead (a reopened research fills its panes before they have a size)."""
+        return bool(self.scrollable_content_region.width or self.content_size.width)
+
+    def _defer_lines(self) -> None:
+        """Render everything at the next paint (``render_lines``), at the width it has."""
+        self._rendered_width = 0
+        self.refresh()
 
     def _render_block(self, block: str, width: int) -> list[Strip]:
         from rich.markdown import Markdown as RichMarkdown
@@ -238,7 +255,7 @@ class MarkdownLog(ScrollView, can_focus=True):
             self._theme = Theme(styles, inherit=True)
         return self._theme
 
-    def _relayout_lines(self) -> None:
+    def _relayout_lines(self, *, repaint: bool = True) -> None:
         """Join the cached blocks into the lines painted (a blank line between blocks)."""
         width = self._width
         if width != self._rendered_width:
@@ -267,22 +284,33 @@ class MarkdownLog(ScrollView, can_focus=True):
             self._scroll_update(new)
         if self.follow and new.height > old.height:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
-        self.refresh()
+        if repaint:
+            self.refresh()
 
     def on_resize(self) -> None:
         if self._width != self._rendered_width:
             self._relayout_lines()
 
     def on_mount(self) -> None:
-        self._relayout_lines()
+        if self._sized:
+            self._relayout_lines()
+        else:
+            self._defer_lines()
 
     def notify_style_update(self) -> None:
         """New colours (theme, focus): the cached lines carry the old ones."""
         super().notify_style_update()
         self._theme = None
         self._rendered_width = 0
-        if self.is_mounted:
+        if self.is_mounted and self._sized:
             self._relayout_lines()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The first paint (or one at a width not rendered yet) renders the lines first, so
+        the first frame already shows them at their width (no frame at a guessed one)."""
+        if self._width != self._rendered_width:
+            self._relayout_lines(repaint=False)
+        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset

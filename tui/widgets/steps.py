@@ -16,7 +16,9 @@ from rich.cells import cell_len, set_cell_size
 from textual import events
 from textual.binding import Binding
 from textual.content import Content
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -330,7 +332,7 @@ class StepsList(OptionList):
         for entry in entries[: len(self._order)]:
             if self._entries[entry.id] != entry:
                 self._entries[entry.id] = entry
-                self.replace_option_prompt(entry.id, entry.prompt(self._width))
+                self.replace_option_prompt(entry.id, self._prompt(entry))
         self._append(entries[len(self._order) :])
 
     def _append(self, entries: list[StepEntry]) -> None:
@@ -339,20 +341,39 @@ class StepsList(OptionList):
         for entry in entries:
             self._entries[entry.id] = entry
             self._order.append(entry.id)
-        width = self._width
-        self.add_options(Option(entry.prompt(width), id=entry.id) for entry in entries)
+        self.add_options(Option(self._prompt(entry), id=entry.id) for entry in entries)
+
+    def _prompt(self, entry: StepEntry) -> Content:
+        """The entry's line at the width drawn; before the list has one, a stand-in.
+
+        A reopened research lists every step before the list is laid out: building each
+        line for width 0 and again for the real width doubled the work, and the first
+        frame showed the uncut lines. ``render_lines`` fits them before the first paint.
+        """
+        if not self._drawn_width:
+            return Content(entry.label)
+        return entry.prompt(self._drawn_width)
 
     @property
     def _width(self) -> int:
         """Room for a prompt: the content width minus the scrollbar."""
         return max(0, self.content_size.width - 1)
 
-    def on_resize(self) -> None:
+    def _fit_prompts(self) -> None:
+        """Rebuild every line for the width the list has now (if it changed)."""
         width = self._width
-        if width != self._drawn_width:
+        if width and width != self._drawn_width:
             self._drawn_width = width
-            for entry_id in self._order:
-                self.replace_option_prompt(entry_id, self._entries[entry_id].prompt(width))
+            for index, entry_id in enumerate(self._order):
+                self.replace_option_prompt_at_index(index, self._entries[entry_id].prompt(width))
+
+    def on_resize(self) -> None:
+        self._fit_prompts()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Lines fitted to the width before they are painted: the first frame is final."""
+        self._fit_prompts()
+        return super().render_lines(crop)
 
     def entry_at(self, index: int | None) -> StepEntry | None:
         if index is None or not 0 <= index < len(self._order):

@@ -1,0 +1,130 @@
+"""Start-up and reopen do only what their first frame needs (issue 15).
+
+No wall-clock figure is asserted (``python -m bench open`` measures those): these tests pin
+down the work itself. Home's first frame imports no SDK, no engine and no research screen;
+a reopened research is replayed before its screen is first painted, so no frame of it is
+ever drawn empty, nor in the narrow layout at a wide size (breakpoint classes are set as
+the screen composes, not at its first ``Resize``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import AppBuilder
+from tests.pilot_helpers import replayed
+from tests.snapshot_apps.scripted import canned_events, write_session
+from tui.screens.research import ResearchScreen
+
+NOT_AT_HOME = (
+    "google.genai",
+    "tavily",
+    "openai",
+    "neo4j",
+    "real_ladybug",
+    "rapidfuzz",
+    "markdown_it",
+    "core.research",
+    "core.mindmap",
+    "tui.engine_worker",
+    "tui.screens.research",
+    "tui.screens.export",
+    "tui.screens.confirm",
+    "tui.widgets.sources",
+)
+"""Loaded later, by what uses them: a research, the mind map, a dialog, the quote check."""
+
+HOME_CHILD = r"""
+import asyncio, json, sys
+
+async def main():
+    from core.config import load
+    from tui.app import DeepResearchApp
+
+    app = DeepResearchApp(load())
+    async with app.run_test(size=(120, 36)) as pilot:
+        while type(app.screen).__name__ != "HomeScreen" or not app.screen.loaded:
+            await pilot.pause(0.02)
+        await pilot.pause()
+        print(json.dumps(sorted(sys.modules)))
+
+asyncio.run(main())
+"""
+
+
+def test_home_first_frame_imports_no_sdk_engine_or_research_screen(isolated_home: Path) -> None:
+    """A fresh process showing Home (list loaded, estimate drawn) has none of them loaded."""
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "GEMINI_API_KEY": "test-gemini-key-123456",
+        "TAVILY_API_KEY": "test-tavily-key-123456",
+        "PYTHONPATH": str(root),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", HOME_CHILD],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    modules = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert "tui.screens.home" in modules and "core.cost.session" in modules  # it did run
+    loaded = [
+        name
+        for name in NOT_AT_HOME
+        if name in modules or any(m.startswith(name + ".") for m in modules)
+    ]
+    assert loaded == []
+
+
+@pytest.mark.usefixtures("keys")
+async def test_reopen_paints_no_empty_frame(make_app: AppBuilder, isolated_home: Path) -> None:
+    """Every frame the reopened research's screen paints shows the replayed research, in
+    the wide layout of its 120 columns."""
+    session_id = write_session(isolated_home / "data" / "sessions", canned_events(rounds=3))
+    app = make_app()
+    painted: list[tuple[bool, bool]] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        display = app._display
+
+        def hooked(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            if renderable is not None and isinstance(app.screen, ResearchScreen):
+                painted.append((app.screen.replayed, app.screen.has_class("-wide")))
+
+        app._display = hooked  # type: ignore[method-assign]
+        app.action_open_session(session_id)
+        await replayed(pilot)
+        await pilot.pause()
+    assert painted and all(done and wide for done, wide in painted), painted
+
+
+@pytest.mark.usefixtures("keys")
+async def test_open_builds_home_only_when_going_back(
+    make_app: AppBuilder, isolated_home: Path
+) -> None:
+    """``--open``: the research is built alone; q (back) shows Home, its list loaded."""
+    from tests.pilot_helpers import wait_for
+    from tui.screens.home import HomeScreen
+
+    session_id = write_session(isolated_home / "data" / "sessions", canned_events(rounds=2))
+    app = make_app(open_session=session_id)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await replayed(pilot)
+        assert not [s for s in app.screen_stack if isinstance(s, HomeScreen)]
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        assert screen not in app.screen_stack and len(app.screen_stack) == 2
+        await pilot.press("q")  # on Home, q is text in the topic field: the app stays
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
