@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import AppBuilder
-from tests.pilot_helpers import replayed
+from tests.pilot_helpers import replayed, settled
 from tests.snapshot_apps.scripted import canned_events, write_session
 from tui.screens.research import ResearchScreen
 
@@ -105,7 +105,7 @@ async def test_reopen_paints_no_empty_frame(make_app: AppBuilder, isolated_home:
         app._display = hooked  # type: ignore[method-assign]
         app.action_open_session(session_id)
         await replayed(pilot)
-        await pilot.pause()
+        await settled(pilot)
     assert painted and all(done and wide for done, wide in painted), painted
 
 
@@ -114,6 +114,8 @@ async def test_open_builds_home_only_when_going_back(
     make_app: AppBuilder, isolated_home: Path
 ) -> None:
     """``--open``: the research is built alone; q (back) shows Home, its list loaded."""
+    from textual.widgets import Input
+
     from tests.pilot_helpers import wait_for
     from tui.screens.home import HomeScreen
 
@@ -126,5 +128,5 @@ async def test_open_builds_home_only_when_going_back(
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
         assert screen not in app.screen_stack and len(app.screen_stack) == 2
         await pilot.press("q")  # on Home, q is text in the topic field: the app stays
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query_one("#topic", Input).value == "q")
         assert isinstance(app.screen, HomeScreen)
