@@ -250,3 +250,28 @@ def test_a_plan_without_tags_searches_the_topic_once(
     assert tavily.queries == [topic]
     assert any(isinstance(e, WarningRaised) and "no <SEARCH> tags" in e.message for e in seen)
     _replays_live(engine, result.session_id)  # type: ignore[attr-defined]
+
+
+def test_the_search_client_is_built_and_warm_before_the_first_round(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    """Its import and client set-up ran on the preparing thread, not in round 1's first
+    search on the loop."""
+    engine = ResearchEngine(config)
+    at_round_one: list[object] = []
+
+    def on_event(event: Event) -> None:
+        if type(event).__name__ == "RoundStarted" and not at_round_one:
+            at_round_one.append(getattr(engine.providers.search, "_client", None))
+
+    engine.on_event = on_event
+
+    async def go() -> object:
+        try:
+            return await engine.run("Warm search", ResearchOptions(rounds=1, breadth=1))
+        finally:
+            await engine.aclose()
+
+    result = asyncio.run(go())
+    assert getattr(result, "status", None) == "done"
+    assert at_round_one and at_round_one[0] is not None
