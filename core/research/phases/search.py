@@ -119,8 +119,10 @@ class RoundSearches:
             run.emit(SearchStarted(round=n, query=query))
             started = time.monotonic()
             provider = getattr(run.providers.search, "name", "")
-            try:
-                async with run.gate.in_flight():
+            # In flight until its events are recorded: a pause holds (and says so) only
+            # once the search's results are on record.
+            async with run.gate.in_flight():
+                try:
                     hits = await call_with_retries(
                         lambda: run.providers.search.search(
                             query, max_results=options.results_per_search, **search_kwargs(filters)
@@ -131,42 +133,49 @@ class RoundSearches:
                         on_wait=on_wait,
                         sleep=run.gate.retry_sleep,
                     )
-            except asyncio.CancelledError:
-                if search.voided:  # on record as ended, so no search is left "running"
-                    ms = int((time.monotonic() - started) * 1000)
-                    run.emit(
-                        SearchFinished(round=n, query=query, ms=ms, error=VOIDED, provider=provider)
-                    )
-                raise
-            except (AuthError, FatalProviderError) as exc:
-                self._fatal.append(exc)
-                _failed(run, n, query, started, exc, provider)
-                return
-            except (ProviderError, QuotaExhausted) as exc:
-                _failed(run, n, query, started, exc, provider)
-                return
-            # Enforced here, on every result, whatever the provider did with the filters.
-            hits, dropped = admit_all(filters, hits)
-            ids = run.sources.add(n, query, hits, self._round_ids)
-            search.ids = ids
-            ms = int((time.monotonic() - started) * 1000)
-            provider = search_provider(run, hits)
-            cost = (run.prices or PriceTable.defaults()).search(
-                provider, run.config.tavily.search_depth
+                except asyncio.CancelledError:
+                    if search.voided:  # on record as ended, so no search is left "running"
+                        ms = int((time.monotonic() - started) * 1000)
+                        run.emit(
+                            SearchFinished(
+                                round=n, query=query, ms=ms, error=VOIDED, provider=provider
+                            )
+                        )
+                    raise
+                except (AuthError, FatalProviderError) as exc:
+                    self._fatal.append(exc)
+                    _failed(run, n, query, started, exc, provider)
+                    return
+                except (ProviderError, QuotaExhausted) as exc:
+                    _failed(run, n, query, started, exc, provider)
+                    return
+                self._record(search, hits, started)
+
+    def _record(self, search: Search, hits: list, started: float) -> None:
+        """A search's results on record: the filters enforced, its new sources, its end."""
+        run, n, query = self.run, self.n, search.query
+        # Enforced here, on every result, whatever the provider did with the filters.
+        hits, dropped = admit_all(run.options.filters, hits)
+        ids = run.sources.add(n, query, hits, self._round_ids)
+        search.ids = ids
+        ms = int((time.monotonic() - started) * 1000)
+        provider = search_provider(run, hits)
+        cost = (run.prices or PriceTable.defaults()).search(
+            provider, run.config.tavily.search_depth
+        )
+        run.emit(
+            SearchFinished(
+                round=n,
+                query=query,
+                source_ids=ids,
+                results=len(hits),
+                ms=ms,
+                dropped=len(dropped),
+                dropped_reasons=dropped[:DROPPED_SHOWN],
+                provider=provider,
+                cost_usd=cost,
             )
-            run.emit(
-                SearchFinished(
-                    round=n,
-                    query=query,
-                    source_ids=ids,
-                    results=len(hits),
-                    ms=ms,
-                    dropped=len(dropped),
-                    dropped_reasons=dropped[:DROPPED_SHOWN],
-                    provider=provider,
-                    cost_usd=cost,
-                )
-            )
+        )
 
 
 VOIDED = "cancelled: the reasoning call was retried and its new plan has no such search"
