@@ -464,13 +464,15 @@ class ResearchEngine:
         except (asyncio.CancelledError, KeyboardInterrupt):
             self._finish("interrupted", "interrupted while writing the report")
             raise
-        await self.graph.current()  # the usual ending waits here, off the loop
+        await self.graph.caught_up()  # the usual ending waits here, off the loop
+        await self.graph.current()
         if status == "done":
             status, reason = with_warnings(self.state, cut_short)
         return self._finish(status, reason)
 
     def _finish(self, status: SessionStatus, reason: str) -> RunResult:
         self.graph.settle()
+        self.graph.cancel_catch_up()
         self._emit(SessionFinished(status=status, reason=reason))
         state = self.state
         return RunResult(

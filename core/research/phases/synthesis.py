@@ -8,7 +8,6 @@ from __future__ import annotations
 from core import prompts
 from core.events import (
     EvidenceChecked,
-    MindMapUpdated,
     PhaseStarted,
     SourceAdded,
     SynthesisReady,
@@ -92,9 +91,7 @@ async def synthesise(run: Run, n: int, plan: Plan, sources: list[SourceAdded]) -
         )
     )
     emit_checks(run, n, checked.evidence)
-    await run.graph.current()
-    delta = run.graph.delta()
-    run.emit(MindMapUpdated(round=n, nodes=delta.nodes, edges=delta.edges))
+    run.graph.later(n)  # the write overlaps the next round's reasoning (graph_link)
     return checked.covered
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections import Counter
 
 import pytest
@@ -21,6 +22,7 @@ from core.events import (
     StreamRestarted,
     WarningRaised,
 )
+from core.mindmap.base import GraphDelta, MindMapContext
 from core.research import ResearchEngine, ResearchOptions
 from core.research.phases.search import VOIDED
 from core.sessions import SessionStore
@@ -275,3 +277,67 @@ def test_the_search_client_is_built_and_warm_before_the_first_round(
     result = asyncio.run(go())
     assert getattr(result, "status", None) == "done"
     assert at_round_one and at_round_one[0] is not None
+
+
+class _HeldSynthesisGraph:
+    """An embedded-like mind map whose write of round 1's synthesis waits until round 2's
+    reasoning call has started (or ``release`` is set): a slow graph server."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def apply(self, event: Event) -> GraphDelta:
+        if type(event).__name__ == "SynthesisReady" and getattr(event, "round", 0) == 1:
+            self.release.wait(30)
+        return GraphDelta(nodes=1, edges=1)
+
+    def context(self, topic: str, *, budget_chars: int = 3000) -> MindMapContext:
+        return MindMapContext()
+
+    def prior_evidence(self, topic: str) -> int:
+        return 0
+
+    def close(self) -> None:
+        self.release.set()
+
+
+def test_a_round_does_not_wait_for_its_graph_write_when_the_next_context_needs_none(
+    config: Config, fake_env: tuple[FakeGemini, FakeTavily]
+) -> None:
+    """Round 1's synthesis is still being written to the graph while round 2 reasons; its
+    ``MindMapUpdated`` comes once the write is in, and replay still equals live."""
+    config.research.context_chars = 0
+    store = _HeldSynthesisGraph()
+    seen: list[Event] = []
+
+    def on_event(event: Event) -> None:
+        seen.append(event)
+        if type(event).__name__ == "LLMCallStarted" and event.round == 2:  # type: ignore[attr-defined]
+            store.release.set()
+
+    engine = ResearchEngine(config, store=store, on_event=on_event)  # type: ignore[arg-type]
+
+    async def go() -> object:
+        try:
+            return await engine.run("Slow graph", ResearchOptions(rounds=2, breadth=2))
+        finally:
+            await engine.aclose()
+
+    try:
+        result = asyncio.run(go())
+    finally:
+        store.release.set()
+    assert getattr(result, "status", None) == "done"
+    names = [type(e).__name__ for e in seen]
+    updates = [e for e in seen if type(e).__name__ == "MindMapUpdated"]
+    assert [e.round for e in updates] == [1, 2]  # type: ignore[attr-defined]
+    assert updates[0].nodes > 0  # type: ignore[attr-defined]
+    round_two_reasons = next(
+        i
+        for i, e in enumerate(seen)
+        if type(e).__name__ == "LLMCallStarted" and e.round == 2  # type: ignore[attr-defined]
+    )
+    assert round_two_reasons < seen.index(updates[0]), "round 2 did not wait for the graph"
+    assert not any(isinstance(e, WarningRaised) and e.kind == "graph" for e in seen)
+    assert names.index("SessionFinished") == len(names) - 1
+    _replays_live(engine, result.session_id)  # type: ignore[attr-defined]
