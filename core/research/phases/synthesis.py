@@ -91,7 +91,12 @@ async def synthesise(run: Run, n: int, plan: Plan, sources: list[SourceAdded]) -
         )
     )
     emit_checks(run, n, checked.evidence)
-    run.graph.later(n)  # the write overlaps the next round's reasoning (graph_link)
+    run.graph.later(n)
+    if n < run.options.rounds and not checked.covered and run.config.research.context_chars > 0:
+        # The next round's context reads the graph: the write is on the path either way,
+        # and waiting here keeps its time in this round. Otherwise it overlaps what comes
+        # next (the next round's reasoning, the report).
+        await run.graph.caught_up()
     return checked.covered
 
 
