@@ -296,6 +296,8 @@ class RoundResumed(Event):
 
     round: int
     step: ResumeStep
+
+
 @dataclass(frozen=True, kw_only=True)
 class ResearchHeld(Event):
     """A pause took hold: everything started before it has come back and nothing new

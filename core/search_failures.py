@@ -27,11 +27,16 @@ class FailedSearch:
 
 def failed_searches(state: SessionState) -> list[FailedSearch]:
     """Every search that came back with an error, in round order (not ones a stop, pause or
-    interruption cut short: those were not answered, not refused)."""
+    interruption cut short: those were not answered, not refused; nor ones outside the
+    round's plan: a retried reasoning call voided the plan that asked for them,
+    ``core.research.phases.early_search``)."""
     found: list[FailedSearch] = []
     for number in sorted(state.rounds):
-        for search in state.rounds[number].searches:
+        rnd = state.rounds[number]
+        for search in rnd.searches:
             if search.status != "failed" or not search.error:
+                continue
+            if rnd.planned and search.query not in rnd.queries:
                 continue
             provider = search.provider or state.search_provider or "search"
             found.append(FailedSearch(number, search.query, provider, search.error))

@@ -388,9 +388,7 @@ class SessionState:
 
     def _round_started(self, e: RoundStarted) -> None:
         # A resumed session restarts an unfinished round: it starts afresh.
-        self.rounds[e.round] = RoundState(
-            number=e.round, started=e.timestamp, focus=self.run_focus
-        )
+        self.rounds[e.round] = RoundState(number=e.round, started=e.timestamp, focus=self.run_focus)
         self.current_round = e.round
         self.current_phase = None
 

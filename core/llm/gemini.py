@@ -175,6 +175,27 @@ class GeminiProvider:
         )
         self._client = genai.Client(api_key=api_key, http_options=http_options)
 
+    def warm(self) -> None:
+        """Pay the SDK's first-use costs now. Meant for the worker thread that builds the
+        clients before the first round (``Providers.prepare``): pydantic completes the
+        request and response models on first use, a quarter of a second that round 1's
+        reasoning call would otherwise spend on the engine's loop."""
+        types = self._types
+        for name in _WARM_MODELS:
+            model = getattr(types, name, None)
+            rebuild = getattr(model, "model_rebuild", None)
+            if callable(rebuild):
+                with contextlib.suppress(Exception):  # a warm-up never fails the research
+                    rebuild()
+        with contextlib.suppress(Exception):
+            types.GenerateContentConfig(system_instruction="warm", response_mime_type="text/plain")
+            types.GenerateContentResponse.model_validate(
+                {
+                    "candidates": [{"content": {"parts": [{"text": ""}], "role": "model"}}],
+                    "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1},
+                }
+            )
+
     # ------------------------------------------------------------------ protocol
     async def stream_text(
         self, prompt: str, *, system: str | None = None, on_text: TextCallback | None = None
@@ -315,6 +336,21 @@ class GeminiProvider:
                 f"Gemini request {kind} ({type(exc).__name__}: {exc})", provider=PROVIDER
             )
         return ProviderError(f"Gemini call failed ({type(exc).__name__}: {exc})", provider=PROVIDER)
+
+
+_WARM_MODELS = (
+    "Part",
+    "Content",
+    "UserContent",
+    "Candidate",
+    "GenerateContentResponseUsageMetadata",
+    "GenerateContentResponse",
+    "GenerateContentConfig",
+    "_GenerateContentParameters",
+    "HttpResponse",
+    "Schema",
+)
+"""The SDK's models a research's first calls complete (``GeminiLLM.warm``)."""
 
 
 def _chunk_text(resp: Any) -> str:

@@ -57,6 +57,7 @@ from core.research.phases import (
     write_fallback,
     write_report,
 )
+from core.research.phases.early_search import reason_and_search
 from core.research.phases.report import keep_earlier_report
 from core.research.phases.resume import resume_round, resume_step
 from core.research.providers import Providers
@@ -93,9 +94,7 @@ class ResearchEngine:
     ) -> None:
         self.config = config
         self.on_event = on_event
-        self.providers = Providers(
-            config, llm, search, on_search_warning=self._search_warning
-        )
+        self.providers = Providers(config, llm, search, on_search_warning=self._search_warning)
         self.sessions = sessions or SessionStore(config.sessions_dir)
         self.review_queries = review_queries
         self.limits = llm_limits(config)
@@ -204,9 +203,7 @@ class ResearchEngine:
         finally:
             self._release()
 
-    async def resume(
-        self, session_id: str, *, extra_rounds: int = 0, focus: str = ""
-    ) -> RunResult:
+    async def resume(self, session_id: str, *, extra_rounds: int = 0, focus: str = "") -> RunResult:
         """Go on with a paused, stopped or interrupted session from its first unfinished round.
 
         With ``extra_rounds`` ("dig deeper"), a finished research gets that many more rounds,
@@ -401,14 +398,19 @@ class ResearchEngine:
 
     @staticmethod
     async def _fresh_round(run: Run, n: int) -> bool:
-        """Round ``n`` from its start: context, reasoning, search, synthesis."""
+        """Round ``n`` from its start: context, reasoning, search, synthesis. The searches
+        start as the plan names them (``phases.early_search``), unless the user reviews the
+        queries first."""
         gate = run.gate
         run.emit(RoundStarted(round=n))
         context = await build_context(run, n)
         await gate.checkpoint()
-        plan = await reason(run, n, context)
-        await gate.checkpoint()
-        sources = await search_all(run, n, plan.queries)
+        if run.review_queries is None:
+            plan, sources = await reason_and_search(run, n, context)
+        else:
+            plan = await reason(run, n, context)
+            await gate.checkpoint()
+            sources = await search_all(run, n, plan.queries)
         await gate.checkpoint()
         return await synthesise(run, n, plan, sources)
 
@@ -447,9 +449,7 @@ class ResearchEngine:
             self._finish("interrupted", "interrupted; resume to continue")
             raise
         if status == "done" and not self.state.sources:
-            reason = (
-                f"no sources were retrieved: every search failed ({_search_hint(self.config)})"
-            )
+            reason = f"no sources were retrieved: every search failed ({_search_hint(self.config)})"
             self._emit(ErrorRaised(kind="search", message=reason, recoverable=True))
             write_fallback(run, reason)
             return self._finish("failed", reason)
@@ -464,13 +464,15 @@ class ResearchEngine:
         except (asyncio.CancelledError, KeyboardInterrupt):
             self._finish("interrupted", "interrupted while writing the report")
             raise
-        await self.graph.current()  # the usual ending waits here, off the loop
+        await self.graph.caught_up()  # the usual ending waits here, off the loop
+        await self.graph.current()
         if status == "done":
             status, reason = with_warnings(self.state, cut_short)
         return self._finish(status, reason)
 
     def _finish(self, status: SessionStatus, reason: str) -> RunResult:
         self.graph.settle()
+        self.graph.cancel_catch_up()
         self._emit(SessionFinished(status=status, reason=reason))
         state = self.state
         return RunResult(

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable
 
 from core.config import Config
-from core.events import Event, WarningRaised
+from core.events import Event, MindMapUpdated, WarningRaised
 from core.mindmap.base import GraphDelta, MindMapStore
 from core.mindmap.projector import GraphProjector
 
@@ -29,6 +29,9 @@ class GraphLink:
         self.failed = False
         self.projector: GraphProjector | None = None
         self.wait_s = GRAPH_WAIT_S
+        self._pending: list[int] = []
+        """Rounds whose synthesis the graph is still writing (their ``MindMapUpdated`` is due)."""
+        self._catching: asyncio.Task[None] | None = None
 
     @property
     def usable(self) -> bool:
@@ -89,6 +92,45 @@ class GraphLink:
         )
         return False
 
+    def later(self, n: int) -> None:
+        """Round ``n``'s synthesis is submitted: say what it added (``MindMapUpdated``) once
+        the graph holds it, without waiting here. The write overlaps what comes next (the
+        next round's reasoning when its context does not read the graph, the report); the
+        next step that reads the graph waits for it first (``caught_up``)."""
+        self._pending.append(n)
+        if self._catching is None or self._catching.done():
+            self._catching = asyncio.get_running_loop().create_task(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        while self._pending:
+            await self.current()
+            self._say_pending()
+
+    def _say_pending(self) -> None:
+        """The pending rounds' ``MindMapUpdated``: what the graph gained goes to the last."""
+        if not self._pending:
+            return
+        rounds, self._pending = self._pending, []
+        delta = self.delta()
+        for n in rounds[:-1]:
+            self._emit(MindMapUpdated(round=n, nodes=0, edges=0))
+        self._emit(MindMapUpdated(round=rounds[-1], nodes=delta.nodes, edges=delta.edges))
+
+    async def caught_up(self) -> None:
+        """Wait (bounded) until every pending round's write is in and said."""
+        task = self._catching
+        if task is not None and not task.done():
+            await asyncio.shield(task)
+        self._say_pending()
+
+    def cancel_catch_up(self) -> None:
+        """The research ends now (``settle`` already waited, bounded): say what is pending
+        at once, so no ``MindMapUpdated`` follows the session's end."""
+        task, self._catching = self._catching, None
+        if task is not None and not task.done():
+            task.cancel()
+        self._say_pending()
+
     def delta(self) -> GraphDelta:
         """What the mind map gained since the last call (none without a graph)."""
         return self.projector.take_delta() if self.projector is not None else GraphDelta()
@@ -96,8 +138,10 @@ class GraphLink:
     async def context(self, topic: str, budget_chars: int) -> tuple[str, int]:
         """What the mind map knows, rendered for the prompt, and how many items that is.
 
-        Waits until the graph holds every earlier event; the round's delta starts here.
+        Waits until the graph holds every earlier event (and the last round's update is
+        said); the round's delta starts here.
         """
+        await self.caught_up()
         if self.store is None or not await self.current():
             return "", 0
         self.delta()
@@ -119,6 +163,9 @@ class GraphLink:
 
     def stop_feeding(self) -> None:
         """Stop the projector thread (bounded); the store stays open for the next run."""
+        if self._catching is not None and not self._catching.done():
+            self._catching.cancel()
+        self._catching = None
         if self.projector is not None:
             self.projector.close(self.wait_s)
             self.projector = None

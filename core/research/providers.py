@@ -26,6 +26,16 @@ def open_store(config: Config) -> tuple[MindMapStore, list[str]]:
     return factory.open_store(config)
 
 
+def warm_up(provider: object) -> None:
+    """Whatever a provider can do ahead of its first call (``warm``: SDK imports, client
+    and TLS set-up, lazy model completion), and each provider of a search chain."""
+    for each in (provider, *getattr(provider, "providers", ())):
+        warm = getattr(each, "warm", None)
+        if callable(warm):
+            with contextlib.suppress(Exception):  # never worse than building it lazily
+                warm()
+
+
 class Providers:
     """The research's model and search, given (tests, the TUI) or built from the config."""
 
@@ -66,14 +76,17 @@ class Providers:
         return self._llm is not None and self._search is not None
 
     def prepare(self) -> None:
-        """Build both clients now. Meant for a worker thread while the mind map opens, so
-        the SDK imports and client set-up (a second or two for google-genai) happen before
-        the first round and off the engine's loop. A client that cannot be built (no key)
+        """Build both clients now, and warm them (``warm_up``). Meant for a worker thread
+        while the mind map opens, so the SDK imports and client set-up (a second or two for
+        google-genai, a third of one for tavily) happen before the first round and off the
+        engine's loop. A client that cannot be built (no key)
         is left for its first use, which raises in the phase that needs it, as before."""
         with contextlib.suppress(Exception):
             _ = self.llm
         with contextlib.suppress(Exception):
             _ = self.search
+        for provider in (self._llm, self._search):
+            warm_up(provider)
 
     async def aclose(self) -> None:
         for provider in (self._llm, self._search):

@@ -55,6 +55,14 @@ class TavilySearch:
             self._client = AsyncTavilyClient(api_key=self._key, api_base_url=self.base_url or None)
         return self._client
 
+    def warm(self) -> None:
+        """Import tavily and build its client now (a third of a second, with its HTTP
+        client's TLS set-up), on ``Providers.prepare``'s worker thread rather than inside
+        the first search on the engine's loop."""
+        if self._key:
+            with contextlib.suppress(Exception):  # the first search reports what is wrong
+                self._get_client()
+
     async def search(
         self, query: str, *, max_results: int, filters: SearchFilters | None = None
     ) -> list[SearchHit]:

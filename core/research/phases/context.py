@@ -16,7 +16,10 @@ class Context:
 
 
 async def build_context(run: Run, n: int) -> Context:
+    """The round's context; with ``research.context_chars`` 0 the graph is not read (nor
+    waited for), so the last round's graph write overlaps this round's reasoning."""
     run.emit(PhaseStarted(round=n, phase="context"))
-    text, items = await run.graph.context(run.topic, run.config.research.context_chars)
+    budget = run.config.research.context_chars
+    text, items = await run.graph.context(run.topic, budget) if budget > 0 else ("", 0)
     run.emit(ContextBuilt(round=n, text=text, items=items))
     return Context(text, items)

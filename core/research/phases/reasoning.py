@@ -3,6 +3,7 @@ as they arrive and its ``<SEARCH>`` tags become the round's queries."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core import prompts
@@ -20,7 +21,18 @@ class Plan:
     queries: list[str] = field(default_factory=list)
 
 
-async def reason(run: Run, n: int, context: Context) -> Plan:
+async def reason(
+    run: Run,
+    n: int,
+    context: Context,
+    *,
+    on_query: Callable[[str], None] | None = None,
+    on_restart: Callable[[], None] | None = None,
+) -> Plan:
+    """The round's plan. ``on_query`` hears each planned query (up to breadth) as soon as
+    its ``<SEARCH>`` tag closes, so its search can start while the model still writes;
+    ``on_restart`` hears that a retried call voided the queries heard so far (the retry
+    names them again, from its start)."""
     run.emit(PhaseStarted(round=n, phase="reasoning"))
     state, options = run.state, run.options
     previous_round = state.rounds.get(n - 1)
@@ -43,16 +55,29 @@ async def reason(run: Run, n: int, context: Context) -> Plan:
         focus=options.focus,
     )
     parser = ReasoningStreamParser()
+    heard = 0
+    """Queries of this attempt handed to ``on_query`` so far."""
 
     def restart_parser() -> None:
         # A retried call streams its answer again from the start.
-        nonlocal parser
-        parser = ReasoningStreamParser()
+        nonlocal parser, heard
+        parser, heard = ReasoningStreamParser(), 0
+        if on_restart is not None:
+            on_restart()
+
+    def hear_queries() -> None:
+        nonlocal heard
+        if on_query is None:
+            return
+        while heard < min(len(parser.queries), options.breadth):
+            heard += 1
+            on_query(parser.queries[heard - 1])
 
     async def on_text(chunk: str) -> None:
         for section, text in parser.feed(chunk):
             if text:
                 run.emit(LLMChunk(round=n, section=section, text=text))
+        hear_queries()
 
     llm = run.providers.llm
     callbacks = run.llm_call.streaming(n, "reasoning", on_text, llm)
@@ -65,6 +90,7 @@ async def reason(run: Run, n: int, context: Context) -> Plan:
     for section, text in parser.close():
         if text:
             run.emit(LLMChunk(round=n, section=section, text=text))
+    hear_queries()
     queries = await _queries(run, n, parser.queries)
     plan = Plan(
         plan=parser.sections.get("plan", ""),

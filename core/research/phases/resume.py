@@ -46,6 +46,7 @@ async def resume_round(run: Run, n: int, step: ResumeStep) -> bool:
         assert synthesis is not None
         # The graph may have lost the synthesis with the process that recorded it: hand it
         # over again (the projection merges, so a graph that has it gains nothing).
+        await run.graph.caught_up()
         await run.graph.current()
         run.graph.delta()
         run.graph.submit(synthesis)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from core import prompts
 from core.events import (
     EvidenceChecked,
-    MindMapUpdated,
     PhaseStarted,
     SourceAdded,
     SynthesisReady,
@@ -92,9 +91,12 @@ async def synthesise(run: Run, n: int, plan: Plan, sources: list[SourceAdded]) -
         )
     )
     emit_checks(run, n, checked.evidence)
-    await run.graph.current()
-    delta = run.graph.delta()
-    run.emit(MindMapUpdated(round=n, nodes=delta.nodes, edges=delta.edges))
+    run.graph.later(n)
+    if n < run.options.rounds and not checked.covered and run.config.research.context_chars > 0:
+        # The next round's context reads the graph: the write is on the path either way,
+        # and waiting here keeps its time in this round. Otherwise it overlaps what comes
+        # next (the next round's reasoning, the report).
+        await run.graph.caught_up()
     return checked.covered
 
 
