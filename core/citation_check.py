@@ -133,6 +133,7 @@ def citation_check_section(
             f"{marks.by_source} sentence(s) matched none of their source's claims closely "
             "and were judged by the source: backed when any claim citing it is verified.",
         ]
+    lines += judged_lines(evidence)
     flagged = [item for item in evidence if not item.verified]
     if flagged:
         lines += ["", "Claims not verified:", ""]
@@ -145,6 +146,30 @@ def citation_check_section(
             line = f"- *{item.verdict}*: {ingest.md_inline(item.claim)} — {cited}"
             lines.append(line.rstrip(" —"))
     return "\n".join(lines) + "\n"
+
+
+def judged_lines(evidence: Sequence[Evidence]) -> list[str]:
+    """The model's judgments (``trust.judge``), when it judged any: counts, then each
+    verified claim whose quote it found partial or contradicting."""
+    from core.trust.judge import judgment_counts
+
+    counts = judgment_counts(evidence)
+    judged = sum(counts.values())
+    if not judged:
+        return []
+    words = ", ".join(f"{n} {judgment}" for judgment, n in counts.items())
+    lines = [
+        "",
+        f"Judged by the model ({judged} verified quotes): {words}. The model read each quote "
+        "against its claim; a judgment is its opinion, not a check in code.",
+    ]
+    doubtful = [e for e in evidence if e.judgment in ("partial", "contradicts")]
+    if doubtful:
+        lines += ["", "Verified quotes the model judged weaker than their claim:", ""]
+        for item in doubtful:
+            why = f" ({ingest.md_inline(item.judge_reason)})" if item.judge_reason else ""
+            lines.append(f"- *{item.judgment}*: {ingest.md_inline(item.claim)}{why}")
+    return lines
 
 
 def with_citation_check(

@@ -48,6 +48,10 @@ class Evidence:
     """The cited source whose text the verdict is about (the best match among them)."""
     span: tuple[int, int] | None = None
     """The best passage in that source's text (``SourceAdded.snippet``)."""
+    judgment: str = ""
+    """The model's word on whether the (verified) quote supports the claim: "supported",
+    "partial" or "contradicts"; empty when not judged (``trust.judge`` is off by default)."""
+    judge_reason: str = ""
 
     @property
     def verified(self) -> bool:
@@ -76,6 +80,8 @@ class Evidence:
             "score": self.score,
             "checked_source": self.checked_source,
             "span": list(self.span) if self.span else None,
+            "judgment": self.judgment,
+            "judge_reason": self.judge_reason,
         }
 
     def with_check(self, check: Mapping[str, Any]) -> Evidence:

@@ -42,6 +42,9 @@ def check_markdown(item: Evidence, sources: Mapping[int, Any]) -> str:
     lines = [f"**Claim:** {md_inline(item.claim)}", "", f"**Verdict:** {item.verdict}"]
     if item.verdict != UNCHECKED:
         lines[-1] += f" (closest passage {item.score:.0f}/100)"
+    if item.judgment:
+        why = f": {md_inline(item.judge_reason)}" if item.judge_reason else ""
+        lines += ["", f"**Model's judgment:** {item.judgment}{why}"]
     lines += ["", f"**Quote:** {md_inline(item.quote) or '*(none given)*'}", ""]
     source_id = item.checked_source or (item.source_ids[0] if item.source_ids else None)
     source = sources.get(source_id) if source_id is not None else None
@@ -91,8 +94,13 @@ class CheckScreen(ModalScreen[None]):
         self.sources = sources
 
     def _title(self) -> str:
+        from core.trust.judge import judgment_counts
+
         counts = verdict_counts(self.evidence)
         summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+        judged = judgment_counts(self.evidence)
+        if any(judged.values()):
+            summary += "; judged: " + ", ".join(f"{n} {j}" for j, n in judged.items() if n)
         if self.source_id is None:
             return f"Citation check: {summary or 'no evidence yet'}"
         source = self.sources.get(self.source_id)
@@ -108,7 +116,9 @@ class CheckScreen(ModalScreen[None]):
                 options.append(Option(f"── {verdict} ({len(items)})", disabled=True))
                 for i, item in items:
                     ids = "".join(f"[{n}]" for n in item.source_ids)
-                    options.append(Option(f"{clean_line(item.claim, 300)} {ids}", id=f"ev-{i}"))
+                    judged = f" · judged {item.judgment}" if item.judgment else ""
+                    text = f"{clean_line(item.claim, 300)} {ids}{judged}"
+                    options.append(Option(text, id=f"ev-{i}"))
             yield OptionList(*options, id="check-list")
             yield Footer()
 
