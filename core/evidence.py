@@ -132,3 +132,15 @@ def verdict_counts(evidence: list[Evidence]) -> dict[str, int]:
     for item in evidence:
         counts[item.verdict] = counts.get(item.verdict, 0) + 1
     return counts
+
+
+def verdict_summary(evidence: list[Evidence]) -> str:
+    """ "5 verified, 1 quote not found": the verdicts that occur, in ``verdict_counts``
+    order; "none" for no evidence. The round lines of ``run`` and research_log.md."""
+    counts = verdict_counts(evidence)
+    return ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n) or "none"
+
+
+def round_verdicts(evidence: list[Evidence], round_no: int) -> str:
+    """``verdict_summary`` of round ``round_no``'s evidence."""
+    return verdict_summary([item for item in evidence if item.round == round_no])

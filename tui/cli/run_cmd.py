@@ -241,10 +241,13 @@ class PlainProgress:
         elif isinstance(event, PhaseStarted) and event.phase == "report":
             self.line("writing the report")
         elif isinstance(event, RoundFinished):
+            from core.evidence import round_verdicts
+
             self.line(
                 f"{where}: done ({len(state.sources)} sources, {state.llm_calls} LLM calls, "
                 f"tokens {state.tokens_in} in / {state.tokens_out} out, "
-                f"{format_usd(state.cost_usd)})"
+                f"{format_usd(state.cost_usd)}); "
+                f"evidence: {round_verdicts(state.evidence, event.round)}"
             )
         elif isinstance(event, ReportReady):
             how = f" (assembled without the LLM: {event.reason})" if event.fallback else ""
