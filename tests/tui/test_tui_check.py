@@ -173,3 +173,25 @@ async def test_the_unfiltered_check_view_has_no_source_key(
         assert isinstance(app.screen, CheckScreen), "s does nothing without one source"
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
+
+
+def test_the_check_view_shows_the_models_judgment() -> None:
+    import dataclasses
+
+    item = dataclasses.replace(
+        _item("verified", "Sihwa has ten turbines.", (14, 26)),
+        judgment="partial",
+        judge_reason="the page says ten, not which kind",
+    )
+    source = SourceAdded(
+        round=1,
+        source_id=1,
+        url="https://a.example",
+        title="S",
+        snippet="The plant has ten turbines.",
+    )
+    text = check_markdown(item, {1: source})
+    assert "**Model's judgment:** partial: the page says ten, not which kind" in text
+    assert "Model's judgment" not in check_markdown(_item("verified", "x", (0, 3)), {1: source})
+    screen = CheckScreen([item], {1: source})
+    assert screen._title() == "Citation check: 1 verified; judged: 1 partial"
