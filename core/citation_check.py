@@ -1,8 +1,17 @@
 """The report's citation check: which sentences rest only on unverified evidence.
 
-A source counts as *backed* when at least one piece of verified evidence cites it. A report
-sentence whose every ``[n]`` points at an unbacked source is marked in the text and listed,
-with the verdict counts and each flagged claim, in a "Citation check" section at the end of
+Decided per claim, not per source: one source often backs a verified claim and an
+invented one, and only the sentence stating the invented one should be marked. The report
+model says nothing about which claim a sentence restates, so it is read back in code
+(``core.trust.claim_match``): for each ``[n]`` of a sentence, the claims citing source
+``n`` are matched against the sentence's words and the closest one, if close enough, is
+what that citation rests on; the citation is *backed* when that claim is verified. A
+sentence close to none of the source's claims (connecting prose, a summary of several)
+is judged by its source as a whole: backed when any claim citing it is verified, since
+we cannot say which one it restates. A citation to a source no claim cites is unbacked.
+
+A sentence none of whose citations is backed is marked in the text and counted, with the
+verdict counts and each flagged claim, in a "Citation check" section at the end of
 ``report.md``. The LLM report and the fallback report both go through here, so they agree.
 """
 
@@ -10,10 +19,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from core import ingest
 from core.events import SourceAdded
 from core.evidence import UNCHECKED, Evidence, verdict_counts
+from core.trust.claim_match import closest
 
 MARK = "⚠"
 """Put after a flagged sentence's citations; the section explains it."""
@@ -28,11 +39,50 @@ def backed_sources(evidence: Sequence[Evidence]) -> set[int]:
     return {i for item in evidence if item.verified for i in item.source_ids}
 
 
-def mark_unverified(text: str, evidence: Sequence[Evidence]) -> tuple[str, int]:
-    """``text`` with ``MARK`` after each cited sentence none of whose sources is backed,
-    and how many were marked. Reference list lines and headings are left alone."""
-    backed = backed_sources(evidence)
-    marked = 0
+@dataclass(frozen=True)
+class Marks:
+    """What ``mark_unverified`` did: sentences marked, and sentences (marked or not) of
+    which some citation matched no claim closely and was judged by its source."""
+
+    marked: int = 0
+    by_source: int = 0
+
+
+def citation_backed(sentence: str, source_id: int, evidence: Sequence[Evidence]) -> bool | None:
+    """Whether ``[source_id]`` in ``sentence`` rests on verified evidence: the closest claim
+    citing that source decides; ``None`` when no claim is close (the caller judges the
+    source as a whole). Verified claims are tried first, so an exact tie is backed."""
+    claims = sorted(
+        (item for item in evidence if source_id in item.source_ids and item.claim),
+        key=lambda item: not item.verified,
+    )
+    if not claims:
+        return False
+    _score, item = closest(sentence, [(e.claim, e) for e in claims])
+    return None if item is None else item.verified
+
+
+def sentence_backed(
+    sentence: str, ids: set[int], evidence: Sequence[Evidence]
+) -> tuple[bool, bool]:
+    """``(backed, judged_by_source)`` for a sentence citing ``ids``: backed when any of its
+    citations is (``citation_backed``, or its source's when no claim was close)."""
+    backed_ids = backed_sources(evidence)
+    backed = by_source = False
+    for source_id in sorted(ids):
+        found = citation_backed(sentence, source_id, evidence)
+        if found is None:
+            by_source = True
+            found = source_id in backed_ids
+        backed = backed or found
+    return backed, by_source
+
+
+def mark_unverified(text: str, evidence: Sequence[Evidence]) -> tuple[str, Marks]:
+    """``text`` with ``MARK`` after each cited sentence none of whose citations rests on
+    verified evidence, and what was marked. Reference list lines and headings are left
+    alone."""
+    marked = by_source = 0
     out = []
     for line in text.splitlines(keepends=True):
         if _REFERENCE_LINE.match(line) or line.lstrip().startswith("#"):
@@ -40,19 +90,24 @@ def mark_unverified(text: str, evidence: Sequence[Evidence]) -> tuple[str, int]:
             continue
 
         def mark(match: re.Match[str]) -> str:
-            nonlocal marked
-            ids = {int(i) for i in _IDS.findall(match.group(0))}
-            if ids and not ids & backed:
-                marked += 1
-                return match.group(0) + f" {MARK}"
-            return match.group(0)
+            nonlocal marked, by_source
+            sentence = match.group(0)
+            ids = {int(i) for i in _IDS.findall(sentence)}
+            if not ids:
+                return sentence
+            backed, judged_by_source = sentence_backed(sentence, ids, evidence)
+            by_source += judged_by_source
+            if backed:
+                return sentence
+            marked += 1
+            return sentence + f" {MARK}"
 
         out.append(_SENTENCE.sub(mark, line))
-    return "".join(out), marked
+    return "".join(out), Marks(marked, by_source)
 
 
 def citation_check_section(
-    evidence: Sequence[Evidence], sources: Mapping[int, SourceAdded], marked: int = 0
+    evidence: Sequence[Evidence], sources: Mapping[int, SourceAdded], marks: Marks = Marks()
 ) -> str:
     """The "## Citation check" section: counts per verdict, then each unverified claim
     with its source."""
@@ -66,11 +121,19 @@ def citation_check_section(
         "",
     ]
     lines += [f"- {verdict}: {n}" for verdict, n in counts.items() if n or verdict != UNCHECKED]
-    if marked:
+    if marks.marked:
         lines += [
             "",
-            f"{marked} sentence(s) marked {MARK} cite only sources no verified evidence backs.",
+            f"{marks.marked} sentence(s) marked {MARK}: each of their citations rests on an "
+            "unverified claim (the claim of that source closest to the sentence).",
         ]
+    if marks.by_source:
+        lines += [
+            "",
+            f"{marks.by_source} sentence(s) matched none of their source's claims closely "
+            "and were judged by the source: backed when any claim citing it is verified.",
+        ]
+    lines += judged_lines(evidence)
     flagged = [item for item in evidence if not item.verified]
     if flagged:
         lines += ["", "Claims not verified:", ""]
@@ -85,11 +148,35 @@ def citation_check_section(
     return "\n".join(lines) + "\n"
 
 
+def judged_lines(evidence: Sequence[Evidence]) -> list[str]:
+    """The model's judgments (``trust.judge``), when it judged any: counts, then each
+    verified claim whose quote it found partial or contradicting."""
+    from core.trust.judge import judgment_counts
+
+    counts = judgment_counts(evidence)
+    judged = sum(counts.values())
+    if not judged:
+        return []
+    words = ", ".join(f"{n} {judgment}" for judgment, n in counts.items())
+    lines = [
+        "",
+        f"Judged by the model ({judged} verified quotes): {words}. The model read each quote "
+        "against its claim; a judgment is its opinion, not a check in code.",
+    ]
+    doubtful = [e for e in evidence if e.judgment in ("partial", "contradicts")]
+    if doubtful:
+        lines += ["", "Verified quotes the model judged weaker than their claim:", ""]
+        for item in doubtful:
+            why = f" ({ingest.md_inline(item.judge_reason)})" if item.judge_reason else ""
+            lines.append(f"- *{item.judgment}*: {ingest.md_inline(item.claim)}{why}")
+    return lines
+
+
 def with_citation_check(
     text: str, evidence: Sequence[Evidence], sources: Mapping[int, SourceAdded]
 ) -> str:
     """The report marked and ending with its citation check (no evidence: unchanged)."""
     if not evidence:
         return text
-    body, marked = mark_unverified(text, evidence)
-    return body.rstrip() + "\n\n" + citation_check_section(evidence, sources, marked)
+    body, marks = mark_unverified(text, evidence)
+    return body.rstrip() + "\n\n" + citation_check_section(evidence, sources, marks)

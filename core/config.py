@@ -176,6 +176,13 @@ class CostConfig:
 
 
 @dataclass
+class TrustConfig:
+    judge: bool = False
+    """One extra LLM call before the report judging whether each verified quote supports
+    its claim (supported / partial / contradicts); off by default, budgeted like any call."""
+
+
+@dataclass
 class Config:
     gemini: GeminiConfig = field(default_factory=GeminiConfig)
     tavily: TavilyConfig = field(default_factory=TavilyConfig)
@@ -189,6 +196,7 @@ class Config:
     local: LocalDocsConfig = field(default_factory=LocalDocsConfig)
     filters: FiltersConfig = field(default_factory=FiltersConfig)
     cost: CostConfig = field(default_factory=CostConfig)
+    trust: TrustConfig = field(default_factory=TrustConfig)
     path: Path = field(default_factory=lambda: config_path())
     """Where this config was read from (and where ``save`` writes)."""
     file_values: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -265,6 +273,7 @@ SECTIONS: dict[str, type] = {
     "local": LocalDocsConfig,
     "filters": FiltersConfig,
     "cost": CostConfig,
+    "trust": TrustConfig,
 }
 
 ENV_OVERRIDES: dict[str, tuple[str, ...]] = {

@@ -126,7 +126,7 @@ class LLMChunk(Event):
 @dataclass(frozen=True, kw_only=True)
 class LLMCallFinished(Event):
     round: int
-    purpose: Literal["reasoning", "synthesis", "report", "ask"]
+    purpose: Literal["reasoning", "synthesis", "report", "ask", "judge"]
     tokens_in: int = 0
     tokens_out: int = 0
     ms: int = 0
@@ -267,6 +267,19 @@ class EvidenceChecked(Event):
 
     round: int
     checks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvidenceJudged(Event):
+    """The model's judgment of whether each verified quote supports its claim (``trust.judge``,
+    off by default; one batched call before the report, ``core.trust.judge``).
+
+    Each entry: {"round": the evidence's round, "index": its place in that round's latest
+    ``SynthesisReady.evidence``, "judgment": "supported" | "partial" | "contradicts",
+    "reason": a short why}. Saved like every event, so replay restores the judgments.
+    """
+
+    judgments: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)

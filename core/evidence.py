@@ -48,6 +48,10 @@ class Evidence:
     """The cited source whose text the verdict is about (the best match among them)."""
     span: tuple[int, int] | None = None
     """The best passage in that source's text (``SourceAdded.snippet``)."""
+    judgment: str = ""
+    """The model's word on whether the (verified) quote supports the claim: "supported",
+    "partial" or "contradicts"; empty when not judged (``trust.judge`` is off by default)."""
+    judge_reason: str = ""
 
     @property
     def verified(self) -> bool:
@@ -76,6 +80,8 @@ class Evidence:
             "score": self.score,
             "checked_source": self.checked_source,
             "span": list(self.span) if self.span else None,
+            "judgment": self.judgment,
+            "judge_reason": self.judge_reason,
         }
 
     def with_check(self, check: Mapping[str, Any]) -> Evidence:
@@ -126,3 +132,15 @@ def verdict_counts(evidence: list[Evidence]) -> dict[str, int]:
     for item in evidence:
         counts[item.verdict] = counts.get(item.verdict, 0) + 1
     return counts
+
+
+def verdict_summary(evidence: list[Evidence]) -> str:
+    """ "5 verified, 1 quote not found": the verdicts that occur, in ``verdict_counts``
+    order; "none" for no evidence. The round lines of ``run`` and research_log.md."""
+    counts = verdict_counts(evidence)
+    return ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n) or "none"
+
+
+def round_verdicts(evidence: list[Evidence], round_no: int) -> str:
+    """``verdict_summary`` of round ``round_no``'s evidence."""
+    return verdict_summary([item for item in evidence if item.round == round_no])

@@ -20,6 +20,7 @@ from core.events import (
     ErrorRaised,
     Event,
     EvidenceChecked,
+    EvidenceJudged,
     LLMCallFinished,
     LLMCallStarted,
     LLMChunk,
@@ -555,6 +556,24 @@ class SessionState:
             if at < len(self.evidence) and self.evidence[at].round == e.round:
                 self.evidence[at] = self.evidence[at].with_check(check)
 
+    def _evidence_judged(self, e: EvidenceJudged) -> None:
+        from dataclasses import replace
+
+        from core.trust.judge import JUDGMENTS
+
+        for entry in e.judgments:
+            start = self.evidence_at.get(entry.get("round"))  # type: ignore[arg-type]
+            index = entry.get("index")
+            judgment = entry.get("judgment")
+            if start is None or not isinstance(index, int) or judgment not in JUDGMENTS:
+                continue
+            at = start + index
+            if index >= 0 and at < len(self.evidence) and self.evidence[at].round == entry["round"]:
+                reason = str(entry.get("reason") or "")
+                self.evidence[at] = replace(
+                    self.evidence[at], judgment=judgment, judge_reason=reason
+                )
+
     def _mind_map_updated(self, e: MindMapUpdated) -> None:
         self.graph_nodes += e.nodes
         self.graph_edges += e.edges
@@ -656,6 +675,7 @@ _HANDLERS: dict[type[Event], Any] = {
     SynthesisReady: SessionState._synthesis_ready,
     MindMapUpdated: SessionState._mind_map_updated,
     EvidenceChecked: SessionState._evidence_checked,
+    EvidenceJudged: SessionState._evidence_judged,
     RateLimited: SessionState._rate_limited,
     WarningRaised: SessionState._warning,
     ErrorRaised: SessionState._error,

@@ -187,7 +187,20 @@ class ResearchLogWriter:
             )
         elif isinstance(e, ReportReady):
             return self._report_ready(e)
+        elif isinstance(e, RoundFinished):
+            return self._citation_check(e)
         return ""
+
+    def _citation_check(self, e: RoundFinished) -> str:
+        """The round's verdict counts, "Round 2 evidence: 5 verified, 1 quote not found" (a
+        section of our own; the importer skips sections it does not know). None for a
+        round that gathered no evidence."""
+        from core.evidence import round_verdicts
+
+        if not any(item.round == e.round for item in self.state.evidence):
+            return ""
+        body = f"Round {e.round} evidence: {round_verdicts(self.state.evidence, e.round)}"
+        return self._section("Citation Check", e.timestamp, body)
 
     def _session_started(self, e: SessionStarted) -> str:
         head = ""

@@ -58,6 +58,7 @@ from core.research.phases import (
     write_report,
 )
 from core.research.phases.early_search import reason_and_search
+from core.research.phases.judge import judge_evidence
 from core.research.phases.report import keep_earlier_report
 from core.research.phases.resume import resume_round, resume_step
 from core.research.providers import Providers
@@ -455,6 +456,8 @@ class ResearchEngine:
             return self._finish("failed", reason)
         try:
             budget = reason if status == "budget reached" else ""
+            if status != "stopped":  # a stop asks for the report now, not one more call
+                await judge_evidence(run)
             await write_report(
                 run, stopped=status == "stopped", cut_short=cut_short, budget_note=budget
             )

@@ -26,6 +26,9 @@ class ResearchOptions:
     """Budget in USD (0: none): the research stops before a round that would not fit."""
     max_tokens: int = 0
     """Budget in tokens, input and output (0: none)."""
+    judge: bool = False
+    """Before the report, one LLM call judges whether each verified quote supports its
+    claim (``trust.judge``, ``run --judge``)."""
 
     @classmethod
     def from_config(cls, config: Config, **overrides: Any) -> ResearchOptions:
@@ -39,6 +42,7 @@ class ResearchOptions:
             filters=config_filters(config),
             max_usd=config.cost.max_usd,
             max_tokens=config.cost.max_tokens,
+            judge=config.trust.judge,
         )
         for key, value in overrides.items():
             if value is not None:

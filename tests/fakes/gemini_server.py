@@ -560,8 +560,25 @@ def followup_text(prompt: str) -> str:
     return "\n".join([" ".join(lines), "", "## Quotes", *quotes]) + "\n"
 
 
+_JUDGE_ID_RE = re.compile(r'^<source id="(\d+)">$', re.MULTILINE)
+
+
+def judge_data(prompt: str, judgments: dict[int, str] | None = None) -> dict[str, Any]:
+    """An answer to ``TASK: judge``: every id "supported", unless ``judgments`` says
+    otherwise for it (an id mapped to "" is left out of the answer)."""
+    chosen = judgments or {}
+    out = []
+    for k in (int(m) for m in _JUDGE_ID_RE.findall(prompt)):
+        judgment = chosen.get(k, "supported")
+        if judgment:
+            out.append({"id": k, "judgment": judgment, "reason": f"scripted {judgment}"})
+    return {"judgments": out}
+
+
 def default_answer(prompt: str) -> str | dict[str, Any]:
     task = task_of(prompt)
+    if task == "judge":
+        return judge_data(prompt)
     if task == "reasoning":
         return reasoning_text(prompt)
     if task == "synthesis":

@@ -79,7 +79,7 @@ async def test_go_to_source_from_the_report_with_the_keyboard(
         assert app.screen is dialog, "an unknown number keeps the dialog open"
         dialog.query_one(Input).value = ""
         await pilot.press("4", "enter")
-        # exactly what a click on citation [4] does: source 4 is shown over the report
+        # source 4 is shown over the report (a click on [4] shows the claims citing it)
         await wait_for(pilot, lambda: isinstance(app.screen, SourceDetailScreen))
         assert app.screen.source.source_id == 4
         assert app.screen_stack[-2] is report

@@ -423,13 +423,19 @@ async def test_report_streams_links_citations_and_exports(keys: None, make_app: 
         await wait_for(pilot, lambda: (exports / export_name(topic, sid, "md")).exists())
         await pilot.press("E")
         await wait_for(pilot, lambda: (exports / export_name(topic, sid, "json")).exists())
-        # Following a citation shows that source's details over the report.
+        # Following a citation shows the claims citing that source, then (s) its details.
         markdown = doc.document
         markdown.post_message(Markdown.LinkClicked(markdown, "source:3"))
+        from tui.screens.check import CheckScreen
         from tui.screens.source_detail import SourceDetailScreen
 
+        await wait_for(pilot, lambda: isinstance(app.screen, CheckScreen))
+        assert app.screen.source_id == 3
+        await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, SourceDetailScreen))
         assert app.screen.source.source_id == 3
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, CheckScreen))
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is report)
 

@@ -257,7 +257,7 @@ async def test_an_error_toast_is_the_engine_s_message_titled_by_its_kind(
 async def test_a_citation_opens_the_source_over_the_report(
     keys: None, make_app: AppBuilder
 ) -> None:
-    from tui.screens.source_detail import SourceDetailScreen
+    from tui.screens.check import CheckScreen
 
     session_id = write_session(load().sessions_dir, canned_events())
     app = make_app(open_session=session_id)
@@ -268,7 +268,7 @@ async def test_a_citation_opens_the_source_over_the_report(
         report = app.screen
         doc = report.query_one("#report-doc").document
         doc.post_message(Markdown.LinkClicked(doc, "source:2"))
-        await wait_for(pilot, lambda: isinstance(app.screen, SourceDetailScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, CheckScreen))
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is report)
 

@@ -93,6 +93,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "question (the report is rewritten; the earlier one is kept under reports/)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument(
+        "--judge",
+        action="store_true",
+        help="before the report, one more LLM call judges whether each verified quote "
+        "supports its claim (supported / partial / contradicts; default from trust.judge)",
+    )
     add_provider_flags(parser)
     add_filter_flags(parser)
     from tui.cli.cost_flags import add_cost_flags
@@ -121,7 +127,7 @@ WAIT_SHOWN_AFTER_S = 2.0
 
 
 def model_wait_text(state: SessionState, now: float) -> str | None:
-    """"waiting for the model — 47 s, first token not yet" while a call has sent nothing."""
+    """ "waiting for the model — 47 s, first token not yet" while a call has sent nothing."""
     since = state.model_waiting_since
     if since is None or now - since < WAIT_SHOWN_AFTER_S:
         return None
@@ -235,10 +241,13 @@ class PlainProgress:
         elif isinstance(event, PhaseStarted) and event.phase == "report":
             self.line("writing the report")
         elif isinstance(event, RoundFinished):
+            from core.evidence import round_verdicts
+
             self.line(
                 f"{where}: done ({len(state.sources)} sources, {state.llm_calls} LLM calls, "
                 f"tokens {state.tokens_in} in / {state.tokens_out} out, "
-                f"{format_usd(state.cost_usd)})"
+                f"{format_usd(state.cost_usd)}); "
+                f"evidence: {round_verdicts(state.evidence, event.round)}"
             )
         elif isinstance(event, ReportReady):
             how = f" (assembled without the LLM: {event.reason})" if event.fallback else ""
@@ -324,6 +333,8 @@ def handler(args: argparse.Namespace) -> int:
         elif isinstance(event, ErrorRaised):
             err_console.print(f"[red]error:[/] {_escape(event.message)}")
 
+    if args.judge:  # this run only (a resumed one too), never saved
+        config.trust.judge = True
     engine = ResearchEngine(config, on_event=on_event)
 
     async def main() -> object:

@@ -1,7 +1,10 @@
 """The citation check view (``c``): every claim grouped by its quote check's verdict, and
 for one claim the cited source's text with the quote's passage highlighted (or the closest
 passage and how close it came). The verdicts come from ``EvidenceChecked`` events already
-applied to the session state; this screen only shows them."""
+applied to the session state; this screen only shows them.
+
+Opened from a report citation ``[n]`` it is filtered to the claims citing source n (what
+that citation rests on), and ``s`` shows source n's details over it."""
 
 from __future__ import annotations
 
@@ -39,6 +42,9 @@ def check_markdown(item: Evidence, sources: Mapping[int, Any]) -> str:
     lines = [f"**Claim:** {md_inline(item.claim)}", "", f"**Verdict:** {item.verdict}"]
     if item.verdict != UNCHECKED:
         lines[-1] += f" (closest passage {item.score:.0f}/100)"
+    if item.judgment:
+        why = f": {md_inline(item.judge_reason)}" if item.judge_reason else ""
+        lines += ["", f"**Model's judgment:** {item.judgment}{why}"]
     lines += ["", f"**Quote:** {md_inline(item.quote) or '*(none given)*'}", ""]
     source_id = item.checked_source or (item.source_ids[0] if item.source_ids else None)
     source = sources.get(source_id) if source_id is not None else None
@@ -70,38 +76,73 @@ def check_markdown(item: Evidence, sources: Mapping[int, Any]) -> str:
 
 
 class CheckScreen(ModalScreen[None]):
-    """Claims by verdict; Enter shows the one under the cursor against its source."""
+    """Claims by verdict; Enter shows the one under the cursor against its source.
 
-    BINDINGS = [Binding("escape,q,c", "close", "Close", id="check.close")]
+    ``source_id``: only the claims citing that source (a report citation was followed)."""
 
-    def __init__(self, evidence: list[Evidence], sources: Mapping[int, Any]) -> None:
+    BINDINGS = [
+        Binding("escape,q,c", "close", "Close", id="check.close"),
+        Binding("s", "source", "Source details", id="check.source"),
+    ]
+
+    def __init__(
+        self, evidence: list[Evidence], sources: Mapping[int, Any], source_id: int | None = None
+    ) -> None:
         super().__init__(classes="dialog-screen")
-        self.evidence = list(evidence)
+        self.source_id = source_id
+        self.evidence = [e for e in evidence if source_id is None or source_id in e.source_ids]
         self.sources = sources
 
-    def compose(self) -> ComposeResult:
+    def _title(self) -> str:
+        from core.trust.judge import judgment_counts
+
         counts = verdict_counts(self.evidence)
         summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+        judged = judgment_counts(self.evidence)
+        if any(judged.values()):
+            summary += "; judged: " + ", ".join(f"{n} {j}" for j, n in judged.items() if n)
+        if self.source_id is None:
+            return f"Citation check: {summary or 'no evidence yet'}"
+        source = self.sources.get(self.source_id)
+        name = clean_line(source.title or source.url, 60) if source is not None else ""
+        head = f"Claims citing [{self.source_id}] {name}".rstrip()
+        return f"{head}: {summary or 'no claim cites this source'}"
+
+    def compose(self) -> ComposeResult:
         with Vertical(id="check-dialog", classes="dialog wide-dialog"):
-            yield Label(
-                f"Citation check: {summary or 'no evidence yet'}", id="check-title", markup=False
-            )
+            yield Label(self._title(), id="check-title", markup=False)
             options: list[Option | None] = []
             for verdict, items in grouped(self.evidence):
                 options.append(Option(f"── {verdict} ({len(items)})", disabled=True))
                 for i, item in items:
                     ids = "".join(f"[{n}]" for n in item.source_ids)
-                    options.append(Option(f"{clean_line(item.claim, 300)} {ids}", id=f"ev-{i}"))
+                    judged = f" · judged {item.judgment}" if item.judgment else ""
+                    text = f"{clean_line(item.claim, 300)} {ids}{judged}"
+                    options.append(Option(text, id=f"ev-{i}"))
             yield OptionList(*options, id="check-list")
             yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#check-list").focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``s`` only where there is one source to show: the filtered view."""
+        if action == "source":
+            return self.source_id is not None and self.source_id in self.sources
+        return True
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_id and event.option_id.startswith("ev-"):
             item = self.evidence[int(event.option_id[3:])]
             self.app.push_screen(CheckDetailScreen(item, self.sources))
+
+    def action_source(self) -> None:
+        """Source n's details (its snippet and URL) over the filtered claims."""
+        from tui.screens.source_detail import SourceDetailScreen
+
+        if self.source_id is None or self.source_id not in self.sources:
+            return
+        self.app.push_screen(SourceDetailScreen(self.sources[self.source_id], self.evidence))
 
     def action_close(self) -> None:
         self.dismiss(None)

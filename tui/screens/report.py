@@ -1,9 +1,13 @@
 """The report: streams while ``ReportChunk`` events arrive; citations link to the sources.
 
-Citations ``[n]`` become links (``source:n``); following one (a click, or ``f`` and the
-number) opens source n's details over the report, so closing them returns to the report
-where the reader was. A trailing ``[12`` that may still grow is held back so a citation
-split across chunks never forces a full re-render.
+Citations ``[n]`` become links (``source:n``); following one (a click, or ``c`` and the
+number) opens the claims that cite source n, each with its quote check's verdict (the
+check view filtered to n; ``s`` there shows the source itself), so a reader sees what the
+citation rests on. ``f`` and a number go straight to source n's details. Both open over
+the report, so closing them returns to the report where the reader was.
+
+A trailing ``[12`` that may still grow is held back so a citation split across chunks
+never forces a full re-render.
 """
 
 from __future__ import annotations
@@ -117,6 +121,8 @@ class ReportScreen(Screen[str | None]):
         Binding("e", "export('md')", "Export .md", id="report.export_md", show=False),
         Binding("E", "export('json')", "Export .json", id="report.export_json", show=False),
         Binding("s", "sources", "Sources", id="report.sources"),
+        # Hidden from the footer (no room at 80 columns); help and the palette list it.
+        Binding("c", "claims", "Claims of a source", id="report.claims", show=False),
         Binding(
             "f",
             "go_to_source",
@@ -196,7 +202,7 @@ class ReportScreen(Screen[str | None]):
         href = event.href
         if href.startswith("source:"):
             with contextlib.suppress(ValueError):
-                self.show_source(int(href.split(":", 1)[1]))
+                self.show_claims(int(href.split(":", 1)[1]))
         elif href.startswith(("http://", "https://")):
             self.app.open_url(href)
 
@@ -227,8 +233,17 @@ class ReportScreen(Screen[str | None]):
             return
         self.app.push_screen(SourceDetailScreen(source, self.state.evidence))
 
-    def action_go_to_source(self) -> None:
-        """Like clicking citation ``[n]``: ask for n, then show that source's details."""
+    def show_claims(self, source_id: int) -> None:
+        """The claims citing source ``source_id``, checked (what citation ``[n]`` rests on)."""
+        from tui.screens.check import CheckScreen
+
+        sources = getattr(self.state, "sources", {}) or {}
+        if source_id not in sources:
+            self.notify(f"There is no source [{source_id}].", severity="warning")
+            return
+        self.app.push_screen(CheckScreen(self.state.evidence, sources, source_id))
+
+    def _ask_source(self, then: Any) -> None:
         source_ids = [int(n) for n in getattr(self.state, "sources", {}) or {}]
         if not source_ids:
             self.notify("This research has no sources yet.", severity="warning")
@@ -236,9 +251,17 @@ class ReportScreen(Screen[str | None]):
 
         def chosen(number: int | None) -> None:
             if number is not None:
-                self.show_source(number)
+                then(number)
 
         self.app.push_screen(GoToSourceScreen(source_ids), chosen)
+
+    def action_go_to_source(self) -> None:
+        """Ask for n, then show source n's details."""
+        self._ask_source(self.show_source)
+
+    def action_claims(self) -> None:
+        """Like clicking citation ``[n]``: ask for n, then show the claims citing it."""
+        self._ask_source(self.show_claims)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -182,6 +182,13 @@ FIELDS: tuple[Field, ...] = (
         help="a basic search is 1 credit, advanced 2",
     ),
     Field(
+        "trust-judge",
+        "trust.judge",
+        "Model judges quotes",
+        "bool",
+        help="one more call before the report: does each verified quote support its claim?",
+    ),
+    Field(
         "graph-backend",
         "graph.backend",
         "Graph backend",
