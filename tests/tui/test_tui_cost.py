@@ -7,7 +7,7 @@ from textual.widgets import Input, Static
 
 from core.cost.prices import format_usd
 from core.cost.session import estimate_for
-from tests.pilot_helpers import Host, home_loaded, keyed_config, wait_for
+from tests.pilot_helpers import Host, home_loaded, keyed_config, settled, wait_for
 from tui.app import make_options
 from tui.screens.home import HomeScreen
 
@@ -161,6 +161,9 @@ async def test_the_home_token_budget_reaches_the_research_options() -> None:
         await wait_for(pilot, lambda: "token budget" in label(screen), "over the token budget")
         screen.query_one("#topic", Input).value = "heat pumps"
         field.value = "120000"
+        # The estimate line changes height with the budget: click where the button now is.
+        await wait_for(pilot, lambda: "token budget" not in label(screen), "under the budget")
+        await settled(pilot)
         await pilot.click("#start")
         await wait_for(pilot, lambda: len(app.started) == 1, "the research started")
         assert app.started[0].max_tokens == 120_000
@@ -170,6 +173,7 @@ async def test_the_home_token_budget_reaches_the_research_options() -> None:
         await wait_for(pilot, lambda: topic.value == "", "the started topic cleared")
         topic.value = "heat pumps again"
         field.value = ""
+        await settled(pilot)
         await pilot.click("#start")
         await wait_for(pilot, lambda: len(app.started) == 2, "the second research started")
         assert app.started[1].max_tokens == 0  # emptied: no limit for this one
