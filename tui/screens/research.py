@@ -40,6 +40,7 @@ from tui.engine_worker import (
     QueryReviewBridge,
     default_engine_factory,
 )
+from tui.heap import settle_heap
 from tui.messages import EventsReady, ShowSource
 from tui.paths import shown_path
 from tui.pause_note import pause_note
@@ -203,6 +204,8 @@ class ResearchScreen(Screen[None]):
         self._back_dialog: ConfirmScreen | None = None
         self._refresh_timer: Timer | None = None
         self._refreshed_at = 0.0
+        self.heap_settled = False
+        """The heap was frozen once this screen's engine ran (``tui.heap``; tests check it)."""
 
     @property
     def engine(self) -> EngineLike | None:
@@ -350,6 +353,11 @@ class ResearchScreen(Screen[None]):
         events = self.pipe.drain()
         if not events or not self.is_attached or self._closing:
             return
+        if not self.heap_settled:
+            # The engine is built and its SDKs imported: from here on, what is alive lives
+            # as long as the research, and the full collections mid-stream skip it.
+            self.heap_settled = True
+            settle_heap()
         for event in events:
             self.state.apply(event)
             self._react(event)
