@@ -164,7 +164,7 @@ class MarkdownLog(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES = {"markdown-log--code", "markdown-log--heading"}
     DEFAULT_CSS = """
-    MarkdownLog { height: 1fr; padding: 0 1; }
+    MarkdownLog { height: 1fr; padding: 0 1; overflow-x: hidden; }
     MarkdownLog:dark > .markdown-log--code { background: $warning 10%; color: $text-warning 95%; }
     MarkdownLog:light > .markdown-log--code { background: $error 5%; color: $text-error 95%; }
     MarkdownLog > .markdown-log--heading { color: $text-accent; text-style: bold; }
