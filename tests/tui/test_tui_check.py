@@ -160,7 +160,7 @@ async def test_a_report_citation_opens_the_claims_citing_that_source(
 async def test_the_unfiltered_check_view_has_no_source_key(
     keys: None, make_app: AppBuilder
 ) -> None:
-    from tests.pilot_helpers import replayed
+    from tests.pilot_helpers import drained, replayed
 
     app = make_app(open_session=_checked_session())
     async with app.run_test(size=(100, 30)) as pilot:
@@ -169,7 +169,7 @@ async def test_the_unfiltered_check_view_has_no_source_key(
         await wait_for(pilot, lambda: isinstance(app.screen, CheckScreen))
         assert app.screen.source_id is None
         await pilot.press("s")
-        await pilot.pause()
+        await drained(pilot)  # the key was handled
         assert isinstance(app.screen, CheckScreen), "s does nothing without one source"
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)

@@ -750,3 +750,50 @@ async def test_a_research_another_window_runs_is_shown_but_not_resumed(
             assert not screen.check_action("pause_resume", ("resume",))
     finally:
         lock.release()
+
+
+async def test_keys_first_a_highlight_in_the_same_round_leaves_the_panes_to_the_timer(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """Issue 15: a j/k within the round shown repaints only the list (the panes follow at
+    the refresh rate), and a timed refresh due before the key's frame waits for it."""
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        assert screen.heap_settled  # the live run froze the heap once (tui.heap)
+        steps = screen.query_one(StepsList)
+        steps.focus()
+        await pilot.press("home")
+        await wait_for(pilot, lambda: pane_text(screen, "plan") == PLANS[1][0])
+        calls: list[int] = []
+        refresh_panes = screen._refresh_panes
+
+        def counted() -> None:
+            calls.append(screen.shown_round)
+            refresh_panes()
+
+        screen._refresh_panes = counted  # type: ignore[method-assign]
+        await pilot.press("j", "j")
+        await wait_for(pilot, lambda: steps.highlighted == 2)
+        assert calls == []  # same round: nothing to redraw in the panes
+        target = [e.id for e in build_entries(screen.state)].index("r2")
+        for _ in range(target - 2):
+            await pilot.press("down")
+        await wait_for(pilot, lambda: pane_text(screen, "execution") == PLANS[2][1])
+        assert calls == [2]  # another round: the panes show it at once
+        # A timed refresh while the key's frame is unpainted is held, then runs after it.
+        refreshes: list[bool] = []
+        refresh_all = screen._refresh_all
+
+        async def counted_all() -> None:
+            refreshes.append(True)
+            await refresh_all()
+
+        screen._refresh_all = counted_all  # type: ignore[method-assign]
+        screen._input_unpainted = True
+        await screen._timed_refresh()
+        assert refreshes == [] and screen._refresh_held
+        screen._input_painted()
+        await wait_for(pilot, lambda: refreshes == [True])
+        assert not screen._refresh_held

@@ -40,6 +40,7 @@ from tui.engine_worker import (
     QueryReviewBridge,
     default_engine_factory,
 )
+from tui.heap import settle_heap
 from tui.messages import EventsReady, ShowSource
 from tui.paths import shown_path
 from tui.pause_note import pause_note
@@ -204,6 +205,12 @@ class ResearchScreen(Screen[None]):
         self._back_dialog: ConfirmScreen | None = None
         self._refresh_timer: Timer | None = None
         self._refreshed_at = 0.0
+        self._input_unpainted = False
+        """A key moved the steps' highlight and the frame showing it is not painted yet."""
+        self._refresh_held = False
+        """A timed refresh came due meanwhile: it runs once that frame is painted."""
+        self.heap_settled = False
+        """The heap was frozen once this screen's engine ran (``tui.heap``; tests check it)."""
 
     @property
     def engine(self) -> EngineLike | None:
@@ -357,17 +364,29 @@ class ResearchScreen(Screen[None]):
         events = self.pipe.drain()
         if not events or not self.is_attached or self._closing:
             return
+        if not self.heap_settled:
+            # The engine is built and its SDKs imported: from here on, what is alive lives
+            # as long as the research, and the full collections mid-stream skip it.
+            self.heap_settled = True
+            settle_heap()
         for event in events:
             self.state.apply(event)
             self._react(event)
         if self.state.session_id:
             self.session_id = self.state.session_id
-        if self._refresh_timer is None:
+        self._schedule_refresh()
+
+    def _schedule_refresh(self) -> None:
+        """Bring the widgets up to date ``REFRESH_S`` after the last time (once)."""
+        if self._refresh_timer is None and not self._refresh_held:
             wait = self._refreshed_at + REFRESH_S - time.monotonic()
             self._refresh_timer = self.set_timer(max(0.001, wait), self._timed_refresh)
 
     async def _timed_refresh(self) -> None:
         self._refresh_timer = None
+        if self._input_unpainted:
+            self._refresh_held = True  # ``_input_painted`` schedules it
+            return
         if self.is_attached and not self._closing:
             await self._refresh_all()
 
@@ -571,8 +590,21 @@ class ResearchScreen(Screen[None]):
             return
         # The user's choice holds when a new round starts; following shows the newest round.
         following = self.steps.follow and entry.round == self.state.current_round
+        shown = self.shown_round
         self.pinned_round = None if following else entry.round
-        self._refresh_panes()
+        if self.shown_round != shown:
+            self._refresh_panes()
+        # Keys first: the frame that shows the moved highlight carries nothing else. A
+        # timed refresh due before it waits for it (then runs at once), so the key is not
+        # painted together with a scrolled pane (issue 15).
+        self._input_unpainted = True
+        self.call_after_refresh(self._input_painted)
+
+    def _input_painted(self) -> None:
+        self._input_unpainted = False
+        if self._refresh_held:
+            self._refresh_held = False
+            self._schedule_refresh()
 
     @on(StepsList.OptionSelected, "#steps")
     def _step_selected(self, event: StepsList.OptionSelected) -> None:

@@ -5,8 +5,9 @@ The section panes are :class:`MarkdownLog`: a scroll view that paints Markdown l
 from a cache, like Textual's ``Log``. Textual's ``Markdown`` widget mounts a widget per block,
 and every mount re-lays out the whole screen: with a few hundred blocks in three panes that
 cost a third of a second per streamed batch, during which no key was answered. Here a
-finished block is rendered once (per width) into strips and only the open last block is
-rendered again when text arrives, so an append repaints the pane and lays out nothing.
+finished block is rendered once (per width) into lines of segments and only the open last
+block is rendered again when text arrives, so an append repaints the pane and lays out
+nothing.
 
 :class:`StreamingMarkdown` (the report) keeps the text it has already shown. Given the
 full text so far, it writes only the new tail through ``Markdown.get_stream`` (the stream
@@ -22,6 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.theme import Theme
 from textual.app import ComposeResult
@@ -140,17 +142,31 @@ def split_blocks(text: str) -> tuple[list[str], str]:
     return blocks, text[start:]
 
 
+Line = list[Segment]
+"""One rendered line: Rich segments, unstyled by the widget. Not a ``Strip``: a Strip carries
+seven caches of its own, and a pane that kept a Strip (and the cropped and styled Strips each
+paint hangs on it) for every line of a long round grew the heap by tens of thousands of
+objects a minute, so Python's full garbage collections ran mid-stream and froze the screen
+for a few hundred milliseconds each. Strips are made per painted row instead."""
+BLANK: Line = []
+"""The line between two blocks (shared: never mutated)."""
+
+
 class MarkdownLog(ScrollView, can_focus=True):
     """A read-only Markdown document that grows at its end, painted from a line cache.
 
     Fed with "full text so far" snapshots (:meth:`show_text`): a continuation appends, any
     other text starts the document afresh, shown from the top. The view follows the bottom
     while the reader is there (scrolling up stops it, back to the bottom resumes it).
+
+    The lines of the finished blocks (``_done``) only ever grow at their end; an append
+    renders the open last block again and replaces ``_tail`` lines, so its cost does not
+    depend on how long the document already is.
     """
 
     COMPONENT_CLASSES = {"markdown-log--code", "markdown-log--heading"}
     DEFAULT_CSS = """
-    MarkdownLog { height: 1fr; padding: 0 1; }
+    MarkdownLog { height: 1fr; padding: 0 1; overflow-x: hidden; }
     MarkdownLog:dark > .markdown-log--code { background: $warning 10%; color: $text-warning 95%; }
     MarkdownLog:light > .markdown-log--code { background: $error 5%; color: $text-error 95%; }
     MarkdownLog > .markdown-log--heading { color: $text-accent; text-style: bold; }
@@ -164,27 +180,41 @@ class MarkdownLog(ScrollView, can_focus=True):
         self._blocks: list[str] = []
         """Finished blocks (they never change once a blank line closed them)."""
         self._tail = ""
-        self._block_lines: list[list[Strip]] = []
-        """Rendered lines of each finished block, for ``_rendered_width``."""
-        self._tail_lines: list[Strip] = []
-        self._lines: list[Strip] = []
+        self._done: list[Line] = []
+        """The finished blocks' lines, a blank line between two blocks."""
+        self._tail_lines: list[Line] = []
+        """What follows ``_done``: the open block (after a blank line), or the placeholder."""
         self._rendered_width = 0
         self.renders = 0
+        """Blocks rendered so far (tests check that an append renders only the tail)."""
         self._theme: Theme | None = None
         self._base_style = Style()
-        """The widget's own colours, applied to each line once (not per paint)."""
-        """Blocks rendered so far (tests check that an append renders only the tail)."""
+        """The widget's own colours, applied to the rows painted."""
 
     @property
     def source(self) -> str:
         """The Markdown the pane shows (its placeholder while there is none)."""
         return self.shown or self.placeholder
 
+    @property
+    def line_count(self) -> int:
+        return len(self._done) + len(self._tail_lines)
+
+    def _line(self, index: int) -> Line | None:
+        done = len(self._done)
+        if index < done:
+            return self._done[index]
+        index -= done
+        return self._tail_lines[index] if index < len(self._tail_lines) else None
+
     def painted_text(self) -> str:
         """The document as painted, one line per row (what a reader sees, markup gone)."""
         if self._width != self._rendered_width:  # not painted yet: render it as it will be
-            self._relayout_lines()
-        return "\n".join(line.text.rstrip() for line in self._lines)
+            self._rerender()
+        return "\n".join(
+            "".join(segment.text for segment in line).rstrip()
+            for line in (*self._done, *self._tail_lines)
+        )
 
     def show_text(self, text: str) -> None:
         """Bring the document to ``text``: render what is new, or start it afresh."""
@@ -193,31 +223,39 @@ class MarkdownLog(ScrollView, can_focus=True):
         if self.shown and text.startswith(self.shown):
             self.follow = self.scroll_y >= self.max_scroll_y - 1
         else:
-            self._blocks, self._tail, self._block_lines = [], "", []
+            self._blocks, self._tail, self._done = [], "", []
             self.follow = False
             self.scroll_home(animate=False, immediate=True)
         self.shown = text
         blocks, tail = split_blocks(text)
         known = len(self._blocks)
         if blocks[:known] != self._blocks:  # not a continuation after all: render afresh
-            self._blocks, self._block_lines, known = [], [], 0
-        width, sized = self._width, self._sized
-        for block in blocks[known:]:
-            self._blocks.append(block)
-            self._block_lines.append(self._render_block(block, width) if sized else [])
+            self._blocks, self._done, known = [], [], 0
         self._tail = tail
-        self._tail_lines = self._render_block(tail, width) if sized and tail.strip() else []
-        if sized:
-            self._relayout_lines()
-        else:
+        if not self._sized:  # no width yet: render at the first paint (``render_lines``)
+            self._blocks = blocks
             self._defer_lines()
+            return
+        if self._width != self._rendered_width:
+            self._blocks = blocks
+            self._rerender()
+        else:
+            for block in blocks[known:]:
+                self._blocks.append(block)
+                self._add_done(self._render_block(block, self._rendered_width))
+            self._render_tail()
+        self._lines_changed()
 
     def reset(self, text: str = "") -> None:
         self.shown = ""
-        self._blocks, self._tail, self._block_lines, self._tail_lines = [], "", [], []
+        self._blocks, self._tail, self._done, self._tail_lines = [], "", [], []
         self.show_text(text)
         if not text:
-            self._relayout_lines()
+            if not self._sized:
+                self._defer_lines()
+                return
+            self._render_tail()
+            self._lines_changed()
 
     @property
     def _width(self) -> int:
@@ -235,15 +273,39 @@ class MarkdownLog(ScrollView, can_focus=True):
         self._rendered_width = 0
         self.refresh()
 
-    def _render_block(self, block: str, width: int) -> list[Strip]:
+    def _render_block(self, block: str, width: int) -> list[Line]:
         from rich.markdown import Markdown as RichMarkdown
 
         self.renders += 1
         console = self.app.console
         options = console.options.update(width=width, height=None)
         with console.use_theme(self._markdown_theme()):
-            lines = console.render_lines(RichMarkdown(block), options, pad=False)
-        return [Strip(line) for line in lines]
+            return console.render_lines(RichMarkdown(block), options, pad=False)
+
+    def _add_done(self, lines: list[Line]) -> None:
+        if self._done:
+            self._done.append(BLANK)
+        self._done.extend(lines)
+
+    def _render_tail(self) -> None:
+        """The open block (or, in an empty document, the placeholder) after ``_done``."""
+        width = self._rendered_width
+        if self._tail.strip():
+            lines = self._render_block(self._tail, width)
+            self._tail_lines = [BLANK, *lines] if self._done else lines
+        elif not self._done:
+            self._tail_lines = self._render_block(self.placeholder, width)
+        else:
+            self._tail_lines = []
+
+    def _rerender(self) -> None:
+        """Every block again, at the current width and in the current colours."""
+        self._rendered_width = self._width
+        self._theme = None
+        self._done = []
+        for block in self._blocks:
+            self._add_done(self._render_block(block, self._rendered_width))
+        self._render_tail()
 
     def _markdown_theme(self) -> Theme:
         """Rich's Markdown styles in the app's colours (inline code, headings)."""
@@ -255,27 +317,11 @@ class MarkdownLog(ScrollView, can_focus=True):
             self._theme = Theme(styles, inherit=True)
         return self._theme
 
-    def _relayout_lines(self, *, repaint: bool = True) -> None:
-        """Join the cached blocks into the lines painted (a blank line between blocks)."""
-        width = self._width
-        if width != self._rendered_width:
-            self._rendered_width = width
-            self._theme = None
-            self._block_lines = [self._render_block(b, width) for b in self._blocks]
-            if self._tail.strip():
-                self._tail_lines = self._render_block(self._tail, width)
-        parts = [*self._block_lines, *([self._tail_lines] if self._tail_lines else [])]
-        if not parts:
-            parts = [self._render_block(self.placeholder, width)]
-        style = self._base_style = self.rich_style
-        lines: list[Strip] = []
-        for n, part in enumerate(parts):
-            if n:
-                lines.append(Strip.blank(0))
-            lines.extend(line.apply_style(style) for line in part)
-        self._lines = lines
+    def _lines_changed(self, *, repaint: bool = True) -> None:
+        """The lines changed: size the scroll area, follow the bottom, repaint (no layout)."""
+        self._base_style = self.rich_style
         old = self.virtual_size
-        new = Size(width, len(lines))
+        new = Size(self._rendered_width, self.line_count)
         if new != old:
             # Not ``self.virtual_size = new``: that reactive re-lays out the whole screen.
             # Only the scrollbars depend on it (and they re-lay out by themselves when
@@ -286,6 +332,10 @@ class MarkdownLog(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         if repaint:
             self.refresh()
+
+    def _relayout_lines(self, *, repaint: bool = True) -> None:
+        self._rerender()
+        self._lines_changed(repaint=repaint)
 
     def on_resize(self) -> None:
         if self._width != self._rendered_width:
@@ -316,12 +366,12 @@ class MarkdownLog(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
-        if index >= len(self._lines):
-            return Strip.blank(width, self._base_style)
-        line = self._lines[index]
-        return line.crop_extend(scroll_x, scroll_x + width, self._base_style).apply_offsets(
-            scroll_x, index
-        )
+        base = self._base_style
+        line = self._line(index)
+        if line is None:
+            return Strip.blank(width, base)
+        strip = Strip(Segment.apply_style(line, base))
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
 
 
 THINKING_TITLE = "Thinking"
@@ -368,7 +418,7 @@ def model_wait_line(seconds: float) -> str:
 
 
 class ModelWait(Static):
-    """"waiting for the model — N s, first token not yet" in the Execution pane, counting
+    """ "waiting for the model — N s, first token not yet" in the Execution pane, counting
     up by itself while a call under way has sent nothing; hidden otherwise.
 
     A slow local model can take minutes to load before its first token: the pane where

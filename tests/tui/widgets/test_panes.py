@@ -167,3 +167,64 @@ async def test_the_execution_pane_counts_the_model_wait_up_and_drops_it() -> Non
         await wait_for(pilot, lambda: "— 48 s" in wait.shown)
         wait.show_wait(None, lambda: clock[0])  # the first token arrived
         assert wait.shown == "" and not wait.display
+
+
+async def test_a_long_document_keeps_no_strip_per_line() -> None:
+    """The log keeps segment lists, not Strips: a long round must not grow the heap by a
+    Strip (and its seven caches) per line, which set off the full garbage collections that
+    froze the stream (issue 15). Only the rows painted make Strips."""
+    import gc
+
+    from textual.strip import Strip
+
+    def strips() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, Strip))
+
+    app = LogApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        log = app.query_one(MarkdownLog)
+        log.show_text("Start.\n\n")
+        await settled(pilot)
+        before = strips()
+        text = log.shown
+        for i in range(200):
+            text += f"Paragraph {i} has a few words, enough to wrap at this width once.\n\n"
+            log.show_text(text)
+            if i % 20 == 0:
+                await settled(pilot)
+        await settled(pilot)
+        assert log.line_count > 400
+        # Textual caches a few Strips per painted row (12 rows here); one per line would be 400+.
+        assert strips() - before < 200
+        painted = log.painted_text()
+        assert "Paragraph 199 has" in painted and "Paragraph 0 has" in painted
+
+
+async def test_overflowing_shows_no_horizontal_scrollbar_and_lays_out_twice_at_most() -> None:
+    """Lines are wrapped to the pane: the vertical scrollbar appearing narrows them, and
+    must not also flip a horizontal scrollbar on and off (two more layouts, and every
+    block rendered twice)."""
+    app = LogApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        log = app.query_one(MarkdownLog)
+        text = "Paragraph one.\n\n"
+        log.show_text(text)
+        await settled(pilot)  # the first layout is the screen's, not the overflow's
+        compositor = app.screen._compositor
+        reflows: list[object] = []
+        reflow = compositor.reflow
+
+        def counted(*args: object, **kwargs: object) -> object:
+            reflows.append(args)
+            return reflow(*args, **kwargs)
+
+        compositor.reflow = counted  # type: ignore[method-assign]
+        for i in range(20):
+            text += f"Paragraph {i} has a few words in it.\n\n"
+            log.show_text(text)
+            await settled(pilot)
+            assert not log.show_horizontal_scrollbar
+        assert log.show_vertical_scrollbar
+        assert len(reflows) <= 2
+        assert log.virtual_size.width == log.scrollable_content_region.width
