@@ -198,7 +198,7 @@ async def _one_run(config: Any, profile: cProfile.Profile | None = None) -> Live
         probe = Probe(app)
         probe.install()
         beat = asyncio.create_task(probe.heartbeat())
-        await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen), 30)
+        await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen), limit=30)
         screen = app.screen
         steps = screen.query_one(StepsList)
         probe.watch_steps(steps)
@@ -210,8 +210,8 @@ async def _one_run(config: Any, profile: cProfile.Profile | None = None) -> Live
                 and screen.state.status == "running"
             )
 
-        await wait_for(pilot, lambda: streaming() and screen.state.current_round >= 1, 60)
-        await wait_for(pilot, lambda: sum(map(len, _round_text(screen))) > 200, 30)
+        await wait_for(pilot, lambda: streaming() and screen.state.current_round >= 1, limit=60)
+        await wait_for(pilot, lambda: sum(map(len, _round_text(screen))) > 200, limit=30)
         probe.stall_s = 0.0
         frames_before, started = len(probe.frames), time.perf_counter()
         chars_before = sum(map(len, _round_text(screen)))
@@ -232,12 +232,14 @@ async def _one_run(config: Any, profile: cProfile.Profile | None = None) -> Live
         frames = len(probe.frames) - frames_before
         chars = sum(map(len, _round_text(screen))) - chars_before
         stall = probe.stall_s
-        await wait_for(pilot, lambda: screen.state.status != "running" and not screen.running, 120)
+        await wait_for(
+            pilot, lambda: screen.state.status != "running" and not screen.running, limit=120
+        )
         with contextlib.suppress(AssertionError):
-            await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen), 5)
+            await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen), limit=5)
         if app.screen is not screen:
             await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen is screen, 10)
+        await wait_for(pilot, lambda: app.screen is screen, limit=10)
         steps.focus()
         await pilot.pause()
         idle = await _type_keys(app, probe, steps, lambda: True, PRESSES)
