@@ -246,7 +246,7 @@ def measure(nodes: int = 11_600, repeat: int = 5) -> list[Any]:
     with tempfile.TemporaryDirectory(prefix="bench-mindmap-") as tmp:
         store = LadybugStore(Path(tmp) / "graph" / "mindmap.lbug")
         try:
-            store.apply_many(_events(nodes - WIDE_CLAIMS + 180) + _wide_round())
+            store.apply_many(_events(nodes - WIDE_CLAIMS) + _wide_round())
             total_nodes = sum(store.stats().nodes.values())
             context = _samples(lambda: store.context(TOPIC), repeat)
 

@@ -50,18 +50,21 @@ _Q_FACTS = (
 )
 _Q_STEPS = (
     _IN_SESSIONS + " MATCH (s)-[:HAS_STEP]->(st:ReasoningStep) "
-    "WHERE st.kind = $kind AND st.content <> '' "
-    "RETURN st.content ORDER BY st.created DESC, st.round DESC LIMIT $n"
+    "WHERE st.kind IN $kinds AND st.content <> '' "
+    "RETURN st.kind, st.content ORDER BY st.created DESC, st.round DESC LIMIT $n"
 )
+"""Reflections and plans in one query: a round has one of each, so the newest ``2n`` steps
+of the two kinds hold the newest ``n`` of each."""
 _Q_QUESTIONS = (
     _IN_SESSIONS + " MATCH (s)-[:HAS_QUESTION]->(q:Question) "
     "RETURN q.text ORDER BY q.created DESC, q.round DESC, q.idx LIMIT $n"
 )
 _Q_CONCEPTS = (
     _IN_SESSIONS + " MATCH (s)-[:HAS_STEP]->(:ReasoningStep)-[:MENTIONS]->(c:Concept) "
-    "WITH DISTINCT c MATCH (c)-[r]-() "
-    "RETURN c.name, count(r) AS degree ORDER BY degree DESC, c.name LIMIT $n"
+    "RETURN c.name, count(*) AS mentions ORDER BY mentions DESC, c.name LIMIT $n"
 )
+"""The concepts the newest steps mention most, counted in one pass over those steps (no
+second hop to every relation a shared concept has across all topics)."""
 _Q_PRIOR = _TOPIC_SESSIONS + "-[:HAS_EVIDENCE]->(e:Evidence) RETURN count(e)"
 
 _OWNED_BY_SESSION = (
@@ -274,33 +277,36 @@ class CypherGraphStore(ABC):
         if not sessions:
             return MindMapContext()
 
-        def rows(query: str, column: int, per_item: int = 1, **params: Any) -> list[list[Any]]:
-            """The newest ``n`` rows of ``query``, read from the newest researches holding
-            ``n * per_item`` items of ``column``; from all of them when that prefix turns
-            out short (steps of one kind among the four)."""
-            sids = _newest(sessions, column, n * per_item)
-            found = self._rows(query, {"sids": sids, "n": n, **params})
-            if len(found) < n and len(sids) < len(sessions):
+        def rows(
+            query: str, column: int, want: int, per_item: int = 1, **params: Any
+        ) -> list[list[Any]]:
+            """The newest ``want`` rows of ``query``, read from the newest researches holding
+            ``want * per_item`` items of ``column``; from all of them when that prefix turns
+            out short (steps of two kinds among the four)."""
+            sids = _newest(sessions, column, want * per_item)
+            found = self._rows(query, {"sids": sids, "n": want, **params})
+            if len(found) < want and len(sids) < len(sessions):
                 every = [row[0] for row in sessions]
-                found = self._rows(query, {"sids": every, "n": n, **params})
+                found = self._rows(query, {"sids": every, "n": want, **params})
             return found
 
         facts = []
-        for claim, confidence in rows(_Q_FACTS, 1):
+        for claim, confidence in rows(_Q_FACTS, 1, n):
             text = _clip(claim, ENTRY_CHARS)
             if isinstance(confidence, int | float) and confidence > 0:
                 text += f" (confidence {confidence:.2f})"
             facts.append(text)
-        kinds = len(schema.STEP_KINDS)  # steps come four to a round, one of each kind
-        steps = {
-            kind: [_clip(r[0], ENTRY_CHARS) for r in rows(_Q_STEPS, 2, kinds, kind=kind)]
-            for kind in ("reflection", "plan")
-        }
-        questions = [_clip(r[0], ENTRY_CHARS) for r in rows(_Q_QUESTIONS, 3)]
-        concept_sids = _newest(sessions, 2, n * kinds)  # the concepts of those same steps
+        kinds = ("reflection", "plan")
+        per_round = len(schema.STEP_KINDS)  # a round's steps: one of each of four kinds
+        steps: dict[str, list[str]] = {kind: [] for kind in kinds}
+        for kind, content in rows(_Q_STEPS, 2, 2 * n, per_round // 2, kinds=list(kinds)):
+            if len(steps[kind]) < n:
+                steps[kind].append(_clip(content, ENTRY_CHARS))
+        questions = [_clip(r[0], ENTRY_CHARS) for r in rows(_Q_QUESTIONS, 3, n)]
+        concept_sids = _newest(sessions, 2, n * per_round)  # the concepts of those steps
         concepts = [
-            f"{name} ({degree} links)"
-            for name, degree in self._rows(_Q_CONCEPTS, {"sids": concept_sids, "n": min(n, 30)})
+            f"{name} ({mentions} mention{'' if mentions == 1 else 's'})"
+            for name, mentions in self._rows(_Q_CONCEPTS, {"sids": concept_sids, "n": min(n, 30)})
         ]
         ctx = MindMapContext(
             facts=_dedupe(facts),
