@@ -1,5 +1,6 @@
 """``python -m bench``: every figure in one table (and bench/RESULTS.md);
-``python -m bench engine|mindmap|neo4j|startup|live|open|trust [...]``: one benchmark."""
+``python -m bench engine|mindmap|neo4j|startup|live|open|trust|rounds|sessions [...]``:
+one benchmark."""
 
 from __future__ import annotations
 
@@ -31,7 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     reopen.add_argument("--repeat", type=int, default=3, help="runs (median, min, max)")
     trust = commands.add_parser("trust", help="quote check: ms per claim, share verified")
     trust.add_argument("--repeat", type=int, default=3, help="timed repetitions")
+    rounds = commands.add_parser("rounds", help="20 rounds: round-20/round-3 prompt size, RSS")
+    rounds.add_argument("--repeat", type=int, default=3, help="researches (median, min, max)")
+    listing = commands.add_parser("sessions", help="sessions list over 200 saved researches")
+    listing.add_argument("--repeat", type=int, default=3, help="runs (median, min, max)")
     args = parser.parse_args(argv)
+    if args.bench in ("rounds", "sessions"):
+        from bench import bench_rounds, bench_sessions
+        from bench.bench_live import print_table
+
+        module = bench_rounds if args.bench == "rounds" else bench_sessions
+        print_table(module.measure(args.repeat))
+        return 0
     if args.bench is None:
         from bench.bench_all import run as run_all
 

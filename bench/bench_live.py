@@ -275,7 +275,14 @@ class Figure:
         return statistics.median(self.values)
 
     def cells(self) -> tuple[str, str, str, str]:
-        fmt = {"ms": "{:.1f} ms", "x": "{:.2f}x", "n": "{:.0f}", "/s": "{:.1f}/s", "s": "{:.2f} s"}
+        fmt = {
+            "ms": "{:.1f} ms",
+            "x": "{:.2f}x",
+            "n": "{:.0f}",
+            "/s": "{:.1f}/s",
+            "s": "{:.2f} s",
+            "MB": "{:.0f} MB",
+        }
         f = fmt.get(self.unit, "{:.2f}").format
         spread = f"{f(min(self.values))} – {f(max(self.values))}"
         verdict = "" if self.passed is None else ("pass" if self.passed else "miss")

@@ -189,3 +189,116 @@ def run(*, nodes: int = 10_000, repeat: int = 20) -> int:
         f"children(round, 50): {page_ms:.1f} ms   node(evidence): {node_ms:.1f} ms"
     )
     return 0
+
+
+WIDE_SESSION = "bench-wide"
+WIDE_CLAIMS = 1000
+WIDE_QUESTIONS = 10
+"""With the four steps and two concepts of its round: a Round node of 1,016 children."""
+
+
+def _wide_round() -> list[ev.Event]:
+    """One research whose round 1 holds ``WIDE_CLAIMS`` facts: the Tree's widest node."""
+    t = 2_000_000.0
+    body: list[ev.Event] = [
+        ev.SessionStarted(topic="Wide topic", rounds=1, breadth=2),
+        ev.PlanReady(round=1, plan="plan", execution="exec", reflection="refl", queries=["a"]),
+        ev.SourceAdded(round=1, source_id=1, url="https://w.example/1", title="W"),
+        ev.SynthesisReady(
+            round=1,
+            summary="wide",
+            evidence=[
+                {"claim": f"wide claim {i}", "source_ids": [1], "confidence": 0.6}
+                for i in range(WIDE_CLAIMS)
+            ],
+            concepts=["wide a", "wide b"],
+            relations=[],
+            questions=[f"wide q {i}" for i in range(WIDE_QUESTIONS)],
+        ),
+    ]
+    return [
+        ev.from_dict(
+            {**ev.to_dict(e), "session_id": WIDE_SESSION, "seq": i + 1, "timestamp": t + i}
+        )
+        for i, e in enumerate(body)
+    ]
+
+
+def _samples(fn: Callable[[], Any], repeat: int) -> tuple[float, ...]:
+    """Milliseconds of each of ``repeat`` calls (after one warm-up)."""
+    fn()
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return tuple(out)
+
+
+def measure(nodes: int = 11_600, repeat: int = 5) -> list[Any]:
+    """The figures of ``python -m bench``: the engine's context query and the Tree's first
+    page of its widest node, on an ``nodes``-node graph, each against a baseline of the
+    same run and graph (a naive full scan; fetching every child at once)."""
+    from bench.bench_live import Figure
+    from core.mindmap.base import NodeRef
+    from tui.widgets.mindmap_tree import PAGE, MindMapTree, NodeData
+
+    with tempfile.TemporaryDirectory(prefix="bench-mindmap-") as tmp:
+        store = LadybugStore(Path(tmp) / "graph" / "mindmap.lbug")
+        try:
+            store.apply_many(_events(nodes - WIDE_CLAIMS) + _wide_round())
+            total_nodes = sum(store.stats().nodes.values())
+            context = _samples(lambda: store.context(TOPIC), repeat)
+
+            def naive_context() -> list[str]:
+                rows = store._rows("MATCH (n) RETURN n")  # everything, filtered in Python
+                found = [r[0].get("claim") for r in rows if r[0].get("_LABEL") == "Evidence"]
+                return sorted((c for c in found if c), reverse=True)[:100]
+
+            naive = _samples(naive_context, repeat)
+            wide = f"round:{WIDE_SESSION}:1"
+            children = store.children(wide, limit=1).total
+            tree = MindMapTree(lambda: store)
+
+            def first_page() -> int:
+                """What expanding the node costs: the store's page, then the Tree's nodes
+                (labels, "more…"), built by the widget's own handler."""
+                tree.clear()
+                ref = NodeRef(wide, "Round", "Round 1", children)
+                node = tree.root.add("wide", data=NodeData("node", ref=ref, loaded=True))
+                page = store.children(wide, offset=0, limit=PAGE)
+                tree._children_loaded(MindMapTree.ChildrenLoaded(node, page))
+                return len(node.children)
+
+            assert first_page() == PAGE + 1  # the page and its "more…"
+            page = _samples(first_page, repeat)
+
+            def every_child() -> int:  # no paging: every child of the round at once
+                return len(store.children(wide, offset=0, limit=children).items)
+
+            everything = _samples(every_child, max(3, repeat // 2))
+        finally:
+            store.close()
+    ctx_ratio = tuple(n / c for n, c in zip(naive, context, strict=False))
+    page_ratio = tuple(e / p for e, p in zip(everything, page, strict=False))
+    k = f"{total_nodes / 1000:.1f}k"
+    return [
+        Figure(
+            f"mind-map context query at {k} nodes",
+            context,
+            "ms",
+            "< 20 ms",
+            statistics.median(context) < 20,
+        ),
+        Figure(f"  naive full scan at {k} nodes (baseline)", naive),
+        Figure("  naive scan / context query", ctx_ratio, "x"),
+        Figure(
+            f"Tree: first page of a node with {children:,} children",
+            page,
+            "ms",
+            "< 100 ms",
+            statistics.median(page) < 100,
+        ),
+        Figure(f"  all {children:,} children at once (baseline)", everything),
+        Figure("  all at once / first page", page_ratio, "x"),
+    ]

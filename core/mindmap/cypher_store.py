@@ -33,24 +33,38 @@ from core.mindmap.projection import Batch, Write, batch, count_new, writes_for
 log = logging.getLogger(__name__)
 
 _TOPIC_SESSIONS = "MATCH (t:Topic {id: $tid})-[:HAS_SESSION]->(s:Session)"
+_Q_TOPIC_SESSIONS = (
+    _TOPIC_SESSIONS + " RETURN s.id, "
+    "COUNT { MATCH (s)-[:HAS_EVIDENCE]->(:Evidence) }, "
+    "COUNT { MATCH (s)-[:HAS_STEP]->(:ReasoningStep) }, "
+    "COUNT { MATCH (s)-[:HAS_QUESTION]->(:Question) } "
+    "ORDER BY s.created DESC, s.id DESC"
+)
+"""The topic's researches, newest first, with how many facts, steps and questions each
+holds: cheap counts (no property is read) that let each context query below read only the
+newest researches that can fill it, instead of sorting every item the topic ever had."""
+_IN_SESSIONS = "MATCH (s:Session) WHERE s.id IN $sids"
 _Q_FACTS = (
-    _TOPIC_SESSIONS + "-[:HAS_EVIDENCE]->(e:Evidence) "
+    _IN_SESSIONS + " MATCH (s)-[:HAS_EVIDENCE]->(e:Evidence) "
     "RETURN e.claim, e.confidence ORDER BY e.created DESC, e.round DESC, e.idx LIMIT $n"
 )
 _Q_STEPS = (
-    _TOPIC_SESSIONS + "-[:HAS_STEP]->(st:ReasoningStep) "
-    "WHERE st.kind = $kind AND st.content <> '' "
-    "RETURN st.content ORDER BY st.created DESC, st.round DESC LIMIT $n"
+    _IN_SESSIONS + " MATCH (s)-[:HAS_STEP]->(st:ReasoningStep) "
+    "WHERE st.kind IN $kinds AND st.content <> '' "
+    "RETURN st.kind, st.content ORDER BY st.created DESC, st.round DESC LIMIT $n"
 )
+"""Reflections and plans in one query: a round has one of each, so the newest ``2n`` steps
+of the two kinds hold the newest ``n`` of each."""
 _Q_QUESTIONS = (
-    _TOPIC_SESSIONS + "-[:HAS_QUESTION]->(q:Question) "
+    _IN_SESSIONS + " MATCH (s)-[:HAS_QUESTION]->(q:Question) "
     "RETURN q.text ORDER BY q.created DESC, q.round DESC, q.idx LIMIT $n"
 )
 _Q_CONCEPTS = (
-    _TOPIC_SESSIONS + "-[:HAS_STEP]->(:ReasoningStep)-[:MENTIONS]->(c:Concept) "
-    "WITH DISTINCT c MATCH (c)-[r]-() "
-    "RETURN c.name, count(r) AS degree ORDER BY degree DESC, c.name LIMIT $n"
+    _IN_SESSIONS + " MATCH (s)-[:HAS_STEP]->(:ReasoningStep)-[:MENTIONS]->(c:Concept) "
+    "RETURN c.name, count(*) AS mentions ORDER BY mentions DESC, c.name LIMIT $n"
 )
+"""The concepts the newest steps mention most, counted in one pass over those steps (no
+second hop to every relation a shared concept has across all topics)."""
 _Q_PRIOR = _TOPIC_SESSIONS + "-[:HAS_EVIDENCE]->(e:Evidence) RETURN count(e)"
 
 _OWNED_BY_SESSION = (
@@ -156,6 +170,24 @@ def _dedupe(rows: list[str]) -> list[str]:
     return out
 
 
+def _newest(sessions: list[tuple[str, int, int, int]], column: int, want: int) -> list[str]:
+    """Ids of the newest researches (``sessions`` is newest first) that together hold at
+    least ``want`` items of ``column`` (all of them when even that is too few).
+
+    Items are read newest first, and a research's items are newer than an older one's
+    (researches of a topic run one after another), so older researches cannot add to the
+    newest ``want``: the query sorts one research's items, not the topic's thousands.
+    """
+    out: list[str] = []
+    held = 0
+    for row in sessions:
+        out.append(row[0])
+        held += row[column]
+        if held >= want:
+            break
+    return out
+
+
 class CypherGraphStore(ABC):
     """Base of LadybugStore and Neo4jStore (implements the MindMapStore protocol)."""
 
@@ -238,25 +270,43 @@ class CypherGraphStore(ABC):
     def context(self, topic: str, *, budget_chars: int = 3000) -> MindMapContext:
         tid = schema.topic_id(topic)
         n = max(5, min(200, budget_chars // 60))
+        sessions = [
+            (str(sid), int(facts), int(steps), int(questions))
+            for sid, facts, steps, questions in self._rows(_Q_TOPIC_SESSIONS, {"tid": tid})
+        ]
+        if not sessions:
+            return MindMapContext()
+
+        def rows(
+            query: str, column: int, want: int, per_item: int = 1, **params: Any
+        ) -> list[list[Any]]:
+            """The newest ``want`` rows of ``query``, read from the newest researches holding
+            ``want * per_item`` items of ``column``; from all of them when that prefix turns
+            out short (steps of two kinds among the four)."""
+            sids = _newest(sessions, column, want * per_item)
+            found = self._rows(query, {"sids": sids, "n": want, **params})
+            if len(found) < want and len(sids) < len(sessions):
+                every = [row[0] for row in sessions]
+                found = self._rows(query, {"sids": every, "n": want, **params})
+            return found
+
         facts = []
-        for claim, confidence in self._rows(_Q_FACTS, {"tid": tid, "n": n}):
+        for claim, confidence in rows(_Q_FACTS, 1, n):
             text = _clip(claim, ENTRY_CHARS)
             if isinstance(confidence, int | float) and confidence > 0:
                 text += f" (confidence {confidence:.2f})"
             facts.append(text)
-        steps = {
-            kind: [
-                _clip(r[0], ENTRY_CHARS)
-                for r in self._rows(_Q_STEPS, {"tid": tid, "kind": kind, "n": n})
-            ]
-            for kind in ("reflection", "plan")
-        }
-        questions = [
-            _clip(r[0], ENTRY_CHARS) for r in self._rows(_Q_QUESTIONS, {"tid": tid, "n": n})
-        ]
+        kinds = ("reflection", "plan")
+        per_round = len(schema.STEP_KINDS)  # a round's steps: one of each of four kinds
+        steps: dict[str, list[str]] = {kind: [] for kind in kinds}
+        for kind, content in rows(_Q_STEPS, 2, 2 * n, per_round // 2, kinds=list(kinds)):
+            if len(steps[kind]) < n:
+                steps[kind].append(_clip(content, ENTRY_CHARS))
+        questions = [_clip(r[0], ENTRY_CHARS) for r in rows(_Q_QUESTIONS, 3, n)]
+        concept_sids = _newest(sessions, 2, n * per_round)  # the concepts of those steps
         concepts = [
-            f"{name} ({degree} links)"
-            for name, degree in self._rows(_Q_CONCEPTS, {"tid": tid, "n": min(n, 30)})
+            f"{name} ({mentions} mention{'' if mentions == 1 else 's'})"
+            for name, mentions in self._rows(_Q_CONCEPTS, {"sids": concept_sids, "n": min(n, 30)})
         ]
         ctx = MindMapContext(
             facts=_dedupe(facts),

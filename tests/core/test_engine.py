@@ -243,6 +243,9 @@ def test_prompts_stay_bounded_over_many_rounds(
     reasoning = [r.prompt for r in gemini.model_requests("reasoning")]
     assert len(reasoning) == 20
     assert len(reasoning[19]) < 1.5 * len(reasoning[2])
+    synthesis = [r.prompt for r in gemini.model_requests("synthesis")]
+    assert len(synthesis) == 20  # what `python -m bench` counts: both prompts of a round
+    assert len(reasoning[19]) + len(synthesis[19]) <= 1.5 * (len(reasoning[2]) + len(synthesis[2]))
 
 
 def test_stop_writes_a_partial_report(
