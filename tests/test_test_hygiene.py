@@ -86,3 +86,21 @@ async def test_x(pilot, app):
     found = problems_in(sample)
     assert sorted(int(line.split(":")[1]) for line in found) == [4, 7, 9, 11], found
     assert problems_in("async def t(pilot):\n    await pilot.pause()\n    x = 1\n") == []
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in support modules (``pilot_helpers``, ``engine_support``,
+    ``fakes``, ``*_support``), so running one test file never runs or couples to another."""
+    found: list[str] = []
+    for path in sorted(TESTS.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_"):
+                    found.append(f"{path.relative_to(TESTS)}:{node.lineno}: imports {name}")
+    assert found == [], "\n".join(found)

@@ -25,6 +25,7 @@ from core.research import ResearchEngine, ResearchOptions
 from core.sessions import CorruptSession, SessionStore
 from core.state import SessionState
 from core.urls import normalise_url
+from tests.engine_support import run_engine
 from tests.fakes.gemini_server import FakeGemini, planned_queries
 from tests.fakes.tavily_server import FakeTavily
 
@@ -51,21 +52,6 @@ def config(fake_env: tuple[FakeGemini, FakeTavily]) -> Config:
     config = load()
     config.gemini.rpm = 0  # the fakes have no quota; the limiter has its own tests
     return config
-
-
-def run_engine(
-    config: Config, topic: str, *, rounds: int = 2, breadth: int = 4, **kwargs
-) -> tuple[ResearchEngine, list[Event], object]:
-    seen: list[Event] = []
-    engine = ResearchEngine(config, on_event=seen.append, **kwargs)
-
-    async def go() -> object:
-        try:
-            return await engine.run(topic, ResearchOptions(rounds=rounds, breadth=breadth))
-        finally:
-            await engine.aclose()
-
-    return engine, seen, asyncio.run(go())
 
 
 def test_two_round_run_searches_every_tag_and_cites_real_sources(

@@ -14,7 +14,7 @@ from core.evidence import Evidence
 from core.report import fallback_report
 from core.sessions import SessionStore
 from core.state import SessionState
-from tests.core.test_engine import run_engine
+from tests.engine_support import run_engine
 from tests.fakes import gemini_server
 from tests.fakes.gemini_server import FakeGemini, default_answer, synthesis_data, task_of
 from tests.fakes.tavily_server import FakeTavily
