@@ -1,5 +1,5 @@
 """``python -m bench``: every figure in one table (and bench/RESULTS.md);
-``python -m bench engine|mindmap|neo4j|startup|live|open|trust|rounds|sessions [...]``:
+``python -m bench engine|mindmap|neo4j|startup|live|open|trust|rounds|sessions|budget [...]``:
 one benchmark."""
 
 from __future__ import annotations
@@ -34,9 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     trust.add_argument("--repeat", type=int, default=3, help="timed repetitions")
     rounds = commands.add_parser("rounds", help="20 rounds: round-20/round-3 prompt size, RSS")
     rounds.add_argument("--repeat", type=int, default=3, help="researches (median, min, max)")
+    budget = commands.add_parser("budget", help="capped researches: overshoot, report reserve")
+    budget.add_argument("--steps", type=int, default=10, help="caps swept (default 10)")
     listing = commands.add_parser("sessions", help="sessions list over 200 saved researches")
     listing.add_argument("--repeat", type=int, default=3, help="runs (median, min, max)")
     args = parser.parse_args(argv)
+    if args.bench == "budget":
+        from bench.bench_budget import run as run_budget
+
+        return run_budget(steps=args.steps)
     if args.bench in ("rounds", "sessions"):
         from bench import bench_rounds, bench_sessions
         from bench.bench_live import print_table

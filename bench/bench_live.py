@@ -282,6 +282,7 @@ class Figure:
             "/s": "{:.1f}/s",
             "s": "{:.2f} s",
             "MB": "{:.0f} MB",
+            "USD": "${:.3f}",
         }
         f = fmt.get(self.unit, "{:.2f}").format
         spread = f"{f(min(self.values))} – {f(max(self.values))}"
