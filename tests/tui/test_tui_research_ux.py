@@ -157,6 +157,25 @@ async def test_stopping_says_so_and_hides_pause_and_stop(keys: None, make_app: A
         await wait_for(pilot, lambda: not screen.running)
         await wait_for(pilot, lambda: screen.state.status == "stopped", "status stopped")
         await wait_for(pilot, lambda: not screen.stopping, "the stop done (stopping cleared)")
+        # The partial report opens by itself (or, when the user was busy, a toast says r
+        # shows it): leave only once that is drawn, or teardown races the report's Header.
+        from textual.widgets._header import HeaderTitle
+
+        from tests.pilot_helpers import notified
+        from tui.screens.report import ReportScreen
+
+        def report_drawn() -> bool:
+            top = app.screen
+            if not isinstance(top, ReportScreen):
+                return False
+            titles = top.query(HeaderTitle)
+            return bool(titles) and bool(str(titles.first().render()).strip())
+
+        await wait_for(
+            pilot,
+            lambda: report_drawn() or notified(app, "r shows it"),
+            "the partial report drawn, or the toast offering it",
+        )
 
 
 def test_a_stopped_or_interrupted_round_is_not_marked_failed() -> None:
