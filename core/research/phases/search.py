@@ -68,10 +68,7 @@ class RoundSearches:
         return self
 
     async def __aexit__(self, et: Any, exc: BaseException | None, tb: Any) -> None:
-        if exc is not None:
-            for search in self.started:
-                if search.task is not None:
-                    search.task.cancel()
+        # When the block raised, the TaskGroup itself cancels the searches still under way.
         try:
             await self._group.__aexit__(et, exc, tb)
         except BaseExceptionGroup as failures:

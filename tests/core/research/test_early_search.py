@@ -27,6 +27,7 @@ from core.research import ResearchEngine, ResearchOptions
 from core.research.phases.search import VOIDED
 from core.sessions import SessionStore
 from core.state import SessionState
+from tests.engine_support import run_engine
 from tests.fakes.gemini_server import (
     FakeGemini,
     RecordedRequest,
@@ -52,16 +53,7 @@ def config(fake_env: tuple[FakeGemini, FakeTavily]) -> Config:
 def _run(
     config: Config, topic: str, *, rounds: int = 1, breadth: int = 3, **kwargs: object
 ) -> tuple[ResearchEngine, list[Event], object]:
-    seen: list[Event] = []
-    engine = ResearchEngine(config, on_event=seen.append, **kwargs)  # type: ignore[arg-type]
-
-    async def go() -> object:
-        try:
-            return await engine.run(topic, ResearchOptions(rounds=rounds, breadth=breadth))
-        finally:
-            await engine.aclose()
-
-    return engine, seen, asyncio.run(go())
+    return run_engine(config, topic, rounds=rounds, breadth=breadth, **kwargs)
 
 
 def _reasoning_end(seen: list[Event], n: int) -> int:
