@@ -19,7 +19,7 @@ from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.validation import Function, Number
-from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from core.config import BREADTH_RANGE, ROUNDS_RANGE
@@ -37,6 +37,7 @@ from tui.screens.home_budget import (
 )
 from tui.screens.home_filters import FILTER_IDS, filter_defaults, filter_fields, read_filters
 from tui.widgets.session_table import SessionTable
+from tui.widgets.title_header import TitleHeader
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -122,7 +123,7 @@ class HomeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         apply_breakpoints(self)  # the layout of the first frame is the final one
-        yield Header()
+        yield TitleHeader()
         with Vertical(id="home-body"):
             with Vertical(id="new-research", classes="home-panel") as form:
                 form.border_title = "New research"

@@ -24,10 +24,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Markdown
+from textual.widgets import Button, Footer, Input, Label, Markdown
 
 from tui.paths import shown_path
 from tui.widgets.panes import StreamingMarkdown
+from tui.widgets.title_header import TitleHeader
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -141,7 +142,7 @@ class ReportScreen(Screen[str | None]):
         self._ready = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleHeader()
         with Vertical(id="report-body"):
             with Horizontal(id="report-bar"):
                 yield Label("", id="report-status")

@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Header, Tab, Tabs
+from textual.widgets import ContentSwitcher, Footer, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from core.events import Event, MindMapUpdated, PhaseStarted, ReportReady, SessionFinished
@@ -54,6 +54,7 @@ from tui.widgets.recent_sources import RecentSources
 from tui.widgets.sources import SourcesTable, SourcesView
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.steps import StepEntry, StepsList, build_entries, step_detail
+from tui.widgets.title_header import TitleHeader
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -221,7 +222,7 @@ class ResearchScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         apply_breakpoints(self)  # the layout of the first frame is the final one
-        yield Header()
+        yield TitleHeader()
         yield StatusBar(id="status")
         yield ResearchNotice(id="notice")
         with Horizontal(id="research-body"):

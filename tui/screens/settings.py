@@ -27,13 +27,14 @@ from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 from textual.worker import Worker, WorkerState
 
 from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
 from tui.paths import shown_path
 from tui.screens.settings_prices import collect_prices, price_rows
+from tui.widgets.title_header import TitleHeader
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -317,7 +318,7 @@ class SettingsScreen(Screen[bool]):
     # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleHeader()
         with VerticalScroll(id="settings-form"):
             yield Static("", id="settings-intro")
             for spec in FIELDS:
