@@ -345,11 +345,22 @@ class ResearchEngine:
             )
 
         run = self._new_run(topic, options)
+        fresh = not resumed and first_round == 1 and not self.state.rounds
+        budget = self.config.research.context_chars
+
+        async def open_graph() -> int:
+            """Open the mind map and read what earlier researches hold: the prior evidence
+            and, for a fresh research, round 1's context (``Run.opening_context``)."""
+            await self.graph.open(self.config)
+            if resumed:
+                return self.state.prior_evidence
+            prior = await self.graph.prior_evidence(topic)
+            if fresh and budget > 0:
+                run.opening_context = await self.graph.context(topic, budget)
+            return prior
+
         try:
-            await asyncio.gather(
-                self.graph.open(self.config), asyncio.to_thread(self.providers.prepare)
-            )
-            prior = self.state.prior_evidence if resumed else await self.graph.prior_evidence(topic)
+            prior, _ = await asyncio.gather(open_graph(), asyncio.to_thread(self.providers.prepare))
         except (asyncio.CancelledError, KeyboardInterrupt):
             # Interrupted while opening the graph: still leave a session that says so.
             self._emit(started(self.state.prior_evidence))

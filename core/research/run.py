@@ -43,3 +43,8 @@ class Run:
     review_queries: QueryReviewer | None = None
     prices: PriceTable | None = None
     budget: Budget | None = None
+    opening_context: tuple[str, int] | None = None
+    """Round 1's context (text, items) when it was read while the run set up: before the
+    session's first event, the mind map holds only earlier researches, which is all round 1
+    can find in it; so the query overlaps the client warm-up instead of waiting for this
+    session's first graph write."""
