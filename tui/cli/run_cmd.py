@@ -225,15 +225,25 @@ class PlainProgress:
         elif isinstance(event, RoundStarted):
             self.line(f"{where}: started")
         elif isinstance(event, PlanReady):
-            self.line(f"{where}: planned {len(event.queries)} search(es)")
+            current = state.round
+            early = (
+                sum(1 for search in current.searches if search.status != "running")
+                if current is not None
+                else 0
+            )
+            already = f", {early} already searched" if early else ""
+            self.line(f"{where}: planned {len(event.queries)} search(es){already}")
         elif isinstance(event, SearchFinished):
             current = state.round
             if current is not None and not event.error:  # a failure is its own warning
                 done = sum(1 for search in current.searches if search.status != "running")
-                total = len(current.queries) or len(current.searches)
+                # Searches start as the plan names them, so one may end before the plan does:
+                # its total is not known yet.
+                count = f"{done}/{len(current.queries)}" if current.queries else f"{done}"
+                early = "" if current.queries else " while the plan is written"
                 dropped = f", {event.dropped} dropped by the filters" if event.dropped else ""
                 self.line(
-                    f"{where}: search {done}/{total} done, {event.results} result(s){dropped}: "
+                    f"{where}: search {count} done{early}, {event.results} result(s){dropped}: "
                     f"{event.query}"
                 )
         elif isinstance(event, PhaseStarted) and event.phase == "synthesis":

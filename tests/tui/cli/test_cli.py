@@ -355,7 +355,8 @@ def test_run_progress_is_plain_lines_when_stderr_is_not_a_terminal(
     for needle in (
         "research ",
         "round 1/1: started",
-        "round 1/1: search 1/",
+        "round 1/1: search 1",
+        "round 1/1: planned ",
         "round 1/1: searches done",
         "synthesising",
         "writing the report",
@@ -378,6 +379,41 @@ def test_plain_progress_keeps_warnings_and_waits_on_one_line() -> None:
         "[0:00] warning: Search failed for 'x': quota spent",
         "[0:00] rate limited (llm): retrying in 12s",
     ]
+
+
+def test_plain_progress_counts_a_search_that_ends_before_its_plan() -> None:
+    """Searches start as the model names them, so one can end before the plan is complete:
+    its line has no total yet, and the plan's line says how many were already searched."""
+    from core.events import PlanReady, RoundStarted, SearchFinished, SearchStarted, SessionStarted
+    from core.state import SessionState
+    from tui.cli.run_cmd import PlainProgress
+
+    written: list[str] = []
+    progress = PlainProgress(written.append)
+    state = SessionState()
+    for event in (
+        SessionStarted(topic="Heat pumps", rounds=1, breadth=2),
+        RoundStarted(round=1),
+        SearchStarted(round=1, query="cold climate COP"),
+        SearchFinished(round=1, query="cold climate COP", results=4),
+        PlanReady(
+            round=1,
+            plan="p",
+            execution="e",
+            reflection="r",
+            queries=["cold climate COP", "defrost"],
+        ),
+        SearchStarted(round=1, query="defrost"),
+        SearchFinished(round=1, query="defrost", results=2),
+    ):
+        state.apply(event)
+        progress.on_event(event, state)
+    lines = [line.removeprefix("[0:00] ") for line in written]
+    assert (
+        "round 1/1: search 1 done while the plan is written, 4 result(s): cold climate COP" in lines
+    )
+    assert "round 1/1: planned 2 search(es), 1 already searched" in lines
+    assert "round 1/1: search 2/2 done, 2 result(s): defrost" in lines
 
 
 def test_config_show_is_a_valid_config_file(
