@@ -2,7 +2,8 @@
 
 The app saves them itself (``App.save_screenshot``) while it researches for real against the
 loopback fake Gemini and Tavily servers, in a throw-away config/data folder, so they never
-show anyone's keys or sessions. Not a test: screenshots of a live run depend on timing.
+show anyone's keys or sessions. Not a test; still, every shot waits for its state (and for
+the screen to settle), never for a fixed time.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ async def _wait(pilot: Any, ready: Callable[[], bool]) -> None:
     await wait_for(pilot, ready, limit=60.0)
 
 
+async def _settled(pilot: Any) -> None:
+    """Everything queued handled, laid out and painted: what the screenshot will show."""
+    from tests.pilot_helpers import settled
+
+    await settled(pilot, limit=60.0)
+
+
 async def _saved_researches() -> None:
     from core.config import load
     from core.research import ResearchEngine, ResearchOptions
@@ -43,8 +51,10 @@ async def _saved_researches() -> None:
 
 async def _shoot(out: Path, gemini: Any) -> list[Path]:
     from core.config import load
+    from tests.pilot_helpers import report_opened
     from tui.app import DeepResearchApp
     from tui.screens.research import ResearchScreen
+    from tui.widgets.mindmap_tree import MindMapTree
     from tui.widgets.session_table import SessionTable
 
     await _saved_researches()
@@ -58,7 +68,7 @@ async def _shoot(out: Path, gemini: Any) -> list[Path]:
             pilot,
             lambda: any(t.row_count >= len(SAVED_TOPICS) for t in app.screen.query(SessionTable)),
         )
-        await pilot.pause(0.5)
+        await _settled(pilot)
         written.append(Path(app.save_screenshot("home.svg", path=str(out))))
 
     gemini.chunk_delay_s = 0.01
@@ -76,7 +86,7 @@ async def _shoot(out: Path, gemini: Any) -> list[Path]:
         screen = app.screen
         assert isinstance(screen, ResearchScreen)
         app.clear_notifications()
-        await pilot.pause(0.1)
+        await _settled(pilot)
         written.append(Path(app.save_screenshot("research.svg", path=str(out))))
         gemini.chunk_delay_s = 0.0
         await _wait(pilot, lambda: screen.state.status == "done")
@@ -86,15 +96,20 @@ async def _shoot(out: Path, gemini: Any) -> list[Path]:
         await _wait(pilot, lambda: app.screen is screen)
         app.clear_notifications()
         await pilot.press("m")
-        await pilot.pause(0.5)
+        await _wait(
+            pilot, lambda: bool(screen.query(MindMapTree)) and screen.query_one(MindMapTree).display
+        )
+        await _settled(pilot)
         for key in ("right", "down", "right", "down", "right"):
             await pilot.press(key)
-            await pilot.pause(0.4)
+            # An expansion loads its children in a worker: wait for it, then for the paint.
+            await _wait(pilot, lambda: not any(w.is_running for w in app.workers))
+            await _settled(pilot)
         written.append(Path(app.save_screenshot("mindmap.svg", path=str(out))))
         await pilot.press("r")
-        await pilot.pause(0.8)
+        await report_opened(pilot, limit=60.0)
         app.clear_notifications()
-        await pilot.pause(0.2)
+        await _settled(pilot)
         written.append(Path(app.save_screenshot("report.svg", path=str(out))))
     return written
 
