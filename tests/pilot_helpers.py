@@ -21,7 +21,10 @@ from core import config as config_mod
 from core.config import Config
 from tui.app import css_paths
 
-TIMEOUT = 10.0
+# How long a wait may last before it fails. It bounds a failure, it never paces a test (a
+# wait returns the moment its state holds): a canned research reaches "done" in 0.6 s idle,
+# 4-7 s beside `stress-ng --cpu 4`, and once took over 10 s on a CI box, so 30 s.
+TIMEOUT = 30.0
 GEMINI_KEY = "AIzaFAKE-gemini-key-0123456789-abcd"
 TAVILY_KEY = "tvly-FAKE-tavily-key-9876543210-wxyz"
 
