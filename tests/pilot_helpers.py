@@ -140,13 +140,14 @@ async def engine_held(pilot: Any, screen: Any) -> Any:
 
 
 async def home_loaded(pilot: Any) -> Any:
-    """The Home screen, on top, once its saved list has loaded."""
+    """The Home screen, on top, once its saved list has loaded and its estimate is drawn."""
     from tui.screens.home import HomeScreen
 
     app = pilot.app
     await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), "Home on top")
     screen = app.screen
     await wait_for(pilot, lambda: screen.loaded, "Home's saved list loaded")
+    await wait_for(pilot, lambda: screen.estimated, "Home's cost estimate drawn")
     await settled(pilot)  # the loaded list is laid out and painted
     return screen
 

@@ -91,6 +91,8 @@ class DeepResearchApp(App[None]):
         self._store_lock = threading.Lock()
         self._home_deferred = False
         """Started with ``--open``: Home is not on the stack yet (``pop_screen`` adds it)."""
+        self.first_frame_shown = False
+        """Set when Textual displays the first frame (``on_ready``; ``tui.first_frame``)."""
 
     # --- toasts ---------------------------------------------------------------------------
 
@@ -133,6 +135,14 @@ class DeepResearchApp(App[None]):
             self._open_settings(first_launch=True)
         else:
             self._act_on_command_line(saved_settings=True)
+
+    def on_ready(self) -> None:
+        """The first frame is displayed: screens run what they kept off it."""
+        from tui.first_frame import FirstFrame
+
+        self.first_frame_shown = True
+        for screen in self.screen_stack:
+            screen.post_message(FirstFrame())
 
     def pop_screen(self) -> AwaitComplete:
         """Back from the research opened by ``--open``: Home takes its place (built now)."""

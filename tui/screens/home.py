@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
+from tui.first_frame import FirstFrame
 from tui.screens.breakpoints import apply_breakpoints
 from tui.screens.home_budget import (
     BUDGET_ID,
@@ -118,6 +119,10 @@ class HomeScreen(Screen[None]):
         """True once the list has been loaded at least once (tests wait on it)."""
         self._estimated_inputs: tuple[str, str, str] | None = None
         """Rounds, breadth and budget the estimate was last computed for (home_budget)."""
+        self.estimated = False
+        """True once the estimate line is drawn. At start-up it waits for the app's first
+        frame (``tui.first_frame``): it imports the cost model (prompts and events), ~100 ms
+        that Home's first frame does not need; the line fills in one frame later."""
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -207,8 +212,10 @@ class HomeScreen(Screen[None]):
             if field.value == old and new_defaults[name] != old:
                 field.value = new_defaults[name]
         self._defaults = new_defaults
-        # prices or the budget may have changed in Settings
-        update_estimate(self, self.config, force=True)
+        if self.estimated:  # prices or the budget may have changed in Settings
+            update_estimate(self, self.config, force=True)
+        elif getattr(self.app, "first_frame_shown", True):
+            self._first_estimate()  # Home built after start-up (``--open``, then back)
         self._show_keys_warning()
         self.reload()
 
@@ -436,7 +443,18 @@ class HomeScreen(Screen[None]):
 
     @on(Input.Changed, f"#rounds, #breadth, #{BUDGET_ID}, #{TOKENS_ID}")
     def _estimate_inputs_changed(self) -> None:
-        update_estimate(self, self.config)
+        if self.estimated:  # before that, the first estimate reads the fields as they are
+            update_estimate(self, self.config)
+
+    @on(FirstFrame)
+    def _after_first_frame(self) -> None:
+        self.call_after_refresh(self._first_estimate)
+
+    def _first_estimate(self) -> None:
+        if self.estimated:
+            return
+        update_estimate(self, self.config, force=True)
+        self.estimated = True
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()
