@@ -137,10 +137,13 @@ class DeepResearchApp(App[None]):
             self._act_on_command_line(saved_settings=True)
 
     def on_ready(self) -> None:
-        """The first frame is displayed: screens run what they kept off it."""
+        """The first frame is displayed: what start-up built is frozen (``tui.heap``) and
+        screens run what they kept off the frame."""
         from tui.first_frame import FirstFrame
+        from tui.heap import settle_heap
 
         self.first_frame_shown = True
+        settle_heap()
         for screen in self.screen_stack:
             screen.post_message(FirstFrame())
 
@@ -417,11 +420,14 @@ class DeepResearchApp(App[None]):
             self.call_later(self.release_store_if_idle)
 
     def on_unmount(self) -> None:
+        from tui.heap import release_heap
+
         self._handle_sigterm(False)
         store, self._store = self._store, None
         if store is not None:
             with contextlib.suppress(Exception):  # closing at exit must not raise
                 store.close()
+        release_heap()
 
     # --- command palette ------------------------------------------------------------------
 

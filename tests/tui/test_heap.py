@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
+from tests.conftest import AppBuilder
 from tui.heap import settle_heap
 
 
@@ -26,3 +27,19 @@ def test_settle_heap_freezes_and_the_next_one_collects_frozen_garbage() -> None:
         assert ref() is None
     finally:
         gc.unfreeze()
+
+
+async def test_the_app_freezes_its_start_up_at_the_first_frame_and_lets_go_at_exit(
+    make_app: AppBuilder,
+) -> None:
+    """What start-up built is out of the collector's sight once the first frame is shown
+    (a reopen then pays no full collection over it); a closed app leaves nothing frozen."""
+    from tests.pilot_helpers import wait_for
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    app = make_app()
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.first_frame_shown, "the first frame")
+        assert gc.get_freeze_count() > 10_000  # modules, classes, CSS, the first screen
+    assert gc.get_freeze_count() == 0
