@@ -19,6 +19,7 @@ it, shown from the top. Both follow the bottom only while the user is already th
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from typing import Any
@@ -102,7 +103,15 @@ class StreamingMarkdown(VerticalScroll):
     async def _stop_stream(self) -> None:
         if self._stream is not None:
             stream, self._stream = self._stream, None
-            await stream.stop()
+            try:
+                await stream.stop()
+            except asyncio.CancelledError:
+                # The stream's own task was cancelled (the app shutting down cancels its
+                # tasks before it unmounts this widget): nothing is left to stop. A
+                # cancellation of *this* task still propagates.
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
 
     async def reset(self, text: str = "") -> None:
         await self._stop_stream()

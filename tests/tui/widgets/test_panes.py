@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import App, ComposeResult
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
-from tests.pilot_helpers import settled
+from tests.pilot_helpers import settled, wait_for
 from tui.widgets.panes import MarkdownLog, StreamingMarkdown
 
 TEXT = (
@@ -78,6 +80,28 @@ async def test_a_new_document_replaces_the_old_one_and_empty_shows_the_placehold
         await doc.show_text("")
         await settle(doc, pilot)
         assert doc.query_one(Markdown).source == doc.placeholder
+
+
+async def test_unmounting_after_the_stream_task_was_cancelled_does_not_raise() -> None:
+    """An app shutting down cancels the Markdown stream's task before it unmounts the
+    widget; stopping that stream then must not raise ``CancelledError`` into the teardown
+    (it failed one CI run: the app's exit raised it)."""
+    app = PaneApp()
+    async with app.run_test() as pilot:
+        doc = app.query_one(StreamingMarkdown)
+        await doc.show_text(TEXT)
+        stream = doc._stream
+        assert stream is not None
+        stopped = stream.stop
+
+        async def stop_a_cancelled_task() -> None:
+            """``MarkdownStream.stop`` awaiting a task the shutdown cancelled mid-append."""
+            await stopped()
+            raise asyncio.CancelledError
+
+        stream.stop = stop_a_cancelled_task  # type: ignore[method-assign]
+        await doc.remove()  # on_unmount stops the stream
+        await wait_for(pilot, lambda: not doc.is_attached, "the document removed")
 
 
 # --- the section panes: a line-cached Markdown log -----------------------------------------
