@@ -33,7 +33,6 @@ def settle_heap() -> int:
     return gc.get_freeze_count()
 
 
-
 def release_heap() -> None:
     """The app ends: every frozen object is the collector's again (a process that runs
     many apps, like the test suite, must not keep a dead app out of its sight)."""
