@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import charset_normalizer  # noqa: F401  (imported before any app runs: see below)
 import pytest
+
+# charset_normalizer (requests uses it, and Tavily's client uses requests) makes a logging
+# StreamHandler when it is first imported, and the handler keeps the ``sys.stderr`` of that
+# moment. Imported first inside a test, that is the running app's print capture, and the
+# handler then keeps that dead app (and its ~100k objects) alive for the rest of the session.
 
 pytest_plugins = ["tests.fakes.fixtures"]
 

@@ -250,8 +250,6 @@ class ScriptedEngine:
     looks at the screen mid-run). ``delay``: seconds between events (0 = just yield).
     """
 
-    instances: list[ScriptedEngine] = []
-
     def __init__(
         self,
         config: Any,
@@ -285,7 +283,6 @@ class ScriptedEngine:
         self.reviewed: list[tuple[int, list[str]]] = []
         self.emitted: list[Event] = []
         self.started = threading.Event()
-        ScriptedEngine.instances.append(self)
 
     # --- control, thread-safe like the real engine ----------------------------------------
 
