@@ -35,6 +35,17 @@ NEO4J_REQUIRED = os.environ.get("NEO4J_REQUIRED", "") == "1"
 (a skip there means the server half silently did not run)."""
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The suite runs on every core (pytest-xdist, ``-n auto --dist loadgroup``); the Neo4j
+    tests share one server and empty its database before each test, so they all go to one
+    worker, one after another."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if item.get_closest_marker("neo4j"):
+            item.add_marker(pytest.mark.xdist_group("neo4j"))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
     report: pytest.TestReport = yield
