@@ -35,6 +35,7 @@ NEO4J_REQUIRED = os.environ.get("NEO4J_REQUIRED", "") == "1"
 (a skip there means the server half silently did not run)."""
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The suite runs on every core (pytest-xdist, ``-n auto --dist loadgroup``); the Neo4j
     tests share one server and empty its database before each test, so they all go to one
