@@ -18,7 +18,9 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.geometry import Region
 from textual.message import Message
+from textual.reactive import reactive
 from textual.strip import Strip
+from textual.visual import VisualType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -263,6 +265,10 @@ class StepsList(OptionList):
         Binding("end", "follow", "Follow", show=False),
     ]
 
+    highlighted: reactive[int | None] = reactive(None, repaint=False)
+    """As in ``OptionList``, but a move repaints only the two options it concerns (see
+    ``watch_highlighted``), not the whole list."""
+
     class FollowResumed(Message):
         """The user asked to follow the newest step again (End or G)."""
 
@@ -306,6 +312,45 @@ class StepsList(OptionList):
         self.follow = True
         self.refresh_bindings()
         self.post_message(self.FollowResumed())
+
+    def watch_highlighted(self, old: int | None, new: int | None) -> None:
+        self._refresh_option(old)
+        self._refresh_option(new)
+        super().watch_highlighted(new)
+
+    def _replace_option_prompt(self, index: int, prompt: VisualType) -> None:
+        """A new prompt repaints that option's lines only.
+
+        ``OptionList`` drops every cached option render and repaints the whole list. A
+        running step's prompt changes with each event batch (its timing), so the whole list
+        was repainted at every frame while a research streamed; and since the compositor
+        redraws the box around everything repainted, a list as tall as the screen made each
+        frame redraw the whole screen (issue 15: a key waited for those frames).
+        """
+        option = self.get_option_at_index(index)
+        height = self._heights.get(index)
+        option._set_prompt(prompt)
+        if height is None or self._option_height(option) != height:
+            self._clear_caches()  # the lines below move: everything again
+            return
+        cache = self._option_render_cache
+        for key in [key for key in list(cache.keys()) if key[0] is option]:
+            cache.discard(key)
+        self._refresh_option(index)
+
+    def _option_height(self, option: Option) -> int:
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        visual = self._get_visual(option)
+        return visual.get_height(self.styles, width - padding.width) + option._divider
+
+    def _refresh_option(self, index: int | None) -> None:
+        """Repaint the lines of the option at ``index`` (if it is on screen)."""
+        if index is None or not self.is_mounted:
+            return
+        line = self._index_to_line.get(index)
+        if line is not None:
+            self.refresh_lines(line, self._heights.get(index, 1))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """ "Follow" is offered only when it would change something."""

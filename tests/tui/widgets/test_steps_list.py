@@ -1,0 +1,75 @@
+"""The steps list repaints only what changed (issue 15): a running step's timing changes at
+every event batch, and a list that repainted itself whole for it made every frame of a
+streaming research redraw the whole screen's height."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.strip import Strip
+
+from tests.pilot_helpers import settled
+from tui.widgets.steps import StepEntry, StepsList
+
+
+class StepsApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StepsList(id="steps")
+
+
+ENTRIES = [StepEntry(f"s{n}", 1, f"Search {n}", "done", timing=f"{n}.0s") for n in range(12)]
+
+
+def count_rendered_lines(steps: StepsList) -> list[int]:
+    """Which of the list's rows are rendered from now on (the widget's own render_line)."""
+    rendered: list[int] = []
+    own = steps.render_line
+
+    def render_line(y: int) -> Strip:
+        rendered.append(y)
+        return own(y)
+
+    steps.render_line = render_line  # type: ignore[method-assign]
+    return rendered
+
+
+async def _shown(pilot: Any) -> StepsList:
+    steps = pilot.app.query_one(StepsList)
+    steps.show_entries(ENTRIES)
+    steps.highlighted = 0
+    await settled(pilot)
+    return steps
+
+
+async def test_a_changed_prompt_repaints_only_its_own_line() -> None:
+    async with StepsApp().run_test(size=(40, 16)) as pilot:
+        steps = await _shown(pilot)
+        rendered = count_rendered_lines(steps)
+        changed = [*ENTRIES[:5], replace(ENTRIES[5], status="running", timing="9.9s"), *ENTRIES[6:]]
+        steps.show_entries(changed)
+        await settled(pilot)
+        assert rendered == [5]
+        assert "9.9s" in str(steps.get_option_at_index(5).prompt)
+
+
+async def test_moving_the_highlight_repaints_the_two_lines_it_concerns() -> None:
+    async with StepsApp().run_test(size=(40, 16)) as pilot:
+        steps = await _shown(pilot)
+        steps.focus()
+        await settled(pilot)
+        rendered = count_rendered_lines(steps)
+        await pilot.press("j")
+        await settled(pilot)
+        assert steps.highlighted == 1
+        assert sorted(rendered) == [0, 1]
+
+
+async def test_a_prompt_that_needs_another_height_still_lays_the_list_out_again() -> None:
+    async with StepsApp().run_test(size=(40, 16)) as pilot:
+        steps = await _shown(pilot)
+        steps.replace_option_prompt_at_index(2, "two\nlines")
+        await settled(pilot)
+        assert steps._heights[2] == 2
+        assert steps._index_to_line[3] == 4
