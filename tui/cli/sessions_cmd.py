@@ -8,9 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from core.atomic import SHARED, write_atomic
 from core.ingest import safe
@@ -73,6 +75,7 @@ def _when(timestamp: float, *, short: bool = False) -> str:
     return moment.strftime("%m-%d" if moment.year == today.year else "%Y-%m-%d")
 
 
+LIST_COLUMNS = ("id", "topic", "status", "rounds", "sources", "cost", "updated")
 WIDE_LIST = 100
 """From this many columns ``sessions list`` spells every status out ("done with warnings")."""
 NARROW_HEADERS = {"rounds": "rnd", "sources": "src"}
@@ -96,27 +99,39 @@ def list_sessions(args: argparse.Namespace) -> int:
     # Below 90 columns the columns sit one space apart, so the topic keeps some room. Every
     # other column is as wide as its widest cell (or header): the topic takes the rest.
     narrow = console.width < 90
-    table = Table(box=None, expand=True, collapse_padding=narrow, pad_edge=not narrow)
-    table.add_column("id", no_wrap=True, min_width=20)
-    table.add_column("topic", overflow="ellipsis", no_wrap=True, ratio=1, min_width=12)
-    # and below 90 the count columns' headers are short ("rnd", "src") for the same reason.
-    headers = NARROW_HEADERS if narrow else {}
-    for name in ("status", "rounds", "sources", "cost", "updated"):
-        table.add_column(
-            headers.get(name, name), no_wrap=True, justify="right" if name == "cost" else "left"
-        )
     # a narrow terminal shows "done ⚠" for "done with warnings": the topic needs the room
     status_room = 18 if console.width >= WIDE_LIST else SHORT_WIDTH
-    for info in infos:
-        table.add_row(
+    rows = [
+        (
             info.id,
-            escape(safe(info.topic)),
+            safe(info.topic),
             status_label(info.status, status_room),
             f"{info.rounds_done}/{info.rounds_planned}",
             str(info.sources),
             _listed_cost(info),
             _when(info.updated, short=True),
         )
+        for info in infos
+    ]
+    table = Table(box=None, expand=True, collapse_padding=narrow, pad_edge=not narrow)
+    # and below 90 the count columns' headers are short ("rnd", "src") for the same reason.
+    headers = NARROW_HEADERS if narrow else {}
+    for index, name in enumerate(LIST_COLUMNS):
+        header = headers.get(name, name)
+        if name == "topic":
+            table.add_column(header, overflow="ellipsis", no_wrap=True, ratio=1, min_width=12)
+            continue
+        # Each width is known here: Rich would otherwise measure every cell of the column
+        # (with 200 researches, most of the command's time).
+        width = max(cell_len(header), *(cell_len(row[index]) for row in rows))
+        table.add_column(
+            header,
+            no_wrap=True,
+            justify="right" if name == "cost" else "left",
+            width=max(width, 20) if name == "id" else width,
+        )
+    for row in rows:
+        table.add_row(*map(Text, row))
     console.print(table)
     if any(info.cost_estimated and info.cost_usd >= 0 for info in infos):
         console.print(escape(ESTIMATED_KEY), style="dim", soft_wrap=True)

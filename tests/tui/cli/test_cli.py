@@ -529,3 +529,26 @@ def test_run_json_lists_failed_searches_and_ends_done_with_warnings(
     shown = capsys.readouterr().out
     assert "done with warnings" in shown and "Failed searches (1)" in shown
     assert failed["query"] in shown
+
+
+def test_sessions_list_prints_a_topic_with_markup_as_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The table's cells are plain text: a topic that looks like Rich markup is shown as
+    typed, and the columns stay as wide as their widest cell."""
+    import dataclasses
+
+    from core.config import load
+    from core.events import SessionStarted
+    from tests.snapshot_apps.scripted import canned_events, write_session
+
+    topic = "[red]Hi[/] there"
+    events = [
+        dataclasses.replace(e, topic=topic) if isinstance(e, SessionStarted) else e
+        for e in canned_events(rounds=1)
+    ]
+    session_id = write_session(load().sessions_dir, events)
+    assert main(["sessions", "list"]) == 0
+    header, row = capsys.readouterr().out.splitlines()[:2]
+    assert topic in row and row.lstrip().startswith(session_id)
+    assert header.index("status") == row.index("done")
