@@ -410,7 +410,9 @@ class StepsList(OptionList):
         if width and width != self._drawn_width:
             self._drawn_width = width
             for index, entry_id in enumerate(self._order):
-                self.replace_option_prompt_at_index(index, self._entries[entry_id].prompt(width))
+                prompt = self._entries[entry_id].prompt(width)
+                self.get_option_at_index(index)._set_prompt(prompt)
+            self._clear_caches()  # every line changed: one repaint, not one per option
 
     def on_resize(self) -> None:
         self._fit_prompts()
