@@ -93,6 +93,8 @@ class DeepResearchApp(App[None]):
         """Started with ``--open``: Home is not on the stack yet (``pop_screen`` adds it)."""
         self.first_frame_shown = False
         """Set when Textual displays the first frame (``on_ready``; ``tui.first_frame``)."""
+        self.start_up_settled = False
+        """``tui.heap.settle_heap`` ran, just after the first frame (tests wait for it)."""
 
     # --- toasts ---------------------------------------------------------------------------
 
@@ -140,12 +142,19 @@ class DeepResearchApp(App[None]):
         """The first frame is displayed: what start-up built is frozen (``tui.heap``) and
         screens run what they kept off the frame."""
         from tui.first_frame import FirstFrame
-        from tui.heap import settle_heap
 
         self.first_frame_shown = True
-        settle_heap()
+        # After the frame Ready comes just before: that full collection (~50 ms) delayed
+        # Home's first frame (app to Home's frame, median of 15: 353 -> 258 ms).
+        self.call_after_refresh(self._settle_start_up)
         for screen in self.screen_stack:
             screen.post_message(FirstFrame())
+
+    def _settle_start_up(self) -> None:
+        from tui.heap import settle_heap
+
+        settle_heap()
+        self.start_up_settled = True
 
     def pop_screen(self) -> AwaitComplete:
         """Back from the research opened by ``--open``: Home takes its place (built now)."""

@@ -13,7 +13,8 @@ milliseconds. Reference counting still frees frozen objects; only a frozen *cycl
 becomes garbage waits, until the next :func:`settle_heap` (the next research) unfreezes and
 collects everything first, so such garbage never piles up across researches.
 
-:func:`settle_heap` runs once more when the app's first frame is shown (``on_ready``): what
+:func:`settle_heap` runs once more just after the app's first frame is shown (after the
+refresh that follows ``on_ready``; before it, the collection delayed that frame): what
 start-up built (modules, classes, the CSS, the first screen, about 66k objects) is nearly all
 alive for good, and the collection then takes ~30 ms while the user reads the screen.
 Reopening a saved research from Home used to pay one or two full collections over that heap
