@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pytest
+
 from tests.conftest import AppBuilder
 from tui.heap import settle_heap
 
@@ -44,3 +46,33 @@ async def test_the_app_freezes_its_start_up_at_the_first_frame_and_lets_go_at_ex
         await wait_for(pilot, lambda: app.start_up_settled, "the heap settled after frame 1")
         assert gc.get_freeze_count() > 10_000  # modules, classes, CSS, the first screen
     assert gc.get_freeze_count() == 0
+
+
+async def test_a_research_opened_from_the_command_line_settles_after_its_replay(
+    keys: None, make_app: AppBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``--open`` the collection must not delay the frame that shows the replayed
+    research (Ready, after which it runs, comes once the replay is on screen)."""
+    import tui.heap
+    from core.config import load
+    from tests.pilot_helpers import research_screen, wait_for
+    from tests.snapshot_apps.scripted import canned_events, write_session
+
+    replayed_at_settle: list[bool] = []
+    settle = tui.heap.settle_heap
+
+    def recording_settle() -> int:
+        replayed_at_settle.append(bool(getattr(app.screen, "replayed", False)))
+        return settle()
+
+    monkeypatch.setattr(tui.heap, "settle_heap", recording_settle)
+    session_id = write_session(load().sessions_dir, canned_events())
+    app = make_app(open_session=session_id)
+    try:
+        async with app.run_test() as pilot:
+            screen = await research_screen(pilot)
+            await wait_for(pilot, lambda: app.start_up_settled, "the heap settled")
+            assert screen.replayed
+        assert replayed_at_settle == [True]
+    finally:
+        gc.unfreeze()
