@@ -334,7 +334,9 @@ class StepsList(OptionList):
             self._clear_caches()  # the lines below move: everything again
             return
         cache = self._option_render_cache
-        for key in [key for key in list(cache.keys()) if key[0] is option]:
+        # keys(): an LRUCache cannot be iterated itself (it is no dict, whatever SIM118 says)
+        stale = [key for key in cache.keys() if key[0] is option]  # noqa: SIM118
+        for key in stale:
             cache.discard(key)
         self._refresh_option(index)
 
