@@ -12,6 +12,10 @@ A frame is what ``App._display`` receives; headless Textual skips turning it int
 output, so the bench does that work itself (``render_segments``) to charge what a terminal
 would cost. Also counted: frames painted per second while streaming, the longest stall of
 the UI loop, and how often the selection the user moved was taken back before the next key.
+
+Once idle, the bench also times the frame of a streamed pane (the pane repainted, nothing
+else) drawn by Textual's compositor and by the app's (``tui.span_compositor``), on the same
+screen in the same run.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from typing import Any
 
 TOPIC = "Heat pumps in cold climates"
 CHUNK_DELAY_S = 0.002
-PRESSES = 24
+PRESSES = 48
+"""Keys per phase: a p95 of 48 is the third-slowest key (of 24 it was the second, and one
+unlucky key moved the figure by half)."""
 GAP_S = 0.09
 """Between keys: a person pressing j/k quickly (about ten keys a second)."""
 
@@ -182,6 +188,37 @@ class LiveRun:
     frames_per_s: float
     stall_s: float
     chars_per_s: float
+    pane_frame_stock_s: float = float("nan")
+    """A streamed pane's frame, drawn by Textual's compositor (median)."""
+    pane_frame_span_s: float = float("nan")
+    """The same frame drawn by ``SpanCompositor`` (median)."""
+
+
+def time_pane_frames(app: Any, screen: Any, repeat: int = 41) -> tuple[float, float]:
+    """Seconds per frame of a repainted pane, Textual's compositor then the app's (medians,
+    the two alternating so both see the same machine)."""
+    from textual._compositor import Compositor
+
+    from tui.span_compositor import SpanCompositor
+
+    compositor = screen._compositor
+    pane = screen.query_one("#execution-doc")
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(repeat):
+        for stock in (True, False):
+            render = (
+                Compositor.render_partial_update if stock else SpanCompositor.render_partial_update
+            )
+            pane.refresh()  # its lines are drawn again, as when text arrived
+            compositor._dirty_regions.clear()
+            compositor._dirty_regions.add(pane.region)
+            started = time.perf_counter()
+            update = render(compositor)
+            if update is not None:
+                update.render_segments(app.console)
+            times[stock].append(time.perf_counter() - started)
+    compositor._dirty_regions.clear()
+    return statistics.median(times[True]), statistics.median(times[False])
 
 
 async def _one_run(config: Any, profile: cProfile.Profile | None = None) -> LiveRun:
@@ -244,7 +281,16 @@ async def _one_run(config: Any, profile: cProfile.Profile | None = None) -> Live
         await pilot.pause()
         idle = await _type_keys(app, probe, steps, lambda: True, PRESSES)
         beat.cancel()
-    return LiveRun(live, idle, frames / max(elapsed, 1e-9), stall, max(0, chars) / elapsed)
+        stock_s, span_s = time_pane_frames(app, screen)
+    return LiveRun(
+        live,
+        idle,
+        frames / max(elapsed, 1e-9),
+        stall,
+        max(0, chars) / elapsed,
+        stock_s,
+        span_s,
+    )
 
 
 def _round_text(screen: Any) -> list[str]:
@@ -331,6 +377,19 @@ def live_figures(runs: list[LiveRun]) -> list[Figure]:
             "chars streamed per second (UI)",
             tuple(r.chars_per_s for r in runs),
             "n",
+        ),
+        Figure(
+            "pane frame: Textual's compositor (baseline)",
+            tuple(r.pane_frame_stock_s * 1000 for r in runs),
+        ),
+        Figure(
+            "pane frame: the app's span compositor",
+            tuple(r.pane_frame_span_s * 1000 for r in runs),
+        ),
+        Figure(
+            "pane frame: span / Textual's",
+            tuple(r.pane_frame_span_s / r.pane_frame_stock_s for r in runs),
+            "x",
         ),
     ]
 

@@ -27,6 +27,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Label, Markdown
 
 from tui.paths import shown_path
+from tui.span_compositor import use_span_compositor
 from tui.widgets.panes import StreamingMarkdown
 from tui.widgets.title_header import TitleHeader
 
@@ -136,6 +137,7 @@ class ReportScreen(Screen[str | None]):
 
     def __init__(self, state: Any, config: Config) -> None:
         super().__init__()
+        use_span_compositor(self)  # the streamed report repaints its own cells only
         self.state = state
         self.config = config
         self.final_text: str | None = None

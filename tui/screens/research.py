@@ -46,6 +46,7 @@ from tui.paths import shown_path
 from tui.pause_note import pause_note
 from tui.screens.breakpoints import apply_breakpoints
 from tui.screens.review import ReviewQueriesScreen
+from tui.span_compositor import use_span_compositor
 from tui.toast_policy import Toast, ToastPolicy, shorten
 from tui.widgets.mindmap_tree import MindMapTree, MindMapView
 from tui.widgets.notice import ResearchNotice, notice_for
@@ -169,6 +170,7 @@ class ResearchScreen(Screen[None]):
         make_llm: Callable[[], LLMProvider] | None = None,
     ) -> None:
         super().__init__()
+        use_span_compositor(self)  # a streamed pane repaints its own cells, not its rows
         self.config = config
         self.topic = topic
         self.options = options
