@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from core.atomic import SHARED, write_atomic
@@ -96,8 +95,8 @@ def list_sessions(args: argparse.Namespace) -> int:
     if not infos:
         console.print('No saved researches yet. Start one with: deepresearch-tui run "TOPIC"')
         return EXIT_OK
-    # Below 90 columns the columns sit one space apart, so the topic keeps some room. Every
-    # other column is as wide as its widest cell (or header): the topic takes the rest.
+    # Below 90 columns the columns sit one space apart, so the topic keeps some room, and
+    # the count columns' headers are short ("rnd", "src") for the same reason.
     narrow = console.width < 90
     # a narrow terminal shows "done ⚠" for "done with warnings": the topic needs the room
     status_room = 18 if console.width >= WIDE_LIST else SHORT_WIDTH
@@ -113,26 +112,10 @@ def list_sessions(args: argparse.Namespace) -> int:
         )
         for info in infos
     ]
-    table = Table(box=None, expand=True, collapse_padding=narrow, pad_edge=not narrow)
-    # and below 90 the count columns' headers are short ("rnd", "src") for the same reason.
     headers = NARROW_HEADERS if narrow else {}
-    for index, name in enumerate(LIST_COLUMNS):
-        header = headers.get(name, name)
-        if name == "topic":
-            table.add_column(header, overflow="ellipsis", no_wrap=True, ratio=1, min_width=12)
-            continue
-        # Each width is known here: Rich would otherwise measure every cell of the column
-        # (with 200 researches, most of the command's time).
-        width = max(cell_len(header), *(cell_len(row[index]) for row in rows))
-        table.add_column(
-            header,
-            no_wrap=True,
-            justify="right" if name == "cost" else "left",
-            width=max(width, 20) if name == "id" else width,
-        )
-    for row in rows:
-        table.add_row(*map(Text, row))
-    console.print(table)
+    titles = [headers.get(name, name) for name in LIST_COLUMNS]
+    lines = listing_lines(titles, rows, console.width, narrow=narrow)
+    console.print(Text("\n").join(lines), no_wrap=True, overflow="ellipsis")
     if any(info.cost_estimated and info.cost_usd >= 0 for info in infos):
         console.print(escape(ESTIMATED_KEY), style="dim", soft_wrap=True)
     shortened = sorted({i.status for i in infos if status_label(i.status, status_room) != i.status})
@@ -140,6 +123,50 @@ def list_sessions(args: argparse.Namespace) -> int:
         key = "; ".join(f"{status_label(status, status_room)} = {status}" for status in shortened)
         console.print(escape(key), style="dim", soft_wrap=True)
     return EXIT_OK
+
+
+TOPIC = LIST_COLUMNS.index("topic")
+COST = LIST_COLUMNS.index("cost")
+
+
+def listing_lines(
+    titles: list[str], rows: list[tuple[str, ...]], width: int, *, narrow: bool
+) -> list[Text]:
+    """The listing as lines of ``width`` cells: a bold header, then a line per research.
+
+    Every column but the topic is as wide as its widest cell (or title); the topic takes
+    the rest and ends in an ellipsis when cut. Cells sit two spaces apart inside a space at
+    each edge, one space apart with none at the edges when ``narrow``: the layout of a
+    borderless Rich ``Table``, built directly because every width is known here. Rich's
+    table lays out and renders each cell on its own, and with 200 researches that was
+    a third of the command's time (``python -m bench sessions``).
+
+    Cells are ``Text``: a topic is shown as written, never read as markup.
+    """
+    widths = [
+        max(cell_len(title), *(cell_len(row[i]) for row in rows)) for i, title in enumerate(titles)
+    ]
+    widths[0] = max(widths[0], 20)  # ids line up across listings of different days
+    gap, edge = (" ", "") if narrow else ("  ", " ")
+    fixed = sum(w for i, w in enumerate(widths) if i != TOPIC)
+    # Below 60 columns the topic keeps a cell or two and the line is cut at the edge.
+    widths[TOPIC] = max(2, width - fixed - len(gap) * (len(widths) - 1) - 2 * len(edge))
+
+    def line(cells: tuple[str, ...] | list[str], style: str = "") -> Text:
+        parts = []
+        for index, (cell, cell_width) in enumerate(zip(cells, widths, strict=True)):
+            text = Text(cell, no_wrap=True)
+            if index == COST:
+                text.align("right", cell_width)
+            else:
+                text.truncate(cell_width, overflow="ellipsis", pad=True)
+            parts.append(text)
+        out = Text.assemble(edge, Text(gap).join(parts), edge)
+        if style:
+            out.stylize(style)
+        return out
+
+    return [line(titles, "bold"), *(line(row) for row in rows)]
 
 
 def _listed_cost(info: Any) -> str:
@@ -227,7 +254,7 @@ def show_session(args: argparse.Namespace) -> int:
 
 
 def _sources_text(state: Any) -> str:
-    """"12 (tavily 8, ddgs 4)": the count and which provider found them (the count alone
+    """ "12 (tavily 8, ddgs 4)": the count and which provider found them (the count alone
     for a research saved before providers were recorded)."""
     by_provider = state.sources_by_provider()
     if not by_provider:
@@ -240,7 +267,7 @@ def _sources_text(state: Any) -> str:
 
 
 def _filter_rows(state: Any) -> list[tuple[str, str]]:
-    """"filters" and "dropped" rows, for a research that had filters (none otherwise)."""
+    """ "filters" and "dropped" rows, for a research that had filters (none otherwise)."""
     from core.search.filters import SearchFilters
 
     described = SearchFilters.from_dict(state.filters).describe()
