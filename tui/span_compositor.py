@@ -5,12 +5,14 @@ and within it renders *every* widget whose clip touches the box, each over its w
 visible region, then cuts each of those lines into the screen's chops. A streaming pane
 31 rows by 35 columns therefore cost as much as the 31 full-width rows it sits in: the
 steps list, the two other panes, the header and the footer were rendered and cut again
-at every frame (16 ms a frame on a 2-core box, half the time of a key pressed meanwhile).
+at every frame.
 
 :class:`SpanCompositor` renders, for each row that has a dirty span, only the chops that
-the span touches, and asks each widget only for the rows and columns it shows there. The
-terminal output is the same as Textual's (``tests/tui/test_span_compositor.py`` compares
-the two on every combination of dirty widgets); only the work behind it shrinks.
+the span touches; it asks a widget only for the dirty rows it shows, and not at all when
+the widgets in front of it cover them (``python -m bench live`` times a streamed pane's
+frame both ways: 0.66-0.68x of Textual's). The terminal output is the same as Textual's
+(``tests/tui/test_span_compositor.py`` compares the two with each widget dirty, with a
+pane and any other widget dirty, and with parts of widgets dirty).
 
 It relies on Textual's compositor internals (``cuts``, ``visible_widgets``,
 ``_regions_to_spans``, ``ChopsUpdate``), which ``pyproject.toml`` pins to Textual 8.x.
