@@ -197,23 +197,16 @@ class LiveRun:
 def time_pane_frames(app: Any, screen: Any, repeat: int = 41) -> tuple[float, float]:
     """Seconds per frame of a repainted pane, Textual's compositor then the app's (medians,
     the two alternating so both see the same machine)."""
-    from textual._compositor import Compositor
-
-    from tui.span_compositor import SpanCompositor
+    from tests.pilot_helpers import partial_update
 
     compositor = screen._compositor
     pane = screen.query_one("#execution-doc")
     times: dict[bool, list[float]] = {True: [], False: []}
     for _ in range(repeat):
         for stock in (True, False):
-            render = (
-                Compositor.render_partial_update if stock else SpanCompositor.render_partial_update
-            )
             pane.refresh()  # its lines are drawn again, as when text arrived
-            compositor._dirty_regions.clear()
-            compositor._dirty_regions.add(pane.region)
             started = time.perf_counter()
-            update = render(compositor)
+            update = partial_update(compositor, [pane.region], textual=stock)
             if update is not None:
                 update.render_segments(app.console)
             times[stock].append(time.perf_counter() - started)

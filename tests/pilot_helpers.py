@@ -335,3 +335,17 @@ class DialogHost(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.make_screen())
+
+
+def partial_update(compositor: Any, regions: Any, *, textual: bool) -> Any:
+    """The update ``compositor`` paints with ``regions`` dirty: through Textual's own
+    ``Compositor.render_partial_update`` (``textual``) or through the app's
+    ``SpanCompositor``, on the same layout (the span compositor's test and its bench)."""
+    from textual._compositor import Compositor
+
+    from tui.span_compositor import SpanCompositor
+
+    render = Compositor.render_partial_update if textual else SpanCompositor.render_partial_update
+    compositor._dirty_regions.clear()
+    compositor._dirty_regions.update(regions)
+    return render(compositor)

@@ -16,11 +16,10 @@ import itertools
 import re
 
 import pytest
-from textual._compositor import Compositor
 from textual.geometry import Region
 
 from tests.conftest import AppBuilder
-from tests.pilot_helpers import finished, research_screen
+from tests.pilot_helpers import finished, partial_update, research_screen
 from tui.span_compositor import SpanCompositor
 
 IDLE_MOVE = re.compile(r"\x1b\[\d+;\d+H(?=\x1b\[\d+;\d+H|\n|$)")
@@ -30,10 +29,7 @@ EMPTY_STYLE = re.compile(r"\x1b\[[\d;]*m\x1b\[0m")
 
 
 def _update(compositor: SpanCompositor, console: object, regions: list[Region], stock: bool) -> str:
-    compositor._dirty_regions.clear()
-    compositor._dirty_regions.update(regions)
-    method = Compositor.render_partial_update if stock else SpanCompositor.render_partial_update
-    update = method(compositor)
+    update = partial_update(compositor, regions, textual=stock)
     if update is None:
         return ""
     return IDLE_MOVE.sub("", EMPTY_STYLE.sub("", update.render_segments(console)))
