@@ -17,7 +17,9 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Label, Markdown, Static
+from textual.widgets import DataTable, Input, Label, Markdown, Static
+
+from tui.widgets.steady_footer import SteadyFooter
 
 MAX_CELL = 120
 
@@ -67,7 +69,7 @@ class AskScreen(ModalScreen[None]):
             yield table
             with VerticalScroll(id="ask-answer-scroll"):
                 yield Markdown("", id="ask-answer")
-            yield Footer()
+            yield SteadyFooter()
 
     @on(Input.Submitted, "#ask-input")
     def _submit(self, event: Input.Submitted) -> None:

@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Markdown, OptionList
+from textual.widgets import Label, Markdown, OptionList
 from textual.widgets.option_list import Option
 
 from core.evidence import UNCHECKED, Evidence, verdict_counts
 from core.ingest import clean_line, md_inline, safe
 from core.trust import VERDICTS
+from tui.widgets.steady_footer import SteadyFooter
 
 ORDER = (*VERDICTS[1:], UNCHECKED, VERDICTS[0])
 """Problems first: the claims a reader should look at lead the list; verified last."""
@@ -120,7 +121,7 @@ class CheckScreen(ModalScreen[None]):
                     text = f"{clean_line(item.claim, 300)} {ids}{judged}"
                     options.append(Option(text, id=f"ev-{i}"))
             yield OptionList(*options, id="check-list")
-            yield Footer()
+            yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#check-list").focus()
@@ -162,7 +163,7 @@ class CheckDetailScreen(ModalScreen[None]):
         with Vertical(id="check-detail", classes="dialog wide-dialog"):
             with VerticalScroll(id="check-scroll"):
                 yield Markdown(check_markdown(self.item, self.sources), open_links=False)
-            yield Footer()
+            yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#check-scroll").focus()

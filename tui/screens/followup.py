@@ -24,11 +24,12 @@ from textual.containers import Vertical, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Markdown, Static
+from textual.widgets import Input, Label, Markdown, Static
 
 from core.ingest import safe
 from core.state import QAState
 from tui.widgets.panes import StreamingMarkdown
+from tui.widgets.steady_footer import SteadyFooter
 
 VERIFIED = "verified"
 
@@ -127,7 +128,7 @@ class FollowUpScreen(ModalScreen[None]):
             yield Static("", id="followup-status")
             yield StreamingMarkdown(placeholder="", id="followup-answer")
             yield Static("", id="followup-check")
-            yield Footer()
+            yield SteadyFooter()
 
     @property
     def answer_view(self) -> StreamingMarkdown:

@@ -20,10 +20,11 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Markdown
+from textual.widgets import DataTable, Label, Markdown
 
 from core.ingest import clean_line, safe
 from tui.widgets.sources import fit
+from tui.widgets.steady_footer import SteadyFooter
 
 MAX_VALUE = 300
 TIME_KEYS = frozenset(
@@ -95,7 +96,7 @@ class NodeDetailScreen(ModalScreen[None]):
                 yield self._table("node-properties")
                 yield Label("Neighbours", classes="dialog-heading")
                 yield self._table("node-neighbours")
-            yield Footer()
+            yield SteadyFooter()
 
     @staticmethod
     def _table(table_id: str) -> DataTable:

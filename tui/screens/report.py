@@ -24,11 +24,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Markdown
+from textual.widgets import Button, Input, Label, Markdown
 
+from tui.frame_pacing import QuickFrames
 from tui.paths import shown_path
 from tui.span_compositor import use_span_compositor
 from tui.widgets.panes import StreamingMarkdown
+from tui.widgets.steady_footer import SteadyFooter
 from tui.widgets.title_header import TitleHeader
 
 if TYPE_CHECKING:
@@ -108,7 +110,7 @@ class GoToSourceScreen(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class ReportScreen(Screen[str | None]):
+class ReportScreen(QuickFrames, Screen[str | None]):
     """Report of one research; :meth:`show_state` is called after each batch of events.
 
     Dismisses with ``"sources"`` (show the research's source list) or None. The research
@@ -151,7 +153,7 @@ class ReportScreen(Screen[str | None]):
                 yield Button("Markdown (e)", id="export-md", compact=True)
                 yield Button("JSON (E)", id="export-json", compact=True)
             yield StreamingMarkdown(WAITING, id="report-doc")
-        yield Footer()
+        yield SteadyFooter()
 
     async def on_mount(self) -> None:
         self.sub_title = self.state.topic

@@ -27,13 +27,14 @@ from textual.content import Content
 from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Input, Label, Select, Static, Switch
 from textual.worker import Worker, WorkerState
 
 from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
 from tui.paths import shown_path
 from tui.screens.settings_prices import collect_prices, price_rows
+from tui.widgets.steady_footer import SteadyFooter
 from tui.widgets.title_header import TitleHeader
 
 if TYPE_CHECKING:
@@ -338,7 +339,7 @@ class SettingsScreen(Screen[bool]):
         with Horizontal(id="settings-buttons"):
             yield Button("Save", variant="primary", id="save", compact=True)
             yield Button("Cancel", id="cancel", compact=True)
-        yield Footer()
+        yield SteadyFooter()
 
     def _widget(self, spec: Field) -> Input | Select[str] | Switch:
         env = env_source(self.config, spec.key)

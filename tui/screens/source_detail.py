@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Markdown
+from textual.widgets import Label, Markdown
 
 from core.evidence import Evidence
 from core.ingest import clean_line, md_inline, safe
+from tui.widgets.steady_footer import SteadyFooter
 
 
 def citing_claims(evidence: list[Evidence], source_id: int) -> list[Evidence]:
@@ -62,7 +63,7 @@ class SourceDetailScreen(ModalScreen[None]):
             )
             with VerticalScroll(id="source-scroll"):
                 yield Markdown(source_markdown(self.source, self.claims), open_links=False)
-            yield Footer()
+            yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#source-scroll").focus()

@@ -10,7 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
+
+from tui.widgets.steady_footer import SteadyFooter
 
 
 class StepDetailScreen(ModalScreen[None]):
@@ -28,7 +30,7 @@ class StepDetailScreen(ModalScreen[None]):
             yield Label(self.heading, id="step-title", markup=False)
             with VerticalScroll(id="step-scroll"):
                 yield Static(self.text, id="step-text", markup=False)
-            yield Footer()
+            yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#step-scroll").focus()
