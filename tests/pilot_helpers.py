@@ -50,17 +50,33 @@ async def wait_for(
     """Let the app run until ``condition()`` holds; fail after ``limit`` seconds of wall time.
 
     Tests wait for a state, never for a fixed time, so they are as fast as the app allows.
-    The failure names the state (``what``, else the condition's source) and the screen on
-    top, so a timeout on a loaded machine says what never happened.
+    The failure names the state (``what``, else the condition's source), the screen on
+    top, the focused widget and the screen's text, so a timeout on a loaded machine says
+    what never happened and what was there instead.
     """
     deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
-            screen = type(pilot.app.screen).__name__ if pilot.app.is_running else "(app gone)"
+            app = pilot.app
+            screen = type(app.screen).__name__ if app.is_running else "(app gone)"
+            shown = f"\n{screen_text(app)}" if app.is_running else ""
             raise AssertionError(
-                f"waited {limit:g}s for: {what or describe(condition)} (screen on top: {screen})"
+                f"waited {limit:g}s for: {what or describe(condition)} (screen on top: {screen},"
+                f" focus: {app.focused!r}){shown}"
             )
         await pilot.pause(0.02)
+
+
+async def press_button(pilot: Any, selector: str) -> None:
+    """Click the button ``selector`` once it can be pressed again.
+
+    Textual's Button ignores a click during its 0.2 s press effect (the ``-active`` class):
+    a second click that soon after the first is lost, as a person's would be. A test that
+    presses a button twice waits for the effect to end first.
+    """
+    button = pilot.app.screen.query_one(selector)
+    await wait_for(pilot, lambda: not button.has_class("-active"), f"{selector} pressable")
+    await pilot.click(selector)
 
 
 async def research_screen(pilot: Any, limit: float = TIMEOUT) -> Any:

@@ -7,7 +7,14 @@ from textual.widgets import Input, Static
 
 from core.cost.prices import format_usd
 from core.cost.session import estimate_for
-from tests.pilot_helpers import Host, home_loaded, keyed_config, settled, wait_for
+from tests.pilot_helpers import (
+    Host,
+    home_loaded,
+    keyed_config,
+    press_button,
+    settled,
+    wait_for,
+)
 from tui.app import make_options
 from tui.screens.home import HomeScreen
 
@@ -74,7 +81,7 @@ async def test_the_home_budget_reaches_the_research_options() -> None:
         assert screen.query_one("#max-usd", Input).value == "2"
         screen.query_one("#topic", Input).value = "heat pumps"
         screen.query_one("#max-usd", Input).value = "0.75"
-        await pilot.click("#start")
+        await press_button(pilot, "#start")
         await wait_for(pilot, lambda: len(app.started) == 1, "the research started")
         assert app.started[0].max_usd == 0.75
         options = make_options(config, max_usd=app.started[0].max_usd)
@@ -84,7 +91,7 @@ async def test_the_home_budget_reaches_the_research_options() -> None:
         await wait_for(pilot, lambda: topic.value == "", "the started topic cleared")
         topic.value = "heat pumps again"
         screen.query_one("#max-usd", Input).value = ""
-        await pilot.click("#start")
+        await press_button(pilot, "#start")
         await wait_for(pilot, lambda: len(app.started) == 2, "the second research started")
         assert app.started[1].max_usd == 0.0  # emptied: no limit for this one
         assert make_options(config, max_usd=0.0).max_usd == 0.0
@@ -96,7 +103,7 @@ async def test_a_bad_budget_is_refused_on_the_form() -> None:
         screen = await home_loaded(pilot)
         screen.query_one("#topic", Input).value = "heat pumps"
         screen.query_one("#max-usd", Input).value = "-3"
-        await pilot.click("#start")
+        await press_button(pilot, "#start")
         error = screen.query_one("#form-error", Static)
         await wait_for(pilot, lambda: error.display, "the form's error shown")
         assert "Budget must be 0 or more" in str(error.render())
@@ -164,7 +171,7 @@ async def test_the_home_token_budget_reaches_the_research_options() -> None:
         # The estimate line changes height with the budget: click where the button now is.
         await wait_for(pilot, lambda: "token budget" not in label(screen), "under the budget")
         await settled(pilot)
-        await pilot.click("#start")
+        await press_button(pilot, "#start")
         await wait_for(pilot, lambda: len(app.started) == 1, "the research started")
         assert app.started[0].max_tokens == 120_000
         assert make_options(config, max_tokens=app.started[0].max_tokens).max_tokens == 120_000
@@ -174,7 +181,7 @@ async def test_the_home_token_budget_reaches_the_research_options() -> None:
         topic.value = "heat pumps again"
         field.value = ""
         await settled(pilot)
-        await pilot.click("#start")
+        await press_button(pilot, "#start")
         await wait_for(pilot, lambda: len(app.started) == 2, "the second research started")
         assert app.started[1].max_tokens == 0  # emptied: no limit for this one
 
@@ -185,7 +192,7 @@ async def test_a_bad_token_budget_is_refused_on_the_form() -> None:
         screen = await home_loaded(pilot)
         screen.query_one("#topic", Input).value = "heat pumps"
         screen.query_one("#max-tokens", Input).value = "-5"
-        await pilot.click("#start")
+        await press_button(pilot, "#start")
         error = screen.query_one("#form-error", Static)
         await wait_for(pilot, lambda: error.display, "the form's error shown")
         assert "Token budget must be 0 or more" in str(error.render())

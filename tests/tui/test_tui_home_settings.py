@@ -146,6 +146,39 @@ async def test_empty_state_explains_what_to_do() -> None:
         shot(app, "home-empty")
 
 
+async def test_the_focused_panel_is_marked_and_tab_inside_it_restyles_nothing() -> None:
+    """The bright border follows the focus from panel to panel; moving inside the form
+    (the topic to the rounds field) restyles no widget (``:focus-within`` restyled all the
+    form's inputs at each move)."""
+    app = Host(keyed_config(), lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await home_loaded(pilot)
+        form, saved = screen.query_one("#new-research"), screen.query_one("#saved")
+        await wait_for(pilot, lambda: app.focused is screen.query_one("#topic"))
+        assert form.has_class("-focus-within") and not saved.has_class("-focus-within")
+
+        restyled: list[Any] = []
+        update_nodes = app.stylesheet.update_nodes
+
+        def counting(nodes: Any, animate: bool = False) -> None:
+            nodes = list(nodes)
+            restyled.extend(nodes)
+            update_nodes(nodes, animate=animate)
+
+        app.stylesheet.update_nodes = counting  # type: ignore[method-assign]
+        screen.query_one("#rounds", Input).focus()
+        await wait_for(pilot, lambda: app.focused is screen.query_one("#rounds"))
+        await pilot.pause()
+        moved = {screen.query_one("#topic"), screen.query_one("#rounds")}
+        in_form = set(form.walk_children(with_self=True))
+        assert moved <= set(restyled)  # the count can fail: focus does restyle these two
+        assert {n for n in restyled if n in in_form} - moved == set()
+
+        screen.query_one("#filter", Input).focus()
+        await wait_for(pilot, lambda: saved.has_class("-focus-within"))
+        assert not form.has_class("-focus-within")
+
+
 def test_humanize_age() -> None:
     now = 1_800_000_000.0
     assert humanize_age(now - 5, now) == "just now"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,7 +19,7 @@ from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.validation import Function, Number
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from core.config import BREADTH_RANGE, ROUNDS_RANGE
@@ -38,9 +38,12 @@ from tui.screens.home_budget import (
 )
 from tui.screens.home_filters import FILTER_IDS, filter_defaults, filter_fields, read_filters
 from tui.widgets.session_table import SessionTable
+from tui.widgets.steady_footer import SteadyFooter
 from tui.widgets.title_header import TitleHeader
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from core.config import Config
 
 HOME_CSS = tcss("home")
@@ -119,6 +122,8 @@ class HomeScreen(Screen[None]):
         """True once the list has been loaded at least once (tests wait on it)."""
         self._estimated_inputs: tuple[str, str, str] | None = None
         """Rounds, breadth and budget the estimate was last computed for (home_budget)."""
+        self._estimate_waits_for_list = False
+        """Start-up: the first estimate is drawn after the saved list (``_after_first_frame``)."""
         self.estimated = False
         """True once the estimate line is drawn. At start-up it waits for the app's first
         frame (``tui.first_frame``): it imports the cost model (prompts and events), ~100 ms
@@ -130,7 +135,8 @@ class HomeScreen(Screen[None]):
         apply_breakpoints(self)  # the layout of the first frame is the final one
         yield TitleHeader()
         with Vertical(id="home-body"):
-            with Vertical(id="new-research", classes="home-panel") as form:
+            # The form holds the first focus (``_mark_focused_panel``).
+            with Vertical(id="new-research", classes="home-panel -focus-within") as form:
                 form.border_title = "New research"
                 yield Static("", id="keys-warning")
                 topic = Input(
@@ -188,8 +194,10 @@ class HomeScreen(Screen[None]):
                 saved.border_title = "Saved researches"
                 yield Input(placeholder="/ filter by topic, status or id", id="filter")
                 yield SessionTable(id="sessions")
-                yield Static(EMPTY_TEXT, id="empty-state")
-        yield Footer()
+                empty = Static(EMPTY_TEXT, id="empty-state")
+                empty.display = False  # until the list is read: "none yet" may be untrue
+                yield empty
+        yield SteadyFooter()
 
     def _form_defaults(self) -> dict[str, str]:
         research = self.config.research
@@ -217,7 +225,11 @@ class HomeScreen(Screen[None]):
         elif getattr(self.app, "first_frame_shown", True):
             self._first_estimate()  # Home built after start-up (``--open``, then back)
         self._show_keys_warning()
-        self.reload()
+        if getattr(self.app, "first_frame_shown", True):
+            self.reload()
+        # At start-up the list is read once the first frame is up (``_after_first_frame``):
+        # the reading thread imports the session and event modules (~60 ms), and holding
+        # the GIL it delayed the frame by as much; the rows come one frame later.
 
     def _show_keys_warning(self) -> None:
         warning = self.query_one("#keys-warning", Static)
@@ -255,6 +267,7 @@ class HomeScreen(Screen[None]):
         table.set_sessions(message.sessions)
         self.loaded = True
         self._update_empty_state()
+        self._estimate_after_list()
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -271,6 +284,7 @@ class HomeScreen(Screen[None]):
             empty = self.query_one("#empty-state", Static)
             empty.update(f"{what}: {error}")
             empty.display = True
+            self._estimate_after_list()
 
     def _update_empty_state(self) -> None:
         table = self.query_one(SessionTable)
@@ -448,7 +462,19 @@ class HomeScreen(Screen[None]):
 
     @on(FirstFrame)
     def _after_first_frame(self) -> None:
-        self.call_after_refresh(self._first_estimate)
+        """What the first frame went without: the saved list, then the cost estimate."""
+        if self.loaded:
+            self.call_after_refresh(self._first_estimate)
+        else:
+            self._estimate_waits_for_list = True
+            self.reload()
+
+    def _estimate_after_list(self) -> None:
+        """The list is shown: the estimate (its import is ~100 ms) comes a frame later, so
+        the rows are not held back by it."""
+        if self._estimate_waits_for_list:
+            self._estimate_waits_for_list = False
+            self.call_after_refresh(self._first_estimate)
 
     def _first_estimate(self) -> None:
         if self.estimated:
@@ -456,8 +482,21 @@ class HomeScreen(Screen[None]):
         update_estimate(self, self.config, force=True)
         self.estimated = True
 
-    def on_descendant_focus(self) -> None:
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._mark_focused_panel(event.widget)
         self.refresh_bindings()
+
+    def _mark_focused_panel(self, focused: Widget) -> None:
+        """Brighten the border of the panel that holds the focus.
+
+        A class rather than ``:focus-within``: Textual restyles every widget under a node
+        with a ``:focus-within`` rule whenever the focus moves anywhere inside it, so each
+        Tab through the form restyled its nine inputs (and Home's first frame waited for
+        that twice). The class changes, and restyles a panel, only when the focus crosses
+        from one panel to the other.
+        """
+        for panel in self.query(".home-panel"):
+            panel.set_class(panel in focused.ancestors, "-focus-within")
 
     def on_descendant_blur(self) -> None:
         self.refresh_bindings()
