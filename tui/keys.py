@@ -101,6 +101,7 @@ ALL_KEYS: list[tuple[str, str, str]] = [
     ("Home", "e", "Export the selected research (Markdown or JSON)"),
     ("Home", "escape", "Clear the filter / leave it"),
     ("Research", "up/down, j/k", "Move through the steps (selecting a round shows its text)"),
+    ("Research", "G / end", "Follow the newest step again (moving in the list stops following)"),
     ("Research", "tab / shift+tab", "Next / previous pane"),
     ("Research", "1 2 3", "Plan / Execution / Reflection pane"),
     ("Research", "s", "Sources (/ filters, enter shows the snippet, o opens the URL)"),

@@ -184,6 +184,51 @@ async def test_the_step_the_user_moved_to_survives_new_events(
         assert "Follow the newest step" not in [a.title for a in screen_actions(screen)]
 
 
+async def test_the_first_key_enables_follow_in_place_and_frames_are_quick(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """While the research runs and the list follows, "G Follow" is in the footer, dimmed;
+    the first j/k enables that key where it is, without rebuilding the footer (a rebuild
+    was an 83 ms frame mid-stream). The screen paints from its own quick timer
+    (``tui.frame_pacing``), not Textual's 60 Hz one."""
+    from textual.widgets._footer import FooterKey
+
+    from tui.frame_pacing import FRAME_S
+    from tui.widgets.steady_footer import SteadyFooter
+
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=16))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        steps = screen.query_one(StepsList)
+        await engine_held(pilot, screen)
+        footer = screen.query_one(SteadyFooter)
+
+        def follow_key() -> FooterKey | None:
+            return next((k for k in footer.query(FooterKey) if k.action == "follow"), None)
+
+        try:
+            steps.focus()  # the focus decides which keys the footer shows: first, then look
+            await wait_for(pilot, lambda: app.focused is steps and steps.follow and steps.live)
+            await pilot.pause()
+            await wait_for(pilot, lambda: follow_key() is not None, "G Follow in the footer")
+            key = follow_key()
+            assert key is not None and key.has_class("-disabled")
+            built = footer.recomposes
+            await pilot.press("k")
+            await wait_for(pilot, lambda: not key.has_class("-disabled"), "G Follow enabled")
+            assert not steps.follow and follow_key() is key and footer.recomposes == built
+            timer = screen._quick_timer
+            assert timer is not None and timer._interval == FRAME_S
+            assert screen._Screen__update_timer is None  # Textual's own was never made
+        finally:
+            screen.engine.release()
+        await finished(pilot, screen)
+        await wait_for(pilot, lambda: not steps.live)
+        steps.focus()
+        await pilot.press("G")
+        await wait_for(pilot, lambda: steps.follow and follow_key() is None, "Follow gone")
+
+
 async def test_steps_navigation_selects_the_round(keys: None, make_app: AppBuilder) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -786,9 +831,9 @@ async def test_keys_first_a_highlight_in_the_same_round_leaves_the_panes_to_the_
         refreshes: list[bool] = []
         refresh_all = screen._refresh_all
 
-        async def counted_all() -> None:
-            refreshes.append(True)
-            await refresh_all()
+        async def counted_all(*, live: bool = False) -> None:
+            refreshes.append(live)
+            await refresh_all(live=live)
 
         screen._refresh_all = counted_all  # type: ignore[method-assign]
         screen._input_unpainted = True

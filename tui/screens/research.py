@@ -14,6 +14,7 @@ runs interrupts it: the session is saved as "interrupted" and can be resumed her
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from tui.engine_worker import (
     QueryReviewBridge,
     default_engine_factory,
 )
+from tui.frame_pacing import QuickFrames
 from tui.heap import settle_heap
 from tui.messages import EventsReady, ShowSource
 from tui.paths import shown_path
@@ -54,6 +56,7 @@ from tui.widgets.panes import SectionPane, thinking_text
 from tui.widgets.recent_sources import RecentSources
 from tui.widgets.sources import SourcesTable, SourcesView
 from tui.widgets.status_bar import StatusBar
+from tui.widgets.steady_footer import SteadyFooter
 from tui.widgets.steps import StepEntry, StepsList, build_entries, step_detail
 from tui.widgets.title_header import TitleHeader
 
@@ -72,7 +75,7 @@ REFRESH_S = 1 / 20
 VIEWS = ("panes", "sources", "mindmap")
 
 
-class ResearchScreen(Screen[None]):
+class ResearchScreen(QuickFrames, Screen[None]):
     """Steps on the left; panes, sources or the mind map on the right; vitals on top."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -243,7 +246,7 @@ class ResearchScreen(Screen[None]):
                     yield RecentSources(id="recent-sources")
                 yield SourcesView(id="sources")
                 yield MindMapView(self.get_store, id="mindmap")
-        yield Footer(id="research-footer")
+        yield SteadyFooter(id="research-footer")
 
     @property
     def steps(self) -> StepsList:
@@ -391,7 +394,7 @@ class ResearchScreen(Screen[None]):
             self._refresh_held = True  # ``_input_painted`` schedules it
             return
         if self.is_attached and not self._closing:
-            await self._refresh_all()
+            await self._refresh_all(live=True)
 
     async def apply_events(self, events: list[Event], *, live: bool) -> None:
         for event in events:
@@ -462,7 +465,7 @@ class ResearchScreen(Screen[None]):
         else:
             self._toast("report", "Writing the report; r shows it as it is written.")
 
-    async def _refresh_all(self) -> None:
+    async def _refresh_all(self, *, live: bool = False) -> None:
         self._refreshed_at = time.monotonic()
         state = self.state
         if state.topic:
@@ -473,12 +476,25 @@ class ResearchScreen(Screen[None]):
         steps.show_entries(entries)
         if steps.follow:
             self._follow_newest(entries)
+        if live and not await self._yield_to_keys():
+            return
         self.sources_view.show_sources(state.sources, dropped=state.results_dropped)
         self.recent_sources.show_sources(state.sources)
-        self._refresh_panes()
+        for section in SECTIONS:
+            if live and not await self._yield_to_keys():
+                return
+            self._refresh_pane(section)
         report = self._report_screen
         if report is not None and report.is_attached and report.is_active:
             await report.show_state(state)
+
+    async def _yield_to_keys(self) -> bool:
+        """Let the loop run between two parts of a live refresh; False if the screen went.
+
+        A live refresh takes a few milliseconds per pane; in one piece, a key pressed
+        meanwhile waited for all of it before the list could move (and paint)."""
+        await asyncio.sleep(0)
+        return self.is_attached and not self._closing
 
     def _follow_newest(self, entries: list[StepEntry]) -> None:
         """Following: the highlight rides along with the newest step of the current round.
@@ -510,6 +526,7 @@ class ResearchScreen(Screen[None]):
         bar.private = bool(getattr(getattr(self.config, "providers", None), "private", False))
         running = self.running
         bar.live = running
+        self.steps.set_live(running)
         bar.note = ""
         if running and self.stopping:
             bar.note = "stopping…"
@@ -529,16 +546,19 @@ class ResearchScreen(Screen[None]):
         return self.state.current_round
 
     def _refresh_panes(self) -> None:
-        rnd = self.state.rounds.get(self.shown_round)
         for section in SECTIONS:
-            pane = self.pane(section)
-            pane.doc.show_text(rnd.text.get(section, "") if rnd is not None else "")
-            if (thinking := pane.thinking) is not None:
-                thinking.show(thinking_text(rnd.thinking) if rnd is not None else "")
-            label = section.capitalize()
-            if rnd is not None:
-                label += f" · round {rnd.number}"
-            pane.show_title(label)
+            self._refresh_pane(section)
+
+    def _refresh_pane(self, section: str) -> None:
+        rnd = self.state.rounds.get(self.shown_round)
+        pane = self.pane(section)
+        pane.doc.show_text(rnd.text.get(section, "") if rnd is not None else "")
+        if (thinking := pane.thinking) is not None:
+            thinking.show(thinking_text(rnd.thinking) if rnd is not None else "")
+        label = section.capitalize()
+        if rnd is not None:
+            label += f" · round {rnd.number}"
+        pane.show_title(label)
 
     # --- saved sessions -------------------------------------------------------------------
 
