@@ -122,8 +122,10 @@ class DeepResearchApp(App[None]):
     # --- start-up -------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        from tui.heap import hold_collections
         from tui.screens.home import HomeScreen
 
+        hold_collections()  # until the first frame is up (``_settle_start_up``)
         self._handle_sigterm(True)
         self.screen_change_signal.subscribe(self, lambda _screen: self.release_store_if_idle())
         if self.open_session_id and not self.start_topic and not self.config.missing_keys():

@@ -25,16 +25,45 @@ from __future__ import annotations
 
 import gc
 
+_held = False
+"""``hold_collections`` paused the automatic collections (and nothing resumed them yet)."""
+
+
+def hold_collections() -> None:
+    """Start-up: no automatic collection until the first frame (``settle_heap`` resumes).
+
+    Building Home allocates enough to trigger a full collection over everything imported
+    so far, ~30 ms, plus a few younger ones, all before the first frame (issue 15); the
+    collection :func:`settle_heap` runs after that frame does the same work once, while the
+    user reads the screen. Reference counting frees all but cyclic garbage meanwhile, and
+    the few cycles made in that half second wait for it.
+    """
+    global _held
+    if gc.isenabled():
+        gc.disable()
+        _held = True
+
+
+def _resume_collections() -> None:
+    global _held
+    if _held:
+        _held = False
+        gc.enable()
+
 
 def settle_heap() -> int:
-    """Collect everything, then freeze what survived; returns how many objects it froze."""
+    """Collect everything, then freeze what survived; returns how many objects it froze.
+    Automatic collections held for start-up resume."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+    _resume_collections()
     return gc.get_freeze_count()
 
 
 def release_heap() -> None:
     """The app ends: every frozen object is the collector's again (a process that runs
-    many apps, like the test suite, must not keep a dead app out of its sight)."""
+    many apps, like the test suite, must not keep a dead app out of its sight), and the
+    collector runs again even if the app never showed a frame."""
     gc.unfreeze()
+    _resume_collections()

@@ -76,3 +76,41 @@ async def test_a_research_opened_from_the_command_line_settles_after_its_replay(
         assert replayed_at_settle == [True]
     finally:
         gc.unfreeze()
+
+
+async def test_start_up_holds_automatic_collections_until_the_first_frame(
+    make_app: AppBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No automatic collection delays the first frame (a full one cost ~30 ms of Home's);
+    the collector runs again from the settling after that frame on."""
+    import tui.heap
+    from tests.pilot_helpers import wait_for
+
+    seen: list[bool] = []
+    settle = tui.heap.settle_heap
+
+    def watched() -> int:
+        seen.append(gc.isenabled())
+        return settle()
+
+    monkeypatch.setattr(tui.heap, "settle_heap", watched)
+    assert gc.isenabled()
+    app = make_app()
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.start_up_settled, "the heap settled after frame 1")
+        assert seen[:1] == [False]  # held until then
+        assert gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_an_app_that_ends_before_its_first_frame_gives_the_collector_back() -> None:
+    from tui.heap import hold_collections, release_heap
+
+    assert gc.isenabled()
+    try:
+        hold_collections()
+        assert not gc.isenabled()
+        release_heap()
+        assert gc.isenabled()
+    finally:
+        gc.enable()
