@@ -114,3 +114,37 @@ def test_an_app_that_ends_before_its_first_frame_gives_the_collector_back() -> N
         assert gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_a_replay_from_home_is_built_without_automatic_collections(
+    keys: None, make_app: AppBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a saved research from Home: no automatic collection while its events are
+    replayed into the screen (a full one was 35 ms of the reopen); after its frame the
+    collector runs again."""
+    from core.config import load
+    from tests.pilot_helpers import research_screen, wait_for
+    from tests.snapshot_apps.scripted import canned_events, write_session
+    from tui.screens.research import ResearchScreen
+
+    during: list[bool] = []
+    apply_events = ResearchScreen.apply_events
+
+    async def watched(self: ResearchScreen, events: list, *, live: bool) -> None:
+        during.append(gc.isenabled())
+        await apply_events(self, events, live=live)
+
+    monkeypatch.setattr(ResearchScreen, "apply_events", watched)
+    session_id = write_session(load().sessions_dir, canned_events())
+    app = make_app()
+    try:
+        async with app.run_test() as pilot:
+            await wait_for(pilot, lambda: app.start_up_settled, "the heap settled after frame 1")
+            assert gc.isenabled()
+            app.action_open_session(session_id)
+            screen = await research_screen(pilot)
+            await wait_for(pilot, lambda: screen.replayed and gc.isenabled(), "collector back")
+            assert during == [False]
+    finally:
+        gc.enable()
+        gc.unfreeze()

@@ -42,7 +42,7 @@ from tui.engine_worker import (
     default_engine_factory,
 )
 from tui.frame_pacing import QuickFrames
-from tui.heap import settle_heap
+from tui.heap import hold_collections, resume_collections, settle_heap
 from tui.messages import EventsReady, ShowSource
 from tui.paths import shown_path
 from tui.pause_note import pause_note
@@ -173,6 +173,8 @@ class ResearchScreen(QuickFrames, Screen[None]):
         make_llm: Callable[[], LLMProvider] | None = None,
     ) -> None:
         super().__init__()
+        if session_id and not topic:
+            hold_collections()  # until the replay is painted (``_replayed``)
         use_span_compositor(self)  # a streamed pane repaints its own cells, not its rows
         self.config = config
         self.topic = topic
@@ -595,6 +597,7 @@ class ResearchScreen(QuickFrames, Screen[None]):
             )
         await self.apply_events(message.events, live=False)
         self.replayed = True
+        self.call_after_refresh(resume_collections)
         self.refresh_bindings()
         if message.busy:
             self.notify(
@@ -966,3 +969,4 @@ class ResearchScreen(QuickFrames, Screen[None]):
     def on_unmount(self) -> None:
         self.interrupt()
         self._drop_report()
+        resume_collections()  # closed before its replay was painted
