@@ -682,6 +682,12 @@ def real_app(fake_env: Any) -> Callable[..., DeepResearchApp]:
     return build
 
 
+def footer_words(screen: Any) -> set[str]:
+    from textual.widgets._footer import FooterKey
+
+    return {str(key.description) for key in screen.query(FooterKey)}
+
+
 async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResearchApp]) -> None:
     app = real_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(120, 36)) as pilot:
@@ -699,6 +705,8 @@ async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResea
         await report_opened(pilot)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
+        # It ended under the report: the footer offers no Pause or Stop any more.
+        await wait_for(pilot, lambda: not {"Pause", "Stop"} & footer_words(screen))
         # The real (embedded) mind map shows the topic.
         await pilot.press("m")
         tree = screen.query_one("#mindmap-tree")

@@ -69,15 +69,26 @@ class SteadyFooter(Footer):
         return (self.show_command_palette, app.ENABLE_COMMAND_PALETTE, layout), states
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
-        if self.is_attached and screen is self.screen and screen.app.app_focus:
-            layout, states = self.read_bindings()
-            if layout == self._shown_layout and self._bindings_ready:
-                if states != self._shown_states:
-                    self._shown_states = states
-                    self._show_states(dict(states))
-                return
-            self._shown_layout, self._shown_states = layout, states
-        super().bindings_changed(screen)
+        # What Footer.bindings_changed does, with ``_refresh_keys`` for ``recompose``.
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._refresh_keys)
+
+    async def _refresh_keys(self) -> None:
+        """Read the bindings when Textual's Footer would (after the refresh: an action's
+        state may still change before it) and rebuild only if the keys differ."""
+        if not self.is_attached:
+            return
+        layout, states = self.read_bindings()
+        if layout == self._shown_layout:
+            if states != self._shown_states:
+                self._shown_states = states
+                self._show_states(dict(states))
+            return
+        self._shown_layout, self._shown_states = layout, states
+        await self.recompose()
 
     def _show_states(self, enabled: dict[str, bool]) -> None:
         for key in self.query(FooterKey):
