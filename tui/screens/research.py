@@ -173,8 +173,6 @@ class ResearchScreen(QuickFrames, Screen[None]):
         make_llm: Callable[[], LLMProvider] | None = None,
     ) -> None:
         super().__init__()
-        if session_id and not topic:
-            hold_collections()  # until the replay is painted (``_replayed``)
         use_span_compositor(self)  # a streamed pane repaints its own cells, not its rows
         self.config = config
         self.topic = topic
@@ -228,6 +226,10 @@ class ResearchScreen(QuickFrames, Screen[None]):
     # --- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        if self.session_id and not self.topic:
+            # Until the replay is painted (``_replayed``) or the screen goes (on_unmount);
+            # here, not in __init__: a screen built but never mounted would never resume.
+            hold_collections()
         apply_breakpoints(self)  # the layout of the first frame is the final one
         yield TitleHeader()
         yield StatusBar(id="status")
