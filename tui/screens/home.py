@@ -122,8 +122,6 @@ class HomeScreen(Screen[None]):
         """True once the list has been loaded at least once (tests wait on it)."""
         self._estimated_inputs: tuple[str, str, str] | None = None
         """Rounds, breadth and budget the estimate was last computed for (home_budget)."""
-        self._estimate_waits_for_list = False
-        """Start-up: the first estimate is drawn after the saved list (``_after_first_frame``)."""
         self.estimated = False
         """True once the estimate line is drawn. At start-up it waits for the app's first
         frame (``tui.first_frame``): it imports the cost model (prompts and events), ~100 ms
@@ -220,12 +218,13 @@ class HomeScreen(Screen[None]):
             if field.value == old and new_defaults[name] != old:
                 field.value = new_defaults[name]
         self._defaults = new_defaults
+        after_start_up = self._after_start_up()
         if self.estimated:  # prices or the budget may have changed in Settings
             update_estimate(self, self.config, force=True)
-        elif getattr(self.app, "first_frame_shown", True):
+        elif after_start_up:
             self._first_estimate()  # Home built after start-up (``--open``, then back)
         self._show_keys_warning()
-        if getattr(self.app, "first_frame_shown", True):
+        if after_start_up:
             self.reload()
         # At start-up the list is read once the first frame is up (``_after_first_frame``):
         # the reading thread imports the session and event modules (~60 ms), and holding
@@ -462,18 +461,21 @@ class HomeScreen(Screen[None]):
 
     @on(FirstFrame)
     def _after_first_frame(self) -> None:
-        """What the first frame went without: the saved list, then the cost estimate."""
+        """What the first frame went without: the saved list, then the cost estimate
+        (``_estimate_after_list``)."""
         if self.loaded:
             self.call_after_refresh(self._first_estimate)
         else:
-            self._estimate_waits_for_list = True
             self.reload()
 
+    def _after_start_up(self) -> bool:
+        """The app's first frame is up (an app without that flag, as in tests: always)."""
+        return getattr(self.app, "first_frame_shown", True)
+
     def _estimate_after_list(self) -> None:
-        """The list is shown: the estimate (its import is ~100 ms) comes a frame later, so
-        the rows are not held back by it."""
-        if self._estimate_waits_for_list:
-            self._estimate_waits_for_list = False
+        """The list is shown: the first estimate (its import is ~100 ms) comes a frame
+        later, so the rows are not held back by it."""
+        if not self.estimated and self._after_start_up():
             self.call_after_refresh(self._first_estimate)
 
     def _first_estimate(self) -> None:
