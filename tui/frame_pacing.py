@@ -15,7 +15,8 @@ animations (scrolling, toasts) four times as often.
 
 Textual keeps this timer in ``Screen._update_timer`` (a property over a private attribute,
 called by ``_on_idle``, ``_on_timer_update`` and ``_refresh_layout``); Textual is pinned below
-9, and ``tests/tui/test_frame_pacing.py`` fails if the override stops being the timer used.
+9, and ``test_the_first_key_enables_follow_in_place_and_frames_are_quick``
+(``tests/tui/test_tui_research.py``) fails if the override stops being the timer used.
 """
 
 from __future__ import annotations

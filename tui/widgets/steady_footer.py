@@ -92,10 +92,12 @@ class SteadyFooter(Footer):
 
     def _show_states(self, enabled: dict[str, bool]) -> None:
         for key in self.query(FooterKey):
-            on = enabled.get(key.action)
-            if on is not None and key._disabled == on:
-                key._disabled = not on
-                key.set_class(not on, "-disabled")
+            if key.action not in enabled:
+                continue
+            disabled = not enabled[key.action]
+            if key._disabled != disabled:
+                key._disabled = disabled
+                key.set_class(disabled, "-disabled")
 
     def compose(self) -> ComposeResult:
         self.recomposes += 1
