@@ -281,6 +281,14 @@ def screen_text(app: App[Any]) -> str:
     return "\n".join("".join(parts) for _, parts in sorted(rows.items()))
 
 
+def footer_keys(screen: Any) -> list[Any]:
+    """The key widgets the screen's footer paints now (``FooterKey``), in order. Not the
+    bindings (``shown_bindings``): these are what the footer made of them."""
+    from textual.widgets._footer import FooterKey
+
+    return list(screen.query(FooterKey))
+
+
 def shown_bindings(screen: Any) -> dict[str, str]:
     """Key -> description of the bindings the footer shows now."""
     return {

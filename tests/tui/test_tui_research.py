@@ -20,7 +20,14 @@ from core.config import load
 from core.events import ReportReady, SessionFinished
 from core.mindmap.base import Neighbour, NodeDetail, NodeRef, Page
 from tests.conftest import AppBuilder
-from tests.pilot_helpers import engine_held, finished, report_opened, research_screen, wait_for
+from tests.pilot_helpers import (
+    engine_held,
+    finished,
+    footer_keys,
+    report_opened,
+    research_screen,
+    wait_for,
+)
 from tests.snapshot_apps.scripted import (
     PLANS,
     REPORT,
@@ -204,7 +211,7 @@ async def test_the_first_key_enables_follow_in_place_and_frames_are_quick(
         footer = screen.query_one(SteadyFooter)
 
         def follow_key() -> FooterKey | None:
-            return next((k for k in footer.query(FooterKey) if k.action == "follow"), None)
+            return next((k for k in footer_keys(screen) if k.action == "follow"), None)
 
         try:
             steps.focus()  # the focus decides which keys the footer shows: first, then look
@@ -682,12 +689,6 @@ def real_app(fake_env: Any) -> Callable[..., DeepResearchApp]:
     return build
 
 
-def footer_words(screen: Any) -> set[str]:
-    from textual.widgets._footer import FooterKey
-
-    return {str(key.description) for key in screen.query(FooterKey)}
-
-
 async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResearchApp]) -> None:
     app = real_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(120, 36)) as pilot:
@@ -706,7 +707,11 @@ async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResea
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         # It ended under the report: the footer offers no Pause or Stop any more.
-        await wait_for(pilot, lambda: not {"Pause", "Stop"} & footer_words(screen))
+        await wait_for(
+            pilot,
+            lambda: not {"Pause", "Stop"} & {str(k.description) for k in footer_keys(screen)},
+            "Pause and Stop gone from the footer",
+        )
         # The real (embedded) mind map shows the topic.
         await pilot.press("m")
         tree = screen.query_one("#mindmap-tree")

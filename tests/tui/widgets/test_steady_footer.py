@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from tests.pilot_helpers import Host, home_loaded, keyed_config, shown_bindings, wait_for
+from tests.pilot_helpers import (
+    Host,
+    footer_keys,
+    home_loaded,
+    keyed_config,
+    shown_bindings,
+    wait_for,
+)
 from tui.screens.home import HomeScreen
 from tui.widgets.steady_footer import SteadyFooter
 
 
-def footer_keys(screen: HomeScreen) -> list[str]:
-    return [str(key.key_display) for key in screen.query_one(SteadyFooter).query("FooterKey")]
+def painted(screen: HomeScreen) -> list[str]:
+    return [str(key.key_display) for key in footer_keys(screen)]
 
 
 async def test_typing_rebuilds_the_footer_only_when_a_key_comes_or_goes() -> None:
@@ -22,11 +29,11 @@ async def test_typing_rebuilds_the_footer_only_when_a_key_comes_or_goes() -> Non
         topic = screen.query_one("#topic", Input)
         await wait_for(pilot, lambda: app.focused is topic)
         footer = screen.query_one(SteadyFooter)
-        await wait_for(pilot, lambda: "/" in footer_keys(screen), "the footer offers /")
+        await wait_for(pilot, lambda: "/" in painted(screen), "the footer offers /")
         before = footer.recomposes
 
         await pilot.press("h")
-        await wait_for(pilot, lambda: "/" not in footer_keys(screen), "/ left the footer")
+        await wait_for(pilot, lambda: "/" not in painted(screen), "/ left the footer")
         assert footer.recomposes == before + 1
         for key in "eat pumps":
             await pilot.press(key)
@@ -36,5 +43,5 @@ async def test_typing_rebuilds_the_footer_only_when_a_key_comes_or_goes() -> Non
         # "/" is back only once the last backspace emptied the field, after the bindings
         # refreshes of every character before it: 18 of them changed nothing on show.
         await pilot.press(*["backspace"] * len("heat pumps"))
-        await wait_for(pilot, lambda: "/" in footer_keys(screen), "/ is back")
+        await wait_for(pilot, lambda: "/" in painted(screen), "/ is back")
         assert footer.recomposes == before + 2
