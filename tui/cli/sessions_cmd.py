@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
@@ -152,19 +152,19 @@ def listing_lines(
     # Below 60 columns the topic keeps a cell or two and the line is cut at the edge.
     widths[TOPIC] = max(2, width - fixed - len(gap) * (len(widths) - 1) - 2 * len(edge))
 
+    def fit(cell: str, cell_width: int, index: int) -> str:
+        size = cell_len(cell)
+        if index == COST:  # right-aligned, as money is
+            return " " * (cell_width - size) + cell
+        if size > cell_width:  # Rich's "ellipsis" overflow
+            return set_cell_size(cell, cell_width - 1) + "…"
+        return cell + " " * (cell_width - size)
+
     def line(cells: tuple[str, ...] | list[str], style: str = "") -> Text:
-        parts = []
-        for index, (cell, cell_width) in enumerate(zip(cells, widths, strict=True)):
-            text = Text(cell, no_wrap=True)
-            if index == COST:
-                text.align("right", cell_width)
-            else:
-                text.truncate(cell_width, overflow="ellipsis", pad=True)
-            parts.append(text)
-        out = Text.assemble(edge, Text(gap).join(parts), edge)
-        if style:
-            out.stylize(style)
-        return out
+        # One string per line and one Text around it: a Text per cell, truncated and
+        # joined, was most of the listing's cost per research.
+        fitted = (fit(cell, w, i) for i, (cell, w) in enumerate(zip(cells, widths, strict=True)))
+        return Text(edge + gap.join(fitted) + edge, style=style, no_wrap=True)
 
     return [line(titles, "bold"), *(line(row) for row in rows)]
 
