@@ -13,6 +13,14 @@ streamed text does not change (the research screen brings its panes up to date a
 ``TEXTUAL_FPS`` instead would do the same for every screen and also run Textual's
 animations (scrolling, toasts) four times as often.
 
+A pacer that paints on the loop's next turn whenever the last paint began ``FRAME_S``
+ago was tried (Textual's ``Timer`` resumed after a long pause skips ahead to the boundary
+after the next one, so the frame after a streamed frame waits one to two periods): it
+halved the median j/k while streaming (6.4 ms to 3.2 ms) but raised the 95th percentile
+from about 9.5 ms to 12-15 ms, because paints then ran right after each streamed refresh,
+ahead of the key's way through the app, screen and list. The 95th percentile is the
+figure issue 15 sets, so the timer stays.
+
 Textual keeps this timer in ``Screen._update_timer`` (a property over a private attribute,
 called by ``_on_idle``, ``_on_timer_update`` and ``_refresh_layout``); Textual is pinned below
 9, and ``test_the_first_key_enables_follow_in_place_and_frames_are_quick``

@@ -37,6 +37,7 @@ from textual.widgets.markdown import MarkdownStream
 
 from core.ingest import safe
 from tui.widgets.status_bar import MODEL_WAIT_SHOWN_S
+from tui.widgets.steady_scrollbar import SteadyScrollbars
 
 SECTION_TITLES = {"plan": "Plan", "execution": "Execution", "reflection": "Reflection"}
 EMPTY = "*Nothing yet.*"
@@ -161,7 +162,7 @@ BLANK: Line = []
 """The line between two blocks (shared: never mutated)."""
 
 
-class MarkdownLog(ScrollView, can_focus=True):
+class MarkdownLog(SteadyScrollbars, ScrollView, can_focus=True):
     """A read-only Markdown document that grows at its end, painted from a line cache.
 
     Fed with "full text so far" snapshots (:meth:`show_text`): a continuation appends, any
@@ -199,6 +200,10 @@ class MarkdownLog(ScrollView, can_focus=True):
         self._theme: Theme | None = None
         self._base_style = Style()
         """The widget's own colours, applied to the rows painted."""
+        self._rows: dict[int, tuple[Line, Strip]] = {}
+        """Painted rows by line index, with the line each shows, for ``_rows_for``
+        (scroll x, width, colours)."""
+        self._rows_for: tuple[int, int, Style] | None = None
 
     @property
     def source(self) -> str:
@@ -249,10 +254,13 @@ class MarkdownLog(ScrollView, can_focus=True):
             self._blocks = blocks
             self._rerender()
         else:
+            start, before = len(self._done), self._tail_lines
             for block in blocks[known:]:
                 self._blocks.append(block)
                 self._add_done(self._render_block(block, self._rendered_width))
             self._render_tail()
+            self._lines_changed(first_changed=self._first_change(start, before))
+            return
         self._lines_changed()
 
     def reset(self, text: str = "") -> None:
@@ -326,9 +334,22 @@ class MarkdownLog(ScrollView, can_focus=True):
             self._theme = Theme(styles, inherit=True)
         return self._theme
 
-    def _lines_changed(self, *, repaint: bool = True) -> None:
-        """The lines changed: size the scroll area, follow the bottom, repaint (no layout)."""
-        self._base_style = self.rich_style
+    def _first_change(self, start: int, before: list[Line]) -> int:
+        """The first line from ``start`` on that differs from ``before`` (the lines that
+        followed ``start`` until now): an append mostly changes the open block's last
+        lines, and what a reader sees above them need not be painted again."""
+        for offset, line in enumerate(before):
+            if self._line(start + offset) != line:
+                return start + offset
+        return start + len(before)
+
+    def _lines_changed(self, *, repaint: bool = True, first_changed: int = 0) -> None:
+        """The lines changed: size the scroll area, follow the bottom, repaint (no layout).
+
+        ``first_changed``: the lines before it are as painted, so when the view stays
+        where it is only the rows from there on are painted again (none when they are
+        below the view: the reader scrolled up while the stream goes on)."""
+        base, self._base_style = self._base_style, self.rich_style
         old = self.virtual_size
         new = Size(self._rendered_width, self.line_count)
         if new != old:
@@ -337,10 +358,18 @@ class MarkdownLog(ScrollView, can_focus=True):
             # they appear or go).
             self.set_reactive(MarkdownLog.virtual_size, new)
             self._scroll_update(new)
+        scroll_y = self.scroll_offset.y
         if self.follow and new.height > old.height:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
-        if repaint:
+        if not repaint:
+            return
+        if first_changed <= 0 or base != self._base_style or self.scroll_offset.y != scroll_y:
             self.refresh()
+            return
+        last = min(max(new.height, old.height), scroll_y + self.size.height)
+        first = max(first_changed, scroll_y)
+        if last > first:
+            self.refresh_lines(first, last - first)
 
     def _relayout_lines(self, *, repaint: bool = True) -> None:
         self._rerender()
@@ -372,6 +401,12 @@ class MarkdownLog(ScrollView, can_focus=True):
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
+        """A row, reused when it was painted showing the same line.
+
+        A finished block's lines never change, nor do most lines of the open block when it
+        is rendered again, and following a stream scrolls them up a row at a time:
+        painting each again every frame built three strips per row for the same result
+        (half of a streamed pane's frame, ``python -m bench live``)."""
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
@@ -379,8 +414,22 @@ class MarkdownLog(ScrollView, can_focus=True):
         line = self._line(index)
         if line is None:
             return Strip.blank(width, base)
+        rows = self._rows
+        painted_for = (scroll_x, width, base)
+        if painted_for != self._rows_for:
+            rows.clear()
+            self._rows_for = painted_for
+        elif (row := rows.get(index)) is not None and (row[0] is line or row[0] == line):
+            return row[1]
         strip = Strip(Segment.apply_style(line, base))
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
+        strip = strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, index)
+        height = self.size.height
+        if len(rows) > 2 * height + 2:  # the rows on screen, no more: a Strip carries
+            # seven caches, and one per line grew the heap (see the test of that)
+            for old in [i for i in rows if not scroll_y <= i < scroll_y + height]:
+                del rows[old]
+        rows[index] = (line, strip)
+        return strip
 
 
 THINKING_TITLE = "Thinking"
