@@ -36,6 +36,7 @@ from textual.widgets import Collapsible, Label, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from core.ingest import safe
+from tui.widgets.block_markdown import block_markdown
 from tui.widgets.status_bar import MODEL_WAIT_SHOWN_S
 from tui.widgets.steady_scrollbar import SteadyScrollbars
 
@@ -291,13 +292,11 @@ class MarkdownLog(SteadyScrollbars, ScrollView, can_focus=True):
         self.refresh()
 
     def _render_block(self, block: str, width: int) -> list[Line]:
-        from rich.markdown import Markdown as RichMarkdown
-
         self.renders += 1
         console = self.app.console
         options = console.options.update(width=width, height=None)
         with console.use_theme(self._markdown_theme()):
-            return console.render_lines(RichMarkdown(block), options, pad=False)
+            return console.render_lines(block_markdown(block), options, pad=False)
 
     def _add_done(self, lines: list[Line]) -> None:
         if self._done:
@@ -528,29 +527,39 @@ class SectionPane(Vertical):
         self._title = SECTION_TITLES[section]
 
     def compose(self) -> ComposeResult:
-        yield Label(SECTION_TITLES[self.section], classes="pane-title")
+        # The parts are kept as made: a live refresh reaches each of them several times a
+        # second, and a query walks (and matches) the pane's children every time.
+        self._title_label = Label(SECTION_TITLES[self.section], classes="pane-title")
+        yield self._title_label
         if self.section == "execution":
-            yield ModelWait(id="model-wait")
-            yield ThinkingView(id="thinking")
-        yield MarkdownLog(id=f"{self.section}-doc", classes="pane-doc")
+            self._model_wait = ModelWait(id="model-wait")
+            self._thinking = ThinkingView(id="thinking")
+            yield self._model_wait
+            yield self._thinking
+        self._doc = MarkdownLog(id=f"{self.section}-doc", classes="pane-doc")
+        yield self._doc
+
+    _doc: MarkdownLog | None = None
+    _thinking: ThinkingView | None = None
+    _model_wait: ModelWait | None = None
+    _title_label: Label | None = None
 
     @property
     def doc(self) -> MarkdownLog:
-        return self.query_one(MarkdownLog)
+        return self._doc if self._doc is not None else self.query_one(MarkdownLog)
 
     @property
     def thinking(self) -> ThinkingView | None:
-        found = self.query(ThinkingView)
-        return found.first() if found else None
+        return self._thinking
 
     @property
     def title(self) -> Label:
-        return self.query_one(".pane-title", Label)
+        label = self._title_label
+        return label if label is not None else self.query_one(".pane-title", Label)
 
     @property
     def model_wait(self) -> ModelWait | None:
-        found = self.query(ModelWait)
-        return found.first() if found else None
+        return self._model_wait
 
     def show_title(self, text: str) -> None:
         """Set the title only when it changes, without a layout (it is one line, 1fr wide)."""
