@@ -525,6 +525,11 @@ class SectionPane(Vertical):
         super().__init__(**kwargs)
         self.section = section
         self._title = SECTION_TITLES[section]
+        self._title_label: Label | None = None
+        self._model_wait: ModelWait | None = None
+        self._thinking: ThinkingView | None = None
+        self._doc: MarkdownLog | None = None
+        """The parts, set by ``compose`` (None before it, or for a pane without one)."""
 
     def compose(self) -> ComposeResult:
         # The parts are kept as made: a live refresh reaches each of them several times a
@@ -538,11 +543,6 @@ class SectionPane(Vertical):
             yield self._thinking
         self._doc = MarkdownLog(id=f"{self.section}-doc", classes="pane-doc")
         yield self._doc
-
-    _doc: MarkdownLog | None = None
-    _thinking: ThinkingView | None = None
-    _model_wait: ModelWait | None = None
-    _title_label: Label | None = None
 
     @property
     def doc(self) -> MarkdownLog:

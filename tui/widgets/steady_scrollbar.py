@@ -42,7 +42,8 @@ class SteadyScrollBar(ScrollBar):
         self._painted_look: tuple[Any, ...] | None = None
         self._painted: list[Strip] = []
         self.paints = 0
-        """Rows rendered through Textual (tests count them; a reuse does not count)."""
+        """Times the rows were made, by Textual or by :meth:`_rows` (tests count them; a
+        reuse does not count)."""
 
     def _bar(self) -> Segments | None:
         """The bar's segments, one per row, as Textual's renderer draws them (None when
