@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from styles import tcss
 from tui.commands import SavedResearchProvider
+from tui.frame_pacing import InputClock
 
 if TYPE_CHECKING:
     from tui.engine_worker import EngineFactory
@@ -95,6 +96,13 @@ class DeepResearchApp(App[None]):
         """Set when Textual displays the first frame (``on_ready``; ``tui.first_frame``)."""
         self.start_up_settled = False
         """``tui.heap.settle_heap`` ran, just after the first frame (tests wait for it)."""
+        self.input_clock = InputClock()
+        """When a key or click last came in: the live screens paint its answer at once
+        (``tui.frame_pacing``)."""
+
+    async def on_event(self, event: events.Event) -> None:
+        self.input_clock.saw(event)
+        await super().on_event(event)
 
     # --- toasts ---------------------------------------------------------------------------
 

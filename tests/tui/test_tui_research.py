@@ -191,16 +191,17 @@ async def test_the_step_the_user_moved_to_survives_new_events(
         assert "Follow the newest step" not in [a.title for a in screen_actions(screen)]
 
 
-async def test_the_first_key_enables_follow_in_place_and_frames_are_quick(
+async def test_the_first_key_enables_follow_in_place_and_frames_are_paced(
     keys: None, make_app: AppBuilder
 ) -> None:
     """While the research runs and the list follows, "G Follow" is in the footer, dimmed;
     the first j/k enables that key where it is, without rebuilding the footer (a rebuild
-    was an 83 ms frame mid-stream). The screen paints from its own quick timer
-    (``tui.frame_pacing``), not Textual's 60 Hz one."""
+    was an 83 ms frame mid-stream). The screen's paints are paced by ``tui.frame_pacing``
+    (not Textual's 60 Hz timer), and the key reached the app's input clock, which makes
+    the paint that shows it go on the loop's next turn."""
     from textual.widgets._footer import FooterKey
 
-    from tui.frame_pacing import FRAME_S
+    from tui.frame_pacing import FramePacer
     from tui.widgets.steady_footer import SteadyFooter
 
     app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=16))
@@ -221,11 +222,13 @@ async def test_the_first_key_enables_follow_in_place_and_frames_are_quick(
             key = follow_key()
             assert key is not None and key.has_class("-disabled")
             built = footer.recomposes
+            assert app.input_clock.last_input_at == float("-inf")
             await pilot.press("k")
+            assert app.input_clock.last_input_at > float("-inf")
             await wait_for(pilot, lambda: not key.has_class("-disabled"), "G Follow enabled")
             assert not steps.follow and follow_key() is key and footer.recomposes == built
-            timer = screen._quick_timer
-            assert timer is not None and timer._interval == FRAME_S
+            assert isinstance(screen._frame_pacer, FramePacer)
+            assert screen._update_timer is screen._frame_pacer
             assert screen._Screen__update_timer is None  # Textual's own was never made
         finally:
             screen.engine.release()

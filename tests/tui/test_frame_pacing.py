@@ -1,0 +1,158 @@
+"""``tui.frame_pacing``: which paints run on the loop's next turn and which wait for their
+slot, on a fake clock and a fake scheduler (no loop, no sleeping)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from textual import events
+
+from tui.frame_pacing import INPUT_WINDOW_S, PACE_S, FramePacer, InputClock
+
+
+@dataclass
+class Scheduled:
+    delay: float
+    callback: Callable[[], None]
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+@dataclass
+class World:
+    now: float = 100.0
+    urgent: bool = False
+    scheduled: list[Scheduled] = field(default_factory=list)
+    paints: int = 0
+    errors: list[Exception] = field(default_factory=list)
+
+    def schedule(self, delay: float, callback: Callable[[], None]) -> Scheduled:
+        handle = Scheduled(delay, callback)
+        self.scheduled.append(handle)
+        return handle
+
+    def live(self) -> list[Scheduled]:
+        return [s for s in self.scheduled if not s.cancelled]
+
+    def run_due(self) -> None:
+        """Run what is scheduled (as the loop would once its delay passed)."""
+        for handle in self.live():
+            handle.cancelled = True  # run once
+            self.now += handle.delay
+            handle.callback()
+
+    def paint(self) -> None:
+        self.paints += 1
+
+
+def pacer(world: World) -> FramePacer:
+    return FramePacer(
+        world.paint,
+        urgent=lambda: world.urgent,
+        on_error=world.errors.append,
+        schedule=world.schedule,
+        clock=lambda: world.now,
+    )
+
+
+def test_the_first_paint_runs_on_the_next_turn_and_the_next_waits_for_its_slot() -> None:
+    world = World()
+    frames = pacer(world)
+    frames.resume()
+    assert [s.delay for s in world.live()] == [0.0]
+    world.run_due()
+    assert world.paints == 1
+    world.now += 0.004  # 4 ms after that paint began, streamed text is due
+    frames.resume()
+    (waiting,) = world.live()
+    assert abs(waiting.delay - (PACE_S - 0.004)) < 1e-9
+
+
+def test_a_paint_already_waiting_is_not_scheduled_twice() -> None:
+    world = World()
+    frames = pacer(world)
+    frames.resume()
+    world.run_due()
+    frames.resume()
+    frames.resume()
+    assert len(world.live()) == 1
+
+
+def test_input_brings_a_waiting_paint_forward_to_the_next_turn() -> None:
+    world = World()
+    frames = pacer(world)
+    frames.resume()
+    world.run_due()
+    frames.resume()  # streamed text: waits for its slot
+    (slot,) = world.live()
+    assert slot.delay > 0
+    world.urgent = True  # a key came in and moved the list
+    frames.resume()
+    assert slot.cancelled
+    (now,) = world.live()
+    assert now.delay == 0.0
+    frames.resume()  # already going on the next turn: nothing more
+    assert world.live() == [now]
+
+
+def test_pause_drops_the_due_paint_and_close_stops_painting() -> None:
+    world = World()
+    frames = pacer(world)
+    frames.resume()
+    frames.pause()  # Textual laid out and painted everything itself
+    assert world.live() == []
+    frames.resume()
+    handle = world.live()[0]
+    frames.close()
+    assert handle.cancelled
+    handle.callback()  # a handle the loop had already taken
+    frames.resume()
+    assert world.paints == 0 and world.live() == []
+
+
+def test_a_failed_paint_goes_to_the_app_and_pacing_goes_on() -> None:
+    world = World()
+    broken = RuntimeError("compositor")
+
+    def paint() -> None:
+        world.paints += 1
+        raise broken
+
+    frames = FramePacer(
+        paint,
+        urgent=lambda: False,
+        on_error=world.errors.append,
+        schedule=world.schedule,
+        clock=lambda: world.now,
+    )
+    frames.resume()
+    world.run_due()
+    assert world.errors == [broken]
+    frames.resume()
+    assert len(world.live()) == 1
+
+
+def test_input_clock_counts_keys_clicks_and_wheels_not_mouse_moves() -> None:
+    now = [10.0]
+    clock = InputClock(lambda: now[0])
+    assert not clock.recent()
+    clock.saw(events.MouseMove(None, 1, 1, 0, 0, 0, False, False, False))
+    assert not clock.recent()
+    clock.saw(events.Key("j", "j"))
+    assert clock.recent()
+    now[0] += INPUT_WINDOW_S * 1.01
+    assert not clock.recent()
+    clock.saw(events.MouseScrollDown(None, 1, 1, 0, 0, 0, False, False, False))
+    assert clock.recent()
+
+
+def test_a_key_bubbling_back_to_the_app_is_not_new_input() -> None:
+    now = [10.0]
+    clock = InputClock(lambda: now[0])
+    key = events.Key("j", "j")
+    key._forwarded = True
+    clock.saw(key)
+    assert not clock.recent()
