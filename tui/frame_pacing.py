@@ -18,9 +18,17 @@ the slowest keys the loop sat idle for 4-8 ms between the list moving and its fr
   start of the last paint, so the parts of one live refresh still share a frame.
 
 Measured on the same box, medians of 5 runs (``python -m bench live``): keypress p50 while
-streaming 6.9 → 2.0 ms (now the same as idle), p95 13.0 → 9.0 ms. What is left of the p95
-is a key that arrives while a streamed paint or refresh part already runs (3-5 ms each,
-about 9% of the loop's time while streaming), or a full collection (see ``tui.heap``).
+streaming 6.9 → 2.0 ms (now the same as idle), p95 13.0 → 10.0 ms. What was left of the p95
+was a key that arrived while a streamed paint already ran (3-5 ms each, about 9% of the
+loop's time while streaming), or whose frame carried the streamed panes as well. Two more
+rules take those out:
+
+- a paint no input asked for **waits while a key is queued** for the app or the focused
+  widget's chain (re-checked every :data:`HOLD_CHECK_S`, for at most :data:`HOLD_CAP_S`):
+  the key goes first, and its frame then carries the streamed text too;
+- a paint after input **leaves the streamed panes for the next turn** (widgets whose class
+  sets ``paints_after_input``): the key's frame costs what the moved list costs
+  (about 0.6 ms), not what a pane full of Markdown costs (3-8 ms).
 
 A pacer that painted *every* due paint on the next turn once ``1/240 s`` had passed was
 tried before this one: it halved the median but raised the p95 (9.5 ms to 12-15 ms),
@@ -49,6 +57,14 @@ INPUT_WINDOW_S = 0.03
 """How long after the app received input a due paint runs at once: a key takes about a
 millisecond to reach the widget that moves, longer when a paint or refresh is under way."""
 
+HOLD_CHECK_S = 0.0005
+"""How often a paint held for a queued key looks again (a key's binding runs in well under
+a millisecond once the loop reaches it)."""
+
+HOLD_CAP_S = 0.02
+"""The longest a paint waits for queued keys: a held-down key's autorepeat must not stop the
+panes from showing their text."""
+
 PROMPT_INPUT = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 """Input whose answer the user waits to see (mouse moves are not: they come in floods)."""
 
@@ -73,28 +89,32 @@ class FramePacer:
     """Stands in for a screen's update timer: ``resume`` when a paint is due, ``pause``
     when the screen painted (or no longer needs to).
 
-    ``paint`` is the screen's ``_on_timer_update``; ``urgent`` says whether input is
-    waiting for its frame; ``schedule(delay, callback)`` returns a handle with ``cancel``
-    (the running loop's ``call_soon``/``call_later``; tests pass their own).
+    ``paint(after_input)`` paints the screen; ``urgent`` says whether input is waiting for
+    its frame; ``input_queued`` whether a key is queued that no handler has seen yet;
+    ``schedule(delay, callback)`` returns a handle with ``cancel`` (the running loop's
+    ``call_soon``/``call_later``; tests pass their own).
     """
 
     def __init__(
         self,
-        paint: Callable[[], None],
+        paint: Callable[[bool], None],
         *,
         urgent: Callable[[], bool],
         on_error: Callable[[Exception], None],
+        input_queued: Callable[[], bool] = lambda: False,
         schedule: Callable[[float, Callable[[], None]], Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._paint = paint
         self._urgent = urgent
+        self._input_queued = input_queued
         self._on_error = on_error
         self._schedule = schedule or _loop_schedule
         self._clock = clock
         self._pending: Any = None
         self._pending_urgent = False
         self._painted_at = float("-inf")
+        self._held_since: float | None = None
         self.closed = False
 
     def resume(self) -> None:
@@ -125,9 +145,18 @@ class FramePacer:
         self._pending = None
         if self.closed:
             return
-        self._painted_at = self._clock()
+        after_input = self._pending_urgent
+        now = self._clock()
+        if not after_input and self._input_queued():
+            if self._held_since is None:
+                self._held_since = now
+            if now - self._held_since < HOLD_CAP_S:
+                self._pending = self._schedule(HOLD_CHECK_S, self._tick)
+                return
+        self._held_since = None
+        self._painted_at = now
         try:
-            self._paint()
+            self._paint(after_input)
         except Exception as error:  # what Textual's timer does with a failed tick
             self._on_error(error)
 
@@ -140,7 +169,12 @@ def _loop_schedule(delay: float, callback: Callable[[], None]) -> asyncio.Handle
 class QuickFrames:
     """Mix into a ``Screen`` subclass (before ``Screen``): its paints are paced by a
     :class:`FramePacer` instead of Textual's update timer. The app must have an
-    ``input_clock`` (:class:`InputClock`); without one, every paint is paced."""
+    ``input_clock`` (:class:`InputClock`); without one, every paint is paced.
+
+    A widget class that sets ``paints_after_input = True`` (the streamed panes and their
+    scrollbars) is left out of a paint that input asked for, when other widgets are dirty
+    too, and painted on the next turn: the key's frame reaches the terminal first.
+    """
 
     _frame_pacer: FramePacer | None = None
 
@@ -153,14 +187,54 @@ class QuickFrames:
             pacer = self._frame_pacer = FramePacer(
                 self._paced_paint,
                 urgent=clock.recent if clock is not None else lambda: False,
+                input_queued=self._key_queued,
                 on_error=screen.app._handle_exception,
             )
         return pacer
 
-    def _paced_paint(self) -> None:
+    def _paced_paint(self, after_input: bool) -> None:
         screen: Any = self
-        if screen.is_attached and not screen.app._exit:
-            screen._on_timer_update()
+        if not screen.is_attached or screen.app._exit:
+            return
+        held = self._painted_next_turn() if after_input else set()
+        screen._dirty_widgets.difference_update(held)
+        screen._on_timer_update()
+        if held:
+            screen._dirty_widgets.update(held)
+            screen._update_timer.resume()
+
+    def _painted_next_turn(self) -> set[Any]:
+        """The dirty widgets that may wait one turn: none when the paint lays out, scrolls
+        or repaints the whole screen (Textual then paints everything at once anyway), and
+        none when they are all that is dirty."""
+        screen: Any = self
+        if (
+            not screen.is_current
+            or screen.app._batch_count
+            or screen._layout_required
+            or screen._scroll_required
+            or screen._repaint_required
+        ):
+            return set()
+        dirty = screen._dirty_widgets
+        held = {widget for widget in dirty if getattr(widget, "paints_after_input", False)}
+        return held if len(held) < len(dirty) else set()
+
+    def _key_queued(self) -> bool:
+        """Whether a key waits in the queue of the app or of the focused widget's chain
+        (Textual's message queues keep their messages in ``values``)."""
+        screen: Any = self
+        app = screen.app
+        pumps: list[Any] = [app]
+        node = app.focused or screen
+        while node is not None and node is not app:
+            pumps.append(node)
+            node = node._parent
+        return any(
+            isinstance(message, events.Key)
+            for pump in pumps
+            for message in pump._message_queue.values
+        )
 
     def _on_unmount(self, _: events.Unmount) -> None:
         """Textual calls the handler of each class in the MRO: no ``super()`` here."""

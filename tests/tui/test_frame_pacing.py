@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 
 from textual import events
 
-from tui.frame_pacing import INPUT_WINDOW_S, PACE_S, FramePacer, InputClock
+from tui.frame_pacing import (
+    HOLD_CAP_S,
+    HOLD_CHECK_S,
+    INPUT_WINDOW_S,
+    PACE_S,
+    FramePacer,
+    InputClock,
+)
 
 
 @dataclass
@@ -25,8 +32,10 @@ class Scheduled:
 class World:
     now: float = 100.0
     urgent: bool = False
+    key_queued: bool = False
     scheduled: list[Scheduled] = field(default_factory=list)
     paints: int = 0
+    after_input: list[bool] = field(default_factory=list)
     errors: list[Exception] = field(default_factory=list)
 
     def schedule(self, delay: float, callback: Callable[[], None]) -> Scheduled:
@@ -44,14 +53,16 @@ class World:
             self.now += handle.delay
             handle.callback()
 
-    def paint(self) -> None:
+    def paint(self, after_input: bool) -> None:
         self.paints += 1
+        self.after_input.append(after_input)
 
 
 def pacer(world: World) -> FramePacer:
     return FramePacer(
         world.paint,
         urgent=lambda: world.urgent,
+        input_queued=lambda: world.key_queued,
         on_error=world.errors.append,
         schedule=world.schedule,
         clock=lambda: world.now,
@@ -98,6 +109,57 @@ def test_input_brings_a_waiting_paint_forward_to_the_next_turn() -> None:
     assert world.live() == [now]
 
 
+def test_a_paced_paint_waits_while_a_key_is_queued_and_then_paints() -> None:
+    world = World(key_queued=True)
+    frames = pacer(world)
+    frames.resume()  # streamed text is due; a key waits in a queue
+    world.run_due()
+    assert world.paints == 0
+    assert [s.delay for s in world.live()] == [HOLD_CHECK_S]
+    world.run_due()
+    assert world.paints == 0  # the key is still queued
+    world.key_queued = False  # its binding ran
+    world.run_due()
+    assert world.after_input == [False]
+    assert world.live() == []
+
+
+def test_queued_keys_hold_a_paced_paint_for_at_most_the_cap() -> None:
+    world = World(key_queued=True)  # a held-down key: always another one queued
+    frames = pacer(world)
+    frames.resume()
+    checks = 0
+    while world.paints == 0:
+        world.run_due()
+        checks += 1
+        assert checks < 1000
+    held_for = HOLD_CHECK_S * (checks - 1)
+    assert HOLD_CAP_S <= held_for + 1e-9 < HOLD_CAP_S + 2 * HOLD_CHECK_S
+    frames.resume()  # the next paint may be held again, from its own start
+    world.run_due()
+    assert world.paints == 1
+
+
+def test_a_paint_after_input_is_not_held_and_says_so() -> None:
+    world = World(key_queued=True, urgent=True)
+    frames = pacer(world)
+    frames.resume()
+    world.run_due()
+    assert world.after_input == [True]
+
+
+def test_input_ends_a_hold_at_once() -> None:
+    world = World(key_queued=True)
+    frames = pacer(world)
+    frames.resume()
+    world.run_due()  # held
+    world.urgent = True  # the queued key moved the list
+    frames.resume()
+    assert [s.delay for s in world.live()] == [0.0]
+    world.run_due()
+    assert world.after_input == [True]
+
+
 def test_pause_drops_the_due_paint_and_close_stops_painting() -> None:
     world = World()
     frames = pacer(world)
@@ -117,7 +179,7 @@ def test_a_failed_paint_goes_to_the_app_and_pacing_goes_on() -> None:
     world = World()
     broken = RuntimeError("compositor")
 
-    def paint() -> None:
+    def paint(_after_input: bool) -> None:
         world.paints += 1
         raise broken
 

@@ -175,6 +175,10 @@ class MarkdownLog(SteadyScrollbars, ScrollView, can_focus=True):
     depend on how long the document already is.
     """
 
+    paints_after_input = True
+    """A frame that answers a key leaves this pane for the next turn (``tui.frame_pacing``):
+    its streamed text is not what the user waits to see moving."""
+
     COMPONENT_CLASSES = {"markdown-log--code", "markdown-log--heading"}
     DEFAULT_CSS = """
     MarkdownLog { height: 1fr; padding: 0 1; overflow-x: hidden; }

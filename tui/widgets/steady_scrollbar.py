@@ -37,6 +37,10 @@ from textual.strip import Strip
 class SteadyScrollBar(ScrollBar):
     """A ``ScrollBar`` that reuses its last rows while the bar it draws is the same."""
 
+    paints_after_input = True
+    """Only the streamed panes (``MarkdownLog``) have these bars: a frame that answers a key
+    leaves them for the next turn, with their pane (``tui.frame_pacing``)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._painted_look: tuple[Any, ...] | None = None
