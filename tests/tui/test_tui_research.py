@@ -256,11 +256,19 @@ async def test_a_paint_after_a_key_leaves_the_streamed_panes_for_the_next_turn(
             log = next(w for w in screen.query(MarkdownLog) if w.display and w.region)
 
             def settled() -> bool:
-                return not (
-                    screen._layout_required or screen._scroll_required or screen._repaint_required
+                # A mount still inside ``app.batch_update()`` (a Markdown block, a toast)
+                # makes Textual skip the paint altogether: wait that out too.
+                return (
+                    screen.is_current
+                    and not screen.app._batch_count
+                    and not (
+                        screen._layout_required
+                        or screen._scroll_required
+                        or screen._repaint_required
+                    )
                 )
 
-            await wait_for(pilot, settled, "no layout, scroll or repaint pending")
+            await wait_for(pilot, settled, "current, no batch, layout, scroll or repaint pending")
             # From here to the asserts nothing awaits: the loop cannot paint in between.
             assert settled()
             screen._dirty_widgets.update({log, steps})
