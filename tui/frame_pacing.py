@@ -24,8 +24,10 @@ loop's time while streaming), or whose frame carried the streamed panes as well.
 rules take those out:
 
 - a paint no input asked for **waits while a key is queued** for the app or the focused
-  widget's chain (re-checked every :data:`HOLD_CHECK_S`, for at most :data:`HOLD_CAP_S`):
-  the key goes first, and its frame then carries the streamed text too;
+  widget's chain, **or was handled but not answered by a frame yet** (re-checked every
+  :data:`HOLD_CHECK_S`, for at most :data:`HOLD_CAP_S`): the key goes first, and its
+  frame then carries the streamed text too. A paint after input that would carry only the
+  streamed panes waits the same way: the moved list's refresh is a hop or two behind;
 - a paint after input **leaves the streamed panes for the next turn** (widgets whose class
   sets ``paints_after_input``): the key's frame costs what the moved list costs
   (about 0.6 ms), not what a pane full of Markdown costs (3-8 ms).
@@ -76,13 +78,23 @@ class InputClock:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self.last_input_at = float("-inf")
+        self.answered_at = float("-inf")
 
     def saw(self, event: events.Event) -> None:
-        if isinstance(event, PROMPT_INPUT) and not getattr(event, "is_forwarded", False):
+        if isinstance(event, PROMPT_INPUT) and not event.is_forwarded:
             self.last_input_at = self._clock()
 
     def recent(self) -> bool:
         return self._clock() - self.last_input_at < INPUT_WINDOW_S
+
+    def answered(self) -> None:
+        """A frame that answers the input so far was painted."""
+        self.answered_at = self._clock()
+
+    def unanswered(self) -> bool:
+        """Recent input that no frame answered yet: its widget's refresh is still on its
+        way to the screen (a hop or two of messages after the key's handler ran)."""
+        return self.recent() and self.last_input_at > self.answered_at
 
 
 class FramePacer:
@@ -90,7 +102,8 @@ class FramePacer:
     when the screen painted (or no longer needs to).
 
     ``paint(after_input)`` paints the screen; ``urgent`` says whether input is waiting for
-    its frame; ``input_queued`` whether a key is queued that no handler has seen yet;
+    its frame; ``hold(after_input)`` whether this paint should wait a moment for input on
+    its way (a key queued that no handler has seen yet, or handled but not yet dirty);
     ``schedule(delay, callback)`` returns a handle with ``cancel`` (the running loop's
     ``call_soon``/``call_later``; tests pass their own).
     """
@@ -101,13 +114,13 @@ class FramePacer:
         *,
         urgent: Callable[[], bool],
         on_error: Callable[[Exception], None],
-        input_queued: Callable[[], bool] = lambda: False,
+        hold: Callable[[bool], bool] = lambda after_input: False,
         schedule: Callable[[float, Callable[[], None]], Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._paint = paint
         self._urgent = urgent
-        self._input_queued = input_queued
+        self._hold = hold
         self._on_error = on_error
         self._schedule = schedule or _loop_schedule
         self._clock = clock
@@ -147,7 +160,7 @@ class FramePacer:
             return
         after_input = self._pending_urgent
         now = self._clock()
-        if not after_input and self._input_queued():
+        if self._hold(after_input):
             if self._held_since is None:
                 self._held_since = now
             if now - self._held_since < HOLD_CAP_S:
@@ -183,11 +196,11 @@ class QuickFrames:
         pacer = self._frame_pacer
         if pacer is None:
             screen: Any = self
-            clock: InputClock | None = getattr(screen.app, "input_clock", None)
+            clock = self._input_clock
             pacer = self._frame_pacer = FramePacer(
                 self._paced_paint,
                 urgent=clock.recent if clock is not None else lambda: False,
-                input_queued=self._key_queued,
+                hold=self._hold_paint,
                 on_error=screen.app._handle_exception,
             )
         return pacer
@@ -198,7 +211,15 @@ class QuickFrames:
             return
         held = self._painted_next_turn() if after_input else set()
         screen._dirty_widgets.difference_update(held)
+        answers = (
+            after_input
+            and screen.is_current
+            and not screen.app._batch_count  # else Textual paints nothing now
+            and not self._streamed_only()
+        )
         screen._on_timer_update()
+        if answers and (clock := self._input_clock) is not None:
+            clock.answered()
         if held:
             screen._dirty_widgets.update(held)
             screen._update_timer.resume()
@@ -219,6 +240,33 @@ class QuickFrames:
         dirty = screen._dirty_widgets
         held = {widget for widget in dirty if getattr(widget, "paints_after_input", False)}
         return held if len(held) < len(dirty) else set()
+
+    @property
+    def _input_clock(self) -> InputClock | None:
+        screen: Any = self
+        return getattr(screen.app, "input_clock", None)
+
+    def _hold_paint(self, after_input: bool) -> bool:
+        """Whether a due paint waits a moment (``FramePacer``) for input on its way.
+
+        A paint no input asked for waits while a key is queued, and while a key was
+        handled but no frame answered it yet: the list's refresh reaches the screen a hop
+        or two after the key's binding ran, and a streamed pane painted in between made the
+        key's frame wait 5-12 ms (``python -m bench live``, traced per key). A paint after
+        input waits only in that second case, when all it would carry is streamed panes."""
+        clock = self._input_clock
+        unanswered = clock is not None and clock.unanswered()
+        if not after_input:
+            return unanswered or self._key_queued()
+        return unanswered and self._streamed_only()
+
+    def _streamed_only(self) -> bool:
+        """Whether the next paint would carry only streamed panes (``paints_after_input``):
+        no layout, scroll or full repaint due, and nothing else dirty."""
+        screen: Any = self
+        if screen._layout_required or screen._scroll_required or screen._repaint_required:
+            return False
+        return all(getattr(w, "paints_after_input", False) for w in screen._dirty_widgets)
 
     def _key_queued(self) -> bool:
         """Whether a key waits in the queue of the app or of the focused widget's chain

@@ -62,7 +62,7 @@ def pacer(world: World) -> FramePacer:
     return FramePacer(
         world.paint,
         urgent=lambda: world.urgent,
-        input_queued=lambda: world.key_queued,
+        hold=lambda after_input: world.key_queued and not after_input,
         on_error=world.errors.append,
         schedule=world.schedule,
         clock=lambda: world.now,
@@ -218,3 +218,39 @@ def test_a_key_bubbling_back_to_the_app_is_not_new_input() -> None:
     key._forwarded = True
     clock.saw(key)
     assert not clock.recent()
+
+
+def test_input_is_unanswered_until_a_frame_answers_it_or_its_window_passes() -> None:
+    now = [10.0]
+    clock = InputClock(lambda: now[0])
+    assert not clock.unanswered()
+    clock.saw(events.Key("j", "j"))
+    assert clock.unanswered()
+    now[0] += 0.002
+    clock.answered()
+    assert not clock.unanswered()
+    now[0] += 0.001
+    clock.saw(events.Key("k", "k"))
+    assert clock.unanswered()
+    now[0] += INPUT_WINDOW_S * 1.01  # a key that moved nothing holds no paint for long
+    assert not clock.unanswered()
+
+
+def test_a_paint_after_input_can_be_held_too_and_keeps_its_kind() -> None:
+    world = World(urgent=True)
+    holding = [True]
+    frames = FramePacer(
+        world.paint,
+        urgent=lambda: world.urgent,
+        hold=lambda after_input: after_input and holding[0],
+        on_error=world.errors.append,
+        schedule=world.schedule,
+        clock=lambda: world.now,
+    )
+    frames.resume()
+    world.run_due()
+    assert world.paints == 0
+    assert [s.delay for s in world.live()] == [HOLD_CHECK_S]
+    holding[0] = False  # the moved list is dirty now
+    world.run_due()
+    assert world.after_input == [True]

@@ -239,6 +239,20 @@ async def test_the_first_key_enables_follow_in_place_and_frames_are_paced(
         await wait_for(pilot, lambda: steps.follow and follow_key() is None, "Follow gone")
 
 
+PAINT_SETTLED = "the screen current, no mount batched, no layout, scroll or repaint pending"
+
+
+def paint_settled(screen: ResearchScreen) -> bool:
+    """Whether a paint now paints the dirty widgets and nothing else: a mount still inside
+    ``app.batch_update()`` (a Markdown block, a toast) makes Textual skip the paint, and a
+    pending layout, scroll or repaint paints the whole screen."""
+    return (
+        screen.is_current
+        and not screen.app._batch_count
+        and not (screen._layout_required or screen._scroll_required or screen._repaint_required)
+    )
+
+
 async def test_a_paint_after_a_key_leaves_the_streamed_panes_for_the_next_turn(
     keys: None, make_app: AppBuilder
 ) -> None:
@@ -255,22 +269,9 @@ async def test_a_paint_after_a_key_leaves_the_streamed_panes_for_the_next_turn(
         try:
             log = next(w for w in screen.query(MarkdownLog) if w.display and w.region)
 
-            def settled() -> bool:
-                # A mount still inside ``app.batch_update()`` (a Markdown block, a toast)
-                # makes Textual skip the paint altogether: wait that out too.
-                return (
-                    screen.is_current
-                    and not screen.app._batch_count
-                    and not (
-                        screen._layout_required
-                        or screen._scroll_required
-                        or screen._repaint_required
-                    )
-                )
-
-            await wait_for(pilot, settled, "current, no batch, layout, scroll or repaint pending")
+            await wait_for(pilot, lambda: paint_settled(screen), PAINT_SETTLED)
             # From here to the asserts nothing awaits: the loop cannot paint in between.
-            assert settled()
+            assert paint_settled(screen)
             screen._dirty_widgets.update({log, steps})
             screen._paced_paint(True)
             assert log in screen._dirty_widgets and steps not in screen._dirty_widgets
@@ -278,6 +279,44 @@ async def test_a_paint_after_a_key_leaves_the_streamed_panes_for_the_next_turn(
             screen._dirty_widgets.update({log, steps})
             screen._paced_paint(False)
             assert log not in screen._dirty_widgets and steps not in screen._dirty_widgets
+        finally:
+            screen.engine.release()
+        await finished(pilot, screen)
+
+
+async def test_a_streamed_paint_waits_for_a_handled_key_until_a_frame_answers_it(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """Between a key's binding and its list's refresh reaching the screen, a paint that would
+    carry only the streamed panes waits (the key's frame goes first); once a frame carried
+    the moved list, nothing waits any more."""
+    from textual import events
+
+    from tui.widgets.panes import MarkdownLog
+
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=16))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        steps = screen.query_one(StepsList)
+        await engine_held(pilot, screen)
+        try:
+            log = next(w for w in screen.query(MarkdownLog) if w.display and w.region)
+
+            await wait_for(pilot, lambda: paint_settled(screen), PAINT_SETTLED)
+            now = [1000.0]  # the app's input clock, stopped: a loaded box cannot age the key
+            app.input_clock._clock = lambda: now[0]
+            # From here to the asserts nothing awaits: the loop cannot paint in between.
+            assert not screen._hold_paint(False)
+            app.input_clock.saw(events.Key("j", "j"))  # handled; its list not dirty yet
+            screen._dirty_widgets.add(log)
+            assert screen._hold_paint(False) and screen._hold_paint(True)
+            screen._dirty_widgets.add(steps)  # the moved list's refresh arrived
+            assert screen._hold_paint(False) and not screen._hold_paint(True)
+            now[0] += 0.001
+            screen._paced_paint(True)
+            assert steps not in screen._dirty_widgets
+            assert not app.input_clock.unanswered()
+            assert not screen._hold_paint(False)
         finally:
             screen.engine.release()
         await finished(pilot, screen)
