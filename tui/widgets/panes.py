@@ -362,17 +362,51 @@ class MarkdownLog(SteadyScrollbars, ScrollView, can_focus=True):
             self.set_reactive(MarkdownLog.virtual_size, new)
             self._scroll_update(new)
         scroll_y = self.scroll_offset.y
+        unpainted = set(self._styles_cache._dirty_lines)
         if self.follow and new.height > old.height:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         if not repaint:
             return
-        if first_changed <= 0 or base != self._base_style or self.scroll_offset.y != scroll_y:
+        if first_changed <= 0 or base != self._base_style:
             self.refresh()
+            return
+        if (scrolled := self.scroll_offset.y - scroll_y) != 0:
+            self._keep_styled_rows(scrolled, first_changed, unpainted)
             return
         last = min(max(new.height, old.height), scroll_y + self.size.height)
         first = max(first_changed, scroll_y)
         if last > first:
             self.refresh_lines(first, last - first)
+
+    def _keep_styled_rows(self, scrolled: int, first_changed: int, unpainted: set[int]) -> None:
+        """The view followed the stream down by ``scrolled`` rows: every row moves on the
+        terminal, but a row that shows a line painted before keeps its styled strip.
+
+        Textual's style cache holds each row's final strip (padding and colours added to
+        what ``render_line`` returns) by row, and a scroll marks every row for styling
+        again. Following a stream scrolls at nearly every new line, so each frame styled
+        the pane's every row again for the same strips: half of a streamed pane's frame
+        (``python -m bench live``, issue 15). Here the cached rows move with their lines,
+        and only rows that show a changed line (``first_changed`` on) or a line newly in
+        view are styled. Only for a pane with no border or padding above or below its
+        text, where row ``y`` shows line ``scroll_y + y`` and nothing else; any other pane
+        is painted afresh."""
+        cache = self._styles_cache
+        styled = dict(cache._cache)
+        self.refresh()  # the whole pane moves on the screen (and the style cache is emptied)
+        gutter = self.styles.gutter
+        height = self.size.height
+        if gutter.top or gutter.bottom or not 0 < scrolled < height:
+            return
+        top = self.scroll_offset.y
+        moved: dict[int, Strip] = {}
+        for y in range(height - scrolled):
+            was = y + scrolled
+            strip = styled.get(was)
+            if strip is not None and was not in unpainted and top + y < first_changed:
+                moved[y] = strip
+        cache._cache.update(moved)
+        cache._dirty_lines.difference_update(moved)
 
     def _relayout_lines(self, *, repaint: bool = True) -> None:
         self._rerender()

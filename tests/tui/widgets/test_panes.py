@@ -147,6 +147,51 @@ async def test_an_append_lays_out_nothing_and_renders_only_the_open_block() -> N
         assert log.scroll_y == log.max_scroll_y > 0  # followed the bottom
 
 
+async def test_following_the_stream_styles_only_the_rows_that_show_new_lines() -> None:
+    """A line appended while the view follows the bottom scrolls every row; the rows that
+    show lines painted before keep their styled strips (issue 15: restyling them was half
+    of a streamed pane's frame), and what is painted is what a fresh paint would be."""
+    from textual.geometry import Region
+
+    def rows(log: MarkdownLog) -> list[list[tuple[str, object]]]:
+        width, height = log.size
+        return [
+            [(seg.text, seg.style) for seg in strip]
+            for strip in log.render_lines(Region(0, 0, width, height))
+        ]
+
+    app = LogApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        log = app.query_one(MarkdownLog)
+        text = ""
+        for i in range(30):  # streamed from the start: the view follows the bottom
+            text += f"Paragraph {i} has a few words.\n\n"
+            log.show_text(text)
+        await settled(pilot)
+        assert log.scroll_y == log.max_scroll_y > 0
+        styled: list[int] = []
+        render_line = log.render_line
+
+        def counted(y: int) -> object:
+            styled.append(y)
+            return render_line(y)
+
+        log.render_line = counted  # type: ignore[method-assign]
+        for i in range(30, 34):
+            styled.clear()
+            top = log.scroll_y
+            text += f"Paragraph {i} has a few words.\n\n"
+            log.show_text(text)
+            await settled(pilot)
+            assert log.scroll_y == top + 2  # followed: a blank line and the new one
+            # the new line, the open block's (empty) end and the row above it at most
+            assert 0 < len(styled) <= 3, styled
+            kept = rows(log)
+            log._styles_cache.clear()
+            assert rows(log) == kept  # styled afresh: the same rows
+        assert "Paragraph 33 has" in log.painted_text()
+
+
 async def test_the_log_keeps_every_block_whatever_the_chunking() -> None:
     app = LogApp()
     async with app.run_test(size=(60, 30)) as pilot:
