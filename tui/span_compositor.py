@@ -80,11 +80,25 @@ class SpanCompositor(Compositor):
         """
         chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
         rows = sorted(bounds)
+        if not rows:
+            return chops
+        # The columns any dirty row spans: a widget wholly beside them (the steps list
+        # while a pane streams) is passed over without looking at its rows one by one.
+        dirty_left = min(lo for lo, _ in bounds.values())
+        dirty_right = max(hi for _, hi in bounds.values())
+        dirty_top, dirty_bottom = rows[0], rows[-1] + 1
         for widget, (region, clip) in self.visible_widgets.items():
             shown = region.intersection(clip)
             if not shown:
                 continue
             left, right = shown.x, shown.right
+            if (
+                right <= dirty_left
+                or left >= dirty_right
+                or shown.bottom <= dirty_top
+                or shown.y >= dirty_bottom
+            ):
+                continue
             mine = [
                 y
                 for y in rows[bisect_left(rows, shown.y) : bisect_left(rows, shown.bottom)]

@@ -27,11 +27,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.segment import Segments
+from rich.segment import Segment, Segments
 from rich.style import Style
 from textual.geometry import Region
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
+
+MADE_ROWS_KEPT = 64
+"""Distinct bar rows kept per look: a bar has a few; the bound only guards the heap."""
 
 
 class SteadyScrollBar(ScrollBar):
@@ -45,6 +48,9 @@ class SteadyScrollBar(ScrollBar):
         super().__init__(*args, **kwargs)
         self._painted_look: tuple[Any, ...] | None = None
         self._painted: list[Strip] = []
+        self._row_look: tuple[Any, ...] | None = None
+        self._made_rows: dict[Segment, Strip] = {}
+        """Each distinct row of the bar, made once for ``_row_look`` (``_rows``)."""
         self.paints = 0
         """Times the rows were made, by Textual or by :meth:`_rows` (tests count them; a
         reuse does not count)."""
@@ -73,14 +79,29 @@ class SteadyScrollBar(ScrollBar):
     def _rows(self, bar: Segments, crop: Region) -> list[Strip]:
         """What Textual's pipeline makes of ``bar`` for a scrollbar (a plain widget: no
         border, padding, tint or opacity): each row over the background beneath, then the
-        app's line filters. ``test_steady_scrollbar.py`` compares the two."""
+        app's line filters. ``test_steady_scrollbar.py`` compares the two.
+
+        A bar has a handful of distinct rows (the track, the thumb, the thumb's two ends
+        in eighths of a cell): each is made once per look and shared by every row that
+        shows it, so a thumb that moves with every streamed line costs a list, not a
+        Strip per row (a sixth of a streamed frame, ``python -m bench live``)."""
         width = self.size.width
         _, background = self.background_colors
         under = self.visual_style.rich_style  # the widget's colours, as Textual applies them
-        rows = [Strip([segment], width).apply_style(under) for segment in bar.segments]
-        for line_filter in self.get_line_filters():
-            rows = [row.apply_filter(line_filter, background) for row in rows]
-        rows = rows[crop.y : crop.bottom]
+        filters = tuple(self.get_line_filters())
+        look = (width, background, under, filters)
+        if look != self._row_look or len(self._made_rows) > MADE_ROWS_KEPT:
+            self._row_look, self._made_rows = look, {}
+        made = self._made_rows
+        rows: list[Strip] = []
+        for segment in bar.segments[crop.y : crop.bottom]:
+            row = made.get(segment)
+            if row is None:
+                row = Strip([segment], width).apply_style(under)
+                for line_filter in filters:
+                    row = row.apply_filter(line_filter, background)
+                made[segment] = row
+            rows.append(row)
         if crop.column_span != (0, width):
             rows = [row.crop(*crop.column_span) for row in rows]
         return rows

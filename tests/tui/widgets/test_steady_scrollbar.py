@@ -93,6 +93,9 @@ async def test_a_bar_that_changed_is_painted_as_textual_paints_it() -> None:
                 assert shown == looks(fresh_bar(bar, crop)), f"y={y} hover={hover}"
                 seen.add(str(shown))
         assert len(seen) > 10  # the thumb did move, and hover changed its colours
+        rows = bar.render_lines(crop)
+        # a row per distinct look (track, thumb, its ends), shared by the rows that show it
+        assert len({id(row) for row in rows}) <= 4 < len(rows)
         half = Region(0, 4, bar.size.width, 6)  # a bar partly covered: only its crop
         assert looks(bar.render_lines(half)) == looks(fresh_bar(bar, half))
 
