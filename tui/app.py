@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from styles import tcss
 from tui.commands import SavedResearchProvider
+from tui.focus_keys import focus_move_for
 from tui.frame_pacing import InputClock
 
 if TYPE_CHECKING:
@@ -102,6 +103,11 @@ class DeepResearchApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         self.input_clock.saw(event)
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            move = focus_move_for(self, event.key)
+            if move is not None:  # now, so the keys after it go to the new focus
+                await self.run_action(move)
+                return
         await super().on_event(event)
 
     # --- toasts ---------------------------------------------------------------------------

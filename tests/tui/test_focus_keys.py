@@ -1,0 +1,49 @@
+"""Keys that come in one burst after a Tab go to the field the Tab moved to (``tui.focus_keys``).
+
+The keys are posted as the terminal driver posts them, all before the app handles any, as
+a paste, a fast typist or ``tmux send-keys`` deliver them: Textual routed the ones after
+the Tab to the field it left.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input
+
+from tests.conftest import AppBuilder
+from tests.pilot_helpers import home_loaded, wait_for
+
+
+def _burst(app: object, keys: list[tuple[str, str]]) -> None:
+    for key, character in keys:
+        app.post_message(events.Key(key, character))  # type: ignore[attr-defined]
+
+
+async def test_keys_after_a_tab_in_the_same_burst_reach_the_next_field(
+    keys: None, make_app: AppBuilder
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await home_loaded(pilot)
+        topic, rounds = screen.query_one("#topic", Input), screen.query_one("#rounds", Input)
+        assert app.focused is topic
+        _burst(app, [("T", "T"), ("i", "i"), ("tab", "\t"), ("6", "6"), ("7", "7")])
+        await wait_for(pilot, lambda: "7" in topic.value + rounds.value, "the burst typed")
+        assert topic.value == "Ti"
+        assert "67" in rounds.value
+        assert app.focused is rounds
+
+
+async def test_shift_tab_in_a_burst_goes_back_before_the_next_key(
+    keys: None, make_app: AppBuilder
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await home_loaded(pilot)
+        topic, rounds = screen.query_one("#topic", Input), screen.query_one("#rounds", Input)
+        rounds.focus()
+        await wait_for(pilot, lambda: app.focused is rounds, "rounds focused")
+        _burst(app, [("shift+tab", ""), ("X", "X")])
+        await wait_for(pilot, lambda: "X" in topic.value + rounds.value, "the burst typed")
+        assert topic.value.endswith("X")
+        assert "X" not in rounds.value
