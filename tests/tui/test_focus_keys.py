@@ -1,4 +1,5 @@
-"""Keys that come in one burst after a Tab go to the field the Tab moved to (``tui.focus_keys``).
+"""Keys that come in one burst keep their order: after a Tab they go to the field it moved to
+(``tui.focus_keys``), and editing keys act where they were typed (``InOrderInput``).
 
 The keys are posted as the terminal driver posts them, all before the app handles any, as
 a paste, a fast typist or ``tmux send-keys`` deliver them: Textual routed the ones after
@@ -47,3 +48,21 @@ async def test_shift_tab_in_a_burst_goes_back_before_the_next_key(
         await wait_for(pilot, lambda: "X" in topic.value + rounds.value, "the burst typed")
         assert topic.value.endswith("X")
         assert "X" not in rounds.value
+
+
+async def test_editing_keys_in_a_burst_act_in_the_order_they_were_typed(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """Backspace and Ctrl+U are bindings: Textual ran them only after bubbling to the app,
+    so the printable keys behind them went in first (``tui.widgets.in_order_input``)."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await home_loaded(pilot)
+        topic, rounds = screen.query_one("#topic", Input), screen.query_one("#rounds", Input)
+        _burst(app, [("a", "a"), ("b", "b"), ("c", "c"), ("backspace", "\x7f"), ("d", "d")])
+        await wait_for(pilot, lambda: "d" in topic.value, "the burst typed")
+        assert topic.value == "abd"
+        _burst(app, [("tab", "\t"), ("ctrl+u", "\x15"), ("6", "6")])
+        await wait_for(pilot, lambda: "6" in rounds.value, "the 6 typed into rounds")
+        assert rounds.value == "6"
+        assert topic.value == "abd"

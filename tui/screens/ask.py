@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Markdown, Static
 
+from tui.widgets.in_order_input import InOrderInput
 from tui.widgets.steady_footer import SteadyFooter
 
 MAX_CELL = 120
@@ -62,7 +63,9 @@ class AskScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ask-dialog", classes="dialog wide-dialog"):
             yield Label("Ask the mind map (enter runs; the query is read-only)", id="ask-title")
-            yield Input(placeholder="e.g. Which sources support the main claims?", id="ask-input")
+            yield InOrderInput(
+                placeholder="e.g. Which sources support the main claims?", id="ask-input"
+            )
             yield Static("", id="ask-cypher")
             table = DataTable(id="ask-rows", zebra_stripes=True)
             table.display = False

@@ -15,6 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from tui.widgets.in_order_input import InOrderInput
+
 MAX_EXTRA_ROUNDS = 10
 """More rounds than this at once is more likely a typo than a plan (each round costs calls)."""
 
@@ -43,9 +45,9 @@ class DigDeeperScreen(ModalScreen[tuple[int, str] | None]):
             yield Label("Dig deeper", id="dig-title")
             yield Static(self.topic, id="dig-topic", markup=False)
             yield Label("Focus the new rounds on (optional)")
-            yield Input(placeholder="e.g. What does upkeep cost per year?", id="dig-focus")
+            yield InOrderInput(placeholder="e.g. What does upkeep cost per year?", id="dig-focus")
             yield Label(f"More rounds (1-{MAX_EXTRA_ROUNDS})")
-            yield Input("1", type="integer", id="dig-rounds")
+            yield InOrderInput("1", type="integer", id="dig-rounds")
             yield Static("", id="dig-error")
             yield Static(
                 "enter starts · escape cancels · the earlier report is kept", id="dig-hint"

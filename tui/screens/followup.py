@@ -28,6 +28,7 @@ from textual.widgets import Input, Label, Markdown, Static
 
 from core.ingest import safe
 from core.state import QAState
+from tui.widgets.in_order_input import InOrderInput
 from tui.widgets.panes import StreamingMarkdown
 from tui.widgets.steady_footer import SteadyFooter
 
@@ -124,7 +125,9 @@ class FollowUpScreen(ModalScreen[None]):
                 history.display = bool(self.previous)
                 yield Label("Asked before", classes="dialog-heading")
                 yield Markdown(history_markdown(self.previous), id="followup-history")
-            yield Input(placeholder="e.g. What do the sources disagree on?", id="followup-input")
+            yield InOrderInput(
+                placeholder="e.g. What do the sources disagree on?", id="followup-input"
+            )
             yield Static("", id="followup-status")
             yield StreamingMarkdown(placeholder="", id="followup-answer")
             yield Static("", id="followup-check")

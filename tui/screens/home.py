@@ -37,6 +37,7 @@ from tui.screens.home_budget import (
     update_estimate,
 )
 from tui.screens.home_filters import FILTER_IDS, filter_defaults, filter_fields, read_filters
+from tui.widgets.in_order_input import InOrderInput
 from tui.widgets.session_table import SessionTable
 from tui.widgets.steady_footer import SteadyFooter
 from tui.widgets.title_header import TitleHeader
@@ -137,7 +138,7 @@ class HomeScreen(Screen[None]):
             with Vertical(id="new-research", classes="home-panel -focus-within") as form:
                 form.border_title = "New research"
                 yield Static("", id="keys-warning")
-                topic = Input(
+                topic = InOrderInput(
                     placeholder="What do you want to research?",
                     id="topic",
                     validators=[Function(lambda v: bool(v.strip()), "Type a topic first.")],
@@ -146,7 +147,7 @@ class HomeScreen(Screen[None]):
                 topic.border_title = "Topic"
                 yield topic
                 with Horizontal(id="form-row"):
-                    rounds = Input(
+                    rounds = InOrderInput(
                         self._defaults["rounds"],
                         type="integer",
                         id="rounds",
@@ -161,7 +162,7 @@ class HomeScreen(Screen[None]):
                     )
                     rounds.border_title = "Rounds"
                     yield rounds
-                    breadth = Input(
+                    breadth = InOrderInput(
                         self._defaults["breadth"],
                         type="integer",
                         id="breadth",
@@ -176,7 +177,7 @@ class HomeScreen(Screen[None]):
                     )
                     breadth.border_title = "Breadth"
                     yield breadth
-                    language = Input(
+                    language = InOrderInput(
                         self._defaults["language"],
                         placeholder="topic's language",
                         id="language",
@@ -190,7 +191,7 @@ class HomeScreen(Screen[None]):
                 yield Static("", id="form-error")
             with Vertical(id="saved", classes="home-panel") as saved:
                 saved.border_title = "Saved researches"
-                yield Input(placeholder="/ filter by topic, status or id", id="filter")
+                yield InOrderInput(placeholder="/ filter by topic, status or id", id="filter")
                 yield SessionTable(id="sessions")
                 empty = Static(EMPTY_TEXT, id="empty-state")
                 empty.display = False  # until the list is read: "none yet" may be untrue

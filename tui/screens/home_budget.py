@@ -16,6 +16,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
+from tui.widgets.in_order_input import InOrderInput
+
 if TYPE_CHECKING:
     from core.config import Config
 
@@ -35,10 +37,10 @@ def tokens_default(config: Config) -> str:
 
 def budget_fields(default: str, tokens: str = "") -> ComposeResult:
     with Horizontal(id="budget-row"):
-        field = Input(default, placeholder="no limit", id=BUDGET_ID, type="number")
+        field = InOrderInput(default, placeholder="no limit", id=BUDGET_ID, type="number")
         field.border_title = "Budget (USD)"
         yield field
-        cap = Input(tokens, placeholder="no limit", id=TOKENS_ID, type="integer")
+        cap = InOrderInput(tokens, placeholder="no limit", id=TOKENS_ID, type="integer")
         cap.border_title = "Token budget"
         yield cap
         yield Static("", id="estimate")

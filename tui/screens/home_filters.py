@@ -13,6 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input
 
+from tui.widgets.in_order_input import InOrderInput
+
 if TYPE_CHECKING:
     from core.config import Config
 
@@ -35,7 +37,7 @@ def filter_fields(defaults: dict[str, str]) -> ComposeResult:
             ("exclude", "Exclude domains", "none"),
             ("recency", "Recency", "any date"),
         ):
-            field = Input(defaults.get(name, ""), placeholder=hint, id=name)
+            field = InOrderInput(defaults.get(name, ""), placeholder=hint, id=name)
             field.border_title = title
             yield field
 

@@ -29,6 +29,7 @@ from textual.widgets import Button, Input, Label, Markdown
 from tui.frame_pacing import QuickFrames
 from tui.paths import shown_path
 from tui.span_compositor import use_span_compositor
+from tui.widgets.in_order_input import InOrderInput
 from tui.widgets.panes import StreamingMarkdown
 from tui.widgets.steady_footer import SteadyFooter
 from tui.widgets.title_header import TitleHeader
@@ -79,7 +80,9 @@ class GoToSourceScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="goto-dialog", classes="dialog"):
             yield Label(f"Go to source (1–{self.source_ids[-1]}):", id="goto-question")
-            yield Input(placeholder="source number, e.g. 3", type="integer", id="goto-number")
+            yield InOrderInput(
+                placeholder="source number, e.g. 3", type="integer", id="goto-number"
+            )
             yield Label("", id="goto-error")
 
     def on_mount(self) -> None:

@@ -34,6 +34,7 @@ from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
 from tui.paths import shown_path
 from tui.screens.settings_prices import collect_prices, price_rows
+from tui.widgets.in_order_input import InOrderInput
 from tui.widgets.steady_footer import SteadyFooter
 from tui.widgets.title_header import TitleHeader
 
@@ -356,7 +357,7 @@ class SettingsScreen(Screen[bool]):
                 compact=True,
             )
         if spec.kind == "secret":
-            return Input(
+            return InOrderInput(
                 "",
                 placeholder=self._secret_placeholder(spec),
                 password=True,
@@ -367,7 +368,7 @@ class SettingsScreen(Screen[bool]):
         shown = os.pathsep.join(value) if isinstance(value, list) else str(value)
         if spec.kind == "number":
             shown = f"{value:g}"  # 0.008, not 0.008000000000000002; 2, not 2.0
-        return Input(
+        return InOrderInput(
             "" if env else shown,
             placeholder=f"from env {env}" if env else spec.placeholder,
             type="integer" if spec.kind == "int" else "number" if spec.kind == "number" else "text",
@@ -434,9 +435,7 @@ class SettingsScreen(Screen[bool]):
             )
             if wanted and not value
         ]
-        others = [
-            m for m in config.missing_keys() if not m.startswith(("No Gemini", "No Tavily"))
-        ]
+        others = [m for m in config.missing_keys() if not m.startswith(("No Gemini", "No Tavily"))]
         if missing or others:
             if self.first_launch:
                 lines.append(

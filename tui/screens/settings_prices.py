@@ -17,6 +17,7 @@ from textual.markup import escape
 from textual.widgets import Input, Label, Static
 
 from core.cost.prices import FREE, GEMINI_PRICES, PRICES_AS_OF, ModelPrice, parse_prices
+from tui.widgets.in_order_input import InOrderInput
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -82,7 +83,7 @@ def price_rows(config: Config) -> ComposeResult:
         shown = saved.get(model, default)
         with Horizontal(classes="settings-row price-row", id=f"row-{PRICE_PREFIX}{index}"):
             yield Label(model, classes="settings-label", markup=False)
-            field = Input(
+            field = InOrderInput(
                 price_text(shown),
                 placeholder=price_text(default),
                 id=f"{PRICE_PREFIX}{index}",

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input, Static
 
 from core.ingest import clean_line, safe
 from tui.messages import ShowSource
+from tui.widgets.in_order_input import InOrderInput
 
 DOMAIN_WIDTH = 24
 """Domain column on a wide view; on a narrow one it shrinks to ``NARROW_DOMAIN``."""
@@ -144,7 +145,9 @@ class SourcesView(Vertical):
         """Search results the filters turned away (the caption line says so when > 0)."""
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Filter by title, domain, URL or provider", id="sources-filter")
+        yield InOrderInput(
+            placeholder="Filter by title, domain, URL or provider", id="sources-filter"
+        )
         yield Static("", id="sources-caption", markup=False)
         table = SourcesTable(id="sources-table", cursor_type="row", zebra_stripes=True)
         self._add_columns(table)
@@ -199,7 +202,7 @@ class SourcesView(Vertical):
         self.table.add_row(*source_cells(source, self.widths), key=str(source.source_id))
 
     def caption(self) -> str:
-        """"12 sources · 3 dropped by filters" (shown only once the filters dropped any)."""
+        """ "12 sources · 3 dropped by filters" (shown only once the filters dropped any)."""
         count = len(self.sources)
         noun = "source" if count == 1 else "sources"
         return f"{count} {noun} · {self.dropped} dropped by filters"

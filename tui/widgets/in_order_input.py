@@ -1,0 +1,40 @@
+"""An Input whose editing keys act in the order they were typed.
+
+Textual's Input inserts a printable key in its own handler, but any other key (Backspace,
+Ctrl+U, Left, Enter) reaches its binding only after bubbling up to the app, one message
+queue per hop. Keys that arrive in one burst (a paste without bracketed paste, a fast
+typist during a busy frame, ``tmux send-keys``) therefore run out of order: ``abc``,
+Backspace, ``d`` left ``abc`` where ``abd`` was typed, and Ctrl+U then ``6`` cleared the 6.
+
+:class:`InOrderInput` runs such a key's binding when its turn comes in the field's own
+queue, the way the app would once the key got there, unless a widget on the way up handles
+that key itself (a ``key_<name>`` method, as Home's ``key_escape``): then the key bubbles
+as before. The app-level half, Tab moving the focus before the next key is routed, is
+``tui.focus_keys``.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input
+
+
+class InOrderInput(Input):
+    """A text field whose editing keys keep the order they were typed in."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if (
+            not event.is_printable
+            and self.has_focus
+            and not self._handled_on_the_way(event)
+            and await self.app._check_bindings(event.key)  # what the app runs on arrival
+        ):
+            event.stop()
+            event.prevent_default()
+            return
+        await super()._on_key(event)
+
+    def _handled_on_the_way(self, event: events.Key) -> bool:
+        """Whether a widget between this field and the app has its own handler for the key."""
+        method = f"key_{event.name}"
+        return any(callable(getattr(node, method, None)) for node in self.ancestors_with_self)
