@@ -66,3 +66,16 @@ async def test_editing_keys_in_a_burst_act_in_the_order_they_were_typed(
         await wait_for(pilot, lambda: "6" in rounds.value, "the 6 typed into rounds")
         assert rounds.value == "6"
         assert topic.value == "abd"
+
+
+async def test_an_editing_key_typed_before_a_tab_edits_the_field_it_was_typed_in(
+    keys: None, make_app: AppBuilder
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await home_loaded(pilot)
+        topic, rounds = screen.query_one("#topic", Input), screen.query_one("#rounds", Input)
+        _burst(app, [("a", "a"), ("b", "b"), ("backspace", "\x7f"), ("tab", "\t"), ("7", "7")])
+        await wait_for(pilot, lambda: "7" in rounds.value, "the 7 typed into rounds")
+        await wait_for(pilot, lambda: topic.value == "a", "the Backspace applied to the topic")
+        assert rounds.value in ("7", "37")  # Textual selects a field's text as it gains focus

@@ -9,7 +9,9 @@ Backspace, ``d`` left ``abc`` where ``abd`` was typed, and Ctrl+U then ``6`` cle
 :class:`InOrderInput` runs such a key's binding when its turn comes in the field's own
 queue, the way the app would once the key got there, unless a widget on the way up handles
 that key itself (a ``key_<name>`` method, as Home's ``key_escape``): then the key bubbles
-as before. The app-level half, Tab moving the focus before the next key is routed, is
+as before. The field's own bindings run on the field even once the focus has moved on (a
+Tab later in the same burst moves it at once), so Backspace then Tab edits the field left.
+The app-level half, Tab moving the focus before the next key is routed, is
 ``tui.focus_keys``.
 """
 
@@ -23,16 +25,24 @@ class InOrderInput(Input):
     """A text field whose editing keys keep the order they were typed in."""
 
     async def _on_key(self, event: events.Key) -> None:
-        if (
-            not event.is_printable
-            and self.has_focus
-            and not self._handled_on_the_way(event)
-            and await self.app._check_bindings(event.key)  # what the app runs on arrival
-        ):
-            event.stop()
-            event.prevent_default()
-            return
+        if not event.is_printable and not self._handled_on_the_way(event):
+            key = event.key
+            if await self._run_own_binding(key) or (
+                self.has_focus and await self.app._check_bindings(key)  # as on arrival
+            ):
+                event.stop()
+                event.prevent_default()
+                return
         await super()._on_key(event)
+
+    async def _run_own_binding(self, key: str) -> bool:
+        """Run the field's own binding for ``key`` (Backspace, Ctrl+U, Left, Enter), on this
+        field even when the focus has moved on: a Tab later in the burst moves it at once
+        (``tui.focus_keys``), and the keys typed before the Tab belong here."""
+        for binding in self._bindings.key_to_bindings.get(key, ()):
+            if not binding.priority and await self.app.run_action(binding.action, self):
+                return True
+        return False
 
     def _handled_on_the_way(self, event: events.Key) -> bool:
         """Whether a widget between this field and the app has its own handler for the key."""
