@@ -113,6 +113,8 @@ class SpanCompositor(Compositor):
                 Region(left - region.x, first - region.y, shown.width, last - first + 1)
             )
             for y in mine:
+                if y - first >= len(strips):  # fewer lines than asked: as Textual's zip
+                    break
                 lo, hi = bounds[y]
                 final_cuts = [cut for cut in cuts[y] if right >= cut >= left]
                 pieces = strips[y - first].divide([cut - left for cut in final_cuts[1:]])

@@ -108,7 +108,12 @@ class SteadyScrollBar(ScrollBar):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         bar = self._bar()
-        if bar is None or len(bar.segments) != self.size.height or not self._plain():
+        if (
+            bar is None
+            or len(bar.segments) != self.size.height
+            or crop.bottom > self.size.height  # laid out taller than its size yet
+            or not self._plain()
+        ):
             self._painted_look = None
             self.paints += 1
             return super().render_lines(crop)

@@ -188,3 +188,17 @@ async def test_a_reader_scrolled_up_sees_no_repaint_while_text_arrives_below() -
         log.scroll_end(animate=False, immediate=True)
         await settled(pilot)
         assert log.render_line(log.size.height - 1).text.strip() == "More and more"
+
+
+async def test_a_crop_taller_than_the_bar_gets_the_rows_textual_gives() -> None:
+    """Between a layout and the resize that follows it the compositor can ask a bar for rows
+    below its size (a CI run caught the span compositor indexing past the rows it got)."""
+    app = LogApp()
+    async with app.run_test(size=(60, 16)) as pilot:
+        log = app.query_one(MarkdownLog)
+        log.show_text(paragraphs(40))
+        await settled(pilot)
+        bar = log.vertical_scrollbar
+        taller = Region(0, 0, bar.size.width, bar.size.height + 4)
+        assert looks(bar.render_lines(taller)) == looks(fresh_bar(bar, taller))
+        assert len(bar.render_lines(taller)) == len(fresh_bar(bar, taller)) == taller.height
