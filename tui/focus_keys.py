@@ -21,7 +21,7 @@ from textual.widgets import TextArea
 if TYPE_CHECKING:
     from textual.app import App
 
-FOCUS_ACTIONS = {"app.focus_next", "app.focus_previous"}
+FOCUS_ACTIONS = frozenset({"app.focus_next", "app.focus_previous"})
 FOCUS_KEYS = frozenset({"tab", "shift+tab"})
 
 
