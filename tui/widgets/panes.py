@@ -153,6 +153,44 @@ def split_blocks(text: str) -> tuple[list[str], str]:
     return blocks, text[start:]
 
 
+BULLET_ITEM = re.compile(r"[-*+][ \t]")
+"""A top-level bullet item's first line (at column 0)."""
+THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+"""``- - -`` and the like: a rule, not an item, though it starts like one."""
+
+
+def bullet_items(block: str) -> list[str] | None:
+    """A tight bullet list cut into its top-level items, or ``None`` for any other block.
+
+    A model's plan is often one long list written item by item, and a pane renders its
+    open block again at every refresh: rendering the whole list each time made a refresh
+    cost grow with the list (the slowest callbacks of the UI loop while the Plan pane
+    streamed, ``python -m bench live``, issue 15). Rich renders each item of a bullet list
+    on its own (a bullet, then the item's lines indented), so the list's lines are its
+    items' lines one after another, and finished items can be rendered once.
+
+    Only the plain shape is accepted, the one where that holds: every line either starts
+    an item with the first item's marker or is indented (the item goes on). Anything else
+    (another marker, which starts a new list; a lazy continuation line; a blank line in a
+    fence; a rule such as ``- - -``) returns ``None`` and the block is rendered whole.
+    """
+    lines = block.split("\n")
+    marker = block[:1]
+    if not BULLET_ITEM.match(block):
+        return None
+    items: list[list[str]] = []
+    for line in lines:
+        if THEMATIC_BREAK.match(line):
+            return None
+        if line.startswith(marker) and BULLET_ITEM.match(line):
+            items.append([line])
+        elif line[:1] in (" ", "\t") and line.strip():
+            items[-1].append(line)
+        else:
+            return None
+    return ["\n".join(item) for item in items]
+
+
 Line = list[Segment]
 """One rendered line: Rich segments, unstyled by the widget. Not a ``Strip``: a Strip carries
 seven caches of its own, and a pane that kept a Strip (and the cropped and styled Strips each
@@ -202,6 +240,11 @@ class MarkdownLog(SteadyScrollbars, ScrollView, can_focus=True):
         self._rendered_width = 0
         self.renders = 0
         """Blocks rendered so far (tests check that an append renders only the tail)."""
+        self._item_lines: dict[str, list[Line]] = {}
+        """The open block's list items as rendered (by their text), when it is a bullet
+        list (:func:`bullet_items`): the next refresh renders only its last item again."""
+        self._item_width = 0
+        """The width ``_item_lines`` were rendered at."""
         self._theme: Theme | None = None
         self._base_style = Style()
         """The widget's own colours, applied to the rows painted."""
@@ -311,18 +354,41 @@ class MarkdownLog(SteadyScrollbars, ScrollView, can_focus=True):
         """The open block (or, in an empty document, the placeholder) after ``_done``."""
         width = self._rendered_width
         if self._tail.strip():
-            lines = self._render_block(self._tail, width)
+            lines = self._render_open_block(self._tail, width)
             self._tail_lines = [BLANK, *lines] if self._done else lines
         elif not self._done:
             self._tail_lines = self._render_block(self.placeholder, width)
         else:
             self._tail_lines = []
 
+    def _render_open_block(self, block: str, width: int) -> list[Line]:
+        """The open block's lines; of a bullet list, only the items not rendered yet (the
+        last one grows, so it is new at nearly every refresh)."""
+        items = bullet_items(block.strip("\n"))
+        if items is None:
+            self._item_lines = {}
+            return self._render_block(block, width)
+        known = self._item_lines if self._item_width == width else {}
+        self._item_width = width
+        rendered = {}
+        lines: list[Line] = []
+        for index, item in enumerate(items):
+            item_lines = known.get(item)
+            if item_lines is None:
+                item_lines = self._render_block(item, width)
+            rendered[item] = item_lines
+            if index and item_lines and not item_lines[0]:
+                item_lines = item_lines[1:]  # Rich starts a list with a blank line: once
+            lines.extend(item_lines)
+        self._item_lines = rendered
+        return lines
+
     def _rerender(self) -> None:
         """Every block again, at the current width and in the current colours."""
         self._rendered_width = self._width
         self._theme = None
         self._done = []
+        self._item_lines = {}
         for block in self._blocks:
             self._add_done(self._render_block(block, self._rendered_width))
         self._render_tail()

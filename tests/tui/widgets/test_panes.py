@@ -297,3 +297,73 @@ async def test_overflowing_shows_no_horizontal_scrollbar_and_lays_out_twice_at_m
         assert log.show_vertical_scrollbar
         assert len(reflows) <= 2
         assert log.virtual_size.width == log.scrollable_content_region.width
+
+
+LISTS = [
+    "- one\n- two with `code` and **bold**\n- three",
+    "* a long item that wraps over the width of the pane, "
+    + "word " * 20
+    + "\n* next\n  continued on an indented line\n* last",
+    "- outer\n  - inner one\n  - inner two\n- second outer\n    ```\n    code\n    ```",
+    "+ [a link](https://example.com/page) in an item\n+ end",
+]
+NOT_SPLIT = [
+    "- a\n* b",  # another marker: a second list
+    "- a\nlazy continuation",
+    "- a\n- - -",  # a rule
+    "Paragraph\n- item",
+    "1. one\n2. two",
+]
+
+
+async def test_a_streamed_bullet_list_renders_as_a_whole_list_does() -> None:
+    """The open block, rendered item by item when it is a plain bullet list, shows the
+    same lines (text and style) as the list rendered whole; other blocks are not split."""
+    from tui.widgets.panes import bullet_items
+
+    def look(lines: list) -> list[list[tuple[str, object]]]:
+        return [[(seg.text, seg.style) for seg in line] for line in lines]
+
+    for block in NOT_SPLIT:
+        assert bullet_items(block) is None, block
+    app = LogApp()
+    async with app.run_test(size=(50, 20)):
+        log = app.query_one(MarkdownLog)
+        for block in LISTS:
+            items = bullet_items(block)
+            assert items is not None and "\n".join(items) == block
+            for width in (20, 48):
+                whole = look(log._render_block(block, width))
+                assert look(log._render_open_block(block, width)) == whole, block
+                assert look(log._render_open_block(block, width)) == whole  # from the cache
+
+
+async def test_a_growing_list_renders_only_its_last_item_again() -> None:
+    """A plan written item by item: each refresh renders the item that grows, not the
+    whole list (which made a refresh cost grow with the list, issue 15)."""
+    app = LogApp()
+    async with app.run_test(size=(50, 20)) as pilot:
+        log = app.query_one(MarkdownLog)
+        text = "## Plan\n\n" + "\n".join(f"- item {i} of the plan" for i in range(20))
+        log.show_text(text)
+        await settled(pilot)
+        rendered: list[str] = []
+        render_block = log._render_block
+
+        def noted(block: str, width: int) -> list:
+            rendered.append(block)
+            return render_block(block, width)
+
+        log._render_block = noted  # type: ignore[method-assign]
+        for word in ("and", "more", "words"):
+            text += f" {word}"
+            log.show_text(text)
+        last = "- item 19 of the plan and"
+        assert rendered == [last, f"{last} more", f"{last} more words"]
+        text += "\n- item 20"
+        log.show_text(text)
+        assert rendered[3:] == ["- item 20"]  # item 19 as it was last rendered
+        await settled(pilot)
+        painted = log.painted_text()
+        assert "item 19 of the plan and more words" in painted
+        assert painted.rstrip().endswith("• item 20")
