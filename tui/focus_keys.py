@@ -14,9 +14,8 @@ so it can move the focus at once, in key order, and not forward the Tab at all.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
-
-from textual.widgets import TextArea
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -29,7 +28,13 @@ def focus_move_for(app: App[object], key: str) -> str | None:
     """The focus action (``"app.focus_next"``, ``"app.focus_previous"``) that ``key`` would
     run from the current focus, or None when it would do anything else (a widget's own
     binding for it, a TextArea that indents, a key that is no Tab at all)."""
-    if key not in FOCUS_KEYS or isinstance(app.focused, TextArea):
+    if key not in FOCUS_KEYS:
+        return None
+    # A TextArea indents on Tab. Its module is looked up, not imported: importing it cost
+    # ~12 ms of every start-up (issue 15), and if it was never imported, nothing focused
+    # is one.
+    text_area = sys.modules.get("textual.widgets._text_area")
+    if text_area is not None and isinstance(app.focused, text_area.TextArea):
         return None
     for _node, bindings in app._binding_chain:  # the focus up to the app, as Textual looks
         for binding in bindings.key_to_bindings.get(key, ()):

@@ -37,6 +37,7 @@ from tui.screens.home_budget import (
     update_estimate,
 )
 from tui.screens.home_filters import FILTER_IDS, filter_defaults, filter_fields, read_filters
+from tui.styled_once import StyledOnce
 from tui.widgets.in_order_input import InOrderInput
 from tui.widgets.session_table import SessionTable
 from tui.widgets.steady_footer import SteadyFooter
@@ -59,7 +60,7 @@ EMPTY_TEXT = (
 )
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(StyledOnce, Screen[None]):
     """The research form and the saved-research list."""
 
     CSS_PATH = HOME_CSS

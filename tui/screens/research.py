@@ -49,6 +49,7 @@ from tui.pause_note import pause_note
 from tui.screens.breakpoints import apply_breakpoints
 from tui.screens.review import ReviewQueriesScreen
 from tui.span_compositor import use_span_compositor
+from tui.styled_once import StyledOnce
 from tui.toast_policy import Toast, ToastPolicy, shorten
 from tui.widgets.mindmap_tree import MindMapTree, MindMapView
 from tui.widgets.notice import ResearchNotice, notice_for
@@ -75,7 +76,7 @@ REFRESH_S = 1 / 20
 VIEWS = ("panes", "sources", "mindmap")
 
 
-class ResearchScreen(QuickFrames, Screen[None]):
+class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
     """Steps on the left; panes, sources or the mind map on the right; vitals on top."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]

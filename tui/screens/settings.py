@@ -34,6 +34,7 @@ from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
 from tui.paths import shown_path
 from tui.screens.settings_prices import collect_prices, price_rows
+from tui.styled_once import StyledOnce
 from tui.widgets.in_order_input import InOrderInput
 from tui.widgets.steady_footer import SteadyFooter
 from tui.widgets.title_header import TitleHeader
@@ -291,7 +292,7 @@ def neo4j_failure_text(exc: BaseException, uri: str, password: str) -> str:
     return scrub(f"Could not connect: {type(exc).__name__} {first_line}", uri, [password])
 
 
-class SettingsScreen(Screen[bool]):
+class SettingsScreen(StyledOnce, Screen[bool]):
     """Edit and save the config file. Dismisses True after a save with both keys present,
     False on Escape."""
 
