@@ -9,6 +9,7 @@ sleeps for a fixed time: tests wait for conditions (``wait_for``) or for workers
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,19 @@ def test_citations_become_links_and_partial_ones_wait() -> None:
     assert link_citations("[link](http://x) and [^1]") == "[link](http://x) and [^1]"
     assert stable_text("growing [1", final=False) == "growing "
     assert stable_text("growing [1", final=True) == "growing [1"
+
+
+def test_a_streamed_source_list_keeps_one_source_per_line_and_only_grows() -> None:
+    """A model's own "[1] Title, url" lines get hard breaks (Markdown would join them into
+    one paragraph) and every shown prefix is a prefix of what is shown later: the report
+    document is appended to while it streams, never rebuilt."""
+    report = "Body [1].\n\nSources:\n[1] First, https://a.example\n[2] Second \n[3] Third"
+    final = stable_text(report, final=True)
+    assert "https://a.example  \n" in final and "Second   \n" in final
+    assert final.endswith("\\[[3](source:3)\\] Third")
+    shown = [stable_text(report[:cut], final=False) for cut in range(len(report) + 1)]
+    for before, after in itertools.pairwise(shown):
+        assert after.startswith(before), (before, after)
 
 
 def test_steps_follow_the_state() -> None:

@@ -43,6 +43,11 @@ Markdown reference) nor ``[1](url)`` (already a link)."""
 ONE_CITATION = re.compile(r"\[([^\]]*)\]")
 PARTIAL = re.compile(r"\[[\d,; ]{0,24}$")
 WAITING = "*The report is written after the last round.*"
+SOURCE_LINE = re.compile(r"^(\[\d{1,4}\][^\n]*)\n", re.MULTILINE)
+"""A finished line that starts with a citation, ``[3] Title, url``: how a model lists its
+sources. Markdown joins such lines into one paragraph; a hard break (two spaces) keeps
+one source per line. Only finished lines change, and only before their newline, so a
+growing report still only grows (the document is appended to, not rebuilt)."""
 
 
 def link_citations(text: str) -> str:
@@ -62,7 +67,7 @@ def stable_text(text: str, *, final: bool) -> str:
     """The part of a growing report that can be shown without being rewritten later."""
     if not final and (partial := PARTIAL.search(text)):
         text = text[: partial.start()]
-    return link_citations(text)
+    return link_citations(SOURCE_LINE.sub("\\1  \n", text))
 
 
 class GoToSourceScreen(ModalScreen[int | None]):
