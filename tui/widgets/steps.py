@@ -16,9 +16,9 @@ from rich.cells import cell_len, set_cell_size
 from textual import events
 from textual.binding import Binding
 from textual.content import Content
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.strip import Strip
 from textual.visual import VisualType
 from textual.widgets import OptionList
@@ -274,6 +274,14 @@ class StepsList(OptionList):
     highlighted: reactive[int | None] = reactive(None, repaint=False)
     """As in ``OptionList``, but a move repaints only the two options it concerns (see
     ``watch_highlighted``), not the whole list."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    """As on every widget, but a new size lays nothing out. ``OptionList`` sets it each
+    time a step is appended, and Textual's ``virtual_size`` re-lays out the whole screen:
+    16-25 ms frames while a research streamed (issue 15, traced paint by paint). The list
+    has a fixed size in its screen, so only its scrollbar depends on how long it is, and
+    the scrollbar lays the screen out by itself when it appears or goes
+    (``show_vertical_scrollbar``)."""
 
     class FollowResumed(Message):
         """The user asked to follow the newest step again (End or G)."""

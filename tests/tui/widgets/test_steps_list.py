@@ -73,3 +73,45 @@ async def test_a_prompt_that_needs_another_height_still_lays_the_list_out_again(
         await settled(pilot)
         assert steps._heights[2] == 2
         assert steps._index_to_line[3] == 4
+
+
+def count_reflows(pilot: Any) -> list[object]:
+    """The screen's layouts from now on."""
+    compositor = pilot.app.screen._compositor
+    reflows: list[object] = []
+    reflow = compositor.reflow
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reflows.append(args)
+        return reflow(*args, **kwargs)
+
+    compositor.reflow = counted  # type: ignore[method-assign]
+    return reflows
+
+
+class FixedStepsApp(StepsApp):
+    """The list as the research screen sizes it: its height does not follow its length."""
+
+    CSS = "StepsList { height: 1fr; }"
+
+
+async def test_an_appended_step_lays_nothing_out_until_the_scrollbar_appears() -> None:
+    """A new step is painted without re-laying out the screen (a step appended while a
+    research streams made a 16-25 ms frame); the one that makes the list overflow still
+    brings its scrollbar, and the list scrolls to its end."""
+    more = [StepEntry(f"t{n}", 2, f"Step {n}", "done") for n in range(10)]
+    async with FixedStepsApp().run_test(size=(40, 16)) as pilot:
+        steps = await _shown(pilot)
+        reflows = count_reflows(pilot)
+        steps.show_entries([*ENTRIES, more[0]])
+        await settled(pilot)
+        assert reflows == []
+        assert steps.virtual_size.height == 13
+        assert "Step 0" in str(steps.get_option_at_index(12).prompt)
+        assert not steps.show_vertical_scrollbar
+        steps.show_entries([*ENTRIES, *more])
+        await settled(pilot)
+        assert steps.show_vertical_scrollbar and reflows  # the scrollbar's own layout
+        steps.scroll_end(animate=False, immediate=True)
+        await settled(pilot)
+        assert steps.scroll_y == steps.max_scroll_y == 22 - steps.scrollable_content_region.height
