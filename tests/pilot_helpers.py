@@ -373,3 +373,18 @@ def partial_update(compositor: Any, regions: Any, *, textual: bool) -> Any:
     compositor._dirty_regions.clear()
     compositor._dirty_regions.update(regions)
     return render(compositor)
+
+
+def count_reflows(app: App[Any]) -> list[object]:
+    """The layouts of the app's current screen from now on (one entry per
+    ``Compositor.reflow``): tests assert that an update lays nothing out."""
+    compositor = app.screen._compositor
+    reflows: list[object] = []
+    reflow = compositor.reflow
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reflows.append(args)
+        return reflow(*args, **kwargs)
+
+    compositor.reflow = counted  # type: ignore[method-assign]
+    return reflows

@@ -8,7 +8,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock
 
-from tests.pilot_helpers import settled, wait_for
+from tests.pilot_helpers import count_reflows, settled, wait_for
 from tui.widgets.panes import MarkdownLog, StreamingMarkdown
 
 TEXT = (
@@ -126,15 +126,7 @@ async def test_an_append_lays_out_nothing_and_renders_only_the_open_block() -> N
         text += "The open block "
         log.show_text(text)  # the scrollbar appears: the one layout a pane costs
         await settled(pilot)  # that layout done before reflows are counted
-        compositor = app.screen._compositor
-        reflows: list[object] = []
-        reflow = compositor.reflow
-
-        def counted(*args: object, **kwargs: object) -> object:
-            reflows.append(args)
-            return reflow(*args, **kwargs)
-
-        compositor.reflow = counted  # type: ignore[method-assign]
+        reflows = count_reflows(app)
         renders = log.renders
         for n in range(10):
             text += f"word{n} "
@@ -280,15 +272,7 @@ async def test_overflowing_shows_no_horizontal_scrollbar_and_lays_out_twice_at_m
         text = "Paragraph one.\n\n"
         log.show_text(text)
         await settled(pilot)  # the first layout is the screen's, not the overflow's
-        compositor = app.screen._compositor
-        reflows: list[object] = []
-        reflow = compositor.reflow
-
-        def counted(*args: object, **kwargs: object) -> object:
-            reflows.append(args)
-            return reflow(*args, **kwargs)
-
-        compositor.reflow = counted  # type: ignore[method-assign]
+        reflows = count_reflows(app)
         for i in range(20):
             text += f"Paragraph {i} has a few words in it.\n\n"
             log.show_text(text)

@@ -10,7 +10,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from tests.pilot_helpers import settled
+from tests.pilot_helpers import count_reflows, settled
 from tui.widgets.steps import StepEntry, StepsList
 
 
@@ -75,20 +75,6 @@ async def test_a_prompt_that_needs_another_height_still_lays_the_list_out_again(
         assert steps._index_to_line[3] == 4
 
 
-def count_reflows(pilot: Any) -> list[object]:
-    """The screen's layouts from now on."""
-    compositor = pilot.app.screen._compositor
-    reflows: list[object] = []
-    reflow = compositor.reflow
-
-    def counted(*args: object, **kwargs: object) -> object:
-        reflows.append(args)
-        return reflow(*args, **kwargs)
-
-    compositor.reflow = counted  # type: ignore[method-assign]
-    return reflows
-
-
 class FixedStepsApp(StepsApp):
     """The list as the research screen sizes it: its height does not follow its length."""
 
@@ -102,7 +88,7 @@ async def test_an_appended_step_lays_nothing_out_until_the_scrollbar_appears() -
     more = [StepEntry(f"t{n}", 2, f"Step {n}", "done") for n in range(10)]
     async with FixedStepsApp().run_test(size=(40, 16)) as pilot:
         steps = await _shown(pilot)
-        reflows = count_reflows(pilot)
+        reflows = count_reflows(pilot.app)
         steps.show_entries([*ENTRIES, more[0]])
         await settled(pilot)
         assert reflows == []
