@@ -174,12 +174,11 @@ def bullet_items(block: str) -> list[str] | None:
     (another marker, which starts a new list; a lazy continuation line; a blank line in a
     fence; a rule such as ``- - -``) returns ``None`` and the block is rendered whole.
     """
-    lines = block.split("\n")
-    marker = block[:1]
     if not BULLET_ITEM.match(block):
-        return None
+        return None  # most open blocks (paragraphs) stop here, before being split
+    marker = block[:1]
     items: list[list[str]] = []
-    for line in lines:
+    for line in block.split("\n"):
         if THEMATIC_BREAK.match(line):
             return None
         if line.startswith(marker) and BULLET_ITEM.match(line):
