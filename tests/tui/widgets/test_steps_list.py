@@ -101,3 +101,29 @@ async def test_an_appended_step_lays_nothing_out_until_the_scrollbar_appears() -
         steps.scroll_end(animate=False, immediate=True)
         await settled(pilot)
         assert steps.scroll_y == steps.max_scroll_y == 22 - steps.scrollable_content_region.height
+
+
+def test_a_step_line_takes_its_label_literally_and_styles_icon_and_timing() -> None:
+    """A query is web text: markup and ``$variables`` in it are shown, never applied."""
+    entry = StepEntry("s1", 1, "[b]tariffs[/b] $label [@click=quit]x[/]", "failed", "2.5s", 1)
+    line = entry.prompt()
+    assert line.plain == "  ✖ [b]tariffs[/b] $label [@click=quit]x[/] 2.5s"
+    styles = {line.plain[span.start : span.end]: str(span.style) for span in line.spans}
+    assert styles == {"✖": "$error", "2.5s": "dim"}
+
+
+def test_a_long_step_line_is_cut_to_the_width_with_its_timing_kept() -> None:
+    entry = StepEntry("s1", 1, "a very long search query about tariffs and trade", "done", "1.2s")
+    line = entry.prompt(24)
+    assert line.cell_length <= 24
+    assert line.plain.startswith("✔ a very long")
+    assert line.plain.endswith("… 1.2s")
+
+
+def test_a_step_line_that_fits_is_one_row_and_one_that_does_not_wraps() -> None:
+    line = StepEntry("s1", 1, "tariffs and trade", "done", "1.2s").prompt(24)
+    assert line.cell_length == 24
+    assert line.get_height({}, 24) == 1
+    assert line.get_height({"line_pad": 1}, 24) == 2  # 24 cells in the 22 left: wrapped
+    uncut = StepEntry("s1", 1, "tariffs and trade in the long run", "done").prompt()
+    assert uncut.get_height({}, 20) == 2  # wider than the room: Content wraps it
