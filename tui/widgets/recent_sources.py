@@ -11,10 +11,11 @@ from typing import Any
 from textual.widgets import DataTable
 
 from tui.messages import ShowSource
+from tui.widgets.fixed_size import SizedByLayout
 from tui.widgets.sources import column_widths, source_cells
 
 
-class RecentSources(DataTable):
+class RecentSources(SizedByLayout, DataTable):
     """Newest source first; the reader's row stays under the cursor as new ones arrive.
 
     Newest first because the strip answers "what was just found": the top rows are the

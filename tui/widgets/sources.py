@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input, Static
 
 from core.ingest import clean_line, safe
 from tui.messages import ShowSource
+from tui.widgets.fixed_size import SizedByLayout
 from tui.widgets.in_order_input import InOrderInput
 
 DOMAIN_WIDTH = 24
@@ -98,7 +99,7 @@ def source_cells(source: Any, widths: dict[str, int]) -> list[Text]:
     return [Text(fit(values[key], width), no_wrap=True, end="") for key, width in widths.items()]
 
 
-class SourcesTable(DataTable):
+class SourcesTable(SizedByLayout, DataTable):
     BINDINGS = [
         Binding("o", "open_url", "Open URL", id="sources.open", tooltip="Open in the browser"),
         Binding("j", "cursor_down", "Down", show=False),

@@ -16,13 +16,15 @@ from rich.cells import cell_len, set_cell_size
 from textual import events
 from textual.binding import Binding
 from textual.content import Content
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.message import Message
-from textual.reactive import Reactive, reactive
+from textual.reactive import reactive
 from textual.strip import Strip
 from textual.visual import RulesMap, VisualType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from tui.widgets.fixed_size import SizedByLayout
 
 ICONS = {
     "pending": ("○", "$text-muted"),
@@ -273,7 +275,7 @@ def _entries(state: Any, notes: list[str] | tuple[str, ...]) -> list[StepEntry]:
     return entries
 
 
-class StepsList(OptionList):
+class StepsList(SizedByLayout, OptionList):
     """Steps of the research; highlighting an entry selects its round.
 
     While ``follow`` holds, the screen moves the highlight to the newest step as events
@@ -297,14 +299,6 @@ class StepsList(OptionList):
     highlighted: reactive[int | None] = reactive(None, repaint=False)
     """As in ``OptionList``, but a move repaints only the two options it concerns (see
     ``watch_highlighted``), not the whole list."""
-
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
-    """As on every widget, but a new size lays nothing out. ``OptionList`` sets it each
-    time a step is appended, and Textual's ``virtual_size`` re-lays out the whole screen:
-    16-25 ms frames while a research streamed (issue 15, traced paint by paint). The list
-    has a fixed size in its screen, so only its scrollbar depends on how long it is, and
-    the scrollbar lays the screen out by itself when it appears or goes
-    (``show_vertical_scrollbar``)."""
 
     class FollowResumed(Message):
         """The user asked to follow the newest step again (End or G)."""
