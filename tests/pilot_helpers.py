@@ -184,6 +184,25 @@ async def on_top(pilot: Any, kind: type, *, limit: float = TIMEOUT) -> Any:
     return app.screen
 
 
+VIEWS = {"sources": ("s", "#sources-table"), "mindmap": ("m", "#mindmap-tree")}
+"""A research screen's view -> the key that shows it and the widget that then has focus."""
+
+
+async def show_view(pilot: Any, screen: Any, view: str, limit: float = TIMEOUT) -> Any:
+    """Press the key of ``view`` (``sources`` or ``mindmap``) and return its list or tree
+    once it is mounted (the first time it is shown), shown and focused."""
+    key, selector = VIEWS[view]
+    await pilot.press(key)
+
+    def ready() -> bool:
+        found = screen.query(selector)
+        shown = screen.query_one("#views").current == view
+        return shown and bool(found) and found.first().has_focus
+
+    await wait_for(pilot, ready, f"the {view} view shown and focused", limit=limit)
+    return screen.query_one(selector)
+
+
 async def shown(pilot: Any, *texts: str, limit: float = TIMEOUT) -> str:
     """The screen's text once every one of ``texts`` is painted in it (a refresh after the
     state changed, not the state itself, puts text on screen)."""

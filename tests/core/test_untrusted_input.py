@@ -20,7 +20,7 @@ from core.research import ResearchEngine, ResearchOptions
 from core.sessions import SessionStore
 from tests.fakes.gemini_server import FakeGemini
 from tests.fakes.tavily_server import FakeTavily
-from tests.pilot_helpers import wait_for
+from tests.pilot_helpers import show_view, wait_for
 from tui.cli import main
 
 OSC52 = "\x1b]52;c;ZXZpbCBjbGlwYm9hcmQ=\x07"
@@ -222,7 +222,6 @@ async def test_the_sources_pane_renders_old_hostile_titles_as_plain_text(keys: N
     from tests.snapshot_apps.scripted import scripted_factory
     from tui.app import DeepResearchApp
     from tui.screens.research import ResearchScreen
-    from tui.widgets.sources import SourcesTable
 
     config = load()
     session_id = old_session(config.sessions_dir)
@@ -236,8 +235,7 @@ async def test_the_sources_pane_renders_old_hostile_titles_as_plain_text(keys: N
         await wait_for(pilot, lambda: isinstance(app.screen, ResearchScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.replayed)  # type: ignore[attr-defined]
-        await pilot.press("s")
-        table = screen.query_one(SourcesTable)
+        table = await show_view(pilot, screen, "sources")
         await wait_for(pilot, lambda: table.row_count > 0 and table.size.width > 0)
         lines = table.render_lines(Region(0, 0, table.size.width, table.size.height))
         rendered = "".join(segment.text for line in lines for segment in line)

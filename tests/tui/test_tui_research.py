@@ -27,6 +27,7 @@ from tests.pilot_helpers import (
     footer_keys,
     report_opened,
     research_screen,
+    show_view,
     wait_for,
 )
 from tests.snapshot_apps.scripted import (
@@ -155,6 +156,7 @@ async def test_start_from_home_streams_into_every_pane(keys: None, make_app: App
         # The markdown widget really shows it (not just our bookkeeping).
         painted = screen.query_one("#pane-plan", SectionPane).doc.painted_text()
         assert "Interfaces" not in painted and "dendrites" in painted
+        await screen.action_view("sources")  # mounted when first shown, with every source
         assert screen.query_one(SourcesTable).row_count == len(SOURCES)
         status = str(screen.query_one("#status").render())
         assert "Round 2/2" in status and "done" in status
@@ -423,6 +425,33 @@ async def test_tall_wide_screens_list_the_newest_sources_under_the_panes(
         await wait_for(pilot, lambda: not recent.display, "the recent sources hidden at 100x30")
 
 
+async def test_source_list_and_mind_map_are_built_when_first_shown(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """Neither view is on screen when a research opens, so neither is built then (issue
+    15: they were ~15 % of the screen's first frame). The source list, once built, holds
+    every source found before; two asks at once share one list."""
+    store = MemoryStore()
+    app = make_app(start_topic="Solid-state batteries", store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        assert not screen.query("#sources") and not screen.query("#mindmap")
+        first, second = screen._view("sources"), screen._view("sources")
+        assert first is second
+        await screen.show_source(max(SOURCES), detail=False)
+        assert len(screen.query("#sources")) == 1
+        table = screen.query_one(SourcesTable)
+        assert table.row_count == len(SOURCES)
+        assert screen.query_one(ContentSwitcher).current == "sources"
+        await wait_for(pilot, lambda: table.has_focus, "the source list focused")
+        assert table.cursor_row == len(SOURCES) - 1  # on the source asked for
+        assert not screen.query("#mindmap")
+        tree = await show_view(pilot, screen, "mindmap")
+        await wait_for(pilot, lambda: len(tree.root.children) == 1)
+        assert "Solid-state batteries" in str(tree.root.children[0].label)
+
+
 async def test_sources_filter_detail_and_open(
     keys: None, monkeypatch: pytest.MonkeyPatch, make_app: AppBuilder
 ) -> None:
@@ -432,10 +461,8 @@ async def test_sources_filter_detail_and_open(
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await research_screen(pilot)
         await finished(pilot, screen)
-        await pilot.press("s")
+        table = await show_view(pilot, screen, "sources")
         assert screen.query_one(ContentSwitcher).current == "sources"
-        table = screen.query_one(SourcesTable)
-        assert table.has_focus
         await pilot.press("slash", *"toyota")
         await wait_for(pilot, lambda: table.row_count == 1)
         await pilot.press("enter")  # leaves the filter box
@@ -461,8 +488,7 @@ async def test_mind_map_tree_expands_lazily_with_paging(keys: None, make_app: Ap
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await research_screen(pilot)
         await finished(pilot, screen)
-        await pilot.press("m")
-        tree = screen.query_one("#mindmap-tree")
+        tree = await show_view(pilot, screen, "mindmap")
         await wait_for(
             pilot,
             lambda: len(tree.root.children) == 1 and tree.root.children[0].data.kind == "node",
@@ -504,7 +530,7 @@ async def test_mind_map_unavailable_is_a_message_not_a_crash(
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await research_screen(pilot)
         await finished(pilot, screen)
-        await pilot.press("m")
+        await show_view(pilot, screen, "mindmap")
         label = screen.query_one("#mindmap-message")
         await wait_for(pilot, lambda: "not available" in str(label.render()))
         assert "read-only" in str(label.render())
@@ -559,6 +585,7 @@ async def test_reopen_shows_the_same_content(keys: None, make_app: AppBuilder) -
         await wait_for(pilot, lambda: screen.replayed)
         assert {s: pane_text(screen, s) for s in live} == live
         assert build_entries(screen.state) == live_steps
+        await screen.action_view("sources")  # mounted when first shown, with every source
         assert screen.query_one(SourcesTable).row_count == len(SOURCES)
 
 
@@ -807,6 +834,7 @@ async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResea
         assert state.completed_rounds() == 2 and state.sources
         for section in ("plan", "execution", "reflection"):
             assert pane_text(screen, section).strip(), section
+        await screen.action_view("sources")  # mounted when first shown, with every source
         assert screen.query_one(SourcesTable).row_count == len(state.sources)
         assert Path(state.report_path).stat().st_size > 0  # noqa: ASYNC240
         # The report opened when it began; back to the research for the mind map.
@@ -820,8 +848,7 @@ async def test_real_engine_research_end_to_end(real_app: Callable[..., DeepResea
             "Pause and Stop gone from the footer",
         )
         # The real (embedded) mind map shows the topic.
-        await pilot.press("m")
-        tree = screen.query_one("#mindmap-tree")
+        tree = await show_view(pilot, screen, "mindmap")
         await wait_for(pilot, lambda: any(c.data.kind == "node" for c in tree.root.children))
         topic = next(c for c in tree.root.children if c.data.kind == "node")
         assert "Solid-state batteries" in str(topic.label)

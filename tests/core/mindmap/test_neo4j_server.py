@@ -496,7 +496,7 @@ async def test_tui_research_on_neo4j_shows_the_mind_map_and_node_details(
 ) -> None:
     from textual.widgets import DataTable, Input, Static
 
-    from tests.pilot_helpers import wait_for
+    from tests.pilot_helpers import show_view, wait_for
     from tui.app import DeepResearchApp
     from tui.screens.ask import AskScreen
     from tui.screens.node_detail import NodeDetailScreen
@@ -518,8 +518,7 @@ async def test_tui_research_on_neo4j_shows_the_mind_map_and_node_details(
         await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen), 30)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
-        await pilot.press("m")
-        tree = screen.query_one("#mindmap-tree")
+        tree = await show_view(pilot, screen, "mindmap")
         await wait_for(pilot, lambda: any(c.data.kind == "node" for c in tree.root.children), 30)
         topic = next(c for c in tree.root.children if c.data.kind == "node")
         assert "Tidal energy" in str(topic.label)
