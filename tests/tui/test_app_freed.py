@@ -24,9 +24,7 @@ async def _run_a_research(make_app: AppBuilder) -> weakref.ref[DeepResearchApp]:
     return weakref.ref(app)
 
 
-def test_an_app_that_ran_a_research_is_freed_when_it_ends(
-    keys: None, make_app: AppBuilder
-) -> None:
+def test_an_app_that_ran_a_research_is_freed_when_it_ends(keys: None, make_app: AppBuilder) -> None:
     # Its own event loop, closed (with its worker threads, which keep the ``sys.stderr`` of
     # their start: the app's print capture) before the check.
     app_ref = asyncio.run(_run_a_research(make_app))

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from core import __version__
 
 APP_USAGE = (
-    'deepresearch-tui [-h] [--version] [--llm ...] [--search CHAIN] [--docs PATH] [--private]'
-    ' [--max-cost USD] [--max-tokens N]'
+    "deepresearch-tui [-h] [--version] [--llm ...] [--search CHAIN] [--docs PATH] [--private]"
+    " [--max-cost USD] [--max-tokens N]"
     ' ["TOPIC" | --open ID]\n       deepresearch-tui COMMAND ...'
 )
 TOPIC_HELP = "open the app and start researching TOPIC right away"

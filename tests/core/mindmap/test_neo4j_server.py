@@ -114,7 +114,9 @@ def neo4j_config(uri: str, user: str, password: str, database: str = "neo4j") ->
 
 
 def test_graph_commands_on_an_empty_database_print_no_server_notifications(
-    on_neo4j: Settings, admin: Any, caplog: pytest.LogCaptureFixture,
+    on_neo4j: Settings,
+    admin: Any,
+    caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A fresh graph has none of our labels yet; the server says so for every query, and the

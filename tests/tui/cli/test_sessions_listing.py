@@ -14,7 +14,15 @@ from rich.text import Text
 from tui.cli.sessions_cmd import LIST_COLUMNS, listing_lines
 
 ROWS = [
-    ("20261101-120000-ab12", "Heat pumps in cold climates: what the field trials say", "done", "3/3", "12", "$0.083", "11-01"),  # noqa: E501
+    (
+        "20261101-120000-ab12",
+        "Heat pumps in cold climates: what the field trials say",
+        "done",
+        "3/3",
+        "12",
+        "$0.083",
+        "11-01",
+    ),
     ("20261102-120000-cd34", "[b]as typed[/b]", "failed", "1/3", "0", "~$0.004", "11-02"),
 ]
 
