@@ -16,6 +16,7 @@ import itertools
 import re
 
 import pytest
+from textual._compositor import Compositor
 from textual.geometry import Region
 
 from tests.conftest import AppBuilder
@@ -94,3 +95,42 @@ async def test_a_streaming_pane_renders_only_the_widgets_under_it(
         asked.clear()
         _update(compositor, app.console, [pane.region], stock=True)
         assert {"steps", "pane-plan", "pane-reflection"} <= set(asked)
+
+
+def _asked(compositor: SpanCompositor) -> list[str]:
+    """Which widgets are asked to render from now on (their ids, else their class)."""
+    asked: list[str] = []
+    for widget in compositor.visible_widgets:
+        original = widget.render_lines
+
+        def spy(crop: Region, widget: object = widget, original: object = original) -> object:
+            asked.append(getattr(widget, "id", None) or type(widget).__name__)
+            return original(crop)  # type: ignore[operator]
+
+        widget.render_lines = spy  # type: ignore[method-assign]
+    return asked
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+async def test_a_full_frame_paints_what_textual_paints_rendering_less(
+    keys: None, make_app: AppBuilder, size: tuple[int, int]
+) -> None:
+    """The first frame of a screen: the same output as Textual's (on screen and in an SVG
+    export), and the containers the widgets in front of them cover are not rendered."""
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=size) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        await pilot.pause()
+        compositor = screen._compositor
+        assert isinstance(compositor, SpanCompositor)
+        asked = _asked(compositor)
+        for simplify in (False, True):
+            asked.clear()
+            expected = Compositor.render_full_update(compositor, simplify)
+            textual_asked = set(asked)
+            asked.clear()
+            got = compositor.render_full_update(simplify)
+            assert got.render_segments(app.console) == expected.render_segments(app.console)
+            assert {"research-body", "views", "panes"} <= textual_asked - set(asked), asked
+            assert "steps" in asked and "status" in asked  # what shows is still rendered
