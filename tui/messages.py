@@ -16,8 +16,12 @@ from textual.message import Message
 from core.events import Event
 
 
-class EventsReady(Message):
-    """New engine events wait in the pipe; drain them on the UI loop."""
+class EventsReady(Message, bubble=False):
+    """New engine events wait in the pipe; drain them on the UI loop.
+
+    For the screen that runs the research only: a fast stream posts it hundreds of times a
+    second, and bubbling it on to the app (which has no use for it) doubled its dispatches.
+    """
 
 
 @dataclass

@@ -809,6 +809,37 @@ async def test_events_are_batched(keys: None) -> None:
     assert len(posted) == 2
 
 
+async def test_the_wake_up_message_stays_with_its_screen() -> None:
+    """Posted hundreds of times a second while a model streams: the screen drains the pipe,
+    and the message goes no further (the app would only dispatch it for nothing)."""
+    from textual.app import App
+    from textual.screen import Screen
+
+    from tests.pilot_helpers import drained
+    from tui.messages import EventsReady
+
+    seen: list[str] = []
+
+    class Research(Screen[None]):
+        def on_events_ready(self, _: EventsReady) -> None:
+            seen.append("screen")
+
+    class Watching(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(Research())
+
+        def on_events_ready(self, _: EventsReady) -> None:
+            seen.append("app")
+
+    app = Watching()
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, Research))
+        app.screen.post_message(EventsReady())
+        await wait_for(pilot, lambda: "screen" in seen)
+        await drained(pilot)
+        assert seen == ["screen"]
+
+
 # --- the real engine against the loopback Gemini and Tavily fakes -------------------------
 
 
