@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import Any
 
 import pytest
 from textual._compositor import Compositor
@@ -36,17 +37,37 @@ def _update(compositor: SpanCompositor, console: object, regions: list[Region], 
     return IDLE_MOVE.sub("", EMPTY_STYLE.sub("", update.render_segments(console)))
 
 
+async def _finished_screen(pilot: Any) -> tuple[Any, SpanCompositor]:
+    """The research screen once its scripted research finished, and its compositor."""
+    screen = await research_screen(pilot)
+    await finished(pilot, screen)
+    await pilot.pause()
+    compositor = screen._compositor
+    assert isinstance(compositor, SpanCompositor)
+    return screen, compositor
+
+
+def _asked(compositor: SpanCompositor) -> list[str]:
+    """Which widgets are asked to render from now on (their ids, else their class)."""
+    asked: list[str] = []
+    for widget in compositor.visible_widgets:
+        original = widget.render_lines
+
+        def spy(crop: Region, widget: object = widget, original: object = original) -> object:
+            asked.append(getattr(widget, "id", None) or type(widget).__name__)
+            return original(crop)  # type: ignore[operator]
+
+        widget.render_lines = spy  # type: ignore[method-assign]
+    return asked
+
+
 @pytest.mark.parametrize("size", [(160, 48), (80, 24)])
 async def test_partial_updates_paint_what_textual_paints(
     keys: None, make_app: AppBuilder, size: tuple[int, int]
 ) -> None:
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=size) as pilot:
-        screen = await research_screen(pilot)
-        await finished(pilot, screen)
-        await pilot.pause()
-        compositor = screen._compositor
-        assert isinstance(compositor, SpanCompositor)
+        screen, compositor = await _finished_screen(pilot)
         shown = [
             region.intersection(clip)
             for region, clip in compositor.visible_widgets.values()
@@ -75,40 +96,15 @@ async def test_a_streaming_pane_renders_only_the_widgets_under_it(
     """A pane's update asks no widget beside it to render (Textual's asks all of them)."""
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=(160, 48)) as pilot:
-        screen = await research_screen(pilot)
-        await finished(pilot, screen)
-        await pilot.pause()
-        compositor = screen._compositor
+        screen, compositor = await _finished_screen(pilot)
         pane = screen.query_one("#execution-doc")
-        asked: list[str] = []
-        for widget in compositor.visible_widgets:
-            original = widget.render_lines
-
-            def spy(crop: Region, widget: object = widget, original: object = original) -> object:
-                asked.append(getattr(widget, "id", None) or type(widget).__name__)
-                return original(crop)  # type: ignore[operator]
-
-            widget.render_lines = spy  # type: ignore[method-assign]
+        asked = _asked(compositor)
         _update(compositor, app.console, [pane.region], stock=False)
         assert "execution-doc" in asked
         assert not {"steps", "plan-doc", "reflection-doc", "status"} & set(asked), asked
         asked.clear()
         _update(compositor, app.console, [pane.region], stock=True)
         assert {"steps", "pane-plan", "pane-reflection"} <= set(asked)
-
-
-def _asked(compositor: SpanCompositor) -> list[str]:
-    """Which widgets are asked to render from now on (their ids, else their class)."""
-    asked: list[str] = []
-    for widget in compositor.visible_widgets:
-        original = widget.render_lines
-
-        def spy(crop: Region, widget: object = widget, original: object = original) -> object:
-            asked.append(getattr(widget, "id", None) or type(widget).__name__)
-            return original(crop)  # type: ignore[operator]
-
-        widget.render_lines = spy  # type: ignore[method-assign]
-    return asked
 
 
 @pytest.mark.parametrize("size", [(160, 48), (80, 24)])
@@ -119,11 +115,7 @@ async def test_a_full_frame_paints_what_textual_paints_rendering_less(
     export), and the containers the widgets in front of them cover are not rendered."""
     app = make_app(start_topic="Solid-state batteries")
     async with app.run_test(size=size) as pilot:
-        screen = await research_screen(pilot)
-        await finished(pilot, screen)
-        await pilot.pause()
-        compositor = screen._compositor
-        assert isinstance(compositor, SpanCompositor)
+        _screen, compositor = await _finished_screen(pilot)
         asked = _asked(compositor)
         for simplify in (False, True):
             asked.clear()
