@@ -255,6 +255,53 @@ async def test_the_first_key_enables_follow_in_place_and_frames_are_paced(
         await wait_for(pilot, lambda: steps.follow and follow_key() is None, "Follow gone")
 
 
+async def test_the_footer_fits_80_columns_and_keeps_help(keys: None, make_app: AppBuilder) -> None:
+    """At 80 columns a running research's keys did not fit: Textual cut the last one ("q
+    Ba") and "? Help" was not shown at all. The footer now drops the palette's key, then
+    keys from the right, and keeps help; every key it shows is whole. A wide terminal
+    shows them all, the palette's key too."""
+    from tui.widgets.steady_footer import SteadyFooter
+
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=16))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await research_screen(pilot)
+        steps = screen.query_one(StepsList)
+        await engine_held(pilot, screen)
+        footer = screen.query_one(SteadyFooter)
+
+        def shown() -> list[str]:
+            return [k.action for k in footer_keys(screen) if k.region.width]
+
+        def all_whole() -> None:
+            for key in footer_keys(screen):
+                assert footer.region.x <= key.region.x, key.description
+                assert key.region.right <= footer.region.right, (key.description, key.region)
+
+        try:
+            steps.focus()
+            await wait_for(pilot, lambda: {"follow", "stop", "app.help", "back"} <= set(shown()))
+            assert not any(k.has_class("-command-palette") for k in footer_keys(screen))
+            all_whole()
+            await pilot.press("s")  # the source list's own keys come first in the footer
+            await wait_for(pilot, lambda: {"open_url", "filter"} <= set(shown()))
+            all_whole()
+            assert "app.help" in shown() and "stop" in shown()
+            assert "back" not in shown(), " ".join(shown())  # the right-most went
+            await pilot.press("s")
+            await wait_for(pilot, lambda: screen.views.current == "panes")
+        finally:
+            screen.engine.release()
+        await finished(pilot, screen)
+        await pilot.resize_terminal(200, 50)
+
+        def all_shown() -> bool:
+            palette = [k for k in footer_keys(screen) if k.has_class("-command-palette")]
+            return bool(palette) and {"report", "back", "app.help"} <= set(shown())
+
+        await wait_for(pilot, all_shown, "every key and the palette's at 200 columns")
+        all_whole()
+
+
 PAINT_SETTLED = "the screen current, no mount batched, no layout, scroll or repaint pending"
 
 
@@ -375,6 +422,7 @@ async def test_pane_keys_and_tabs_at_80_columns(keys: None, make_app: AppBuilder
         screen = await research_screen(pilot)
         await finished(pilot, screen)
         assert screen.has_class("-narrow")
+        assert screen.query_one("#pane-tabs").display  # built with the narrow screen
         await pilot.press("2")
         execution = screen.query_one("#pane-execution", SectionPane)
         assert screen.active_pane == "execution" and execution.display
@@ -398,9 +446,36 @@ async def test_wide_layout_shows_three_panes(keys: None, make_app: AppBuilder) -
         assert screen.has_class("-wide")
         panes = [screen.query_one(f"#pane-{s}") for s in ("plan", "execution", "reflection")]
         assert all(p.display for p in panes)
-        assert not screen.query_one("#pane-tabs").display
         xs = [p.region.x for p in panes]
         assert xs == sorted(xs) and len(set(xs)) == 3
+
+
+async def test_pane_tabs_and_thinking_are_built_only_when_shown(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """A wide screen never shows the pane tabs and the fakes' model never thinks aloud, so
+    neither is built (issue 15: 13 of the research screen's 43 widgets). The tabs appear
+    when the terminal is made narrow, on the pane already picked, and follow the keys."""
+    from textual.widgets import Tabs
+
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(200, 50)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        assert not screen.query(Tabs)
+        assert screen.pane("execution").thinking is None and not screen.query("#thinking")
+        await pilot.press("2")
+        await pilot.resize_terminal(100, 30)
+        await wait_for(pilot, lambda: bool(screen.query(Tabs)), "tabs built when narrow")
+        tabs = screen.query_one("#pane-tabs", Tabs)
+        await wait_for(pilot, lambda: tabs.display and tabs.region.height > 0)
+        assert tabs.active == "tab-execution"
+        assert screen.pane("execution").display and not screen.pane("plan").display
+        await pilot.press("3")
+        assert tabs.active == "tab-reflection"
+        await pilot.resize_terminal(200, 50)
+        await wait_for(pilot, lambda: not tabs.display, "the wide layout hides the tabs")
+        assert len(screen.query(Tabs)) == 1
 
 
 async def test_tall_wide_screens_list_the_newest_sources_under_the_panes(

@@ -25,8 +25,8 @@ def _chosen(breakpoints: list[tuple[int, str]], dimension: int) -> dict[str, boo
     return classes
 
 
-def apply_breakpoints(screen: Screen[Any]) -> None:
-    """Give ``screen`` the breakpoint classes of the app's current size (call in compose)."""
+def breakpoint_classes(screen: Screen[Any], width: int, height: int) -> dict[str, bool]:
+    """Each breakpoint class of ``screen`` mapped to whether it applies at this size."""
     app = screen.app
     horizontal = (
         app.HORIZONTAL_BREAKPOINTS
@@ -38,5 +38,10 @@ def apply_breakpoints(screen: Screen[Any]) -> None:
         if screen.VERTICAL_BREAKPOINTS is None
         else screen.VERTICAL_BREAKPOINTS
     ) or []
-    width, height = app.size
-    screen.update_classes({**_chosen(horizontal, width), **_chosen(vertical, height)}, update=False)
+    return {**_chosen(horizontal, width), **_chosen(vertical, height)}
+
+
+def apply_breakpoints(screen: Screen[Any]) -> None:
+    """Give ``screen`` the breakpoint classes of the app's current size (call in compose)."""
+    width, height = screen.app.size
+    screen.update_classes(breakpoint_classes(screen, width, height), update=False)

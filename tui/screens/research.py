@@ -46,7 +46,7 @@ from tui.heap import hold_collections, resume_collections, settle_heap
 from tui.messages import EventsReady, ShowSource
 from tui.paths import shown_path
 from tui.pause_note import pause_note
-from tui.screens.breakpoints import apply_breakpoints
+from tui.screens.breakpoints import apply_breakpoints, breakpoint_classes
 from tui.screens.review import ReviewQueriesScreen
 from tui.span_compositor import use_span_compositor
 from tui.styled_once import StyledOnce
@@ -148,7 +148,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             show=False,
             tooltip="Edit each round's planned searches before they run",
         ),
-        Binding("question_mark", "app.help", "Help", id="research.help", show=False),
+        Binding("question_mark", "app.help", "Help", id="research.help"),
         Binding("q", "back", "Back", id="research.back"),
     ]
 
@@ -204,6 +204,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         self.mindmap_stale = False
         self._views: dict[str, asyncio.Future[SourcesView | MindMapView]] = {}
         """The views mounted when first shown (``_view``)."""
+        self._pane_tabs: Tabs | None = None
+        """Built when the screen is first narrow (``_new_pane_tabs``)."""
         self._report_screen: ReportScreen | None = None
         self.stopping = False
         """Stop was pressed and the engine is finishing the call under way."""
@@ -242,12 +244,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             # The switcher starts with the panes alone: the source list and the mind map
             # join it when first shown (``_view``).
             with ContentSwitcher(initial="panes", id="views"), Vertical(id="panes"):
-                yield Tabs(
-                    Tab("Plan", id="tab-plan"),
-                    Tab("Execution", id="tab-execution"),
-                    Tab("Reflection", id="tab-reflection"),
-                    id="pane-tabs",
-                )
+                if self.has_class("-narrow"):
+                    yield self._new_pane_tabs()
                 with Horizontal(id="pane-row"):
                     for section in SECTIONS:
                         yield SectionPane(section, id=f"pane-{section}")
@@ -307,6 +305,20 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         view = future.result()
         return view if isinstance(view, SourcesView) else None
 
+    def _new_pane_tabs(self) -> Tabs:
+        """The tabs that pick the one pane a narrow screen shows.
+
+        Built only for a narrow screen (at compose, or when a resize first makes it one):
+        their eight widgets were built and styled with every research screen, and a wide
+        one never shows them. Once built they stay; the wide layout hides them.
+        """
+        self._pane_tabs = Tabs(
+            *(Tab(section.capitalize(), id=f"tab-{section}") for section in SECTIONS),
+            active=f"tab-{self.active_pane}",
+            id="pane-tabs",
+        )
+        return self._pane_tabs
+
     def pane(self, section: str) -> SectionPane:
         return self.query_one(f"#pane-{section}", SectionPane)
 
@@ -326,8 +338,15 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             self._refresh_status()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Below 120 columns the footer drops its padding so every key still fits in 80."""
+        """Below 120 columns the footer drops its padding so every key still fits in 80,
+        and the pane tabs appear (built here the first time the screen is narrow).
+
+        This handler runs before Textual's own, which sets the breakpoint classes for the
+        new size, so the size is asked directly."""
         self.query_one("#research-footer", Footer).compact = event.size.width < 120
+        narrow = breakpoint_classes(self, *event.size).get("-narrow", False)
+        if narrow and self._pane_tabs is None:
+            self.query_one("#panes").mount(self._new_pane_tabs(), before="#pane-row")
 
     # --- engine ---------------------------------------------------------------------------
 
@@ -585,8 +604,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         rnd = self.state.rounds.get(self.shown_round)
         pane = self.pane(section)
         pane.doc.show_text(rnd.text.get(section, "") if rnd is not None else "")
-        if (thinking := pane.thinking) is not None:
-            thinking.show(thinking_text(rnd.thinking) if rnd is not None else "")
+        pane.show_thinking(thinking_text(rnd.thinking) if rnd is not None else "")
         label = section.capitalize()
         if rnd is not None:
             label += f" · round {rnd.number}"
@@ -679,8 +697,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
     def _mark_active_pane(self) -> None:
         for section in SECTIONS:
             self.pane(section).set_class(section == self.active_pane, "-active")
-        tabs = self.query_one("#pane-tabs", Tabs)
-        if tabs.active != f"tab-{self.active_pane}":
+        tabs = self._pane_tabs
+        if tabs is not None and tabs.active != f"tab-{self.active_pane}":
             tabs.active = f"tab-{self.active_pane}"
 
     @on(Tabs.TabActivated, "#pane-tabs")

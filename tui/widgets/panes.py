@@ -550,12 +550,14 @@ class ThinkingView(Collapsible):
     way (and never in the plan, the execution text or the report).
 
     Hidden while the round has none; the title says how much there is, so a model that
-    thinks for minutes visibly makes progress even while collapsed.
+    thinks for minutes visibly makes progress even while collapsed. Mounted by its pane
+    the first time a round has thinking (:meth:`SectionPane.show_thinking`).
     """
 
     def __init__(self, **kwargs: Any) -> None:
+        self._text_widget = Static("", markup=False, classes="thinking-text")
         super().__init__(
-            VerticalScroll(Static("", markup=False, classes="thinking-text")),
+            VerticalScroll(self._text_widget),
             title=THINKING_TITLE,
             collapsed=True,
             **kwargs,
@@ -563,13 +565,14 @@ class ThinkingView(Collapsible):
         self.text = ""
 
     def show(self, text: str) -> None:
+        """Show ``text`` (works before the view is mounted, too)."""
         if text == self.text:
             return
         self.text = text
         self.display = bool(text)
         words = len(text.split())
         self.title = f"{THINKING_TITLE} ({words} words)" if text else THINKING_TITLE
-        self.query_one(".thinking-text", Static).update(safe(text))
+        self._text_widget.update(safe(text))
 
 
 def model_wait_line(seconds: float) -> str:
@@ -617,7 +620,7 @@ class ModelWait(Static):
 
 class SectionPane(Vertical):
     """Title + streaming markdown for one section of the reasoning call (the Execution
-    pane also holds the model's thinking, collapsed)."""
+    pane also holds the model's thinking, collapsed, once a round has some)."""
 
     DEFAULT_CSS = """
     SectionPane { height: 1fr; width: 1fr; }
@@ -641,9 +644,7 @@ class SectionPane(Vertical):
         yield self._title_label
         if self.section == "execution":
             self._model_wait = ModelWait(id="model-wait")
-            self._thinking = ThinkingView(id="thinking")
             yield self._model_wait
-            yield self._thinking
         self._doc = MarkdownLog(id=f"{self.section}-doc", classes="pane-doc")
         yield self._doc
 
@@ -653,7 +654,20 @@ class SectionPane(Vertical):
 
     @property
     def thinking(self) -> ThinkingView | None:
+        """The thinking view, once a round had thinking to show (None before, or in a pane
+        that never shows any)."""
         return self._thinking
+
+    def show_thinking(self, text: str) -> None:
+        """Show a round's thinking (``""``: none), mounting the view the first time there
+        is some: most models never think aloud, and the view's five widgets were built and
+        styled with every research screen for nothing."""
+        if self._thinking is None:
+            if not text or self.section != "execution":
+                return
+            self._thinking = ThinkingView(id="thinking")
+            self.mount(self._thinking, before=self.doc)
+        self._thinking.show(text)
 
     @property
     def title(self) -> Label:

@@ -16,12 +16,21 @@ enabled and the footer was rebuilt for it.
   and FooterKey's ``_disabled`` flag, what FooterKey's constructor sets; Textual is pinned
   below 9);
 - other keys: Textual recomposes, as before.
+
+It also **fits its width**. Textual's footer lays its keys out in one row and cuts what does
+not fit: at 80 columns a running research showed "… a Ask q Ba", and "? Help", the key
+that lists all the others, came last and was never seen. When the keys do not all fit,
+the footer drops the command palette's key first (ctrl+p still opens it), then keys from
+the right, and always keeps "? Help" (:func:`fit_keys`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
+from textual import events
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -33,6 +42,40 @@ Layout = tuple[Any, ...]
 """Which keys the footer shows, in order, with their labels and tooltips."""
 States = tuple[tuple[str, bool], ...]
 """Each shown action and whether it is enabled."""
+
+
+HELP_ACTIONS = frozenset({"help", "app.help"})
+"""The key kept when others are dropped (the app's binding or a screen's for the same
+action): the help screen lists every key."""
+
+
+def key_cells(key_display: str, description: str, *, compact: bool) -> int:
+    """Columns one key takes in Textual's footer: the key and its description, with the
+    padding (or, compact, the margin) of ``FooterKey``'s default CSS."""
+    text = cell_len(key_display) + (1 + cell_len(description) if description else 0)
+    return text + (1 if compact else 2)
+
+
+def fit_keys(
+    keys: Sequence[tuple[str, int]], palette_cells: int | None, width: int
+) -> tuple[tuple[str, ...], bool]:
+    """The actions of ``keys`` (action, columns) that fit in ``width``, in their order, and
+    whether the palette's key (``palette_cells`` wide; None: not shown) fits beside them.
+
+    All fit: all are kept. Otherwise the palette key goes first, then keys from the right,
+    except the help key (:data:`HELP_ACTIONS`)."""
+    total = sum(cells for _action, cells in keys)
+    if palette_cells is not None and total + palette_cells <= width:
+        return tuple(action for action, _cells in keys), True
+    kept = list(keys)
+    for index in range(len(kept) - 1, -1, -1):
+        if total <= width:
+            break
+        action, cells = kept[index]
+        if action not in HELP_ACTIONS:
+            del kept[index]
+            total -= cells
+    return tuple(action for action, _cells in kept), False
 
 
 class SteadyFooter(Footer):
@@ -66,7 +109,35 @@ class SteadyFooter(Footer):
             for action, (binding, _enabled, tooltip) in first.items()
         )
         states = tuple((action, enabled) for action, (_b, enabled, _t) in first.items())
-        return (self.show_command_palette, app.ENABLE_COMMAND_PALETTE, layout), states
+        fitted = self._fit(layout)
+        return (self.show_command_palette, app.ENABLE_COMMAND_PALETTE, layout, fitted), states
+
+    def _fit(self, layout: Layout) -> tuple[tuple[str, ...], bool]:
+        """Which of ``layout``'s keys fit the footer's width (the app's before the first
+        layout: a screen's footer spans it)."""
+        app = self.app
+        width = self.size.width or app.size.width
+        compact = self.compact
+        palette: int | None = None
+        keys: list[tuple[str, int]] = []
+        for action, key, key_display, description, _tooltip, _group in layout:
+            cells = key_cells(key_display, description, compact=compact)
+            if key == app.COMMAND_PALETTE_BINDING:
+                palette = cells + 1  # its border
+            else:
+                keys.append((action, cells))
+        if not (self.show_command_palette and app.ENABLE_COMMAND_PALETTE):
+            palette = None
+        return fit_keys(keys, palette, width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Fit the keys again to the new width (nothing is rebuilt if the same fit)."""
+        if self._bindings_ready and self.is_attached:
+            self.call_after_refresh(self._refresh_keys)
+
+    def watch_compact(self) -> None:
+        if self._bindings_ready and self.is_attached:
+            self.call_after_refresh(self._refresh_keys)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         # What Footer.bindings_changed does, with ``_refresh_keys`` for ``recompose``.
@@ -100,5 +171,16 @@ class SteadyFooter(Footer):
                 key.set_class(disabled, "-disabled")
 
     def compose(self) -> ComposeResult:
+        """Textual's keys, less those that do not fit (the app uses no binding groups, so
+        every key Textual yields is a ``FooterKey`` of its own)."""
         self.recomposes += 1
-        yield from super().compose()
+        fitted_actions, palette = self.read_bindings()[0][3]
+        actions = set(fitted_actions)
+        for widget in super().compose():
+            if not isinstance(widget, FooterKey):
+                yield widget
+            elif widget.has_class("-command-palette"):
+                if palette:
+                    yield widget
+            elif widget.action in actions:
+                yield widget

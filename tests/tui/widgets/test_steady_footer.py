@@ -45,3 +45,19 @@ async def test_typing_rebuilds_the_footer_only_when_a_key_comes_or_goes() -> Non
         await pilot.press(*["backspace"] * len("heat pumps"))
         await wait_for(pilot, lambda: "/" in painted(screen), "/ is back")
         assert footer.recomposes == before + 2
+
+
+def test_keys_that_do_not_fit_go_palette_first_then_from_the_right_help_kept() -> None:
+    from tui.widgets.steady_footer import fit_keys, key_cells
+
+    keys = [("stop", 7), ("report", 9), ("app.help", 7), ("back", 7)]
+    assert fit_keys(keys, 12, 42) == (("stop", "report", "app.help", "back"), True)
+    assert fit_keys(keys, 12, 41) == (("stop", "report", "app.help", "back"), False)
+    assert fit_keys(keys, 12, 30) == (("stop", "report", "app.help", "back"), False)
+    assert fit_keys(keys, 12, 29) == (("stop", "report", "app.help"), False)
+    assert fit_keys(keys, None, 15) == (("stop", "app.help"), False)
+    assert fit_keys(keys, None, 3) == (("app.help",), False)
+    # "x Stop" compact: key, space, description and the key's margin; else its padding
+    assert key_cells("x", "Stop", compact=True) == 7
+    assert key_cells("x", "Stop", compact=False) == 8
+    assert key_cells("^p", "", compact=True) == 3
