@@ -296,30 +296,69 @@ class SessionBusy(RuntimeError):
         self.session_id = session_id
 
 
+CLAIM_GRACE_S = 0.25
+"""How long a claim retries while the lock is taken. ``is_busy`` probes hold a shared lock
+for microseconds (every listing probes each "running" session); an engine holds the
+exclusive one for the whole run. Without the retry, a listing in one thread made a delete or
+an engine start in another fail as "running elsewhere" (seen as a lost delete on Home
+while its list reloaded, on a loaded box)."""
+
+
 class RunLock:
     """An advisory lock (``flock``) on the session folder, held while an engine runs it.
 
     Two writers on one events.jsonl would interleave two histories; the lock makes a second
     ``resume`` fail fast instead. The OS drops the lock when the process dies, so a crash
     never leaves a session stuck. Where ``fcntl`` is missing (Windows) it is a no-op.
+
+    An engine (or a delete) takes it exclusively (:meth:`acquire`); ``is_busy`` only looks,
+    with a shared lock (:meth:`held_elsewhere`), so two looks never see each other.
     """
 
     def __init__(self, fd: int | None) -> None:
         self._fd = fd
 
     @classmethod
-    def acquire(cls, folder: Path, session_id: str) -> RunLock:
+    def acquire(cls, folder: Path, session_id: str, *, grace_s: float = CLAIM_GRACE_S) -> RunLock:
+        """The exclusive lock; ``SessionBusy`` if another holder keeps it past ``grace_s``
+        (a probe's look is over in microseconds, an engine's run is not)."""
         try:
             import fcntl
         except ImportError:  # pragma: no cover - Windows
             return cls(None)
         fd = os.open(folder / RUN_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + grace_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.005)
+                    continue
+                os.close(fd)
+                raise SessionBusy(session_id) from None
+            return cls(fd)
+
+    @staticmethod
+    def held_elsewhere(folder: Path) -> bool:
+        """True while someone holds the exclusive lock. No lock file: no engine ever held
+        this copy of the session (works on a read-only folder: ``flock`` needs no write
+        access)."""
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return False
+        try:
+            fd = os.open(folder / RUN_LOCK_FILE, os.O_RDONLY)
         except OSError:
-            os.close(fd)
-            raise SessionBusy(session_id) from None
-        return cls(fd)
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)  # also drops the shared lock just taken
+        return False
 
     def release(self) -> None:
         if self._fd is not None:
@@ -376,33 +415,7 @@ class SessionHandle:
 
     def is_busy(self) -> bool:
         """True while some engine runs this session (so a "running" status is real)."""
-        try:
-            lock = self.claim()
-        except SessionBusy:
-            return True
-        except OSError:  # a folder we may not write: a read-only mount, a backup copy
-            return self._busy_read_only()
-        lock.release()
-        return False
-
-    def _busy_read_only(self) -> bool:
-        """``is_busy`` through a read-only descriptor (``flock`` needs no write access).
-        No lock file at all: no engine ever held this copy of the session."""
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows
-            return False
-        try:
-            fd = os.open(self.folder / RUN_LOCK_FILE, os.O_RDONLY)
-        except OSError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        finally:
-            os.close(fd)  # also drops the shared lock just taken
-        return False
+        return RunLock.held_elsewhere(self.folder)
 
     def live_status(self, saved: str) -> str:
         """A saved status as it stands now: "running" (or "new") while no engine holds the
@@ -601,9 +614,12 @@ class SessionStore:
         folder = self._folder(session_id.strip() if isinstance(session_id, str) else session_id)
         if folder is None:
             raise SessionNotFound(session_id, self.root)
-        if SessionHandle(folder).is_busy():
-            raise SessionBusy(folder.name)
-        shutil.rmtree(folder)
+        # Held while the folder goes, so no engine can start on it half-way.
+        lock = SessionHandle(folder).claim()
+        try:
+            shutil.rmtree(folder)
+        finally:
+            lock.release()
 
 
 def check_topic(topic: str) -> None:

@@ -261,6 +261,40 @@ def test_a_running_session_is_claimed_once(tmp_path) -> None:
     assert not handle.folder.exists()
 
 
+def test_looking_at_a_session_never_makes_it_busy(tmp_path) -> None:
+    """Every listing looks at each "running" session's lock. The look used to take the
+    lock exclusively for a moment, so a delete or an engine start at that moment in another
+    thread failed as "running elsewhere" (a lost delete on Home while its list reloaded).
+    Now a look is shared: looks never see each other, and a claim waits the look out."""
+    import fcntl
+    import threading
+
+    from core.sessions import RUN_LOCK_FILE, SessionStore
+
+    store = SessionStore(tmp_path / "sessions")
+    handle = store.create("topic")
+    handle.claim().release()  # the lock file exists, as after any run
+
+    def look_under_way(seconds: float) -> threading.Timer:
+        """Another thread's look at the lock, ending in ``seconds``."""
+        fd = os.open(handle.folder / RUN_LOCK_FILE, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        ends = threading.Timer(seconds, os.close, (fd,))
+        ends.start()
+        return ends
+
+    look = look_under_way(0.05)
+    assert not handle.is_busy()  # a second look at the same time
+    lock = handle.claim()  # waits the look out instead of failing
+    look.join()
+    assert handle.is_busy()
+    lock.release()
+    look = look_under_way(0.05)
+    store.delete(handle.id)  # a delete, too
+    look.join()
+    assert not handle.folder.exists()
+
+
 def test_a_running_session_nobody_runs_is_listed_as_interrupted(store: SessionStore) -> None:
     """A killed app leaves "running" on disk; listings must not believe it."""
     handle = store.create("killed mid-run")

@@ -305,6 +305,36 @@ async def test_delete_asks_and_removes() -> None:
         assert [info.id for info in SessionStore(config.sessions_dir).list()] == [ids[0]]
 
 
+async def test_a_delete_that_cannot_happen_says_why_and_keeps_the_research() -> None:
+    """A research another window is running cannot be deleted. The delete runs in a worker
+    whose errors Textual keeps to itself: Home used to say nothing, and the row stayed."""
+    from core.sessions import SessionStore
+
+    config = keyed_config()
+    ids = make_sessions(config, ["keep me", "running elsewhere"])
+    lock = SessionStore(config.sessions_dir).open(ids[1]).claim()  # another window's run
+    try:
+        app = Host(config, lambda app: HomeScreen(app.config))
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await home_loaded(pilot)
+            table = screen.query_one(SessionTable)
+            table.focus()
+            table.move_cursor(row=table.get_row_index(ids[1]))
+            await pilot.press("d")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            dialog = app.screen
+            await wait_for(pilot, lambda: focused_id(dialog) == "confirm-no", "Keep focused")
+            await pilot.press("tab")
+            await wait_for(pilot, lambda: focused_id(dialog) == "confirm-yes", "Delete focused")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: notified(app, "was not deleted"), limit=20)
+            assert notified(app, "running in another window")
+            assert sorted(table.shown_ids) == sorted(ids)
+    finally:
+        lock.release()
+    assert len(SessionStore(config.sessions_dir).list()) == 2
+
+
 async def test_typing_a_word_on_the_list_deletes_nothing() -> None:
     """Typing "daily" while the list has focus: d opens the delete question, and no later
     letter (the y in particular) answers it; Enter then keeps the research."""

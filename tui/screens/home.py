@@ -355,7 +355,17 @@ class HomeScreen(StyledOnce, Screen[None]):
         store = None
         with contextlib.suppress(Exception):  # the app's store: one writer per process
             store = self.app.mindmap_store()  # type: ignore[attr-defined]
-        warning = delete_research(self.config, session_id, store=store)
+        try:
+            warning = delete_research(self.config, session_id, store=store)
+        except (OSError, RuntimeError, KeyError) as exc:  # busy, gone, or not ours to delete
+            # A worker's error is otherwise silent (exit_on_error=False): say it.
+            self.app.call_from_thread(
+                self.notify,
+                f"“{escape(topic)}” was not deleted: {escape(str(exc))}",
+                severity="error",
+            )
+            self.app.call_from_thread(self.reload)
+            return
         self.app.call_from_thread(self.notify, f"Deleted “{escape(topic)}”.")
         if warning:
             self.app.call_from_thread(self.notify, escape(warning), severity="warning")
