@@ -104,8 +104,16 @@ ALL_KEYS: list[tuple[str, str, str]] = [
     ("Research", "G / end", "Follow the newest step again (moving in the list stops following)"),
     ("Research", "tab / shift+tab", "Next / previous pane"),
     ("Research", "1 2 3", "Plan / Execution / Reflection pane"),
-    ("Research", "s", "Sources (/ filters, enter shows the snippet, o opens the URL)"),
-    ("Research", "m", "Mind map tree (right/left expand/collapse, enter shows a node)"),
+    (
+        "Research",
+        "s",
+        "Sources (/ filters, enter shows the snippet, o opens the URL; s or escape: back)",
+    ),
+    (
+        "Research",
+        "m",
+        "Mind map tree (right/left expand/collapse, enter shows a node; m or escape: back)",
+    ),
     ("Research", "r", "Report"),
     ("Research", "a", "Ask the mind map"),
     ("Research", "c", "Citation check: claims by verdict (enter shows the quote in its source)"),

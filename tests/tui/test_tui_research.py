@@ -525,6 +525,11 @@ async def test_source_list_and_mind_map_are_built_when_first_shown(
         tree = await show_view(pilot, screen, "mindmap")
         await wait_for(pilot, lambda: len(tree.root.children) == 1)
         assert "Solid-state batteries" in str(tree.root.children[0].label)
+        # A source opened from the mind map leaves it: its graph is let go (and reloaded
+        # when shown again), as when s or m leaves it.
+        assert not screen.mindmap_stale
+        await screen.show_source(1, detail=False)
+        assert screen.views.current == "sources" and screen.mindmap_stale
 
 
 async def test_sources_filter_detail_and_open(
@@ -555,6 +560,19 @@ async def test_sources_filter_detail_and_open(
         await wait_for(pilot, lambda: app.screen is screen)
         await pilot.press("s")
         assert screen.query_one(ContentSwitcher).current == "panes"
+        # Escape: first it clears a filter, then it goes back to the panes, as s does
+        await show_view(pilot, screen, "sources")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: table.row_count == len(SOURCES), "the filter cleared")
+        assert screen.views.current == "sources" and table.has_focus
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen.views.current == "panes", "escape left the list")
+        assert screen.pane(screen.active_pane).doc.has_focus
+        await show_view(pilot, screen, "mindmap")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen.views.current == "panes", "escape left the map")
+        await pilot.press("escape")  # on the panes it does nothing
+        assert screen.views.current == "panes" and app.screen is screen
 
 
 async def test_mind_map_tree_expands_lazily_with_paging(keys: None, make_app: AppBuilder) -> None:

@@ -150,6 +150,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         ),
         Binding("question_mark", "app.help", "Help", id="research.help"),
         Binding("q", "back", "Back", id="research.back"),
+        Binding("escape", "leave_view", "Back to the panes", id="research.panes", show=False),
     ]
 
     class Replayed(Message):
@@ -759,6 +760,13 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             self.mindmap_stale = False
         self._focus_view(view)
 
+    async def action_leave_view(self) -> None:
+        """Escape on the source list or the mind map: back to the panes, as s or m again
+        (the source list's filter takes escape first while it has text)."""
+        current = self.views.current
+        if current in ("sources", "mindmap"):
+            await self.action_view(current)
+
     def _mindmap_hidden(self, left: str | None) -> None:
         """The mind map went out of view: let the embedded graph go (another window or a
         ``run`` may write it now); showing it again reopens it and reloads the tree."""
@@ -789,7 +797,9 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             self.notify(f"There is no source [{source_id}].", severity="warning")
             return
         view = cast(SourcesView, await self._view("sources"))
+        leaving = self.views.current
         self.views.current = "sources"
+        self._mindmap_hidden(leaving)  # from the mind map's evidence: let its graph go too
         view.select_source(source_id)
         view.table.focus()
         if detail:
@@ -946,6 +956,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             return paused or self.can_resume
         if action == "stop":
             return self.running and not self.stopping
+        if action == "leave_view":
+            return self.views.current != "panes"  # on the panes, escape is not ours
         return True
 
     def action_pause_resume(self, intent: str = "") -> None:

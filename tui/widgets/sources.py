@@ -262,6 +262,12 @@ class SourcesView(Vertical):
         self.add_class("-filtering")
         self.query_one(Input).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape clears a filter; with none, it is the screen's (back to the panes)."""
+        if action == "clear_filter":
+            return bool(self.filter_text) or self.has_class("-filtering")
+        return True
+
     def action_clear_filter(self) -> None:
         box = self.query_one(Input)
         box.value = ""
