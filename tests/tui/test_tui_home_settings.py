@@ -277,6 +277,19 @@ async def test_saved_list_shows_sessions_and_filter_narrows(size: tuple[int, int
         await wait_for(pilot, lambda: app.opened == [ids[0]], "the row opened")
 
 
+async def answer_delete(pilot: Any, key: str) -> None:
+    """Ask to delete the research under the cursor with ``key`` and answer Delete: Keep
+    has the focus first, so the answer is a deliberate move to the Delete button."""
+    app = pilot.app
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    dialog = app.screen
+    await wait_for(pilot, lambda: focused_id(dialog) == "confirm-no", "Keep focused first")
+    await pilot.press("tab")
+    await wait_for(pilot, lambda: focused_id(dialog) == "confirm-yes", "Delete focused")
+    await pilot.press("enter")
+
+
 async def test_delete_asks_and_removes() -> None:
     config = keyed_config()
     ids = make_sessions(config, ["keep me", "delete me"])
@@ -292,13 +305,7 @@ async def test_delete_asks_and_removes() -> None:
         await pilot.press("enter")  # "Keep" has focus
         await wait_for(pilot, lambda: app.screen is screen)
         assert sorted(table.shown_ids) == sorted(ids)
-        await pilot.press("delete")  # the Delete key is an alias of d
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        dialog = app.screen
-        await wait_for(pilot, lambda: focused_id(dialog) == "confirm-no", "Keep focused first")
-        await pilot.press("tab")  # a deliberate move to the Delete button
-        await wait_for(pilot, lambda: focused_id(dialog) == "confirm-yes", "Delete focused")
-        await pilot.press("enter")
+        await answer_delete(pilot, "delete")  # the Delete key is an alias of d
         await wait_for(pilot, lambda: table.shown_ids == [ids[0]], limit=20)
         from core.sessions import SessionStore
 
@@ -320,13 +327,7 @@ async def test_a_delete_that_cannot_happen_says_why_and_keeps_the_research() -> 
             table = screen.query_one(SessionTable)
             table.focus()
             table.move_cursor(row=table.get_row_index(ids[1]))
-            await pilot.press("d")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            dialog = app.screen
-            await wait_for(pilot, lambda: focused_id(dialog) == "confirm-no", "Keep focused")
-            await pilot.press("tab")
-            await wait_for(pilot, lambda: focused_id(dialog) == "confirm-yes", "Delete focused")
-            await pilot.press("enter")
+            await answer_delete(pilot, "d")
             await wait_for(pilot, lambda: notified(app, "was not deleted"), limit=20)
             assert notified(app, "running in another window")
             assert sorted(table.shown_ids) == sorted(ids)
