@@ -5,6 +5,7 @@ The host app (``tests.pilot_helpers.Host``) stands in for ``tui.app.DeepResearch
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import stat
@@ -313,8 +314,8 @@ async def test_delete_asks_and_removes() -> None:
 
 
 async def test_a_delete_that_cannot_happen_says_why_and_keeps_the_research() -> None:
-    """A research another window is running cannot be deleted. The delete runs in a worker
-    whose errors Textual keeps to itself: Home used to say nothing, and the row stayed."""
+    """A research another window is running cannot be deleted: Home says why (the delete
+    worker's error) and the row stays."""
     from core.sessions import SessionStore
 
     config = keyed_config()
@@ -328,12 +329,56 @@ async def test_a_delete_that_cannot_happen_says_why_and_keeps_the_research() -> 
             table.focus()
             table.move_cursor(row=table.get_row_index(ids[1]))
             await answer_delete(pilot, "d")
-            await wait_for(pilot, lambda: notified(app, "was not deleted"), limit=20)
+            await wait_for(pilot, lambda: notified(app, "Could not delete"), limit=20)
             assert notified(app, "running in another window")
             assert sorted(table.shown_ids) == sorted(ids)
     finally:
         lock.release()
     assert len(SessionStore(config.sessions_dir).list()) == 2
+
+
+async def test_a_slow_reading_of_the_list_never_puts_a_deleted_research_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Home reads its list when a dialog closes and again once a delete has run; a thread
+    cannot be stopped, so the first reading, slowed down, could finish second and show the
+    deleted research again (a flaky delete test on a loaded box). Only the latest reading
+    is shown now. Here the first reading is held until the second is on screen."""
+    import threading
+
+    from core.sessions import SessionStore
+
+    config = keyed_config()
+    ids = make_sessions(config, ["keep me", "delete me"])
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await home_loaded(pilot)
+        table = screen.query_one(SessionTable)
+        assert sorted(table.shown_ids) == sorted(ids)
+        real_list = SessionStore.list
+        readings: list[int] = []
+        let_first_go = threading.Event()
+
+        def held_first(store: SessionStore) -> list[Any]:
+            listed = real_list(store)
+            readings.append(len(listed))
+            if len(readings) == 1:
+                let_first_go.wait(30)
+            return listed
+
+        monkeypatch.setattr(SessionStore, "list", held_first)
+        screen.reload()  # the first reading: both researches, then held
+        first = next(w for w in app.workers if w.group == "home-sessions")
+        await wait_for(pilot, lambda: readings == [2], "the first reading listed both")
+        SessionStore(config.sessions_dir).delete(ids[1])
+        screen.reload()  # the second reading, after the delete
+        await wait_for(pilot, lambda: table.shown_ids == [ids[0]], "the second reading shown")
+        let_first_go.set()
+        await wait_for(pilot, lambda: first.is_finished, "the first reading done")
+        handled = asyncio.Event()
+        screen.call_later(handled.set)  # after the first reading's message, in order
+        await wait_for(pilot, handled.is_set)
+        assert table.shown_ids == [ids[0]]
 
 
 async def test_typing_a_word_on_the_list_deletes_nothing() -> None:

@@ -110,15 +110,19 @@ class HomeScreen(StyledOnce, Screen[None]):
             self.session_id = session_id
 
     class SessionsLoaded(Message):
-        """Posted from the listing worker; carries ``SessionInfo`` objects, newest first."""
+        """Posted from the listing worker; carries ``SessionInfo`` objects, newest first,
+        and which reload read them (``reading``)."""
 
-        def __init__(self, sessions: list[Any]) -> None:
+        def __init__(self, sessions: list[Any], reading: int = 0) -> None:
             super().__init__()
             self.sessions = sessions
+            self.reading = reading
 
     def __init__(self, config: Config) -> None:
         super().__init__()
         self.config = config
+        self._readings = 0
+        """How many times the list was asked for (``reload``)."""
         self._defaults = self._form_defaults()
         self.loaded = False
         """True once the list has been loaded at least once (tests wait on it)."""
@@ -252,18 +256,26 @@ class HomeScreen(StyledOnce, Screen[None]):
     # --- saved list -----------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Re-read the saved researches (in a thread)."""
-        self._load_sessions()
+        """Re-read the saved researches (in a thread).
+
+        Each reading is numbered, and only the latest one is shown. Two can overlap: Home
+        reloads when a dialog closes and again when a delete has run, and a thread cannot
+        be stopped, so the first reading, slowed down, could finish second and put a
+        deleted research back on the list (seen on a loaded box)."""
+        self._readings += 1
+        self._load_sessions(self._readings)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home-sessions")
-    def _load_sessions(self) -> None:
+    def _load_sessions(self, reading: int) -> None:
         from core.sessions import SessionStore
 
         sessions = SessionStore(self.config.sessions_dir).list()
-        self.post_message(self.SessionsLoaded(sessions))
+        self.post_message(self.SessionsLoaded(sessions, reading))
 
     @on(SessionsLoaded)
     def _sessions_loaded(self, message: SessionsLoaded) -> None:
+        if message.reading < self._readings:
+            return  # a later reading is under way: it has the list as it is now
         table = self.query_one(SessionTable)
         table.set_sessions(message.sessions)
         self.loaded = True
@@ -355,17 +367,8 @@ class HomeScreen(StyledOnce, Screen[None]):
         store = None
         with contextlib.suppress(Exception):  # the app's store: one writer per process
             store = self.app.mindmap_store()  # type: ignore[attr-defined]
-        try:
-            warning = delete_research(self.config, session_id, store=store)
-        except (OSError, RuntimeError, KeyError) as exc:  # busy, gone, or not ours to delete
-            # A worker's error is otherwise silent (exit_on_error=False): say it.
-            self.app.call_from_thread(
-                self.notify,
-                f"“{escape(topic)}” was not deleted: {escape(str(exc))}",
-                severity="error",
-            )
-            self.app.call_from_thread(self.reload)
-            return
+        # A failure (busy, gone) ends the worker in error: ``_worker_failed`` says why.
+        warning = delete_research(self.config, session_id, store=store)
         self.app.call_from_thread(self.notify, f"Deleted “{escape(topic)}”.")
         if warning:
             self.app.call_from_thread(self.notify, escape(warning), severity="warning")
