@@ -575,6 +575,46 @@ async def test_sources_filter_detail_and_open(
         assert screen.views.current == "panes" and app.screen is screen
 
 
+async def test_a_slow_reading_of_the_mind_map_roots_never_adds_them_twice(
+    keys: None, make_app: AppBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two reloads of the mind map close together (a round ends while it is shown): the
+    first reading, held up, arrived last and added every root a second time. A reading
+    now fills only the tree its reload made."""
+    import threading
+
+    store = MemoryStore()
+    app = make_app(start_topic="Solid-state batteries", store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        tree = await show_view(pilot, screen, "mindmap")
+        await wait_for(pilot, lambda: [c.data.kind for c in tree.root.children] == ["node"])
+        real_roots = store.roots
+        readings: list[int] = []
+        let_first_go = threading.Event()
+
+        def held_first() -> list[NodeRef]:
+            roots = real_roots()
+            readings.append(len(roots))
+            if len(readings) == 1:
+                let_first_go.wait(30)
+            return roots
+
+        monkeypatch.setattr(store, "roots", held_first)
+        tree.reload()
+        first = next(w for w in app.workers if w.group == "mindmap-roots")
+        await wait_for(pilot, lambda: readings == [1], "the first reading under way")
+        tree.reload()
+        await wait_for(pilot, lambda: [c.data.kind for c in tree.root.children] == ["node"])
+        let_first_go.set()
+        await wait_for(pilot, lambda: first.is_finished, "the first reading done")
+        handled = asyncio.Event()
+        tree.call_later(handled.set)  # after the first reading's message, in order
+        await wait_for(pilot, handled.is_set)
+        assert [c.data.kind for c in tree.root.children] == ["node"]
+
+
 async def test_mind_map_tree_expands_lazily_with_paging(keys: None, make_app: AppBuilder) -> None:
     store = MemoryStore()
     app = make_app(start_topic="Solid-state batteries", store=store)

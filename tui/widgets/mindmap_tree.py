@@ -66,10 +66,19 @@ class MindMapTree(Tree[NodeData]):
             self.page = page
 
     class LoadFailed(Message):
-        def __init__(self, node: TreeNode[NodeData] | None, error: str) -> None:
+        """A node's children (``node``) or the roots (``node`` None, for ``root``) could
+        not be read."""
+
+        def __init__(
+            self,
+            node: TreeNode[NodeData] | None,
+            error: str,
+            root: TreeNode[NodeData] | None = None,
+        ) -> None:
             super().__init__()
             self.node = node
             self.error = error
+            self.root = root
 
     class ShowNode(Message):
         def __init__(self, ref: Any) -> None:
@@ -111,21 +120,33 @@ class MindMapTree(Tree[NodeData]):
         self.clear()
         self.root.data = NodeData("root")
         self.root.add_leaf("loading…", data=NodeData("loading"))
-        self._load_roots()
+        self._load_roots(self.root)
 
     @work(thread=True, exclusive=True, group="mindmap-roots", exit_on_error=False)
-    def _load_roots(self) -> None:
+    def _load_roots(self, root: TreeNode[NodeData]) -> None:
+        """Read the roots for ``root`` (the root as the reload made it: a later reload
+        makes a new one, and what this reading finds is then for a tree no longer shown)."""
         try:
             store = self.get_store()
             if store is None:
                 raise RuntimeError("no mind map store")
             roots = store.roots()
         except Exception as exc:
-            self.post_message(self.LoadFailed(None, str(exc)))
+            self.post_message(self.LoadFailed(None, str(exc), root))
             return
         from core.mindmap.base import Page
 
-        self.post_message(self.ChildrenLoaded(self.root, Page(items=roots, total=len(roots))))
+        self.post_message(self.ChildrenLoaded(root, Page(items=roots, total=len(roots))))
+
+    def _shown(self, node: TreeNode[NodeData]) -> bool:
+        """``node`` is in the tree as shown now, not in one a reload replaced.
+
+        A thread cannot be stopped: after two reloads close together (a round ends while
+        the map is shown), the first reading can arrive last, and it added every root a
+        second time."""
+        while node.parent is not None:
+            node = node.parent
+        return node is self.root
 
     @work(thread=True, group="mindmap-children", exit_on_error=False)
     def _load_children(self, node: TreeNode[NodeData], node_id: str, offset: int) -> None:
@@ -140,6 +161,8 @@ class MindMapTree(Tree[NodeData]):
     def _children_loaded(self, event: ChildrenLoaded) -> None:
         event.stop()
         node = event.node
+        if not self._shown(node):
+            return
         for child in list(node.children):
             if child.data is not None and child.data.kind in ("loading", "more"):
                 child.remove()
@@ -164,6 +187,9 @@ class MindMapTree(Tree[NodeData]):
 
     @on(LoadFailed)
     def _load_failed(self, event: LoadFailed) -> None:
+        if not self._shown(event.node or event.root or self.root):
+            event.stop()  # for a tree a reload replaced
+            return
         if event.node is not None:
             event.stop()
         node = event.node or self.root
