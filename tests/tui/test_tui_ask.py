@@ -7,6 +7,9 @@ tasks), so the prompt, the guard and the store all run; nothing sleeps.
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from textual.widgets import DataTable, Input, Markdown, Static
 
 from core.config import load
@@ -44,3 +47,48 @@ async def test_a_asks_the_mind_map_and_shows_cypher_rows_and_answer(
         assert [r.task for r in gemini.model_requests()] == ["cypher", "answer"]
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, "back on the research screen")
+
+
+async def test_the_answer_to_an_earlier_question_never_replaces_the_current_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A second question while the first is still being answered: the first answer,
+    slower, arrived last and replaced the second on screen. Only the newest question's
+    answer is shown now (``tui.latest``). The model is a stand-in here: the order of the
+    two answers is what is tested, and the first is held until the second is shown."""
+    import asyncio
+    import threading
+
+    import core.mindmap.ask as ask_module
+    from core.mindmap.ask import AskResult
+    from tests.pilot_helpers import Host, keyed_config
+
+    let_first_go = threading.Event()
+    asked: list[str] = []
+
+    async def answer(store: Any, llm: Any, question: str, **_: Any) -> AskResult:
+        asked.append(question)
+        if len(asked) == 1:
+            await asyncio.to_thread(let_first_go.wait, 30)
+        return AskResult(question, cypher="MATCH (t:Topic) RETURN t", answer=f"About {question}")
+
+    monkeypatch.setattr(ask_module, "ask_mind_map", answer)
+    app = Host(keyed_config(), lambda app: AskScreen(lambda: None, lambda: None))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), "the ask dialog")
+        ask = app.screen
+        field = ask.query_one("#ask-input", Input)
+        answer_view = ask.query_one("#ask-answer", Markdown)
+        field.value = "first"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: asked == ["first"], "the first question under way")
+        first = next(w for w in app.workers if w.group == "ask")
+        field.value = "second"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "About second" in answer_view.source, "the answer")
+        let_first_go.set()
+        await wait_for(pilot, lambda: first.is_finished, "the first answer done")
+        handled = asyncio.Event()
+        ask.call_later(handled.set)  # after the first answer's message, in order
+        await wait_for(pilot, handled.is_set)
+        assert "About second" in answer_view.source

@@ -596,6 +596,47 @@ async def test_test_connection_success_names_the_server_without_credentials(
         assert fake_neo4j.last.config["connection_acquisition_timeout"] == TEST_TIMEOUT_S
 
 
+async def test_a_slower_earlier_neo4j_test_never_replaces_the_latest_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A test of a wrong address that times out, the address corrected, ctrl+t again: the
+    first test's failure, arriving last, replaced the second's success. Only the newest
+    test's answer is shown now (``tui.latest``); the first is held until the second shows."""
+    import asyncio
+    import threading
+
+    import tui.screens.settings as settings_module
+
+    let_first_go = threading.Event()
+    tested: list[str] = []
+
+    def check(uri: str, user: str, password: str) -> str:
+        tested.append(uri)
+        if len(tested) == 1:
+            let_first_go.wait(30)
+            raise OSError("timed out")
+        return uri
+
+    monkeypatch.setattr(settings_module, "check_neo4j", check)
+    app = Host(keyed_config(), lambda app: SettingsScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await on_top(pilot, SettingsScreen)
+        uri = screen.query_one("#neo4j-uri", Input)
+        uri.value = "bolt://wrong.example:7687"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: len(tested) == 1, "the first test under way")
+        first = next(w for w in app.workers if w.group == "settings-neo4j")
+        uri.value = "bolt://db.example:7687"
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: screen.test_result and screen.test_result[0] is True)
+        let_first_go.set()
+        await wait_for(pilot, lambda: first.is_finished, "the first test done")
+        handled = asyncio.Event()
+        screen.call_later(handled.set)  # after the first test's message, in order
+        await wait_for(pilot, handled.is_set)
+        assert screen.test_result == (True, "Connected to bolt://db.example:7687.")
+
+
 async def test_the_form_checks_the_uri_scheme_with_the_configs_rule() -> None:
     from core.config import neo4j_uri_problem
 

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Markdown, Static
 
+from tui.latest import Latest
 from tui.widgets.in_order_input import InOrderInput
 from tui.widgets.steady_footer import SteadyFooter
 
@@ -42,10 +43,12 @@ class AskScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close", id="ask.close")]
 
     class Answered(Message):
-        def __init__(self, result: Any, error: str = "") -> None:
+        def __init__(self, result: Any, error: str = "", question: int = 0) -> None:
             super().__init__()
             self.result = result
             self.error = error
+            self.question = question
+            """Which question this answers (``_questions``)."""
 
     def __init__(
         self,
@@ -58,6 +61,8 @@ class AskScreen(ModalScreen[None]):
         self.get_store = get_store
         self.make_llm = make_llm
         self.topic = topic
+        self._questions = Latest()
+        """The questions asked: only the newest one's answer is shown."""
         self.result: Any = None
 
     def compose(self) -> ComposeResult:
@@ -81,10 +86,10 @@ class AskScreen(ModalScreen[None]):
             return
         self.query_one("#ask-cypher", Static).update("Thinking…")
         self.query_one("#ask-rows", DataTable).display = False
-        self._ask(question)
+        self._ask(question, self._questions.issue())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ask")
-    def _ask(self, question: str) -> None:
+    def _ask(self, question: str, number: int) -> None:
         from core.mindmap.ask import ask_mind_map
 
         async def run() -> Any:
@@ -99,12 +104,14 @@ class AskScreen(ModalScreen[None]):
         try:
             result = asyncio.run(run())
         except Exception as exc:
-            self.post_message(self.Answered(None, str(exc)))
+            self.post_message(self.Answered(None, str(exc), number))
             return
-        self.post_message(self.Answered(result))
+        self.post_message(self.Answered(result, question=number))
 
     @on(Answered)
     async def _answered(self, event: Answered) -> None:
+        if not self._questions.is_current(event.question):
+            return  # the answer to a question asked before the one on screen
         self.result = event.result
         cypher = self.query_one("#ask-cypher", Static)
         answer = self.query_one("#ask-answer", Markdown)

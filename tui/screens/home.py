@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
 from tui.first_frame import FirstFrame
+from tui.latest import Latest
 from tui.screens.breakpoints import apply_breakpoints
 from tui.screens.home_budget import (
     BUDGET_ID,
@@ -121,8 +122,8 @@ class HomeScreen(StyledOnce, Screen[None]):
     def __init__(self, config: Config) -> None:
         super().__init__()
         self.config = config
-        self._readings = 0
-        """How many times the list was asked for (``reload``)."""
+        self._readings = Latest()
+        """The list's readings (``reload``): only the newest is shown."""
         self._defaults = self._form_defaults()
         self.loaded = False
         """True once the list has been loaded at least once (tests wait on it)."""
@@ -258,12 +259,10 @@ class HomeScreen(StyledOnce, Screen[None]):
     def reload(self) -> None:
         """Re-read the saved researches (in a thread).
 
-        Each reading is numbered, and only the latest one is shown. Two can overlap: Home
-        reloads when a dialog closes and again when a delete has run, and a thread cannot
-        be stopped, so the first reading, slowed down, could finish second and put a
-        deleted research back on the list (seen on a loaded box)."""
-        self._readings += 1
-        self._load_sessions(self._readings)
+        Only the newest reading is shown (``tui.latest``): Home reloads when a dialog
+        closes and again when a delete has run, and the first reading, slowed down, could
+        finish second and put a deleted research back on the list (seen on a loaded box)."""
+        self._load_sessions(self._readings.issue())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home-sessions")
     def _load_sessions(self, reading: int) -> None:
@@ -274,7 +273,7 @@ class HomeScreen(StyledOnce, Screen[None]):
 
     @on(SessionsLoaded)
     def _sessions_loaded(self, message: SessionsLoaded) -> None:
-        if message.reading < self._readings:
+        if not self._readings.is_current(message.reading):
             return  # a later reading is under way: it has the list as it is now
         table = self.query_one(SessionTable)
         table.set_sessions(message.sessions)

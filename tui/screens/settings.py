@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState
 
 from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
+from tui.latest import Latest
 from tui.paths import shown_path
 from tui.screens.settings_prices import collect_prices, price_rows
 from tui.styled_once import StyledOnce
@@ -305,14 +306,18 @@ class SettingsScreen(StyledOnce, Screen[bool]):
     ]
 
     class Neo4jTested(Message):
-        def __init__(self, ok: bool, text: str) -> None:
+        def __init__(self, ok: bool, text: str, test: int = 0) -> None:
             super().__init__()
             self.ok = ok
             self.text = text
+            self.test = test
+            """Which test this answers (``_tests``)."""
 
     def __init__(self, config: Config, first_launch: bool = False) -> None:
         super().__init__()
         self.config = config
+        self._tests = Latest()
+        """The Neo4j tests asked for: only the newest one's answer is shown."""
         self.first_launch = first_launch
         self.saved = False
         self.test_result: tuple[bool | None, str] | None = None
@@ -621,7 +626,7 @@ class SettingsScreen(StyledOnce, Screen[bool]):
         from core.mindmap.neo4j_connect import safe_uri
 
         self._show_test(None, f"Connecting to {safe_uri(uri)}…")
-        self._test_worker(uri, user, password)
+        self._test_worker(uri, user, password, self._tests.issue())
 
     def _field_or_config(self, widget_id: str, dotted: str) -> str:
         field = self.query_one(f"#{widget_id}", Input)
@@ -629,17 +634,19 @@ class SettingsScreen(StyledOnce, Screen[bool]):
         return text or str(current_value(self.config, dotted))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="settings-neo4j")
-    def _test_worker(self, uri: str, user: str, password: str) -> None:
+    def _test_worker(self, uri: str, user: str, password: str, test: int) -> None:
         try:
             shown = check_neo4j(uri, user, password)
         except Exception as exc:  # every driver failure is a message, never a crash
-            self.post_message(self.Neo4jTested(False, neo4j_failure_text(exc, uri, password)))
+            failure = neo4j_failure_text(exc, uri, password)
+            self.post_message(self.Neo4jTested(False, failure, test))
         else:
-            self.post_message(self.Neo4jTested(True, f"Connected to {shown}."))
+            self.post_message(self.Neo4jTested(True, f"Connected to {shown}.", test))
 
     @on(Neo4jTested)
     def _tested(self, message: Neo4jTested) -> None:
-        self._show_test(message.ok, message.text)
+        if self._tests.is_current(message.test):  # not a slower, older test's answer
+            self._show_test(message.ok, message.text)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
