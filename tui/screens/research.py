@@ -53,7 +53,7 @@ from tui.styled_once import StyledOnce
 from tui.toast_policy import Toast, ToastPolicy, shorten
 from tui.widgets.mindmap_tree import MindMapTree, MindMapView
 from tui.widgets.notice import ResearchNotice, notice_for
-from tui.widgets.panes import SectionPane, thinking_text
+from tui.widgets.panes import SectionPane
 from tui.widgets.recent_sources import RecentSources
 from tui.widgets.sources import SourcesTable, SourcesView
 from tui.widgets.status_bar import StatusBar
@@ -605,7 +605,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         rnd = self.state.rounds.get(self.shown_round)
         pane = self.pane(section)
         pane.doc.show_text(rnd.text.get(section, "") if rnd is not None else "")
-        pane.show_thinking(thinking_text(rnd.thinking) if rnd is not None else "")
+        pane.show_thinking(rnd.thinking if rnd is not None else {})
         label = section.capitalize()
         if rnd is not None:
             label += f" · round {rnd.number}"

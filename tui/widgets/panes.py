@@ -658,12 +658,17 @@ class SectionPane(Vertical):
         that never shows any)."""
         return self._thinking
 
-    def show_thinking(self, text: str) -> None:
-        """Show a round's thinking (``""``: none), mounting the view the first time there
-        is some: most models never think aloud, and the view's five widgets were built and
-        styled with every research screen for nothing."""
+    def show_thinking(self, thinking: dict[str, str]) -> None:
+        """Show a round's thinking, call by call (``{}``: none), mounting the view the
+        first time there is some: most models never think aloud, and the view's five
+        widgets were built and styled with every research screen for nothing. Only the
+        Execution pane shows thinking; the others return at once (this runs on every live
+        refresh of every pane)."""
+        if self.section != "execution":
+            return
+        text = thinking_text(thinking)
         if self._thinking is None:
-            if not text or self.section != "execution":
+            if not text:
                 return
             self._thinking = ThinkingView(id="thinking")
             self.mount(self._thinking, before=self.doc)

@@ -130,14 +130,17 @@ class SteadyFooter(Footer):
             palette = None
         return fit_keys(keys, palette, width)
 
-    def on_resize(self, event: events.Resize) -> None:
-        """Fit the keys again to the new width (nothing is rebuilt if the same fit)."""
+    def _refit(self) -> None:
+        """Fit the keys again, to a new width or padding (nothing is rebuilt if the same
+        keys fit)."""
         if self._bindings_ready and self.is_attached:
             self.call_after_refresh(self._refresh_keys)
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._refit()
+
     def watch_compact(self) -> None:
-        if self._bindings_ready and self.is_attached:
-            self.call_after_refresh(self._refresh_keys)
+        self._refit()
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         # What Footer.bindings_changed does, with ``_refresh_keys`` for ``recompose``.
@@ -174,8 +177,8 @@ class SteadyFooter(Footer):
         """Textual's keys, less those that do not fit (the app uses no binding groups, so
         every key Textual yields is a ``FooterKey`` of its own)."""
         self.recomposes += 1
-        fitted_actions, palette = self.read_bindings()[0][3]
-        actions = set(fitted_actions)
+        (_palette_shown, _palette_enabled, _layout, fitted), _states = self.read_bindings()
+        actions, palette = set(fitted[0]), fitted[1]
         for widget in super().compose():
             if not isinstance(widget, FooterKey):
                 yield widget
