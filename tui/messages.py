@@ -3,8 +3,9 @@
 Only these messages travel from workers to widgets: a worker never touches a widget. The
 engine can emit hundreds of ``LLMChunk`` events a second, so the engine thread does not
 post one message per event: it appends to an :class:`tui.engine_worker.EventPipe` and posts
-a single :class:`EventsReady` when the pipe goes from empty to non-empty. The UI drains the
-whole batch at once, which collapses a flood of chunks into one screen update.
+a single :class:`EventsReady` when the pipe goes from empty to non-empty. The screen takes
+the whole batch with its next refresh of the widgets (at most every ``REFRESH_S``), which
+collapses a flood of chunks into one wake-up and one screen update.
 """
 
 from __future__ import annotations

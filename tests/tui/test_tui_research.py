@@ -942,6 +942,55 @@ async def test_events_are_batched(keys: None) -> None:
     assert len(posted) == 2
 
 
+async def test_a_fast_stream_wakes_the_screen_once_per_refresh(
+    keys: None, make_app: AppBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: the screen took the pipe's events on every wake-up, one for nearly every
+    chunk of a fast stream, each a turn of the UI loop a key waited behind. Now the events
+    wait in the pipe for the next refresh: one wake-up per refresh, and nothing is lost."""
+    import dataclasses
+
+    from core.events import LLMChunk
+
+    script = canned_events()
+    first = next(i for i, e in enumerate(script) if isinstance(e, LLMChunk))
+    chunk = script[first]
+    assert isinstance(chunk, LLMChunk)
+    pieces = [dataclasses.replace(chunk, text=f"w{i} ") for i in range(300)]
+    script[first : first + 1] = pieces
+    posts: list[int] = []
+    refreshes: list[int] = []
+
+    def factory(config: Any, **kwargs: Any) -> ScriptedEngine:
+        pipe = kwargs["on_event"]
+        post = pipe._post
+
+        def counted_post(message: Any) -> bool:
+            posts.append(1)
+            return post(message)
+
+        pipe._post = counted_post
+        return ScriptedEngine(config, **kwargs, events=script, delay=0.001)
+
+    refresh_all = ResearchScreen._refresh_all
+
+    async def counted_refresh(self: ResearchScreen, *, live: bool = False) -> None:
+        refreshes.append(1)
+        await refresh_all(self, live=live)
+
+    monkeypatch.setattr(ResearchScreen, "_refresh_all", counted_refresh)
+    app = make_app(start_topic="Solid-state batteries", engine_factory=factory)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        emitted = screen.engine.emitted
+        assert screen.state.last_seq == emitted[-1].seq == len(emitted)  # every event, once
+    assert len(script) > 300 and len(posts) > 0
+    # A post comes only after a drain, and drains happen in refreshes (and once per change
+    # of the engine worker's state: running, then done).
+    assert len(posts) <= len(refreshes) + 3, (len(posts), len(refreshes))
+
+
 async def test_the_wake_up_message_stays_with_its_screen() -> None:
     """Posted hundreds of times a second while a model streams: the screen drains the pipe,
     and the message goes no further (the app would only dispatch it for nothing)."""

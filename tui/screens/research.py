@@ -2,7 +2,7 @@
 
 Both cases are the same code: events go through ``SessionState.apply`` and the widgets are
 brought up to date from the state after each batch. Live events come from the engine's
-thread through an :class:`EventPipe` (one wake-up message per batch, so a fast stream cannot
+thread through an :class:`EventPipe` (one wake-up message per refresh, so a fast stream cannot
 flood the UI); a saved session's ``events.jsonl`` is read and applied in one batch as the
 screen mounts, before its first frame (one paint of the replayed research, none empty).
 
@@ -384,6 +384,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         worker = event.worker
         state = event.state
         if worker.group == "research":
+            self._take_events()  # the outcome's toast knows what the last events said
             toast: Toast | None = None
             if state == WorkerState.SUCCESS:
                 status = getattr(worker.result, "status", "") or self.state.status
@@ -412,12 +413,21 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
 
     @on(EventsReady)
     def _events_ready(self, _: EventsReady) -> None:
-        """Live events go into the state at once; the widgets follow at a bounded rate.
+        """New events wait in the pipe: they are taken with the next refresh of the widgets.
 
-        A fast stream wakes this handler hundreds of times a second. Applying an event to
-        the state is cheap; bringing the widgets up to date is not, so that happens at most
-        every ``REFRESH_S`` (a key pressed meanwhile is answered between two refreshes).
+        Why not at once: the pipe posts one wake-up per drain, and a drain on every wake-up
+        meant one for nearly every chunk of a fast stream, hundreds a second. Each cost the
+        UI loop a turn (and the GIL a hand-over from the engine's thread), and a key pressed
+        meanwhile waited behind them (``python -m bench live``, issue 15). Left in the pipe
+        until the refresh, the events cost one wake-up per ``REFRESH_S``, and the state
+        the keys act on is the one on screen.
         """
+        if self.is_attached and not self._closing:
+            self._schedule_refresh()
+
+    def _take_events(self) -> None:
+        """Apply what the engine sent since the last time to the state (live side effects
+        too: toasts, the report's start)."""
         events = self.pipe.drain()
         if not events or not self.is_attached or self._closing:
             return
@@ -431,7 +441,6 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             self._react(event)
         if self.state.session_id:
             self.session_id = self.state.session_id
-        self._schedule_refresh()
 
     def _schedule_refresh(self) -> None:
         """Bring the widgets up to date ``REFRESH_S`` after the last time (once)."""
@@ -518,6 +527,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
 
     async def _refresh_all(self, *, live: bool = False) -> None:
         self._refreshed_at = time.monotonic()
+        self._take_events()
         state = self.state
         if state.topic:
             self.sub_title = state.topic
