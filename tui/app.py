@@ -24,6 +24,8 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.driver import Driver
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -100,6 +102,22 @@ class DeepResearchApp(App[None]):
         self.input_clock = InputClock()
         """When a key or click last came in: the live screens paint its answer at once
         (``tui.frame_pacing``)."""
+
+    def _build_driver(
+        self, headless: bool, inline: bool, mouse: bool, size: tuple[int, int] | None
+    ) -> Driver:
+        """Textual's driver, with its input noted as it leaves the input thread: a paint
+        the panes' stream asks for then waits for the key (``InputClock.in_flight``)."""
+        driver = super()._build_driver(headless, inline, mouse, size)
+        send, note = driver.send_message, self.input_clock.arrived
+
+        def send_message(message: Message) -> None:
+            if isinstance(message, events.Event):
+                note(message)
+            send(message)
+
+        driver.send_message = send_message  # type: ignore[method-assign]
+        return driver
 
     async def on_event(self, event: events.Event) -> None:
         self.input_clock.saw(event)

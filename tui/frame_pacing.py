@@ -23,11 +23,12 @@ was a key that arrived while a streamed paint already ran (3-5 ms each, about 9%
 loop's time while streaming), or whose frame carried the streamed panes as well. Two more
 rules take those out:
 
-- a paint no input asked for **waits while a key is queued** for the app or the focused
-  widget's chain, **or was handled but not answered by a frame yet** (re-checked every
-  :data:`HOLD_CHECK_S`, for at most :data:`HOLD_CAP_S`): the key goes first, and its
-  frame then carries the streamed text too. A paint after input that would carry only the
-  streamed panes waits the same way: the moved list's refresh is a hop or two behind;
+- a paint no input asked for **waits while a key is on its way** from the driver or
+  queued for the app or the focused widget's chain, **or was handled but not answered by a
+  frame yet** (re-checked every :data:`HOLD_CHECK_S`, for at most :data:`HOLD_CAP_S`): the
+  key goes first, and its frame then carries the streamed text too. A paint after input
+  that would carry only the streamed panes waits the same way: the moved list's refresh is
+  a hop or two behind;
 - a paint after input **leaves the streamed panes for the next turn** (widgets whose class
   sets ``paints_after_input``): the key's frame costs what the moved list costs
   (about 0.6 ms), not what a pane full of Markdown costs (3-8 ms).
@@ -41,6 +42,9 @@ called by ``_on_idle``, ``_on_timer_update`` and ``_refresh_layout``, which use 
 ``resume`` and ``pause``); Textual is pinned below 9, and
 ``test_the_first_key_enables_follow_in_place_and_frames_are_paced``
 (``tests/tui/test_tui_research.py``) fails if the pacer stops being what the screen uses.
+The app overrides Textual's private ``App._build_driver`` to note input as the driver sends
+it (``InputClock.arrived``); ``test_a_key_on_its_way_from_the_driver_holds_a_streamed_paint``
+fails if the note stops coming.
 """
 
 from __future__ import annotations
@@ -79,10 +83,30 @@ class InputClock:
         self._clock = clock
         self.last_input_at = float("-inf")
         self.answered_at = float("-inf")
+        self.arrived_at = float("-inf")
 
     def saw(self, event: events.Event) -> None:
         if isinstance(event, PROMPT_INPUT) and not event.is_forwarded:
             self.last_input_at = self._clock()
+
+    def arrived(self, event: events.Event) -> None:
+        """The driver's input thread has ``event`` for the app (any thread: one float is
+        written, by that thread only)."""
+        if isinstance(event, PROMPT_INPUT):
+            self.arrived_at = self._clock()
+
+    def in_flight(self) -> bool:
+        """Input the driver sent that the app has not received yet.
+
+        Textual's driver hands a key to the loop as a coroutine (``run_coroutine_threadsafe``):
+        two turns of the loop pass before it is in the app's queue, where
+        ``QuickFrames._key_queued`` sees it. A streamed paint due in those turns painted
+        first, and the key waited 3-8 ms for it: the slowest keys of ``python -m bench
+        live`` (traced per key, issue 15). Bounded by ``INPUT_WINDOW_S``, so input that
+        never reaches the app cannot hold paints for longer.
+        """
+        arrived = self.arrived_at
+        return arrived > self.last_input_at and self._clock() - arrived < INPUT_WINDOW_S
 
     def recent(self) -> bool:
         return self._clock() - self.last_input_at < INPUT_WINDOW_S
@@ -249,7 +273,8 @@ class QuickFrames:
     def _hold_paint(self, after_input: bool) -> bool:
         """Whether a due paint waits a moment (``FramePacer``) for input on its way.
 
-        A paint no input asked for waits while a key is queued, and while a key was
+        A paint no input asked for waits while a key is on its way (from the driver, or
+        queued for the app or the focused widget's chain), and while a key was
         handled but no frame answered it yet: the list's refresh reaches the screen a hop
         or two after the key's binding ran, and a streamed pane painted in between made the
         key's frame wait 5-12 ms (``python -m bench live``, traced per key). A paint after
@@ -257,7 +282,7 @@ class QuickFrames:
         clock = self._input_clock
         unanswered = clock is not None and clock.unanswered()
         if not after_input:
-            return unanswered or self._key_queued()
+            return unanswered or (clock is not None and clock.in_flight()) or self._key_queued()
         return unanswered and self._streamed_only()
 
     def _streamed_only(self) -> bool:

@@ -254,3 +254,24 @@ def test_a_paint_after_input_can_be_held_too_and_keeps_its_kind() -> None:
     holding[0] = False  # the moved list is dirty now
     world.run_due()
     assert world.after_input == [True]
+
+
+def test_input_the_driver_sent_is_in_flight_until_the_app_receives_it() -> None:
+    """Between the driver's thread and the app's queue a key is nowhere a queue can show:
+    ``in_flight`` covers it, for keys, clicks and wheels, and for no longer than the input
+    window (input that never reaches the app cannot hold paints)."""
+    now = [10.0]
+    clock = InputClock(lambda: now[0])
+    assert not clock.in_flight()
+    clock.arrived(events.MouseMove(None, 1, 1, 0, 0, 0, False, False, False))
+    assert not clock.in_flight()
+    clock.arrived(events.Key("j", "j"))
+    assert clock.in_flight()
+    now[0] += 0.001
+    clock.saw(events.Key("j", "j"))  # the app has it: queues and handlers take over
+    assert not clock.in_flight()
+    now[0] += 0.001
+    clock.arrived(events.MouseScrollDown(None, 1, 1, 0, 0, 0, False, False, False))
+    assert clock.in_flight()
+    now[0] += INPUT_WINDOW_S * 1.01
+    assert not clock.in_flight()

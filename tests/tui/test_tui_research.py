@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -380,6 +381,93 @@ async def test_a_streamed_paint_waits_for_a_handled_key_until_a_frame_answers_it
             assert steps not in screen._dirty_widgets
             assert not app.input_clock.unanswered()
             assert not screen._hold_paint(False)
+        finally:
+            screen.engine.release()
+        await finished(pilot, screen)
+
+
+async def test_a_key_on_its_way_from_the_driver_holds_a_streamed_paint(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """Issue 15: a key the driver sent is two loop turns from the app's queue; a streamed
+    paint due then painted first (3-8 ms). The app notes input as the driver sends it, and
+    such a paint waits; once the app has the key, the queues and handlers take over."""
+    from textual import events
+
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=16))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
+        try:
+            now = [1000.0]  # the app's input clock, stopped: a loaded box cannot age the key
+            app.input_clock._clock = lambda: now[0]
+            assert not screen._hold_paint(False)
+            app._driver.send_message(events.Key("f1", None))  # as the input thread does
+            # Nothing awaited yet: the key is on its way, in no queue.
+            assert app.input_clock.in_flight() and screen._hold_paint(False)
+            await wait_for(pilot, lambda: not app.input_clock.in_flight())
+            assert app.input_clock.last_input_at == now[0]  # the app received it
+        finally:
+            screen.engine.release()
+        await finished(pilot, screen)
+
+
+async def test_a_live_refresh_gives_way_to_a_key_and_runs_whole_after_it(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """Issue 15: a live refresh holds the screen's queue, which a key's frame needs (the
+    moved list's update goes through it). With a key on its way it does not start, or stops
+    between two parts, and tries again shortly; never for longer than the cap after the last
+    whole refresh, so a held-down key cannot stop the panes."""
+    from tui.screens.research import KEYS_FIRST_CAP_S, KEYS_FIRST_RETRY_S
+
+    app = make_app(start_topic="Solid-state batteries", engine_factory=scripted_factory(hold_at=16))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await engine_held(pilot, screen)
+        try:
+            panes: list[str] = []
+            refresh_pane = screen._refresh_pane
+
+            def counted(section: str) -> None:
+                panes.append(section)
+                refresh_pane(section)
+
+            screen._refresh_pane = counted  # type: ignore[method-assign]
+
+            def settled() -> bool:
+                """Every event so far is on screen and no refresh is due (the engine holds:
+                none comes while the test calls the refresh itself)."""
+                return (
+                    screen.state.last_seq == 16
+                    and not screen.pipe._signalled
+                    and screen._refresh_timer is None
+                    and not screen._input_unpainted
+                )
+
+            await wait_for(pilot, settled, "the 16 events before the hold were shown")
+            panes.clear()  # the refresh that showed them
+            now = [1000.0]  # the app's input clock, stopped: a loaded box cannot age the key
+            app.input_clock._clock = lambda: now[0]
+            app.input_clock.arrived_at = now[0]  # a key on its way (no frame can answer it)
+            screen._whole_refresh_at = time.monotonic() + 3600  # recent, however slow the box
+            await screen._refresh_all(live=True)
+            assert panes == []  # it stopped after the list, before the panes
+            timer = screen._refresh_timer
+            assert timer is not None and timer._interval == KEYS_FIRST_RETRY_S
+            timer.stop()
+            screen._refresh_timer = None
+            await screen._timed_refresh()  # still on its way: not even the list
+            assert panes == [] and screen._refresh_timer is not None
+            screen._refresh_timer.stop()
+            screen._refresh_timer = None
+            screen._whole_refresh_at = time.monotonic() - KEYS_FIRST_CAP_S * 2  # long ago
+            await screen._timed_refresh()  # past the cap: the refresh runs whole
+            assert panes == ["plan", "execution", "reflection"]
+            panes.clear()
+            app.input_clock.arrived_at = float("-inf")  # the app got it
+            await screen._refresh_all(live=True)
+            assert panes == ["plan", "execution", "reflection"]
         finally:
             screen.engine.release()
         await finished(pilot, screen)

@@ -73,6 +73,10 @@ SECTIONS = ("plan", "execution", "reflection")
 RESUMABLE = {"paused", "interrupted", "stopped", "failed"}
 REFRESH_S = 1 / 20
 """Live widgets are brought up to date at most this often (text is coalesced meanwhile)."""
+KEYS_FIRST_RETRY_S = 0.005
+"""A live refresh that gave way to a key tries again this much later."""
+KEYS_FIRST_CAP_S = 0.15
+"""A live refresh gives way to keys only this long after the last whole one."""
 VIEWS = ("panes", "sources", "mindmap")
 
 
@@ -217,6 +221,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         self._back_dialog: ConfirmScreen | None = None
         self._refresh_timer: Timer | None = None
         self._refreshed_at = 0.0
+        self._whole_refresh_at = 0.0
+        """When a live refresh last ran to its end (``_gave_way_to_input``)."""
         self._input_unpainted = False
         """A key moved the steps' highlight and the frame showing it is not painted yet."""
         self._refresh_held = False
@@ -453,8 +459,29 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         if self._input_unpainted:
             self._refresh_held = True  # ``_input_painted`` schedules it
             return
-        if self.is_attached and not self._closing:
+        if self.is_attached and not self._closing and not self._gave_way_to_input():
             await self._refresh_all(live=True)
+
+    def _gave_way_to_input(self) -> bool:
+        """Whether a live refresh waits for input on its way to a frame (and will run
+        ``KEYS_FIRST_RETRY_S`` later).
+
+        A key's frame needs this screen's queue (the moved list's update goes through it),
+        and a live refresh holds that queue while it runs: a pane's part took 2-4 ms, and
+        the slowest keys of ``python -m bench live`` waited behind one after their list had
+        moved (traced per key, issue 15). So a live refresh does not start, or stops
+        between two parts, while a key is on its way from the driver or was handled but not
+        painted; what it left is redone by the next (a refresh shows the state, whole).
+        Never for longer than ``KEYS_FIRST_CAP_S`` since the last whole refresh: the panes
+        keep moving under a held-down key."""
+        clock = getattr(self.app, "input_clock", None)
+        if clock is None or not (clock.in_flight() or clock.unanswered()):
+            return False
+        if time.monotonic() - self._whole_refresh_at > KEYS_FIRST_CAP_S:
+            return False
+        if self._refresh_timer is None:
+            self._refresh_timer = self.set_timer(KEYS_FIRST_RETRY_S, self._timed_refresh)
+        return True
 
     async def apply_events(self, events: list[Event], *, live: bool) -> None:
         for event in events:
@@ -546,6 +573,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             if live and not await self._yield_to_keys():
                 return
             self._refresh_pane(section)
+        self._whole_refresh_at = time.monotonic()
         report = self._report_screen
         if report is not None and report.is_attached and report.is_active:
             await report.show_state(state)
@@ -556,7 +584,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         A live refresh takes a few milliseconds per pane; in one piece, a key pressed
         meanwhile waited for all of it before the list could move (and paint)."""
         await asyncio.sleep(0)
-        return self.is_attached and not self._closing
+        return self.is_attached and not self._closing and not self._gave_way_to_input()
 
     def _follow_newest(self, entries: list[StepEntry]) -> None:
         """Following: the highlight rides along with the newest step of the current round.
