@@ -579,7 +579,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             await report.show_state(state)
 
     async def _yield_to_keys(self) -> bool:
-        """Let the loop run between two parts of a live refresh; False if the screen went.
+        """Let the loop run between two parts of a live refresh; False to stop it there
+        (the screen went, or input is on its way to a frame: ``_gave_way_to_input``).
 
         A live refresh takes a few milliseconds per pane; in one piece, a key pressed
         meanwhile waited for all of it before the list could move (and paint)."""
