@@ -457,11 +457,15 @@ async def test_a_live_refresh_gives_way_to_a_key_and_runs_whole_after_it(
             assert timer is not None and timer._interval == KEYS_FIRST_RETRY_S
             timer.stop()
             screen._refresh_timer = None
+            # A follow-mode highlight still on its way would hold the refresh by the other
+            # rule (``_input_unpainted``, tested elsewhere): this test is about the key alone.
+            screen._input_unpainted = False
             await screen._timed_refresh()  # still on its way: not even the list
             assert panes == [] and screen._refresh_timer is not None
             screen._refresh_timer.stop()
             screen._refresh_timer = None
             screen._whole_refresh_at = time.monotonic() - KEYS_FIRST_CAP_S * 2  # long ago
+            screen._input_unpainted = False
             await screen._timed_refresh()  # past the cap: the refresh runs whole
             assert panes == ["plan", "execution", "reflection"]
             panes.clear()
