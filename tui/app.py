@@ -112,8 +112,7 @@ class DeepResearchApp(App[None]):
         send, note = driver.send_message, self.input_clock.arrived
 
         def send_message(message: Message) -> None:
-            if isinstance(message, events.Event):
-                note(message)
+            note(message)
             send(message)
 
         driver.send_message = send_message  # type: ignore[method-assign]

@@ -55,6 +55,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import events
+from textual.message import Message
 
 PACE_S = 1 / 60
 """The shortest time between two paints that no input asked for (Textual's own rate)."""
@@ -89,10 +90,10 @@ class InputClock:
         if isinstance(event, PROMPT_INPUT) and not event.is_forwarded:
             self.last_input_at = self._clock()
 
-    def arrived(self, event: events.Event) -> None:
-        """The driver's input thread has ``event`` for the app (any thread: one float is
+    def arrived(self, message: Message) -> None:
+        """The driver's input thread sends ``message`` to the app (any thread: one float is
         written, by that thread only)."""
-        if isinstance(event, PROMPT_INPUT):
+        if isinstance(message, PROMPT_INPUT):
             self.arrived_at = self._clock()
 
     def in_flight(self) -> bool:
@@ -107,6 +108,11 @@ class InputClock:
         """
         arrived = self.arrived_at
         return arrived > self.last_input_at and self._clock() - arrived < INPUT_WINDOW_S
+
+    def awaits_frame(self) -> bool:
+        """Input on its way to the frame that answers it: still in flight from the driver,
+        or received and not answered yet."""
+        return self.in_flight() or self.unanswered()
 
     def recent(self) -> bool:
         return self._clock() - self.last_input_at < INPUT_WINDOW_S
@@ -280,10 +286,9 @@ class QuickFrames:
         key's frame wait 5-12 ms (``python -m bench live``, traced per key). A paint after
         input waits only in that second case, when all it would carry is streamed panes."""
         clock = self._input_clock
-        unanswered = clock is not None and clock.unanswered()
         if not after_input:
-            return unanswered or (clock is not None and clock.in_flight()) or self._key_queued()
-        return unanswered and self._streamed_only()
+            return (clock is not None and clock.awaits_frame()) or self._key_queued()
+        return clock is not None and clock.unanswered() and self._streamed_only()
 
     def _streamed_only(self) -> bool:
         """Whether the next paint would carry only streamed panes (``paints_after_input``):

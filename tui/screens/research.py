@@ -474,8 +474,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         painted; what it left is redone by the next (a refresh shows the state, whole).
         Never for longer than ``KEYS_FIRST_CAP_S`` since the last whole refresh: the panes
         keep moving under a held-down key."""
-        clock = getattr(self.app, "input_clock", None)
-        if clock is None or not (clock.in_flight() or clock.unanswered()):
+        clock = self._input_clock
+        if clock is None or not clock.awaits_frame():
             return False
         if time.monotonic() - self._whole_refresh_at > KEYS_FIRST_CAP_S:
             return False
