@@ -305,6 +305,10 @@ class StepsList(SizedByLayout, OptionList):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # Steps hold no links (their lines are assembled, web text taken literally), and
+        # with links on Textual works out the link style for every line it renders: ~30 %
+        # of a line's render (a reopened research's list renders ~30 at once).
+        self.set_reactive(StepsList.auto_links, False)
         self._entries: dict[str, StepEntry] = {}
         self._order: list[str] = []
         self._drawn_width = 0

@@ -9,6 +9,7 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.strip import Strip
+from textual.widget import Widget
 
 from tests.pilot_helpers import count_reflows, settled
 from tui.widgets.steps import StepEntry, StepsList
@@ -64,6 +65,26 @@ async def test_moving_the_highlight_repaints_the_two_lines_it_concerns() -> None
         await settled(pilot)
         assert steps.highlighted == 1
         assert sorted(rendered) == [0, 1]
+
+
+async def test_painting_the_list_works_out_no_link_style(monkeypatch: Any) -> None:
+    """Steps hold no links; with links on, Textual worked out the link style (the widget's
+    colours up its ancestors) for every line it rendered, ~30 % of a reopen's list."""
+    asked: list[Widget] = []
+    link_style = Widget.link_style
+
+    def counted(widget: Widget) -> Any:
+        asked.append(widget)
+        return link_style.fget(widget)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(Widget, "link_style", property(counted))
+    async with StepsApp().run_test(size=(40, 16)) as pilot:
+        steps = await _shown(pilot)
+        rendered = count_rendered_lines(steps)
+        steps.refresh()
+        await settled(pilot)
+        assert len(rendered) == len(ENTRIES)  # every line was painted again
+        assert [widget for widget in asked if widget is steps] == []
 
 
 async def test_a_prompt_that_needs_another_height_still_lays_the_list_out_again() -> None:
