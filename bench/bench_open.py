@@ -9,8 +9,14 @@
 - For information, the same reopen of a 1-round research: what building the research
   screen costs whatever its length. 20 rounds minus 1 round, over the decode, is what the
   replay of the other 19 rounds costs against reading them: the part of the reopen that
-  grows with the research (the fixed part, ~0.1 s of widgets and a first frame, is far
-  above a ~3 ms decode, so "in process / decode" cannot reach 3x for any screen).
+  grows with the research. The fixed part (~60 ms of widgets and a first frame) is far
+  above a ~3-5 ms decode.
+- For information, two floors pushed the same way in a plain Textual app: a screen of one
+  Label (3x the decode is about what it costs), and Textual's stock widgets (Header,
+  Static, OptionList, DataTable, Footer) in the research screen's layout holding the same
+  steps, round text and sources, the text given ready-made (no events read or replayed).
+  "Reopen / stock widgets" is what the app's own screen costs over Textual's plainest way
+  to show the same research.
 
 Frames are what ``App._display`` receives in a headless run (``run_test``), so no terminal
 is needed; the child prints the wall clock at that frame and the parent subtracts the
@@ -108,6 +114,86 @@ def _env(tmp: Path) -> dict[str, str]:
     return env
 
 
+def _one_label_screen() -> Any:
+    from textual.screen import Screen
+    from textual.widgets import Label
+
+    class OneLabel(Screen[None]):
+        def compose(self) -> Any:
+            yield Label("hello")
+
+    return OneLabel
+
+
+def _stock_screen(events_path: Path) -> Any:
+    """A screen of Textual's stock widgets in the research screen's layout, holding what a
+    reopen of ``events_path`` shows (steps, the last round's three sections, the newest
+    sources), worked out here, before the clock starts."""
+    from textual.containers import Horizontal, Vertical
+    from textual.screen import Screen
+    from textual.widgets import DataTable, Footer, Header, OptionList, Static
+
+    from core.sessions import load_events
+    from core.state import SessionState
+    from tui.widgets.steps import build_entries
+
+    state = SessionState.replay(load_events(events_path))
+    steps = [entry.label for entry in build_entries(state)]
+    shown = state.rounds[state.current_round]
+    sections = [shown.text.get(name, "") for name in ("plan", "execution", "reflection")]
+    sources = [(str(n), s.title, s.url) for n, s in sorted(state.sources.items(), reverse=True)]
+
+    class StockResearch(Screen[None]):
+        BINDINGS = [("s", "app.bell", "Sources"), ("r", "app.bell", "Report")]
+        DEFAULT_CSS = """
+        OptionList { width: 40; height: 1fr; }
+        Vertical > Horizontal > Static { width: 1fr; height: 1fr; }
+        DataTable { height: 8; }
+        """
+
+        def compose(self) -> Any:
+            yield Header()
+            yield Static("status")
+            yield Static("notice")
+            with Horizontal():
+                yield OptionList(*steps, markup=False)
+                with Vertical():
+                    with Horizontal():
+                        for text in sections:
+                            yield Static(text, markup=False)
+                    yield DataTable()
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("#", "Newest sources", "URL")
+            table.add_rows(sources[:6])
+
+    return StockResearch
+
+
+async def _push_in_process(screen_type: Any) -> float:
+    """From pushing a new ``screen_type`` in a plain running app to its first frame."""
+    from textual.app import App
+
+    app: App[None] = App()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        done = asyncio.get_running_loop().create_future()
+        display = app._display
+
+        def hooked(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            shown = renderable is not None and isinstance(app.screen, screen_type)
+            if shown and not done.done():
+                done.set_result(time.perf_counter())
+
+        app._display = hooked  # type: ignore[method-assign]
+        started = time.perf_counter()
+        app.push_screen(screen_type())
+        return float(await asyncio.wait_for(done, 60)) - started
+
+
 def _saved_research(env: dict[str, str], rounds: int = 20) -> str:
     """A research (20 rounds unless told), written by the real session recorder."""
     from tests.snapshot_apps.scripted import canned_events, write_session
@@ -161,6 +247,8 @@ def measure(repeat: int = 3) -> list[Figure]:
             events_path = events_path / "events.jsonl"
             home, listed, bare, reopen, decode, process = [], [], [], [], [], []
             short: list[float] = []
+            one_label, stock = [], []
+            stock_screen = _stock_screen(events_path)
             for run in range(repeat):
                 bare.append(_first_frame("bare", env))
                 home.append(_first_frame("home", env))
@@ -176,12 +264,15 @@ def measure(repeat: int = 3) -> list[Figure]:
                 reopen.append(asyncio.run(_reopen_in_process(session_id)))
                 if not run % 2:
                     short.append(asyncio.run(_reopen_in_process(short_id)))
+                one_label.append(asyncio.run(_push_in_process(_one_label_screen())))
+                stock.append(asyncio.run(_push_in_process(stock_screen)))
             events = len(decoded)
         finally:
             os.environ.clear()
             os.environ.update(saved)
     ratio_home = tuple(h / b for h, b in zip(home, bare, strict=True))
     ratio_open = tuple(r / d for r, d in zip(reopen, decode, strict=True))
+    ratio_stock = tuple(r / s for r, s in zip(reopen, stock, strict=True))
     ratio_growth = tuple(max(r - s, 0.0) / d for r, s, d in zip(reopen, short, decode, strict=True))
     return [
         Figure("first frame: bare Textual app (baseline)", tuple(bare), "s"),
@@ -209,6 +300,12 @@ def measure(repeat: int = 3) -> list[Figure]:
         ),
         Figure("  reopen 1 round: to first full frame, in process", tuple(s * 1000 for s in short)),
         Figure("  reopen: (20 rounds - 1 round) / decode", ratio_growth, "x"),
+        Figure("  a one-Label screen pushed, in process", tuple(o * 1000 for o in one_label)),
+        Figure(
+            "  Textual's stock widgets, same layout and text, in process",
+            tuple(s * 1000 for s in stock),
+        ),
+        Figure("  reopen 20 rounds / stock widgets", ratio_stock, "x"),
         Figure(
             "reopen 20 rounds: as a process",
             tuple(process),
