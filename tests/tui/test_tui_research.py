@@ -592,6 +592,30 @@ async def test_tall_wide_screens_list_the_newest_sources_under_the_panes(
         await wait_for(pilot, lambda: not recent.display, "the recent sources hidden at 100x30")
 
 
+async def test_the_newest_sources_strip_is_built_when_the_screen_first_has_room_for_it(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """Below 120x40 the strip never shows, so it is not built (a data table styled with
+    every research screen, issue 15); a resize that makes room builds it with every source
+    found until then, and it stays (hidden) when the screen shrinks again."""
+    from tui.widgets.recent_sources import RecentSources
+
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        assert not screen.query(RecentSources) and screen.recent_sources is None
+        await pilot.resize_terminal(200, 50)
+        await wait_for(pilot, lambda: len(screen.query(RecentSources)) == 1, "the strip built")
+        recent = screen.query_one(RecentSources)
+        assert recent is screen.recent_sources
+        await wait_for(pilot, lambda: recent.row_count == len(SOURCES), "every source listed")
+        assert recent.region.height > 3
+        await pilot.resize_terminal(120, 36)
+        await wait_for(pilot, lambda: not recent.display, "the strip hidden at 120x36")
+        assert len(screen.query(RecentSources)) == 1 and recent.is_attached
+
+
 async def test_source_list_and_mind_map_are_built_when_first_shown(
     keys: None, make_app: AppBuilder
 ) -> None:

@@ -211,6 +211,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         """The views mounted when first shown (``_view``)."""
         self._pane_tabs: Tabs | None = None
         """Built when the screen is first narrow (``_new_pane_tabs``)."""
+        self._recent_sources: RecentSources | None = None
         self._report_screen: ReportScreen | None = None
         self.stopping = False
         """Stop was pressed and the engine is finishing the call under way."""
@@ -256,7 +257,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
                 with Horizontal(id="pane-row"):
                     for section in SECTIONS:
                         yield SectionPane(section, id=f"pane-{section}")
-                yield RecentSources(id="recent-sources")
+                if self.has_class("-wide") and self.has_class("-tall"):
+                    yield self._new_recent_sources()
         yield SteadyFooter(id="research-footer")
 
     @property
@@ -276,8 +278,25 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         return self.query_one("#views", ContentSwitcher)
 
     @property
-    def recent_sources(self) -> RecentSources:
-        return self.query_one("#recent-sources", RecentSources)
+    def recent_sources(self) -> RecentSources | None:
+        """The newest-sources strip, once the screen was wide and tall enough to show it."""
+        return self._recent_sources
+
+    def _shows_recent_sources(self, width: int, height: int) -> bool:
+        """The strip shows only on a wide and tall screen (``styles/research.tcss``)."""
+        classes = breakpoint_classes(self, width, height)
+        return classes.get("-wide", False) and classes.get("-tall", False)
+
+    def _new_recent_sources(self) -> RecentSources:
+        """The strip of newest sources, built when the screen is first wide and tall (at
+        compose, or when a resize first makes it so).
+
+        Most terminals (80x24, 120x36) never show it, and a data table with its header and
+        scrollbars was built and styled with every research screen. Once built it stays;
+        a smaller screen hides it. It is handed the sources found until now."""
+        self._recent_sources = RecentSources(id="recent-sources")
+        self._recent_sources.show_sources(self.state.sources)
+        return self._recent_sources
 
     def _view(self, view: str) -> asyncio.Future[SourcesView | MindMapView]:
         """The source list (``sources``) or the mind map (``mindmap``), mounted the first
@@ -346,7 +365,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         """Below 120 columns the footer drops its padding so every key still fits in 80,
-        and the pane tabs appear (built here the first time the screen is narrow).
+        and the pane tabs appear (built here the first time the screen is narrow); a
+        wide and tall screen gets the newest-sources strip (built the first time too).
 
         This handler runs before Textual's own, which sets the breakpoint classes for the
         new size, so the size is asked directly."""
@@ -354,6 +374,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         narrow = breakpoint_classes(self, *event.size).get("-narrow", False)
         if narrow and self._pane_tabs is None:
             self.query_one("#panes").mount(self._new_pane_tabs(), before="#pane-row")
+        if self._recent_sources is None and self._shows_recent_sources(*event.size):
+            self.query_one("#panes").mount(self._new_recent_sources())
 
     # --- engine ---------------------------------------------------------------------------
 
@@ -568,7 +590,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             return
         if (sources := self._shown_sources()) is not None:
             sources.show_sources(state.sources, dropped=state.results_dropped)
-        self.recent_sources.show_sources(state.sources)
+        if (recent := self._recent_sources) is not None:
+            recent.show_sources(state.sources)
         for section in SECTIONS:
             if live and not await self._yield_to_keys():
                 return
