@@ -1273,6 +1273,29 @@ async def test_a_research_another_window_runs_is_shown_but_not_resumed(
         lock.release()
 
 
+async def test_only_a_highlight_the_user_moved_holds_the_next_refresh(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """Following moves the highlight inside a live refresh; that highlight is no key's, so
+    it must not make the refresh give way or hold the next one (it did: every new step
+    while following cut a refresh in two frames). A key's highlight still does."""
+    app = make_app(start_topic="Solid-state batteries")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        steps = screen.query_one(StepsList)
+        await wait_for(pilot, lambda: not screen._input_unpainted, "no frame awaited")
+        assert steps.follow
+        option = steps.get_option_at_index(1)
+        screen._step_highlighted(StepsList.OptionHighlighted(steps, option, 1))
+        assert not screen._input_unpainted
+        steps.action_cursor_down()  # a key: following stops
+        assert not steps.follow
+        screen._step_highlighted(StepsList.OptionHighlighted(steps, option, 1))
+        assert screen._input_unpainted
+        await wait_for(pilot, lambda: not screen._input_unpainted, "the key's frame painted")
+
+
 async def test_keys_first_a_highlight_in_the_same_round_leaves_the_panes_to_the_timer(
     keys: None, make_app: AppBuilder
 ) -> None:

@@ -731,6 +731,8 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         self.pinned_round = None if following else entry.round
         if self.shown_round != shown:
             self._refresh_panes()
+        if self.steps.follow:
+            return  # following moved it, within a refresh: no key waits for this frame
         # Keys first: the frame that shows the moved highlight carries nothing else. A
         # timed refresh due before it waits for it (then runs at once), so the key is not
         # painted together with a scrolled pane (issue 15).
