@@ -58,10 +58,10 @@ async def main():
         ready = lambda: True
     else:
         from core.config import load
-        from tui.app import DeepResearchApp
+        from tui.cli import build_app
 
         session = os.environ.get("BENCH_OPEN") or None
-        app = DeepResearchApp(load(), open_session=session)
+        app = build_app(load(), open_session=session)  # as deepresearch-tui starts it
         if session:
             def ready():
                 screen = app.screen

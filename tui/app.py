@@ -152,11 +152,22 @@ class DeepResearchApp(App[None]):
 
     # --- start-up -------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def on_load(self) -> None:
+        """Before the stylesheet is parsed and the first screen built: no automatic garbage
+        collection until the first frame is up (``_settle_start_up``).
+
+        From ``on_mount`` on was too late: Textual parses the app's CSS before it, and a
+        full collection over everything imported (~20 ms) could fall there (seen in a
+        process that had imported more first; issue 15). ``tui.cli.build_app`` holds them
+        even earlier, before Textual is imported.
+        """
         from tui.heap import hold_collections
+
+        hold_collections()
+
+    def on_mount(self) -> None:
         from tui.screens.home import HomeScreen
 
-        hold_collections()  # until the first frame is up (``_settle_start_up``)
         self._handle_sigterm(True)
         self.screen_change_signal.subscribe(self, lambda _screen: self.release_store_if_idle())
         if self.open_session_id and not self.start_topic and not self.config.missing_keys():

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
+import textwrap
 import weakref
+from pathlib import Path
 
 import pytest
 
@@ -101,6 +106,64 @@ async def test_start_up_holds_automatic_collections_until_the_first_frame(
         assert seen[:1] == [False]  # held until then
         assert gc.isenabled()
     assert gc.isenabled()
+
+
+async def test_the_stylesheet_is_parsed_with_the_collections_held(
+    make_app: AppBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual parses the app's CSS before ``on_mount``: held from there, a full collection
+    could still fall in that parse (~20 ms, seen in a process that imported more first)."""
+    from textual.css.stylesheet import Stylesheet
+
+    from tests.pilot_helpers import wait_for
+
+    collector_on: list[bool] = []
+    parse = Stylesheet.parse
+
+    def watched(stylesheet: Stylesheet) -> None:
+        collector_on.append(gc.isenabled())
+        parse(stylesheet)
+
+    monkeypatch.setattr(Stylesheet, "parse", watched)
+    app = make_app()
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.start_up_settled, "the heap settled after frame 1")
+        assert collector_on and not any(collector_on)
+    assert gc.isenabled()
+
+
+def test_the_command_line_holds_the_collections_before_it_imports_textual(
+    tmp_path: Path,
+) -> None:
+    """Importing Textual ran ~90 young collections (10-15 ms of a ~250 ms start-up): the
+    command line's ``build_app`` holds them first. A fresh interpreter, so nothing of
+    Textual is imported yet."""
+    code = textwrap.dedent(
+        """
+        import gc, sys
+        import tui.heap
+        hold = tui.heap.hold_collections
+        def watched():
+            print("textual imported at hold:", "textual" in sys.modules)
+            hold()
+        tui.heap.hold_collections = watched
+        from core.config import load
+        from tui.cli import build_app
+        app = build_app(load())
+        print("collector on after build_app:", gc.isenabled())
+        """
+    )
+    env = {
+        **os.environ,
+        "DEEPRESEARCH_TUI_DATA": str(tmp_path / "data"),
+        "DEEPRESEARCH_TUI_CONFIG": str(tmp_path / "config.toml"),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert "textual imported at hold: False" in out
+    assert "collector on after build_app: False" in out
 
 
 def test_an_app_that_ends_before_its_first_frame_gives_the_collector_back() -> None:
