@@ -172,11 +172,9 @@ def _stock_screen(events_path: Path) -> Any:
     return StockResearch
 
 
-async def _push_in_process(screen_type: Any) -> float:
-    """From pushing a new ``screen_type`` in a plain running app to its first frame."""
-    from textual.app import App
-
-    app: App[None] = App()
+async def _first_frame_after(app: Any, start: Any, shown: Any) -> float:
+    """From calling ``start()`` in the running ``app`` to the first frame painted once
+    ``shown()`` holds."""
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         done = asyncio.get_running_loop().create_future()
@@ -184,14 +182,23 @@ async def _push_in_process(screen_type: Any) -> float:
 
         def hooked(screen: Any, renderable: Any) -> None:
             display(screen, renderable)
-            shown = renderable is not None and isinstance(app.screen, screen_type)
-            if shown and not done.done():
+            if renderable is not None and shown() and not done.done():
                 done.set_result(time.perf_counter())
 
-        app._display = hooked  # type: ignore[method-assign]
+        app._display = hooked
         started = time.perf_counter()
-        app.push_screen(screen_type())
+        start()
         return float(await asyncio.wait_for(done, 60)) - started
+
+
+async def _push_in_process(screen_type: Any) -> float:
+    """From pushing a new ``screen_type`` in a plain running app to its first frame."""
+    from textual.app import App
+
+    app: App[None] = App()
+    return await _first_frame_after(
+        app, lambda: app.push_screen(screen_type()), lambda: isinstance(app.screen, screen_type)
+    )
 
 
 def _saved_research(env: dict[str, str], rounds: int = 20) -> str:
@@ -208,26 +215,12 @@ async def _reopen_in_process(session_id: str) -> float:
     from tui.screens.research import ResearchScreen
 
     app = DeepResearchApp(load())
-    async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
-        done = asyncio.get_running_loop().create_future()
-        display = app._display
 
-        def hooked(screen: Any, renderable: Any) -> None:
-            display(screen, renderable)
-            current = app.screen
-            if (
-                renderable is not None
-                and isinstance(current, ResearchScreen)
-                and current.replayed
-                and not done.done()
-            ):
-                done.set_result(time.perf_counter())
+    def replayed() -> bool:
+        screen = app.screen
+        return isinstance(screen, ResearchScreen) and screen.replayed
 
-        app._display = hooked  # type: ignore[method-assign]
-        started = time.perf_counter()
-        app.action_open_session(session_id)
-        return float(await asyncio.wait_for(done, 60)) - started
+    return await _first_frame_after(app, lambda: app.action_open_session(session_id), replayed)
 
 
 def measure(repeat: int = 3) -> list[Figure]:
