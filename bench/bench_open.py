@@ -11,6 +11,9 @@
   replay of the other 19 rounds costs against reading them: the part of the reopen that
   grows with the research. The fixed part (~60 ms of widgets and a first frame) is far
   above a ~3-5 ms decode.
+- For information, the first research a fresh process opens from Home (a second after
+  Home is listed and estimated, as a user picks one): what the in-process figure cannot
+  show, since its modules are imported once for all its runs.
 - For information, two floors pushed the same way in a plain Textual app: a screen of one
   Label (3x the decode is about what it costs), and Textual's stock widgets (Header,
   Static, OptionList, DataTable, Footer) in the research screen's layout holding the same
@@ -86,6 +89,50 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+FROM_HOME_CHILD = r"""
+import asyncio, os, time
+
+async def main():
+    from core.config import load
+    from tui.cli import build_app
+
+    app = build_app(load())
+    async with app.run_test(size=(120, 36)) as pilot:
+        while not getattr(app.screen, "estimated", False):  # Home listed and estimated
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(1.0)  # a user picks a research: a second at least
+        done = asyncio.get_running_loop().create_future()
+        display = app._display
+
+        def hooked(screen, renderable):
+            display(screen, renderable)
+            if renderable is not None and getattr(app.screen, "replayed", False):
+                if not done.done():
+                    done.set_result(time.perf_counter())
+
+        app._display = hooked
+        started = time.perf_counter()
+        app.action_open_session(os.environ["BENCH_OPEN"])
+        print(await asyncio.wait_for(done, 60) - started, flush=True)
+
+asyncio.run(main())
+"""
+
+
+def _first_reopen_from_home(env: dict[str, str], session_id: str) -> float:
+    """Seconds from opening a saved research on Home to its first full frame, the first
+    research of a fresh process (so its modules are not imported yet, unless preloaded)."""
+    out = subprocess.run(
+        [sys.executable, "-c", FROM_HOME_CHILD],
+        env={**env, "BENCH_OPEN": session_id},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def _first_frame(kind: str, env: dict[str, str]) -> float:
@@ -240,13 +287,14 @@ def measure(repeat: int = 3) -> list[Figure]:
             events_path = events_path / "events.jsonl"
             home, listed, bare, reopen, decode, process = [], [], [], [], [], []
             short: list[float] = []
-            one_label, stock = [], []
+            one_label, stock, from_home = [], [], []
             stock_screen = _stock_screen(events_path)
             for run in range(repeat):
                 bare.append(_first_frame("bare", env))
                 home.append(_first_frame("home", env))
                 listed.append(_first_frame("home-list", env))
                 process.append(_first_frame("home", {**env, "BENCH_OPEN": session_id}))
+                from_home.append(_first_reopen_from_home(env, session_id))
                 started = time.perf_counter()
                 with events_path.open(encoding="utf-8") as lines:
                     decoded = [json.loads(line) for line in lines]
@@ -299,6 +347,10 @@ def measure(repeat: int = 3) -> list[Figure]:
             tuple(s * 1000 for s in stock),
         ),
         Figure("  reopen 20 rounds / stock widgets", ratio_stock, "x"),
+        Figure(
+            "  reopen 20 rounds from Home, first in a fresh process",
+            tuple(f * 1000 for f in from_home),
+        ),
         Figure(
             "reopen 20 rounds: as a process",
             tuple(process),

@@ -30,6 +30,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from styles import tcss
+from tui import preload
 from tui.commands import SavedResearchProvider
 from tui.focus_keys import focus_move_for
 from tui.frame_pacing import InputClock
@@ -47,6 +48,7 @@ def css_paths() -> list[Path]:
 
 def make_options(config: Any, **overrides: Any) -> Any:
     """Research options from the config plus the form's values."""
+    preload.wait()  # never beside the preload's own import of it
     from core.research import ResearchOptions
 
     return ResearchOptions.from_config(config, **overrides)
@@ -244,6 +246,7 @@ class DeepResearchApp(App[None]):
     # --- navigation -----------------------------------------------------------------------
 
     def _research_screen(self, **kwargs: Any) -> Screen[Any]:
+        preload.wait()
         from tui.screens.research import ResearchScreen
 
         return ResearchScreen(
@@ -323,6 +326,7 @@ class DeepResearchApp(App[None]):
     QUIT_QUESTION = "A research is running. Quit? It is saved and can be resumed."
 
     def _research_screens(self) -> list[Any]:
+        preload.wait()
         from tui.screens.research import ResearchScreen
 
         return [screen for screen in self.screen_stack if isinstance(screen, ResearchScreen)]
@@ -501,6 +505,7 @@ class DeepResearchApp(App[None]):
 
     def _export_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """On a research, its export (the keys for it are on the report and the list)."""
+        preload.wait()
         from tui.screens.research import ResearchScreen
 
         if not isinstance(screen, ResearchScreen) or not screen.state.session_id:

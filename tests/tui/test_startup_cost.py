@@ -41,8 +41,31 @@ NOT_AT_HOME = (
 )
 """Loaded later, by what uses them: a research, the mind map, a dialog, the quote check."""
 
+NOT_PRELOADED = (
+    "google.genai",
+    "tavily",
+    "openai",
+    "neo4j",
+    "real_ladybug",
+    "tui.screens.export",
+    "tui.screens.confirm",
+)
+"""Not even once Home is drawn: the preload takes the research screen and the engine only."""
+
 HOME_CHILD = r"""
-import asyncio, json, sys
+import asyncio, json, sys, threading
+
+importers = {}
+
+
+class Recorder:  # notes which thread first imports each watched module; finds nothing
+    def find_spec(self, name, path=None, target=None):
+        if name in ("tui.screens.research", "core.research") and name not in importers:
+            importers[name] = threading.current_thread().name
+        return None
+
+
+sys.meta_path.insert(0, Recorder())
 
 async def main():
     from core.config import load
@@ -63,14 +86,20 @@ async def main():
         while not (home() and app.screen.loaded and app.screen.estimated):
             await pilot.pause(0.02)
         await pilot.pause()
-        print(json.dumps({"first": at_first_frame[0], "later": sorted(sys.modules)}))
+        import tui.preload
+
+        tui.preload.wait()  # started by the first estimate
+        later = sorted(sys.modules)
+        print(json.dumps({"first": at_first_frame[0], "later": later, "importers": importers}))
 
 asyncio.run(main())
 """
 
 
 def test_home_first_frame_imports_no_sdk_engine_or_research_screen(isolated_home: Path) -> None:
-    """A fresh process showing Home (list loaded, estimate drawn) has none of them loaded."""
+    """A fresh process showing Home has none of them loaded at its first frame. Once the
+    list and the estimate are drawn, a thread imports the research screen and the engine
+    (``tui.preload``), not the UI thread after Enter; the SDKs and dialogs still wait."""
     root = Path(__file__).resolve().parents[2]
     env = {
         **os.environ,
@@ -92,12 +121,16 @@ def test_home_first_frame_imports_no_sdk_engine_or_research_screen(isolated_home
     # The cost estimate waits for the first frame (``tui.first_frame``), then is drawn.
     assert "tui.screens.home" in first and "core.cost.session" not in first
     assert "core.cost.session" in modules
-    loaded = [
-        name
-        for name in NOT_AT_HOME
-        if name in modules or any(m.startswith(name + ".") for m in modules)
-    ]
-    assert loaded == []
+
+    def loaded(names: tuple[str, ...], among: set[str]) -> list[str]:
+        return [n for n in names if n in among or any(m.startswith(n + ".") for m in among)]
+
+    assert loaded(NOT_AT_HOME, first) == []
+    assert loaded(NOT_PRELOADED, modules) == []
+    assert seen["importers"] == {
+        "tui.screens.research": "preload-research",
+        "core.research": "preload-research",
+    }
 
 
 @pytest.mark.usefixtures("keys")

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from core.config import BREADTH_RANGE, ROUNDS_RANGE
 from styles import tcss
+from tui import preload
 from tui.first_frame import FirstFrame
 from tui.latest import Latest
 from tui.screens.breakpoints import apply_breakpoints
@@ -497,6 +498,9 @@ class HomeScreen(StyledOnce, Screen[None]):
             return
         update_estimate(self, self.config, force=True)
         self.estimated = True
+        # Home is built, listed and estimated: what the first research needs is imported
+        # now, off the UI thread, not after Enter (``tui.preload``).
+        preload.start()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._mark_focused_panel(event.widget)
