@@ -36,25 +36,32 @@ class Preload:
 
     def __init__(self, modules: tuple[str, ...]) -> None:
         self.modules = modules
+        self._started = False
         self._thread: threading.Thread | None = None
+        """The running preload; None before it starts and once it is done."""
         self._lock = threading.Lock()
 
     def start(self) -> None:
         with self._lock:
-            if self._thread is not None:
+            if self._started:
                 return
+            self._started = True
             self._thread = threading.Thread(
                 target=self._import_all, name="preload-research", daemon=True
             )
             self._thread.start()
 
     def _import_all(self) -> None:
-        for name in self.modules:
-            try:
+        try:
+            for name in self.modules:
                 importlib.import_module(name)
-            except Exception:
-                # The UI imports them again when it needs them and reports what fails then.
-                return
+        except Exception:
+            pass  # the UI imports them again when it needs them, and says what fails then
+        finally:
+            # A thread keeps the ``sys.stderr`` of its start, which is the running app's
+            # print capture: held here for the process, the thread held that app (and its
+            # screens) after it ended (tests/tui/test_app_freed.py).
+            self._thread = None
 
     def wait(self) -> None:
         """Return once the preload (if one started) is done. Costs nothing once it is
