@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -27,6 +28,7 @@ from textual.binding import Binding
 from textual.driver import Driver
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from styles import tcss
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
     from tui.engine_worker import EngineFactory
 
 STYLE_FILES = ("app", "research", "home", "settings", "dialogs", "check", "followup")
+
+RECLAIM_QUIET_S = 1.0
+"""How long no input must have come before a closed research's heap is collected."""
 
 
 def css_paths() -> list[Path]:
@@ -100,6 +105,9 @@ class DeepResearchApp(App[None]):
         self.first_frame_shown = False
         """Set when Textual displays the first frame (``on_ready``; ``tui.first_frame``)."""
         self.start_up_settled = False
+        self._reclaim_timer: Timer | None = None
+        self.heap_reclaims = 0
+        """How many times a closed research's frozen heap was collected (tests count it)."""
         """``tui.heap.settle_heap`` ran, just after the first frame (tests wait for it)."""
         self.input_clock = InputClock()
         """When a key or click last came in: the live screens paint its answer at once
@@ -195,6 +203,25 @@ class DeepResearchApp(App[None]):
         self.call_after_refresh(self._settle_start_up)
         for screen in self.screen_stack:
             screen.post_message(FirstFrame())
+
+    def reclaim_heap_when_quiet(self) -> None:
+        """A research screen closed: what its research froze (``tui.heap.freeze_heap``) is
+        garbage the collector cannot see. It is collected (``settle_heap``, ~100 ms on the
+        UI thread) once no input came for ``RECLAIM_QUIET_S`` and no research runs, so the
+        pause falls where nobody waits for a frame."""
+        if self._reclaim_timer is None:
+            self._reclaim_timer = self.set_timer(RECLAIM_QUIET_S, self._reclaim_heap)
+
+    def _reclaim_heap(self) -> None:
+        from tui.heap import settle_heap
+
+        self._reclaim_timer = None
+        typing = time.monotonic() - self.input_clock.last_input_at < RECLAIM_QUIET_S
+        if typing or any(screen.running for screen in self._research_screens()):
+            self.reclaim_heap_when_quiet()
+            return
+        settle_heap()
+        self.heap_reclaims += 1
 
     def _settle_start_up(self) -> None:
         from tui.heap import settle_heap
@@ -480,6 +507,9 @@ class DeepResearchApp(App[None]):
         from tui.heap import release_heap
 
         self._handle_sigterm(False)
+        if self._reclaim_timer is not None:  # asked for by a screen the exit closed
+            self._reclaim_timer.stop()
+            self._reclaim_timer = None
         store, self._store = self._store, None
         if store is not None:
             with contextlib.suppress(Exception):  # closing at exit must not raise

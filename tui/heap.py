@@ -10,8 +10,9 @@ and a key pressed then waited for it.
 :func:`settle_heap` moves what is alive at that moment out of the collector's sight
 (``gc.freeze``); the full collections that follow walk only what was made since, and take
 milliseconds. Reference counting still frees frozen objects; only a frozen *cycle* that
-becomes garbage waits, until the next :func:`settle_heap` (the next research) unfreezes and
-collects everything first, so such garbage never piles up across researches.
+becomes garbage waits, until the next :func:`settle_heap` unfreezes and collects everything
+first, so such garbage never piles up across researches. A research's start only freezes
+(:func:`freeze_heap`); the collection runs once its screen is closed and nobody is typing.
 
 :func:`settle_heap` runs once more just after the app's first frame is shown (after the
 refresh that follows ``on_ready``; before it, the collection delayed that frame): what
@@ -60,6 +61,24 @@ def settle_heap() -> int:
     Automatic collections held for start-up resume."""
     gc.unfreeze()
     gc.collect()
+    gc.freeze()
+    resume_collections()
+    return gc.get_freeze_count()
+
+
+def freeze_heap() -> int:
+    """What is alive now goes out of the collector's sight, with no collection first: for
+    the moment a research starts, while the user watches its screen. Returns how many
+    objects are frozen.
+
+    :func:`settle_heap` there (collect everything, then freeze) held the UI thread ~100 ms
+    as the first events came in (163k objects; gc callbacks in ``python -m bench live``'s
+    set-up). ``gc.freeze`` alone only moves the collector's lists. Garbage cycles not yet
+    collected are frozen with the rest, and so is what the research builds and later drops
+    (its engine, its widgets); :func:`settle_heap` collects them at a quiet moment once its
+    screen is closed (``DeepResearchApp.reclaim_heap_when_quiet``), or the app's end
+    gives them back (:func:`release_heap`).
+    """
     gc.freeze()
     resume_collections()
     return gc.get_freeze_count()

@@ -211,3 +211,82 @@ async def test_a_replay_from_home_is_built_without_automatic_collections(
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_freeze_heap_collects_nothing_and_the_next_settle_collects_what_it_froze() -> None:
+    """A research's start only freezes (a collection there held the UI ~100 ms); what it
+    froze and later dropped is collected by the next settle."""
+    from tui.heap import freeze_heap
+
+    try:
+        node = Node()
+        ref = weakref.ref(node)
+        del node  # a garbage cycle not collected yet
+        assert freeze_heap() > 0
+        gc.collect()
+        assert ref() is not None  # frozen with the rest, not collected by freeze_heap
+        settle_heap()
+        assert ref() is None
+    finally:
+        gc.unfreeze()
+
+
+async def test_a_research_starts_with_a_freeze_and_its_heap_is_collected_once_closed(
+    keys: None, make_app: AppBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No full collection when the research's first events come in; once its screen is
+    closed and no input came for a second, one collection reclaims what it froze."""
+    import tui.heap
+    import tui.screens.research
+    from tests.pilot_helpers import finished, research_screen, wait_for
+
+    calls: list[str] = []
+    settle, freeze = tui.heap.settle_heap, tui.heap.freeze_heap
+
+    def settled() -> int:
+        calls.append("settle")
+        return settle()
+
+    def frozen() -> int:
+        calls.append("freeze")
+        return freeze()
+
+    monkeypatch.setattr(tui.heap, "settle_heap", settled)
+    monkeypatch.setattr(tui.screens.research, "freeze_heap", frozen)
+    app = make_app(start_topic="Solid-state batteries")
+    try:
+        async with app.run_test() as pilot:
+            screen = await research_screen(pilot)
+            await finished(pilot, screen)
+            await wait_for(pilot, lambda: app.start_up_settled, "the heap settled after frame 1")
+            assert screen.heap_settled
+            assert calls.count("freeze") == 1 and calls.count("settle") == 1  # start-up's
+            app.pop_screen()
+            await wait_for(pilot, lambda: app.heap_reclaims == 1, "the closed research reclaimed")
+            assert calls.count("settle") == 2
+    finally:
+        gc.unfreeze()
+
+
+async def test_the_reclaim_waits_while_the_user_types(
+    make_app: AppBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key in the last second puts the collection off (it holds the UI thread)."""
+    import time
+
+    import tui.heap
+    from tests.pilot_helpers import wait_for
+
+    reclaimed: list[int] = []
+    app = make_app()
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.start_up_settled, "the heap settled after frame 1")
+        monkeypatch.setattr(tui.heap, "settle_heap", lambda: reclaimed.append(1) or 0)
+        app.input_clock.last_input_at = time.monotonic()
+        app._reclaim_heap()
+        assert reclaimed == [] and app._reclaim_timer is not None  # tried again later
+        app._reclaim_timer.stop()
+        app._reclaim_timer = None
+        app.input_clock.last_input_at = float("-inf")
+        app._reclaim_heap()
+        assert reclaimed == [1] and app.heap_reclaims == 1

@@ -42,7 +42,7 @@ from tui.engine_worker import (
     default_engine_factory,
 )
 from tui.frame_pacing import QuickFrames
-from tui.heap import hold_collections, resume_collections, settle_heap
+from tui.heap import freeze_heap, hold_collections, resume_collections
 from tui.messages import EventsReady, ShowSource
 from tui.paths import shown_path
 from tui.pause_note import pause_note
@@ -463,7 +463,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             # The engine is built and its SDKs imported: from here on, what is alive lives
             # as long as the research, and the full collections mid-stream skip it.
             self.heap_settled = True
-            settle_heap()
+            freeze_heap()
         for event in events:
             self.state.apply(event)
             self._react(event)
@@ -1093,3 +1093,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         self.interrupt()
         self._drop_report()
         resume_collections()  # closed before its replay was painted
+        if self.heap_settled:  # what the research froze is garbage now (``tui.heap``)
+            reclaim = getattr(self.app, "reclaim_heap_when_quiet", None)
+            if reclaim is not None:
+                reclaim()
