@@ -121,12 +121,11 @@ asyncio.run(main())
 """
 
 
-def _first_reopen_from_home(env: dict[str, str], session_id: str) -> float:
-    """Seconds from opening a saved research on Home to its first full frame, the first
-    research of a fresh process (so its modules are not imported yet, unless preloaded)."""
+def _child_figure(code: str, *args: str, env: dict[str, str]) -> float:
+    """The number a child process running ``code`` prints last."""
     out = subprocess.run(
-        [sys.executable, "-c", FROM_HOME_CHILD],
-        env={**env, "BENCH_OPEN": session_id},
+        [sys.executable, "-c", code, *args],
+        env=env,
         capture_output=True,
         text=True,
         check=True,
@@ -135,17 +134,15 @@ def _first_reopen_from_home(env: dict[str, str], session_id: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def _first_reopen_from_home(env: dict[str, str], session_id: str) -> float:
+    """Seconds from opening a saved research on Home to its first full frame, the first
+    research of a fresh process (so its modules are not imported yet, unless preloaded)."""
+    return _child_figure(FROM_HOME_CHILD, env={**env, "BENCH_OPEN": session_id})
+
+
 def _first_frame(kind: str, env: dict[str, str]) -> float:
     started = time.time()
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, kind],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return float(out.stdout.strip().splitlines()[-1]) - started
+    return _child_figure(CHILD, kind, env=env) - started
 
 
 def _env(tmp: Path) -> dict[str, str]:

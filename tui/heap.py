@@ -61,9 +61,7 @@ def settle_heap() -> int:
     Automatic collections held for start-up resume."""
     gc.unfreeze()
     gc.collect()
-    gc.freeze()
-    resume_collections()
-    return gc.get_freeze_count()
+    return freeze_heap()
 
 
 def freeze_heap() -> int:

@@ -282,11 +282,6 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         """The newest-sources strip, once the screen was wide and tall enough to show it."""
         return self._recent_sources
 
-    def _shows_recent_sources(self, width: int, height: int) -> bool:
-        """The strip shows only on a wide and tall screen (``styles/research.tcss``)."""
-        classes = breakpoint_classes(self, width, height)
-        return classes.get("-wide", False) and classes.get("-tall", False)
-
     def _new_recent_sources(self) -> RecentSources:
         """The strip of newest sources, built when the screen is first wide and tall (at
         compose, or when a resize first makes it so).
@@ -371,10 +366,12 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         This handler runs before Textual's own, which sets the breakpoint classes for the
         new size, so the size is asked directly."""
         self.query_one("#research-footer", Footer).compact = event.size.width < 120
-        narrow = breakpoint_classes(self, *event.size).get("-narrow", False)
-        if narrow and self._pane_tabs is None:
+        classes = breakpoint_classes(self, *event.size)
+        if classes.get("-narrow", False) and self._pane_tabs is None:
             self.query_one("#panes").mount(self._new_pane_tabs(), before="#pane-row")
-        if self._recent_sources is None and self._shows_recent_sources(*event.size):
+        # The strip shows only on a wide and tall screen (``styles/research.tcss``).
+        roomy = classes.get("-wide", False) and classes.get("-tall", False)
+        if roomy and self._recent_sources is None:
             self.query_one("#panes").mount(self._new_recent_sources())
 
     # --- engine ---------------------------------------------------------------------------
