@@ -96,6 +96,7 @@ ALL_KEYS: list[tuple[str, str, str]] = [
     ("Home", "tab / shift+tab", "Move between the form, the filter and the list"),
     ("Home", "enter", "Start research (in the form) / open the selected research (in the list)"),
     ("Home", "/", "Filter the saved researches (from the list or an empty topic field)"),
+    ("Home", "down / enter", "In the filter: on to the researches it found"),
     ("Home", "n", "New research: focus the topic field"),
     ("Home", "d / delete", "Delete the selected research (asks; tab then enter confirms)"),
     ("Home", "e", "Export the selected research (Markdown or JSON)"),
@@ -112,7 +113,8 @@ ALL_KEYS: list[tuple[str, str, str]] = [
     (
         "Research",
         "m",
-        "Mind map tree (right/left expand/collapse, enter shows a node; m or escape: back)",
+        "Mind map tree, open at this research (right/left expand/collapse, enter shows a node;"
+        " m or escape: back)",
     ),
     ("Research", "r", "Report"),
     ("Research", "a", "Ask the mind map"),

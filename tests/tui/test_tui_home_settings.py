@@ -278,6 +278,29 @@ async def test_saved_list_shows_sessions_and_filter_narrows(size: tuple[int, int
         await wait_for(pilot, lambda: app.opened == [ids[0]], "the row opened")
 
 
+async def test_down_in_the_filter_goes_on_to_the_rows_it_left() -> None:
+    """As in a picker: /, a few letters, ↓ and Enter open what was found. With no row
+    left, ↓ keeps the cursor in the filter."""
+    config = keyed_config()
+    ids = make_sessions(config, ["quantum error correction", "coral reefs"])
+    app = Host(config, lambda app: HomeScreen(app.config))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await home_loaded(pilot)
+        table = screen.query_one(SessionTable)
+        filter_field = screen.query_one("#filter")
+        filter_field.focus()
+        await pilot.press(*"zzz")
+        await wait_for(pilot, lambda: table.shown_ids == [], "nothing matches")
+        await pilot.press("down")
+        assert screen.focused is filter_field
+        await pilot.press("backspace", "backspace", "backspace", *"coral")
+        await wait_for(pilot, lambda: table.shown_ids == [ids[1]], "the list filtered")
+        await pilot.press("down")
+        await wait_for(pilot, lambda: screen.focused is table, "down went to the rows")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.opened == [ids[1]], "the found row opened")
+
+
 async def answer_delete(pilot: Any, key: str) -> None:
     """Ask to delete the research under the cursor with ``key`` and answer Delete: Keep
     has the focus first, so the answer is a deliberate move to the Delete button."""

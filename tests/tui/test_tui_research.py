@@ -55,12 +55,17 @@ class MemoryStore:
     location = "memory"
     read_only = True
 
-    def __init__(self) -> None:
+    def __init__(self, newer_topics: tuple[str, ...] = ()) -> None:
         self.calls: list[tuple[str, int]] = []
         self.closed = False
+        self.newer_topics = newer_topics
+        """Topics of other researches, listed first (the roots come newest first)."""
 
     def roots(self) -> list[NodeRef]:
-        return [NodeRef("t1", "Topic", "Solid-state batteries", child_count=2)]
+        others = [
+            NodeRef(f"o{i}", "Topic", t, child_count=1) for i, t in enumerate(self.newer_topics)
+        ]
+        return [*others, NodeRef("t1", "Topic", "Solid-state batteries", child_count=2)]
 
     def children(self, node_id: str, *, offset: int = 0, limit: int = 50) -> Page:
         self.calls.append((node_id, offset))
@@ -767,6 +772,28 @@ async def test_mind_map_tree_expands_lazily_with_paging(keys: None, make_app: Ap
         neighbours = app.screen.query_one("#node-neighbours", DataTable)
         assert neighbours.row_count == 1
     assert store.closed
+
+
+async def test_the_mind_map_opens_on_the_researchs_topic_and_keys_work_at_once(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """As a user meets it: m, then the keys the line above the tree offers. The research's
+    Topic (not the newer one listed first) has the cursor and is open; ↓ and → go on."""
+    store = MemoryStore(newer_topics=("Perovskite solar cells",))
+    app = make_app(start_topic="Solid-state batteries", store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await finished(pilot, screen)
+        tree = await show_view(pilot, screen, "mindmap")
+        await wait_for(pilot, lambda: len(tree.root.children) == 2)
+        own = tree.root.children[1]
+        await wait_for(pilot, lambda: [c.data.kind for c in own.children] == ["node", "node"])
+        assert tree.cursor_node is own and own.is_expanded
+        assert not tree.root.children[0].is_expanded and ("o0", 0) not in store.calls
+        await pilot.press("down", "right")
+        round1 = own.children[0]
+        await wait_for(pilot, lambda: len(round1.children) == 51)
+        assert tree.cursor_node is round1
 
 
 async def test_mind_map_unavailable_is_a_message_not_a_crash(

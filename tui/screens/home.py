@@ -62,6 +62,12 @@ EMPTY_TEXT = (
 )
 
 
+class FilterInput(InOrderInput):
+    """The saved list's filter: ↓ goes on to the rows it leaves, as in a picker."""
+
+    BINDINGS = [Binding("down", "screen.focus_sessions", "To the list", show=False)]
+
+
 class HomeScreen(StyledOnce, Screen[None]):
     """The research form and the saved-research list."""
 
@@ -198,7 +204,7 @@ class HomeScreen(StyledOnce, Screen[None]):
                 yield Static("", id="form-error")
             with Vertical(id="saved", classes="home-panel") as saved:
                 saved.border_title = "Saved researches"
-                yield InOrderInput(placeholder="/ filter by topic, status or id", id="filter")
+                yield FilterInput(placeholder="/ filter by topic, status or id", id="filter")
                 yield SessionTable(id="sessions")
                 empty = Static(EMPTY_TEXT, id="empty-state")
                 empty.display = False  # until the list is read: "none yet" may be untrue
@@ -318,9 +324,7 @@ class HomeScreen(StyledOnce, Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
-        table = self.query_one(SessionTable)
-        if table.row_count:
-            table.focus()
+        self.action_focus_sessions()
 
     def key_escape(self) -> None:
         """Escape in the filter clears it, elsewhere it goes back to the topic field."""
@@ -533,3 +537,9 @@ class HomeScreen(StyledOnce, Screen[None]):
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
+
+    def action_focus_sessions(self) -> None:
+        """↓ in the filter, or Enter there (``_filter_submitted``): to the rows, if any."""
+        table = self.query_one(SessionTable)
+        if table.row_count:
+            table.focus()

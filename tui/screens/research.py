@@ -307,7 +307,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
             if view == "sources":
                 widget = SourcesView(id="sources")
             else:
-                widget = MindMapView(self.get_store, id="mindmap")
+                widget = MindMapView(self.get_store, topic=self.state.topic, id="mindmap")
 
             async def mounted() -> SourcesView | MindMapView:
                 await self.views.add_content(widget)

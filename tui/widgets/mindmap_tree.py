@@ -85,9 +85,11 @@ class MindMapTree(Tree[NodeData]):
             super().__init__()
             self.ref = ref
 
-    def __init__(self, get_store: Callable[[], Any], **kwargs: Any) -> None:
+    def __init__(self, get_store: Callable[[], Any], *, topic: str = "", **kwargs: Any) -> None:
         super().__init__("Mind map", data=NodeData("root"), **kwargs)
         self.get_store = get_store
+        self.topic = topic
+        """The research shown beside the tree: its Topic is where the cursor starts."""
         self.auto_expand = False
         self.show_root = False
         self.guide_depth = 3
@@ -184,6 +186,22 @@ class MindMapTree(Tree[NodeData]):
                 Text("The mind map is empty: start a research.", style="dim"),
                 data=NodeData("loading"),
             )
+        elif node is self.root:
+            self._open_own_topic(event.page.items)
+
+    def _open_own_topic(self, roots: list[Any]) -> None:
+        """Put the cursor on this research's Topic (else the newest) and open it.
+
+        With the root hidden, a fresh Tree has no cursor: the first →, ← or Enter did
+        nothing (the line above the tree offers them), and the view showed one closed line.
+        """
+        wanted = " ".join(self.topic.split()).casefold()
+        titles = [" ".join(str(ref.title or "").split()).casefold() for ref in roots]
+        line = titles.index(wanted) if wanted and wanted in titles else 0
+        self.move_cursor_to_line(line)  # the roots are the tree's first lines, all closed
+        node = self.cursor_node
+        if node is not None and node.allow_expand:
+            node.expand()
 
     @on(LoadFailed)
     def _load_failed(self, event: LoadFailed) -> None:
@@ -237,14 +255,15 @@ class MindMapView(Vertical):
     MindMapView > MindMapTree { height: 1fr; }
     """
 
-    def __init__(self, get_store: Callable[[], Any], **kwargs: Any) -> None:
+    def __init__(self, get_store: Callable[[], Any], *, topic: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.get_store = get_store
+        self.topic = topic
         self.loaded = False
 
     def compose(self) -> ComposeResult:
         yield Label("enter: details · →: expand · ←: collapse · a: ask", id="mindmap-message")
-        yield MindMapTree(self.get_store, id="mindmap-tree")
+        yield MindMapTree(self.get_store, topic=self.topic, id="mindmap-tree")
 
     @property
     def tree(self) -> MindMapTree:
