@@ -488,22 +488,7 @@ class ResearchEngine:
         self.graph.settle()
         self.graph.cancel_catch_up()
         self._emit(SessionFinished(status=status, reason=reason))
-        state = self.state
-        return RunResult(
-            session_id=self.session_id or "",
-            status=status,
-            report_path=state.report_path,
-            rounds=state.completed_rounds(),
-            llm_calls=state.llm_calls,
-            tokens_in=state.tokens_in,
-            tokens_out=state.tokens_out,
-            sources=len(state.sources),
-            sources_by_provider=state.sources_by_provider(),
-            reason=reason,
-            results_dropped=state.results_dropped,
-            failed_searches=[f.as_dict() for f in failed_searches(state)],
-            cost_usd=state.cost_usd,
-        )
+        return RunResult.from_state(self.session_id or "", self.state, status, reason)
 
 
 def _search_hint(config: Config) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from core.config import Config
 from core.events import SessionStatus
 from core.search.filters import NO_FILTERS, SearchFilters
+from core.search_failures import failed_searches
 
 
 @dataclass
@@ -77,6 +78,28 @@ class RunResult:
     cost_usd: float = 0.0
     sources_by_provider: dict[str, int] = field(default_factory=dict)
     """Sources per search provider that found them (``SessionState.sources_by_provider``)."""
+
+    @classmethod
+    def from_state(
+        cls, session_id: str, state: Any, status: SessionStatus, reason: str = ""
+    ) -> RunResult:
+        """What a research came to, read from its ``SessionState``: at its end, or at a
+        signal that interrupted it (``run --json`` prints the same summary for both)."""
+        return cls(
+            session_id=session_id,
+            status=status,
+            report_path=state.report_path,
+            rounds=state.completed_rounds(),
+            llm_calls=state.llm_calls,
+            tokens_in=state.tokens_in,
+            tokens_out=state.tokens_out,
+            sources=len(state.sources),
+            sources_by_provider=state.sources_by_provider(),
+            reason=reason,
+            results_dropped=state.results_dropped,
+            failed_searches=[f.as_dict() for f in failed_searches(state)],
+            cost_usd=state.cost_usd,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -169,6 +169,21 @@ def test_a_signal_saves_the_run_and_json_still_prints(
     assert "resume with" in done.stderr
 
 
+def test_an_interrupted_runs_json_lists_the_searches_that_failed_before_it(
+    fake_env: tuple[Any, Any], tmp_path: Path
+) -> None:
+    """The summary a signal prints is the one the run's end prints: it listed no failed
+    search, however many had failed before the signal."""
+    fake_env[1].queue_error(400, times=1)  # the first search of round 1
+    done = _child_run(fake_env[0], signal.SIGINT, tmp_path, at_call=3)  # round 2 reasoning
+    assert done.returncode == 130, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    assert summary["status"] == "interrupted"
+    (failed,) = summary["failed_searches"]
+    assert failed["round"] == 1 and failed["provider"] == "tavily"
+    assert "rejected the query" in failed["reason"]
+
+
 def test_a_signal_whose_cancellation_a_library_swallows_still_ends_the_run(
     fake_env: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

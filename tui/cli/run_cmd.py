@@ -463,20 +463,7 @@ def _interrupted(engine: Any) -> Any:
     """The ``--json`` summary of a run ended by a signal, from what was saved."""
     from core.research import RunResult
 
-    state = engine.state
-    return RunResult(
-        session_id=engine.session_id or "",
-        status="interrupted",
-        report_path=state.report_path,
-        rounds=state.completed_rounds(),
-        llm_calls=state.llm_calls,
-        tokens_in=state.tokens_in,
-        tokens_out=state.tokens_out,
-        sources=len(state.sources),
-        sources_by_provider=state.sources_by_provider(),
-        results_dropped=state.results_dropped,
-        cost_usd=state.cost_usd,
-    )
+    return RunResult.from_state(engine.session_id or "", engine.state, "interrupted")
 
 
 def _filters_text(saved: dict[str, Any]) -> str:
