@@ -9,7 +9,7 @@ builds one from the session's evidence and sources: never an empty page.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 
 from core import ingest
@@ -20,6 +20,8 @@ from core.evidence import Evidence
 CITATION = re.compile(r"\[(\d{1,4})\](?!\()")
 """``[3]`` but not a markdown link ``[3](...)``."""
 _MULTI_CITATION = re.compile(r"\[(\d{1,4}(?:\s*,\s*\d{1,4})+)\]")
+_SPACED_CITATION = re.compile(r"([ \t]*)\[(\d{1,4})\](?!\()")
+"""A citation with the spaces before it: a dropped one takes them along."""
 _REFERENCES_HEADING = re.compile(r"^#{1,3}\s+\S.*$", re.MULTILINE)
 
 
@@ -77,19 +79,29 @@ def references_block(heading: str, ids: Sequence[int], sources: Mapping[int, Sou
     return ingest.safe("\n".join(lines).rstrip() + "\n")
 
 
-def finalise_report(text: str, sources: Mapping[int, SourceAdded]) -> CheckedReport:
-    """Drop citations to unknown ids and append a references list of the cited sources."""
-    body, heading = _strip_trailing_references(_split_multi(text))
+def drop_unknown_citations(text: str, known: Container[int]) -> tuple[str, list[int]]:
+    """``text`` without its citations of ids not in ``known``, and those ids in order.
+
+    The spaces before a dropped citation go with it: "is dropped [999]." reads "is
+    dropped.", not "is dropped ." (a model cites an id it never saw now and then). Before
+    another citation they stay: "fact [999][2]" keeps "fact [2]".
+    """
     dropped: list[int] = []
 
     def keep(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        if n in sources:
+        n = int(match.group(2))
+        if n in known:
             return match.group(0)
         dropped.append(n)
-        return ""
+        return match.group(1) if text.startswith("[", match.end()) else ""
 
-    body = CITATION.sub(keep, body)
+    return _SPACED_CITATION.sub(keep, text), dropped
+
+
+def finalise_report(text: str, sources: Mapping[int, SourceAdded]) -> CheckedReport:
+    """Drop citations to unknown ids and append a references list of the cited sources."""
+    body, heading = _strip_trailing_references(_split_multi(text))
+    body, dropped = drop_unknown_citations(body, sources)
     ids = [n for n in cited_ids(body) if n in sources]
     ids.sort()
     parts = [body.rstrip(), ""]

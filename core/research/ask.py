@@ -23,7 +23,7 @@ from core.ratelimit import RateLimiter
 from core.record import EventBus, Journal, SessionSummary
 from core.record.bus import Derived
 from core.redaction import secret_values
-from core.report import CITATION
+from core.report import CITATION, drop_unknown_citations
 from core.research.llm_call import LLMCall
 from core.research.outcomes import Failed, Paused
 from core.research.providers import Providers
@@ -82,11 +82,7 @@ def check_answer(raw: str, state: SessionState) -> Answer:
     parts = QUOTES_HEADING.split(raw, maxsplit=1)
     body = parts[0].rstrip()
     quote_lines = _QUOTE_LINE.findall(parts[1]) if len(parts) > 1 else []
-
-    def keep(match: re.Match[str]) -> str:
-        return match.group(0) if int(match.group(1)) in state.sources else ""
-
-    body = CITATION.sub(keep, body)
+    body, _ = drop_unknown_citations(body, state.sources)
     citations = sorted({int(n) for n in CITATION.findall(body)})
     quotes: list[dict[str, Any]] = []
     for sid in citations:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.events import SourceAdded
 from core.evidence import Evidence
-from core.report import cited_ids, fallback_report, finalise_report
+from core.report import cited_ids, drop_unknown_citations, fallback_report, finalise_report
 from core.urls import normalise_url
 
 
@@ -25,6 +25,15 @@ def test_unknown_citations_are_dropped_and_references_appended() -> None:
     assert "junk" not in checked.text
     assert "[1] Title 1 — <https://example.org/1>" in checked.text
     assert set(cited_ids(checked.text)) <= {1, 2}
+
+
+def test_a_dropped_citation_takes_the_space_before_it_along() -> None:
+    text = "Gone [9]. Kept [1]. Gone [9], then [9][1] and [9]\tat last [9]\nLink [9](x)"
+    cleaned, dropped = drop_unknown_citations(text, {1})
+    assert cleaned == "Gone. Kept [1]. Gone, then [1] and\tat last\nLink [9](x)"
+    assert dropped == [9, 9, 9, 9, 9]
+    report = finalise_report("# T\n\nA claim [1] and one made up [42].", sources(1))
+    assert "and one made up." in report.text and report.dropped == [42]
 
 
 def test_report_without_citations_has_no_references() -> None:

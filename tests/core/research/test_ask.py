@@ -48,6 +48,7 @@ def test_ask_streams_a_checked_answer_and_saves_it(
     (qa,) = state.qa
     assert qa.question.startswith("Which costs matter most?") and qa.done
     assert "[999]" not in qa.answer, "a citation to a source never retrieved is removed"
+    assert "is dropped." in qa.answer, "and the space before it went with it"
     assert qa.citations and set(qa.citations) <= set(state.sources)
     verdicts = {q["source_id"]: q["verdict"] for q in qa.quotes}
     first, second = qa.citations[:2]
