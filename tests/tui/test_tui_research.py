@@ -1053,6 +1053,36 @@ async def test_resume_an_interrupted_research(
         assert pane_text(screen, "plan") == PLANS[2][0]
 
 
+async def test_resuming_follows_the_new_rounds_again_after_the_user_browsed(
+    keys: None, make_app: AppBuilder
+) -> None:
+    """Space (or dig deeper) asks for more work: the list follows it again. Before, a
+    step the user had moved to kept its round pinned, so the panes showed round 1 while
+    round 2 streamed and nothing on screen moved but the status bar."""
+    config = load()
+    events = canned_events(with_report=False)
+    cut = next(i for i, e in enumerate(events) if e.type == "RoundStarted" and e.round == 2)
+    session_id = write_session(
+        config.sessions_dir,
+        [
+            *events[:cut],
+            SessionFinished(status="interrupted", reason="quit", timestamp=events[cut].timestamp),
+        ],
+    )
+    app = make_app(open_session=session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await research_screen(pilot)
+        await wait_for(pilot, lambda: screen.replayed)
+        await pilot.press("k", "k")
+        await wait_for(pilot, lambda: not screen.steps.follow, "k stopped the following")
+        assert screen.pinned_round == 1
+        await pilot.press("space")
+        await wait_for(pilot, lambda: screen.state.status == "done")
+        await wait_for(pilot, lambda: pane_text(screen, "plan") == PLANS[2][0], "round 2 shown")
+        assert screen.steps.follow and screen.pinned_round is None
+        assert screen.steps.entry_at(screen.steps.highlighted).round == 2
+
+
 async def test_help_and_palette(keys: None, make_app: AppBuilder) -> None:
     from tui.screens.help import HelpScreen
 

@@ -977,6 +977,7 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         """Resume the finished research with ``extra_rounds`` more rounds on ``focus``."""
         what = f" on “{shorten(focus, 50)}”" if focus else ""
         self._toast("pause", f"Digging deeper: {extra_rounds} more round(s){what}…")
+        self._follow_the_new_work()
         self._run_engine("resume", self.state.session_id, extra_rounds=extra_rounds, focus=focus)
         self._refresh_status()
         self.refresh_bindings()
@@ -1043,9 +1044,17 @@ class ResearchScreen(QuickFrames, StyledOnce, Screen[None]):
         """Resume a paused / interrupted saved research in this screen."""
         topic = self.state.topic
         self._toast("pause", f"Resuming “{shorten(topic, 60)}”…")
+        self._follow_the_new_work()
         self._run_engine("resume", self.state.session_id)
         self._refresh_status()  # the notice goes: the research runs again
         self.refresh_bindings()
+
+    def _follow_the_new_work(self) -> None:
+        """Resuming or digging deeper asks for more rounds: the list follows them again,
+        as End or G would. A step the user had browsed to kept its round in the panes, so
+        the new rounds streamed where nothing showed them but the status bar."""
+        if not self.steps.follow:
+            self.steps.action_follow()
 
     def action_stop(self) -> None:
         if not self.running or self.engine is None:
