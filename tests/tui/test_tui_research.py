@@ -686,6 +686,12 @@ async def test_sources_filter_detail_and_open(
         await pilot.press("escape")
         await wait_for(pilot, lambda: table.row_count == len(SOURCES), "the filter cleared")
         assert screen.views.current == "sources" and table.has_focus
+        # ↓ in the filter goes on to the rows, as Enter does; an empty box closes
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: screen.focused.id == "sources-filter", "in the filter")
+        await pilot.press("down")
+        await wait_for(pilot, lambda: table.has_focus, "down went to the rows")
+        assert not screen.query_one("#sources-filter").display
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen.views.current == "panes", "escape left the list")
         assert screen.pane(screen.active_pane).doc.has_focus

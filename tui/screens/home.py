@@ -40,6 +40,7 @@ from tui.screens.home_budget import (
 )
 from tui.screens.home_filters import FILTER_IDS, filter_defaults, filter_fields, read_filters
 from tui.styled_once import StyledOnce
+from tui.widgets.filter_input import FilterInput
 from tui.widgets.in_order_input import InOrderInput
 from tui.widgets.session_table import SessionTable
 from tui.widgets.steady_footer import SteadyFooter
@@ -60,12 +61,6 @@ EMPTY_TEXT = (
     "No saved researches yet. Type a topic above and press [b]Enter[/] to start one; "
     "it is saved as it runs and listed here."
 )
-
-
-class FilterInput(InOrderInput):
-    """The saved list's filter: ↓ goes on to the rows it leaves, as in a picker."""
-
-    BINDINGS = [Binding("down", "screen.focus_sessions", "To the list", show=False)]
 
 
 class HomeScreen(StyledOnce, Screen[None]):
@@ -324,7 +319,10 @@ class HomeScreen(StyledOnce, Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
-        self.action_focus_sessions()
+        """Enter or ↓ in the filter (``FilterInput``): on to the rows, if any."""
+        table = self.query_one(SessionTable)
+        if table.row_count:
+            table.focus()
 
     def key_escape(self) -> None:
         """Escape in the filter clears it, elsewhere it goes back to the topic field."""
@@ -537,9 +535,3 @@ class HomeScreen(StyledOnce, Screen[None]):
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
-
-    def action_focus_sessions(self) -> None:
-        """↓ in the filter, or Enter there (``_filter_submitted``): to the rows, if any."""
-        table = self.query_one(SessionTable)
-        if table.row_count:
-            table.focus()

@@ -20,8 +20,8 @@ from textual.widgets import DataTable, Input, Static
 
 from core.ingest import clean_line, safe
 from tui.messages import ShowSource
+from tui.widgets.filter_input import FilterInput
 from tui.widgets.fixed_size import SizedByLayout
-from tui.widgets.in_order_input import InOrderInput
 
 DOMAIN_WIDTH = 24
 """Domain column on a wide view; on a narrow one it shrinks to ``NARROW_DOMAIN``."""
@@ -146,7 +146,7 @@ class SourcesView(Vertical):
         """Search results the filters turned away (the caption line says so when > 0)."""
 
     def compose(self) -> ComposeResult:
-        yield InOrderInput(
+        yield FilterInput(
             placeholder="Filter by title, domain, URL or provider", id="sources-filter"
         )
         yield Static("", id="sources-caption", markup=False)
@@ -281,6 +281,10 @@ class SourcesView(Vertical):
 
     @on(Input.Submitted, "#sources-filter")
     def _filter_done(self) -> None:
+        """Enter or ↓ in the filter (``FilterInput``): on to the rows; an empty box closes
+        (else the next Escape only closed it, and one more left the list)."""
+        if not self.filter_text:
+            self.remove_class("-filtering")
         self.table.focus()
 
     @on(DataTable.RowSelected, "#sources-table")
