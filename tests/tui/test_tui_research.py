@@ -1035,20 +1035,23 @@ async def test_the_interrupt_question_closes_when_the_research_ends(
         await wait_for(pilot, lambda: screen.state.status == "done")
 
 
-async def test_resume_an_interrupted_research(
-    keys: None, tmp_path: Path, make_app: AppBuilder
-) -> None:
-    config = load()
+def _interrupted_before_round_2() -> str:
+    """A saved research that was quit as its round 2 was about to start."""
     events = canned_events(with_report=False)
     cut = next(i for i, e in enumerate(events) if e.type == "RoundStarted" and e.round == 2)
-    session_id = write_session(
-        config.sessions_dir,
+    return write_session(
+        load().sessions_dir,
         [
             *events[:cut],
             SessionFinished(status="interrupted", reason="quit", timestamp=events[cut].timestamp),
         ],
     )
-    app = make_app(open_session=session_id)
+
+
+async def test_resume_an_interrupted_research(
+    keys: None, tmp_path: Path, make_app: AppBuilder
+) -> None:
+    app = make_app(open_session=_interrupted_before_round_2())
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await research_screen(pilot)
         await wait_for(pilot, lambda: screen.replayed)
@@ -1065,17 +1068,7 @@ async def test_resuming_follows_the_new_rounds_again_after_the_user_browsed(
     """Space (or dig deeper) asks for more work: the list follows it again. Before, a
     step the user had moved to kept its round pinned, so the panes showed round 1 while
     round 2 streamed and nothing on screen moved but the status bar."""
-    config = load()
-    events = canned_events(with_report=False)
-    cut = next(i for i, e in enumerate(events) if e.type == "RoundStarted" and e.round == 2)
-    session_id = write_session(
-        config.sessions_dir,
-        [
-            *events[:cut],
-            SessionFinished(status="interrupted", reason="quit", timestamp=events[cut].timestamp),
-        ],
-    )
-    app = make_app(open_session=session_id)
+    app = make_app(open_session=_interrupted_before_round_2())
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await research_screen(pilot)
         await wait_for(pilot, lambda: screen.replayed)
