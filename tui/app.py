@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -105,10 +104,10 @@ class DeepResearchApp(App[None]):
         self.first_frame_shown = False
         """Set when Textual displays the first frame (``on_ready``; ``tui.first_frame``)."""
         self.start_up_settled = False
+        """``tui.heap.settle_heap`` ran, just after the first frame (tests wait for it)."""
         self._reclaim_timer: Timer | None = None
         self.heap_reclaims = 0
         """How many times a closed research's frozen heap was collected (tests count it)."""
-        """``tui.heap.settle_heap`` ran, just after the first frame (tests wait for it)."""
         self.input_clock = InputClock()
         """When a key or click last came in: the live screens paint its answer at once
         (``tui.frame_pacing``)."""
@@ -216,7 +215,7 @@ class DeepResearchApp(App[None]):
         from tui.heap import settle_heap
 
         self._reclaim_timer = None
-        typing = time.monotonic() - self.input_clock.last_input_at < RECLAIM_QUIET_S
+        typing = self.input_clock.recent(RECLAIM_QUIET_S)
         if typing or any(screen.running for screen in self._research_screens()):
             self.reclaim_heap_when_quiet()
             return

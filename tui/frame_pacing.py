@@ -114,8 +114,9 @@ class InputClock:
         or received and not answered yet."""
         return self.in_flight() or self.unanswered()
 
-    def recent(self) -> bool:
-        return self._clock() - self.last_input_at < INPUT_WINDOW_S
+    def recent(self, within: float = INPUT_WINDOW_S) -> bool:
+        """Input came in the last ``within`` seconds."""
+        return self._clock() - self.last_input_at < within
 
     def answered(self) -> None:
         """A frame that answers the input so far was painted."""
